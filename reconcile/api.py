@@ -1,0 +1,153 @@
+"""The Python API: everything the CLI does, callable from Python with the same result.
+
+    >>> from reconcile import reconcile
+    >>> result = reconcile(subscriptions="subscriptions.csv", customers="customers.csv",
+    ...                    as_of=date(2026, 11, 15))
+    >>> result.totals.customers_active
+
+Each stage reports to an optional `progress` callback as it finishes (stage name, seconds,
+details) so that a caller can show progress on long runs; the library never prints.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from reconcile.canonical import CUSTOMERS, SUBSCRIPTIONS, LoadedTable
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from reconcile.result import Result
+
+    Export = str | Path | pl.DataFrame
+
+Progress = Callable[[str, float, Mapping[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read the exports: `source` forces a billing system, `mapping` maps
+    canonical fields to headers (`--map`), `mapping_file` is a TOML source description,
+    `date_format` settles day-first versus month-first dates."""
+
+    source: str | None = None
+    mapping: Mapping[str, str] = field(default_factory=dict)
+    mapping_file: Path | None = None
+    date_format: str | None = None
+
+
+def load_table(
+    data: Export,
+    kind: str | None,
+    options: ReadOptions = ReadOptions(),
+    *,
+    progress: Progress | None = None,
+) -> LoadedTable:
+    """Read and validate one export. `kind` None recognises it from its header."""
+    from reconcile.reading import read_raw
+    from reconcile.validation import validate
+
+    started = time.perf_counter()
+    raw = read_raw(
+        data,
+        kind,
+        source=options.source,
+        mapping=options.mapping,
+        mapping_file=options.mapping_file,
+    )
+    read_at = time.perf_counter()
+    _report(progress, f"read {raw.kind}", read_at - started, rows=raw.frame.height)
+    table = validate(raw, date_format=options.date_format)
+    _report(
+        progress,
+        f"validated {table.kind}",
+        time.perf_counter() - read_at,
+        accepted=table.rows_accepted,
+        rejected=table.rows_rejected,
+        duplicates=table.duplicate_rows_removed,
+    )
+    return table
+
+
+def load(
+    subscriptions: Export,
+    customers: Export | None = None,
+    options: ReadOptions = ReadOptions(),
+    *,
+    progress: Progress | None = None,
+) -> tuple[LoadedTable, LoadedTable | None]:
+    """Read and validate the subscriptions export and, if given, the customers export.
+
+    A folder as `subscriptions` (and no `customers`) holds both exports, each recognised
+    by its header.
+    """
+    if customers is None and isinstance(subscriptions, str | Path) and Path(subscriptions).is_dir():
+        from reconcile.reading import find_exports
+
+        subscriptions, customers = find_exports(Path(subscriptions))
+    subscription_table = load_table(subscriptions, SUBSCRIPTIONS, options, progress=progress)
+    customer_table = (
+        None if customers is None else load_table(customers, CUSTOMERS, options, progress=progress)
+    )
+    return subscription_table, customer_table
+
+
+def reconcile(
+    subscriptions: Export,
+    customers: Export | None = None,
+    as_of: date | None = None,
+    *,
+    source: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    mapping_file: str | Path | None = None,
+    date_format: str | None = None,
+    progress: Progress | None = None,
+) -> Result:
+    """Reconcile customers against subscriptions on `as_of` (default: today).
+
+    `subscriptions` and `customers` are paths to CSV exports or polars DataFrames with the
+    export's own columns (they are mapped and validated exactly like files).
+    """
+    options = ReadOptions(
+        source=source,
+        mapping=dict(mapping or {}),
+        mapping_file=Path(mapping_file) if mapping_file else None,
+        date_format=date_format,
+    )
+    subscription_table, customer_table = load(subscriptions, customers, options, progress=progress)
+    return reconcile_tables(
+        subscription_table, customer_table, as_of or date.today(), progress=progress
+    )
+
+
+def reconcile_tables(
+    subscriptions: LoadedTable,
+    customers: LoadedTable | None,
+    as_of: date,
+    *,
+    progress: Progress | None = None,
+) -> Result:
+    """The figures of DOMAIN.md from tables that are already loaded."""
+    from reconcile import reconciliation
+
+    started = time.perf_counter()
+    result = reconciliation.reconcile_tables(subscriptions, customers, as_of)
+    _report(
+        progress,
+        "reconciled",
+        time.perf_counter() - started,
+        customers_active=result.totals.customers_active,
+        subscriptions_active=result.totals.subscriptions_active,
+    )
+    return result
+
+
+def _report(progress: Progress | None, stage: str, seconds: float, **details: Any) -> None:
+    if progress is not None:
+        progress(stage, seconds, details)

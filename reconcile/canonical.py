@@ -1,0 +1,85 @@
+"""The canonical frames every stage agrees on.
+
+Reading maps a file's own headers onto canonical names (all values still text);
+validation types them and keeps the accepted rows; reconciliation reads only these
+columns. Every canonical column is always present, null where a source lacks it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from reconcile.problems import ROW_ERROR_SCHEMA
+
+SUBSCRIPTIONS = "subscriptions"
+CUSTOMERS = "customers"
+
+# Status classes of DOMAIN.md ("The life of a subscription").
+PAYING = "paying"
+NOT_YET_PAYING = "not_yet_paying"
+PAUSED = "paused"
+ENDED = "ended"
+STATUS_CLASSES = (PAYING, NOT_YET_PAYING, PAUSED, ENDED)
+
+# `line` is the physical line (1-based) on which the record starts in the file.
+SUBSCRIPTION_COLUMNS: dict[str, pl.DataType] = {
+    "line": pl.Int64(),
+    "subscription_id": pl.String(),
+    "customer_id": pl.String(),
+    "customer_name": pl.String(),
+    "customer_email": pl.String(),
+    "product": pl.String(),
+    "plan": pl.String(),
+    "status": pl.String(),  # normalised: lower case, '-' and blanks as '_'
+    "status_class": pl.String(),  # one of STATUS_CLASSES; null without a status column
+    "start": pl.Date(),
+    "end": pl.Date(),  # DOMAIN.md's end: cancellation / ended / pause date as it applies
+    "pause_date": pl.Date(),
+    "amount": pl.Float64(),
+    "currency": pl.String(),
+    "interval": pl.String(),
+}
+
+CUSTOMER_COLUMNS: dict[str, pl.DataType] = {
+    "line": pl.Int64(),
+    "customer_id": pl.String(),
+    "name": pl.String(),
+    "company": pl.String(),
+    "email": pl.String(),
+    "status": pl.String(),
+    "created": pl.Date(),
+}
+
+
+@dataclass(frozen=True)
+class LoadedTable:
+    """One export after reading and validation.
+
+    `frame` holds the accepted rows with the canonical columns above; `rejections` one row
+    per row error (problems.ROW_ERROR_SCHEMA); a rejected row may have several errors.
+    rows_read == rows_accepted + rows_rejected + duplicate_rows_removed always.
+    """
+
+    kind: str  # SUBSCRIPTIONS or CUSTOMERS
+    file: str  # as the user named it
+    source: str  # zoho, stripe, chargebee, recurly, generic, or a mapping file's name
+    rows_read: int
+    frame: pl.DataFrame
+    rejections: pl.DataFrame
+    rows_rejected: int
+    duplicate_lines: tuple[int, ...]
+    has_status: bool = True
+
+    @property
+    def rows_accepted(self) -> int:
+        return self.frame.height
+
+    @property
+    def duplicate_rows_removed(self) -> int:
+        return len(self.duplicate_lines)
+
+
+def empty_rejections() -> pl.DataFrame:
+    return pl.DataFrame(schema=ROW_ERROR_SCHEMA)

@@ -1,0 +1,431 @@
+"""The command line: a thin layer over reconcile.api. The only module that prints.
+
+Exit codes (a contract, see README): 0 report written; 1 written, but a --fail-on
+threshold was crossed; 2 usage error or unusable input; 3 internal error (a bug: rerun
+with --debug and report it). Heavy libraries are imported inside the commands so that
+`reconcile --help` answers at once.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from reconcile import __version__
+
+EXIT_OK, EXIT_THRESHOLD, EXIT_UNUSABLE, EXIT_BUG = 0, 1, 2, 3
+OUTPUT_FORMATS = {".json": "json", ".html": "html", ".htm": "html", ".md": "md", ".markdown": "md"}
+SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+
+
+class Console:
+    """Messages for people on stderr; progress only when stderr is a terminal."""
+
+    def __init__(self, *, quiet: bool) -> None:
+        self.show_progress = not quiet and sys.stderr.isatty()
+
+    def progress(self, stage: str, seconds: float, details: dict[str, Any]) -> None:
+        if not self.show_progress:
+            return
+        counts = ", ".join(f"{key.replace('_', ' ')} {value:,}" for key, value in details.items())
+        click.echo(f"  {stage:<24} {seconds:6.2f} s  {counts}", err=True)
+
+
+def handle_errors(command: Callable[..., int | None]) -> Callable[..., None]:
+    """Turn the library's errors into a message and exit code; a traceback only with --debug."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, debug: bool = False, **kwargs: Any) -> None:
+        try:
+            code = command(*args, **kwargs) or EXIT_OK
+        except click.exceptions.Exit:
+            raise
+        except click.ClickException:
+            raise
+        except Exception as error:
+            from reconcile.problems import ReconcileError
+
+            if debug:
+                raise
+            if isinstance(error, ReconcileError):
+                click.echo(f"Error: {error}", err=True)
+                sys.exit(EXIT_UNUSABLE)
+            click.echo(
+                f"Internal error: {type(error).__name__}: {error}\n"
+                "This is a bug in reconcile. Rerun with --debug to see where, and report it.",
+                err=True,
+            )
+            sys.exit(EXIT_BUG)
+        sys.exit(code)
+
+    return click.option("--debug", is_flag=True, help="Show the full traceback of an error.")(
+        wrapper
+    )
+
+
+def read_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The options every command shares for reading exports."""
+    options = [
+        click.option(
+            "--customers",
+            "customers",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="The customers export (optional).",
+        ),
+        click.option(
+            "--source",
+            type=click.Choice(["zoho", "stripe", "chargebee", "recurly", "generic"]),
+            help="The billing system; detected from the headers when not given.",
+        ),
+        click.option(
+            "--map",
+            "mapping",
+            multiple=True,
+            metavar="FIELD=HEADER",
+            help="Map a field to a header of your file, e.g. --map customer_id='Kunden-ID'."
+            " Repeatable.",
+        ),
+        click.option(
+            "--mapping-file",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="A TOML file describing your export's columns and statuses.",
+        ),
+        click.option(
+            "--date-format",
+            metavar="FORMAT",
+            help="Settle ambiguous dates, e.g. dd/MM/yyyy or MM/dd/yyyy.",
+        ),
+        click.option("--quiet", "-q", is_flag=True, help="No progress messages on stderr."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def parse_mapping(pairs: tuple[str, ...]) -> dict[str, str]:
+    mapping = {}
+    for pair in pairs:
+        field, separator, header = pair.partition("=")
+        if not separator or not field.strip() or not header.strip():
+            raise click.BadParameter(
+                f"{pair!r} is not FIELD=HEADER, e.g. customer_id='Kunden-ID'", param_hint="--map"
+            )
+        mapping[field.strip()] = header.strip().strip("'\"")
+    return mapping
+
+
+def make_read_options(source, mapping, mapping_file, date_format):
+    from reconcile.api import ReadOptions
+
+    return ReadOptions(
+        source=source,
+        mapping=parse_mapping(mapping),
+        mapping_file=mapping_file,
+        date_format=date_format,
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="reconcile")
+def main() -> None:
+    """Count customers, not subscriptions, in billing-system CSV exports.
+
+    Zoho Billing's "Active Customers" counts subscriptions; a customer with four
+    maintenance contracts is counted four times. reconcile reads the exports of
+    Zoho, Stripe, Chargebee, Recurly or any CSV, and writes a report that walks from
+    every subscription count to the customer count, with the rows behind each step.
+
+    \b
+    Exit codes: 0 written; 1 written, but a --fail-on threshold was crossed;
+                2 usage error or unusable input; 3 internal error (a bug).
+    """
+
+
+@main.command()
+@click.argument("subscriptions", type=click.Path(exists=True, path_type=Path))
+@read_options
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+@click.option(
+    "--errors-csv",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write every row error to this CSV file.",
+)
+@click.option("--max-errors", default=20, show_default=True, help="Row errors to show per file.")
+@handle_errors
+def validate(
+    subscriptions: Path,
+    customers: Path | None,
+    source: str | None,
+    mapping: tuple[str, ...],
+    mapping_file: Path | None,
+    date_format: str | None,
+    quiet: bool,
+    as_json: bool,
+    errors_csv: Path | None,
+    max_errors: int,
+) -> int:
+    """Check exports: rows read, accepted, rejected and removed, with the row errors.
+
+    SUBSCRIPTIONS is the subscriptions export, or a folder holding both exports.
+    """
+    from reconcile.api import load
+    from reconcile.validation import validation_summary
+
+    console = Console(quiet=quiet)
+    options = make_read_options(source, mapping, mapping_file, date_format)
+    tables = [t for t in load(subscriptions, customers, options, progress=console.progress) if t]
+    summaries = [validation_summary(table, max_errors=max_errors) for table in tables]
+    if errors_csv:
+        write_errors_csv(tables, errors_csv)
+    if as_json:
+        click.echo(json.dumps({"files": summaries}, ensure_ascii=False, indent=2))
+    else:
+        for summary in summaries:
+            click.echo(format_summary(summary))
+    return EXIT_OK
+
+
+def write_errors_csv(tables: list, path: Path) -> None:
+    import polars as pl
+
+    from reconcile.problems import ROW_ERROR_SCHEMA
+
+    frames = [table.rejections for table in tables]
+    errors = pl.concat(frames) if frames else pl.DataFrame(schema=ROW_ERROR_SCHEMA)
+    errors.sort("file", "line").write_csv(path)
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    lines = [
+        f"{summary['file']} ({summary['kind']}, source: {summary['source']})",
+        f"  rows read              {summary['rows_read']:>12,}",
+        f"  accepted               {summary['rows_accepted']:>12,}",
+        f"  rejected               {summary['rows_rejected']:>12,}",
+        f"  duplicate rows removed {summary['duplicate_rows_removed']:>12,}",
+    ]
+    errors = summary["errors"]
+    if errors:
+        lines.append(f"  row errors ({summary['errors_total']:,}):")
+        lines += [
+            f"    line {e['line']}, column {e['column']!r}: {e['message']} [{e['code']}]"
+            for e in errors
+        ]
+        if summary["errors_total"] > len(errors):
+            more = summary["errors_total"] - len(errors)
+            lines.append(f"    … {more:,} more: write them all with --errors-csv PATH")
+    return "\n".join(lines)
+
+
+def parse_as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date of the form YYYY-MM-DD") from None
+
+
+def output_paths(_ctx: click.Context, _param: click.Parameter, values: tuple[Path, ...]):
+    for path in values:
+        if path.suffix.lower() not in OUTPUT_FORMATS:
+            raise click.BadParameter(
+                f"{path}: unknown format; use a name ending in .html, .md or .json"
+            )
+    return values
+
+
+@main.command()
+@click.argument("subscriptions", type=click.Path(exists=True, path_type=Path))
+@read_options
+@click.option(
+    "--as-of",
+    callback=parse_as_of,
+    metavar="YYYY-MM-DD",
+    help="The day the figures are for. Default: today.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "outputs",
+    multiple=True,
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    callback=output_paths,
+    help="Write the report here; .html, .md or .json. Repeatable.",
+)
+@click.option("--lang", type=click.Choice(["en", "de"]), default="en", show_default=True)
+@click.option("--redact", is_flag=True, help="Replace customer names and emails with pseudonyms.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["warning", "error"]),
+    help="Exit with 1 when a finding of this severity or worse is reported.",
+)
+@click.option(
+    "--eml",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write an email message with the report attached (.eml).",
+)
+@click.option(
+    "--attach",
+    default="",
+    metavar="md,json",
+    help="More attachments for the email: md, json (comma-separated).",
+)
+@click.option("--email-to", multiple=True, metavar="ADDRESS", help="Send to. Repeatable.")
+@click.option("--email-from", metavar="ADDRESS", help="Sender address.")
+@click.option("--smtp-host", help="SMTP server; env RECONCILE_SMTP_HOST.")
+@click.option("--smtp-port", type=int, help="Default 587 (STARTTLS), 465 (SSL), 25.")
+@click.option("--smtp-starttls", "smtp_security", flag_value="starttls", help="Use STARTTLS.")
+@click.option("--smtp-ssl", "smtp_security", flag_value="ssl", help="Use implicit TLS.")
+@click.option("--smtp-plain", "smtp_security", flag_value="none", help="No TLS (local relays).")
+@click.option("--smtp-user", help="SMTP user name.")
+@click.option(
+    "--smtp-password-env",
+    metavar="VARIABLE",
+    help="Name of the environment variable holding the SMTP password.",
+)
+@click.option(
+    "--smtp-cafile",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Trust this CA certificate for the SMTP server.",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A TOML file with an [email] table of the settings above.",
+)
+@handle_errors
+def report(
+    subscriptions: Path,
+    customers: Path | None,
+    source: str | None,
+    mapping: tuple[str, ...],
+    mapping_file: Path | None,
+    date_format: str | None,
+    quiet: bool,
+    as_of: date,
+    outputs: tuple[Path, ...],
+    lang: str,
+    redact: bool,
+    fail_on: str | None,
+    eml: Path | None,
+    attach: str,
+    config_file: Path | None,
+    **email_options: Any,
+) -> int:
+    """Reconcile customers against subscriptions and write the report.
+
+    SUBSCRIPTIONS is the subscriptions export, or a folder holding both exports.
+    The format of each -o file follows its extension.
+    """
+    from reconcile import api
+
+    console = Console(quiet=quiet)
+    options = make_read_options(source, mapping, mapping_file, date_format)
+    tables = api.load(subscriptions, customers, options, progress=console.progress)
+    result = api.reconcile_tables(*tables, as_of, progress=console.progress)
+    if redact:
+        from reconcile.rendering import redact as redact_result
+
+        result = redact_result(result)
+    written = write_outputs(result, outputs, lang=lang, console=console)
+    if eml or email_options.get("email_to"):
+        deliver(
+            result,
+            written,
+            lang=lang,
+            eml=eml,
+            attach=attach,
+            config_file=config_file,
+            email_options=email_options,
+            console=console,
+        )
+    return exit_code_for(result, fail_on)
+
+
+def write_outputs(result, outputs: tuple[Path, ...], *, lang: str, console: Console) -> list[Path]:
+    """Render and write every requested file; the one place output files are written."""
+    import time
+
+    started = time.perf_counter()
+    texts = render_outputs(result, outputs, lang=lang)
+    for path, text in texts.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8", newline="\n")
+    console.progress("rendered", time.perf_counter() - started, {"files": len(texts)})
+    return list(texts)
+
+
+def render_outputs(result, outputs, *, lang: str) -> dict[Path, str]:
+    texts = {}
+    for path in outputs:
+        fmt = OUTPUT_FORMATS[path.suffix.lower()]
+        if fmt == "json":
+            texts[path] = json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n"
+        else:
+            from reconcile.rendering import render
+
+            texts[path] = render(result, fmt, lang=lang)
+    return texts
+
+
+def deliver(result, written, *, lang, eml, attach, config_file, email_options, console) -> None:
+    """Write the .eml and, with recipients and a server, send it. The report files are
+    already on disk, so a failed send loses nothing."""
+    import os
+
+    from reconcile import delivery
+
+    smtp, sender, recipients = delivery.settings_from(email_options, os.environ, config_file)
+    kinds = {OUTPUT_FORMATS[path.suffix.lower()]: path for path in written}
+    wanted = {"html"} | {item.strip() for item in attach.split(",") if item.strip()}
+    unknown = wanted - {"html", "md", "json"}
+    if unknown:
+        raise click.BadParameter(
+            f"cannot attach {', '.join(sorted(unknown))}", param_hint="--attach"
+        )
+    extra = {}
+    for kind in sorted(wanted - kinds.keys()):
+        extra_path = (eml or written[0]).with_suffix(f".{kind}")
+        extra_path.write_text(
+            render_outputs(result, (extra_path,), lang=lang)[extra_path],
+            encoding="utf-8",
+            newline="\n",
+        )
+        extra[kind] = extra_path
+    kinds.update(extra)
+    attachments = [kinds[kind] for kind in ("html", "md", "json") if kind in wanted]
+    message = delivery.build_message(
+        result,
+        attachments=attachments,
+        rejected_rows_csv=delivery.rejected_rows_csv(result),
+        lang=lang,
+        sender=sender,
+        recipients=recipients,
+    )
+    eml_path = eml or written[0].with_suffix(".eml")
+    delivery.write_eml(message, eml_path)
+    click.echo(f"Email message written to {eml_path}", err=True)
+    if recipients:
+        if smtp is None:
+            raise click.UsageError(
+                "--email-to needs an SMTP server: --smtp-host or RECONCILE_SMTP_HOST"
+            )
+        delivery.send(message, smtp, eml_path=eml_path)
+        click.echo(f"Sent to {', '.join(recipients)} via {smtp.host}", err=True)
+
+
+def exit_code_for(result, fail_on: str | None) -> int:
+    if fail_on is None:
+        return EXIT_OK
+    threshold = SEVERITY_RANK[fail_on]
+    crossed = [f for f in result.findings if SEVERITY_RANK.get(f.severity, 0) >= threshold]
+    return EXIT_THRESHOLD if crossed else EXIT_OK

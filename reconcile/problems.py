@@ -1,0 +1,87 @@
+"""Problems found in the input, as data (modelled on frictionless' cell errors).
+
+A *row error* is one fault in one cell of one row; a row with several faults has several
+row errors but is rejected once. An *unusable file* stops the run before any figure is
+computed. Both carry what a user needs to act: file, physical line, column, value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import polars as pl
+
+# Stable codes of row errors. Scripts and translations key on these: never rename one.
+MISSING_ID = "missing_id"
+DAMAGED_ID = "id_in_scientific_notation"
+INVALID_DATE = "invalid_date"
+MISSING_START = "missing_start"
+UNKNOWN_STATUS = "unknown_status"
+INVALID_AMOUNT = "invalid_amount"
+INVALID_BOOLEAN = "invalid_boolean"
+CONFLICTING_DUPLICATE = "conflicting_duplicate"
+
+ROW_ERROR_CODES = (
+    MISSING_ID,
+    DAMAGED_ID,
+    INVALID_DATE,
+    MISSING_START,
+    UNKNOWN_STATUS,
+    INVALID_AMOUNT,
+    INVALID_BOOLEAN,
+    CONFLICTING_DUPLICATE,
+)
+
+# The columns of a frame of row errors, in this order, as produced by validation.
+ROW_ERROR_SCHEMA = {
+    "file": pl.String,
+    "line": pl.Int64,
+    "column": pl.String,
+    "value": pl.String,
+    "code": pl.String,
+    "message": pl.String,
+}
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One fault in one cell: the file, the physical line the record starts on, the
+    column as it is named in the file, the raw value, a stable code and a message."""
+
+    file: str
+    line: int
+    column: str
+    value: str | None
+    code: str
+    message: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def row_errors_from_frame(frame: pl.DataFrame) -> list[RowError]:
+    """The row errors of a frame with ROW_ERROR_SCHEMA's columns, in file order."""
+    return [RowError(**row) for row in frame.sort("file", "line").iter_rows(named=True)]
+
+
+class ReconcileError(Exception):
+    """Anything that stops a run with exit code 2: bad usage or unusable input.
+
+    `str(error)` is the whole message a user sees; it says what to do next.
+    """
+
+
+class UnusableFileError(ReconcileError):
+    """A file that cannot be read at all: empty, not CSV, a required column missing,
+    customers and subscriptions swapped, dates whose order cannot be decided."""
+
+    def __init__(self, file: str, problem: str, advice: str = "") -> None:
+        self.file = file
+        self.problem = problem
+        self.advice = advice
+        text = f"{file}: {problem}"
+        super().__init__(f"{text}\n{advice}" if advice else text)
+
+
+class DeliveryError(ReconcileError):
+    """Sending the report failed; the report files and the .eml are already on disk."""

@@ -1,0 +1,217 @@
+"""The result of a run: a tree of frozen dataclasses, the one thing templates receive.
+
+`Result.to_dict()` is the JSON contract (schema_version 1, see docs/report.schema.json):
+the names of ../shared/DOMAIN.md and of the JSON schema are kept exactly, because people
+script against them. More keys may be added; none may change meaning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class InputSummary:
+    """Row accounting of one export: rows_read = accepted + rejected + duplicates removed."""
+
+    file: str
+    source: str
+    rows_read: int
+    rows_accepted: int
+    rows_rejected: int
+    duplicate_rows_removed: int
+    # Physical line numbers of the rows removed as exact duplicates of an earlier row.
+    duplicate_lines: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Inputs:
+    subscriptions: InputSummary
+    customers: InputSummary | None = None
+
+
+@dataclass(frozen=True)
+class Totals:
+    subscriptions_active: int
+    customers_active: int
+    customers_known: int
+    subscriptions_not_yet_paying: int
+    subscriptions_paused: int
+    subscriptions_ended: int
+    customers_without_active_subscription: int
+    customers_without_subscriptions: int
+    orphan_subscriptions: int
+    ended_without_end_date: int
+
+
+@dataclass(frozen=True)
+class ProductCount:
+    product: str | None
+    subscriptions_active: int
+    customers_active: int
+
+
+@dataclass(frozen=True)
+class PlanCount:
+    product: str | None
+    plan: str | None
+    subscriptions_active: int
+    customers_active: int
+
+
+@dataclass(frozen=True)
+class HoldingCount:
+    """How many customers hold exactly `subscriptions` active subscriptions."""
+
+    subscriptions: int
+    customers: int
+
+
+@dataclass(frozen=True)
+class ProductOverlap:
+    product_a: str
+    product_b: str
+    customers: int
+
+
+@dataclass(frozen=True)
+class Month:
+    """One month end of the history (DOMAIN.md, "Over time")."""
+
+    period: str  # YYYY-MM
+    date: date  # the day observed: the month's last day, or the as-of date
+    subscriptions_active: int
+    subscriptions_new: int
+    subscriptions_ended: int
+    customers_active: int
+    customers_new: int
+    customers_reactivated: int
+    customers_churned: int
+    customers_expanded: int
+    customers_contracted: int
+    # What a subscription-counting billing system reports as "net customers".
+    subscriptions_net: int
+    # The real change in customers: new + reactivated - churned.
+    customers_net: int
+
+
+@dataclass(frozen=True)
+class BridgeStep:
+    """One step of a walk from rows to active customers.
+
+    `count` is signed (a step that removes rows is negative; a subtotal step carries
+    its total as count), `total` the running total after the step, `kind` is "start",
+    "subtract", "add" or "subtotal". `examples` names the first rows or customers behind
+    the step (subscription or customer IDs, or line numbers for rejected and duplicate
+    rows); `examples_total` how many there are in all.
+    """
+
+    step: str
+    label: str
+    count: int
+    total: int
+    kind: str
+    examples: tuple[str, ...] = ()
+    examples_total: int = 0
+
+
+@dataclass(frozen=True)
+class DuplicateGroup:
+    """Customer IDs whose emails are equal after trimming and lower-casing."""
+
+    key: str
+    customer_ids: tuple[str, ...]
+    active_customer_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rejection:
+    file: str
+    line: int
+    column: str
+    value: str | None
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A statement in words with its number. `code` is stable; `params` hold the
+    values the message template is filled with, so a renderer can translate it."""
+
+    code: str
+    severity: str  # "info", "warning" or "error"
+    message: str
+    count: int
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SubscriptionRef:
+    """A subscription named in a data-quality list, traceable to its row."""
+
+    subscription_id: str
+    customer_id: str
+    line: int
+    product: str | None = None
+    status: str | None = None
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class CustomerRef:
+    customer_id: str
+    name: str | None = None
+    email: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Quality:
+    """Data-quality lists behind the findings (DOMAIN.md, "Customers" and "Bad rows")."""
+
+    orphan_subscriptions: tuple[SubscriptionRef, ...] = ()
+    customers_without_subscriptions: tuple[CustomerRef, ...] = ()
+    ended_without_end_date: tuple[SubscriptionRef, ...] = ()
+    # Live by status although their end date has passed, and the like.
+    contradictions: tuple[SubscriptionRef, ...] = ()
+    # Currency code -> number of active subscriptions in it (more than one: mixed).
+    currencies: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Result:
+    as_of: date
+    inputs: Inputs
+    totals: Totals
+    by_product: tuple[ProductCount, ...]
+    by_plan: tuple[PlanCount, ...]
+    subscriptions_per_customer: tuple[HoldingCount, ...]
+    product_overlap: tuple[ProductOverlap, ...]
+    timeline: tuple[Month, ...]
+    bridge: tuple[BridgeStep, ...]
+    # The second walk, from the customers export; empty without one.
+    customer_bridge: tuple[BridgeStep, ...]
+    probable_duplicate_groups: tuple[DuplicateGroup, ...]
+    rejections: tuple[Rejection, ...]
+    findings: tuple[Finding, ...]
+    quality: Quality
+    schema_version: int = SCHEMA_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data: dates as ISO strings, tuples as lists."""
+        return _jsonable(asdict(self))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
