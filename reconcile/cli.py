@@ -175,11 +175,11 @@ def validate(
 
     SUBSCRIPTIONS is the subscriptions export, or a folder holding both exports.
     """
+    console = Console(quiet=quiet)
+    options = make_read_options(source, mapping, mapping_file, date_format)
     from reconcile.api import load
     from reconcile.validation import validation_summary
 
-    console = Console(quiet=quiet)
-    options = make_read_options(source, mapping, mapping_file, date_format)
     tables = [t for t in load(subscriptions, customers, options, progress=console.progress) if t]
     summaries = [validation_summary(table, max_errors=max_errors) for table in tables]
     if errors_csv:
