@@ -1,0 +1,537 @@
+"""Vectorised parsers for the values of billing exports: dates, amounts, IDs, statuses.
+
+Every parser is a polars expression (or works on a Series) and never loops over rows in
+Python. A value that cannot be parsed becomes null; callers find the failures as "non-empty
+input, null result" and report them as row errors, so nothing is lost silently.
+
+Dates: one format per column, detected on the column's distinct values (a date column has
+few of them). Each format is an anchored regular expression whose named groups (y, m, d and,
+for timestamps, the time of day and the UTC offset) are rebuilt into an ISO date and parsed
+strictly, so impossible dates (31.02.2024) and trailing garbage come back null. Timestamps
+are reduced to their UTC date (DOMAIN.md); a timestamp without an offset is taken as UTC.
+Two-digit years are not supported: "01.03.24" does not name its century, so it is invalid.
+
+Amounts: the decimal separator is decided per column when the caller detects it
+(`detect_decimal_separator`), else per value (`amount_expr(column)`): when both "." and ","
+occur the last one is the decimal separator; when a value alone cannot tell ("1,234" or
+"1.234") it is read the English way (1234 and 1.234).
+
+Speed: a parse takes several regex stages, and an expression tree would run a shared
+sub-expression once per use, so the stages run on materialised columns inside Series
+functions (`parse_dates`, `parse_amounts`); `date_expr` and `amount_expr` wrap them with
+map_batches. Repetitive columns are parsed once per distinct value and mapped back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+import polars as pl
+
+# --- dates -------------------------------------------------------------------------------
+
+CALENDAR = "calendar"  # day, month and year as text, with an optional naive time of day
+ISO = "iso"  # ISO 8601 date or timestamp, with an optional UTC offset
+EXCEL = "excel"  # days since 1899-12-30, as spreadsheets store dates
+UNIX = "unix"  # seconds since 1970-01-01 UTC
+
+_YEAR = r"(?<y>[1-9]\d{3})"  # years 1000..9999: Python cannot hold year 0
+_MONTH = r"(?<m>\d{1,2})"
+_DAY = r"(?<d>\d{1,2})"
+_MONTH_NAME = r"(?<m>\p{L}{3,9})\.?"
+# A naive time after a calendar date ("01.03.2024 10:22", "3/1/2024 10:22:33 PM"): it
+# cannot move the date because a naive time is taken as UTC, but it must look like a time.
+_NAIVE_TIME = (
+    r"(?:(?:\s+|T)(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:[.,]\d+)?)?(?:\s*[AaPp]\.?[Mm]\.?)?)?"
+)
+# ISO time of day and offset: 10:22, 10:22:33, 10:22:33.123456, then Z, UTC, +02:00, +0200, +02.
+_ISO_TIME = (
+    r"(?:[T ](?<hour>[01]\d|2[0-3]):(?<minute>[0-5]\d)(?::(?:[0-5]\d|60)(?:[.,]\d+)?)?"
+    r"\s*(?:Z|UTC|GMT|(?<sign>[+-])(?<offset_hours>[01]\d|2[0-3]):?(?<offset_minutes>[0-5]\d)?)?)?"
+)
+
+_UTC_OFFSET_SUFFIX = r":\d{2}(?:[.,]\d+)?\s*[+-]\d{2}(?::?\d{2})?$"
+_ISO_DATE_PREFIX = r"^([1-9]\d{3}-\d{1,2}-\d{1,2})"
+
+# Month names as they appear in English and German exports, lower case, with and without
+# the abbreviation (German Excel writes "Mrz" or "Mär", Austrian "Jän").
+MONTH_NUMBERS: dict[str, int] = {
+    **dict.fromkeys(("jan", "january", "januar", "jän", "jänner"), 1),
+    **dict.fromkeys(("feb", "february", "februar"), 2),
+    **dict.fromkeys(("mar", "march", "mär", "mrz", "märz"), 3),
+    **dict.fromkeys(("apr", "april"), 4),
+    **dict.fromkeys(("may", "mai"), 5),
+    **dict.fromkeys(("jun", "june", "juni"), 6),
+    **dict.fromkeys(("jul", "july", "juli"), 7),
+    **dict.fromkeys(("aug", "august"), 8),
+    **dict.fromkeys(("sep", "sept", "september"), 9),
+    **dict.fromkeys(("oct", "october", "okt", "oktober"), 10),
+    **dict.fromkeys(("nov", "november"), 11),
+    **dict.fromkeys(("dec", "december", "dez", "dezember"), 12),
+}
+
+# Plausible ranges for numeric dates, so that a column of plain numbers is not taken for
+# dates: Excel serials 20000..80000 are 1954-10-03..2119-01-11; Unix seconds with 9 or 10
+# digits are 1973..2286.
+EXCEL_SERIAL_RANGE = (20_000, 80_000)
+_EXCEL_EPOCH_OFFSET = 25_569  # Excel serial of 1970-01-01 (serial 0 is 1899-12-30)
+_SECONDS_PER_DAY = 86_400
+_MINUTES_PER_DAY = 1_440
+
+
+@dataclass(frozen=True)
+class DateFormat:
+    """A date format: `name` is what users see and pass to --date-format; `pattern` is an
+    anchored regular expression with named groups y, m, d (calendar and ISO formats) or n
+    (numeric formats); `month_names` says the m group holds a month name."""
+
+    name: str
+    kind: str
+    pattern: str
+    aliases: tuple[str, ...] = ()
+    month_names: bool = False
+
+
+def _calendar(
+    name: str, body: str, aliases: tuple[str, ...], month_names: bool = False
+) -> DateFormat:
+    return DateFormat(name, CALENDAR, rf"^{body}{_NAIVE_TIME}$", aliases, month_names)
+
+
+# Detection order: when two formats parse equally many values, the earlier one wins, except
+# for day-first versus month-first, which is never guessed (AmbiguousDateOrder).
+DATE_FORMATS: tuple[DateFormat, ...] = (
+    DateFormat(
+        "yyyy-MM-dd",
+        ISO,
+        rf"^{_YEAR}-{_MONTH}-{_DAY}{_ISO_TIME}$",
+        (
+            "iso",
+            "iso date",
+            "iso datetime",
+            "iso 8601",
+            "yyyy-mm-dd hh:mm:ss",
+            "yyyy-mm-ddthh:mm:ss",
+            "%Y-%m-%d",
+        ),
+    ),
+    _calendar("dd.MM.yyyy", rf"{_DAY}\.{_MONTH}\.{_YEAR}", ("d.m.yyyy", "%d.%m.%Y")),
+    _calendar("dd/MM/yyyy", rf"{_DAY}/{_MONTH}/{_YEAR}", ("d/m/yyyy", "%d/%m/%Y")),
+    _calendar("MM/dd/yyyy", rf"{_MONTH}/{_DAY}/{_YEAR}", ("m/d/yyyy", "%m/%d/%Y")),
+    _calendar("dd-MM-yyyy", rf"{_DAY}-{_MONTH}-{_YEAR}", ("d-m-yyyy", "%d-%m-%Y")),
+    _calendar("MM-dd-yyyy", rf"{_MONTH}-{_DAY}-{_YEAR}", ("m-d-yyyy", "%m-%d-%Y")),
+    _calendar("yyyy/MM/dd", rf"{_YEAR}/{_MONTH}/{_DAY}", ("yyyy/m/d", "%Y/%m/%d")),
+    # 05-Apr-2024, 05 Apr 2024, 5. April 2024, 05-Mär-2024, 05/Okt/2024
+    _calendar(
+        "dd-MMM-yyyy",
+        rf"{_DAY}(?:\.\s*|[-\s/]){_MONTH_NAME}(?:[-\s/]|,\s*){_YEAR}",
+        ("dd mmm yyyy", "d-mmm-yyyy", "dd-mon-yyyy", "%d-%b-%Y", "%d %b %Y"),
+        month_names=True,
+    ),
+    # Apr 05, 2024, April 5 2024
+    _calendar(
+        "MMM dd, yyyy",
+        rf"{_MONTH_NAME}\s+{_DAY},?\s+{_YEAR}",
+        ("mmm d, yyyy", "mmm dd yyyy", "%b %d, %Y"),
+        month_names=True,
+    ),
+    DateFormat("excel serial", EXCEL, r"^(?<n>\d{5})(?:[.,]\d+)?$", ("excel", "serial")),
+    DateFormat("unix seconds", UNIX, r"^(?<n>\d{9,10})(?:\.\d+)?$", ("unix", "epoch", "unix time")),
+)
+
+
+class AmbiguousDateOrder(ValueError):
+    """Several formats (typically day-first and month-first) parse a column equally well."""
+
+    def __init__(self, candidates: tuple[str, ...], examples: tuple[str, ...]) -> None:
+        self.candidates = candidates
+        self.examples = examples
+        super().__init__(
+            f"dates such as {', '.join(examples)} fit {' and '.join(candidates)} equally well; "
+            f"choose one with --date-format"
+        )
+
+
+def date_format_by_name(name: str) -> DateFormat:
+    """The format called `name` (case-insensitive; aliases such as "excel", "iso",
+    "d.M.yyyy" and strftime patterns such as "%d.%m.%Y" are accepted)."""
+    wanted = name.strip().lower()
+    for fmt in DATE_FORMATS:
+        if wanted == fmt.name.lower() or wanted in (alias.lower() for alias in fmt.aliases):
+            return fmt
+    valid = ", ".join(fmt.name for fmt in DATE_FORMATS)
+    raise ValueError(f"unknown date format {name!r}; valid formats: {valid}")
+
+
+def parse_dates(values: pl.Series, fmt: DateFormat) -> pl.Series:
+    """`values` (text) as pl.Date in `fmt`; null where empty or not a real date in `fmt`."""
+    return _map_distinct(values, partial(_parse_date_values, fmt=fmt), pl.Date())
+
+
+def date_expr(column: str, fmt: DateFormat) -> pl.Expr:
+    """`column` (text) as pl.Date in `fmt`; null where empty or not a real date in `fmt`.
+
+    The parse runs in stages on materialised columns, which an expression tree cannot do
+    (each use of a sub-expression would run its regex again), hence map_batches.
+    """
+    return pl.col(column).map_batches(
+        partial(parse_dates, fmt=fmt), return_dtype=pl.Date(), is_elementwise=True
+    )
+
+
+def detect_date_format(
+    values: pl.Series, *, preferred: DateFormat | None = None
+) -> DateFormat | None:
+    """The format that parses the most non-empty values of `values` (counted per row).
+
+    None when there is no non-empty value. When several formats tie (day-first and
+    month-first both fit because every day is <= 12), `preferred` settles it if it is one of
+    them, else AmbiguousDateOrder is raised. When no format parses anything, `preferred`
+    (else the first format) is returned, so that every value is reported as invalid.
+    """
+    counts = _distinct_non_empty_counts(values)
+    if counts.is_empty():
+        return None
+    parsed_rows = [_rows_parsed(counts, fmt) for fmt in DATE_FORMATS]
+    best = max(parsed_rows)
+    if best == 0:
+        return preferred or DATE_FORMATS[0]
+    candidates = tuple(fmt for fmt, n in zip(DATE_FORMATS, parsed_rows, strict=True) if n == best)
+    if preferred in candidates:
+        return preferred
+    if len(candidates) == 1:
+        return candidates[0]
+    raise AmbiguousDateOrder(
+        tuple(fmt.name for fmt in candidates), _examples_fitting(counts, candidates[0])
+    )
+
+
+def _rows_parsed(counts: pl.DataFrame, fmt: DateFormat) -> int:
+    """How many rows `fmt` parses, from distinct values "text" and their row "count"."""
+    # A cheap regex match first (most formats match no value at all); the full parse, which
+    # costs more regex passes, then runs only on the values that match.
+    matching = counts.filter(pl.col("text").str.contains(fmt.pattern))
+    if matching.is_empty():
+        return 0
+    # Whether a value parses does not depend on its UTC offset, so the shift is skipped.
+    parsed = _parse_date_values(matching.get_column("text"), fmt, to_utc=False).is_not_null()
+    return matching.get_column("count").filter(parsed).sum()
+
+
+def _examples_fitting(counts: pl.DataFrame, fmt: DateFormat, how_many: int = 3) -> tuple[str, ...]:
+    texts = counts.get_column("text").unique().sort()
+    parsed = _parse_date_values(texts, fmt, to_utc=False)
+    return tuple(texts.filter(parsed.is_not_null()).head(how_many))
+
+
+def _distinct_non_empty_counts(values: pl.Series) -> pl.DataFrame:
+    """Distinct trimmed non-empty values as column "text" with their row "count"."""
+    text = values.cast(pl.String).str.strip_chars().alias("text")
+    text = text.filter(text.is_not_null() & (text != ""))
+    if _mostly_distinct(text):  # counting would cost more than it saves: each row counts 1
+        return text.to_frame().with_columns(pl.lit(1, pl.UInt32).alias("count"))
+    return text.value_counts(name="count")
+
+
+def _mostly_distinct(values: pl.Series) -> bool:
+    """True for columns such as timestamps, where most values occur once (HyperLogLog
+    estimate: a few milliseconds for a million values)."""
+    return values.approx_n_unique() * 2 > values.len()
+
+
+def _map_distinct(
+    values: pl.Series, parse: Callable[[pl.Series], pl.Series], dtype: pl.DataType
+) -> pl.Series:
+    """`parse(values)`, computed once per distinct value: billing columns repeat a few dates
+    and prices over many rows. Mostly distinct columns (timestamps) are parsed directly."""
+    text = values.cast(pl.String)
+    if _mostly_distinct(text):
+        return parse(text).cast(dtype).alias(values.name)
+    distinct = text.unique()
+    parsed = parse(distinct).cast(dtype)
+    return text.replace_strict(distinct, parsed, default=None, return_dtype=dtype).alias(
+        values.name
+    )
+
+
+def _parse_date_values(text: pl.Series, fmt: DateFormat, *, to_utc: bool = True) -> pl.Series:
+    """The parse itself, on a String Series: each stage is one pass over the values.
+    `to_utc=False` leaves timestamps on their local date (enough to tell if they parse)."""
+    frame = text.str.strip_chars().to_frame("text")
+    cleaned = pl.col("text")
+    if fmt.kind == EXCEL:
+        return frame.select(_excel_serial_date(cleaned, fmt)).to_series()
+    if fmt.kind == UNIX:
+        return frame.select(_unix_seconds_date(cleaned, fmt)).to_series()
+    # str.replace leaves a value that does not match as it is, hence the gate on matching.
+    dates = frame.select(
+        pl.when(cleaned.str.contains(fmt.pattern)).then(
+            _iso_date_text(cleaned, fmt).str.to_date("%Y-%m-%d", strict=False)
+        )
+    ).to_series()
+    if fmt.kind == ISO and to_utc:
+        return _dates_in_utc(frame.get_column("text"), dates, fmt)
+    return dates
+
+
+def _dates_in_utc(text: pl.Series, dates: pl.Series, fmt: DateFormat) -> pl.Series:
+    """`dates` moved to the UTC date where `text` has a UTC offset. Reading the clock takes
+    a slow regex pass, so it runs only on those values (naive and "Z" timestamps, the
+    common kinds, have none)."""
+    with_offset = text.str.contains(_UTC_OFFSET_SUFFIX) & dates.is_not_null()
+    if not with_offset.any():
+        return dates
+    rows = with_offset.arg_true()
+    subset = pl.DataFrame({"text": text.gather(rows), "date": dates.gather(rows)})
+    subset = subset.with_columns(_clock_text(pl.col("text"), fmt).alias("clock"))
+    shifted = subset.select(_shift_days(pl.col("date"), _utc_day_shift(pl.col("clock"))))
+    return dates.scatter(rows, shifted.to_series())
+
+
+def _iso_date_text(cleaned: pl.Expr, fmt: DateFormat) -> pl.Expr:
+    """The y, m, d groups rebuilt as "yyyy-M-d", to be parsed strictly (2024-2-30 fails)."""
+    if fmt.kind == ISO:  # already in order: a simpler regex than fmt.pattern is faster
+        return cleaned.str.extract(_ISO_DATE_PREFIX, 1)
+    if not fmt.month_names:
+        return cleaned.str.replace(fmt.pattern, "${y}-${m}-${d}")
+    month = (
+        cleaned.str.replace(fmt.pattern, "${m}")
+        .str.to_lowercase()
+        .replace_strict(MONTH_NUMBERS, default=None, return_dtype=pl.String)
+    )
+    year_day = cleaned.str.replace(fmt.pattern, "${y}-${d}")  # the year has 4 digits
+    return pl.concat_str(year_day.str.head(5), month, pl.lit("-"), year_day.str.slice(5))
+
+
+def _clock_text(cleaned: pl.Expr, fmt: DateFormat) -> pl.Expr:
+    """An ISO timestamp's time and offset as "HHMM", "HHMM+hh" or "HHMM-hhmm"; "" without
+    a time (every group has a fixed width, so slices can read it)."""
+    return cleaned.str.replace(
+        fmt.pattern, "${hour}${minute}${sign}${offset_hours}${offset_minutes}"
+    )
+
+
+def _utc_day_shift(clock: pl.Expr) -> pl.Expr:
+    """-1, 0 or +1: how far the UTC date lies from the local date of an ISO timestamp.
+
+    Seconds and fractions are left out on purpose: offsets are whole minutes, so they can
+    never carry a timestamp across midnight in UTC. Without a time or an offset it is 0.
+    """
+
+    def number(offset: int, length: int) -> pl.Expr:
+        return clock.str.slice(offset, length).cast(pl.Int32, strict=False).fill_null(0)
+
+    local_minutes = number(0, 2) * 60 + number(2, 2)
+    offset_minutes = number(5, 2) * 60 + number(7, 2)
+    signed_offset = (
+        pl.when(clock.str.slice(4, 1) == "-").then(-offset_minutes).otherwise(offset_minutes)
+    )
+    return (local_minutes - signed_offset) // _MINUTES_PER_DAY
+
+
+def _shift_days(date: pl.Expr, days: pl.Expr) -> pl.Expr:
+    return (date.cast(pl.Int32) + days).cast(pl.Date)
+
+
+def _excel_serial_date(cleaned: pl.Expr, fmt: DateFormat) -> pl.Expr:
+    serial = cleaned.str.extract(fmt.pattern, 1).cast(pl.Int32)
+    low, high = EXCEL_SERIAL_RANGE
+    return pl.when(serial.is_between(low, high)).then((serial - _EXCEL_EPOCH_OFFSET).cast(pl.Date))
+
+
+def _unix_seconds_date(cleaned: pl.Expr, fmt: DateFormat) -> pl.Expr:
+    seconds = cleaned.str.extract(fmt.pattern, 1).cast(pl.Int64)
+    return (seconds // _SECONDS_PER_DAY).cast(pl.Int32).cast(pl.Date)
+
+
+# --- amounts -----------------------------------------------------------------------------
+
+# Blanks and apostrophes only ever group thousands (1 234,50; 1'234.50; 1 234,50 with a
+# non-breaking or thin space).
+_GROUPING_BLANKS = " \u00a0\u202f\u2009'’"
+_CURRENCY = r"(?:[A-Za-z]{3}|[A-Za-z]{0,2}\$|[€£¥₹₽₩¢]|Fr\.|kr\.?)"
+_MINUS = "-−"  # ASCII hyphen-minus and the Unicode minus sign
+_MINUS_CLASS = r"\-−"  # the same inside a regex character class
+# The sign may stand before or after the currency, or after the number (SAP writes
+# "12,00-"); parentheses mean negative, as in accounting.
+_AMOUNT_PATTERN = (
+    rf"^(?<open>\()?\s*(?<sign_before>[+{_MINUS_CLASS}])?\s*(?:{_CURRENCY}\s*)?"
+    rf"(?<sign_after_currency>[+{_MINUS_CLASS}])?\s*"
+    rf"(?<number>[.,]?\d(?:[\d.,{_GROUPING_BLANKS}]*\d)?)"
+    rf"\s*(?<sign_trailing>[{_MINUS_CLASS}])?\s*(?:{_CURRENCY})?\s*(?<close>\))?$"
+)
+_SIGNS = ("sign_before", "sign_after_currency", "sign_trailing")
+# The number once its decimal separator is known: the integer part is plain digits or
+# correctly grouped thousands (also Indian lakh grouping 1,23,456 with a decimal point).
+_GROUPED_DOT_DECIMAL = (
+    rf"^(?:(?:\d{{1,3}}(?:[,{_GROUPING_BLANKS}]\d{{3}})+|\d{{1,2}}(?:,\d{{2}})+,\d{{3}}|\d+)"
+    r"(?:\.\d+)?|\.\d+)$"
+)
+_GROUPED_COMMA_DECIMAL = rf"^(?:(?:\d{{1,3}}(?:[.{_GROUPING_BLANKS}]\d{{3}})+|\d+)(?:,\d+)?|,\d+)$"
+_GROUPED_INTEGER = (
+    rf"^(?:\d{{1,3}}(?:[.,{_GROUPING_BLANKS}]\d{{3}})+|\d{{1,2}}(?:,\d{{2}})+,\d{{3}}|\d+)$"
+)
+DECIMAL_SEPARATORS = (".", ",")
+
+
+def amount_expr(column: str, decimal: str | None = None) -> pl.Expr:
+    """`column` (text) as pl.Float64; null where empty or not an amount.
+
+    `decimal` is the column's decimal separator ("." or ","), e.g. from
+    `detect_decimal_separator`; None decides per value (see the module docstring).
+    """
+    _check_decimal(decimal)
+    return pl.col(column).map_batches(
+        partial(parse_amounts, decimal=decimal), return_dtype=pl.Float64(), is_elementwise=True
+    )
+
+
+def parse_amounts(values: pl.Series, decimal: str | None = None) -> pl.Series:
+    """`values` (text) as pl.Float64, as `amount_expr` does."""
+    _check_decimal(decimal)
+    return _map_distinct(values, partial(_parse_amount_values, decimal=decimal), pl.Float64())
+
+
+def detect_decimal_separator(values: pl.Series) -> str | None:
+    """The decimal separator the column's values show, "." or ","; None when they show
+    neither (every value reads the same either way) or contradict each other.
+
+    Evidence for ",": "1.234,50", "12,5", "1.234.567"; for ".": "1,234.50", "12.5",
+    "1,234,567". "1,234" and "1.234" alone prove nothing.
+    """
+    counts = _distinct_non_empty_counts(values)
+    numbers = counts.select(
+        pl.col("text").str.extract_groups(_AMOUNT_PATTERN).struct.field("number")
+    ).with_columns(_separator_facts(pl.col("number")))
+    comma, dot = numbers.select(
+        _separator_evidence(",").any().alias("comma"), _separator_evidence(".").any().alias("dot")
+    ).row(0)
+    if comma and not dot:
+        return ","
+    if dot and not comma:
+        return "."
+    return None
+
+
+def _check_decimal(decimal: str | None) -> None:
+    if decimal not in (None, *DECIMAL_SEPARATORS):
+        raise ValueError(f"decimal separator must be '.' or ',', not {decimal!r}")
+
+
+def _parse_amount_values(text: pl.Series, decimal: str | None) -> pl.Series:
+    """The parse itself, on a String Series: each stage is one pass over the values."""
+    parts = (
+        text.str.strip_chars()
+        .str.extract_groups(_AMOUNT_PATTERN)
+        .struct.unnest()
+        .with_columns(_separator_facts(pl.col("number")))
+    )
+    separator = pl.lit(decimal) if decimal else _value_decimal_separator()
+    number = pl.col("number")
+    magnitude = (
+        pl.when(separator == ".")
+        .then(_read_number(number, _GROUPED_DOT_DECIMAL, keep="."))
+        .when(separator == ",")
+        .then(_read_number(number, _GROUPED_COMMA_DECIMAL, keep=","))
+        .otherwise(_read_number(number, _GROUPED_INTEGER, keep=""))
+    )
+    sign_count = pl.sum_horizontal(pl.col(sign).is_not_null().cast(pl.Int8) for sign in _SIGNS)
+    minus = pl.any_horizontal(pl.col(sign).is_in(list(_MINUS)) for sign in _SIGNS)
+    open_paren = pl.col("open").is_not_null()
+    close_paren = pl.col("close").is_not_null()
+    well_formed = (sign_count <= 1) & (open_paren == close_paren) & ~(open_paren & (sign_count > 0))
+    negative = minus.fill_null(False) | open_paren
+    signed = pl.when(negative).then(-magnitude).otherwise(magnitude)
+    return parts.select(pl.when(well_formed).then(signed)).to_series()
+
+
+def _separator_facts(number: pl.Expr) -> list[pl.Expr]:
+    """What the separators of a number show: how many dots and commas, which comes last,
+    and how many characters follow the last one."""
+    return [
+        number.str.count_matches(".", literal=True).alias("dots"),
+        number.str.count_matches(",", literal=True).alias("commas"),
+        number.str.extract(r"([.,])[^.,]*$").alias("last_separator"),
+        number.str.extract(r"[.,]([^.,]*)$").str.len_chars().alias("after_last"),
+    ]
+
+
+def _separator_evidence(separator: str) -> pl.Expr:
+    """True where a number (with `_separator_facts`) can only be read with `separator` as
+    its decimal separator."""
+    own, other = ("commas", "dots") if separator == "," else ("dots", "commas")
+    own_count, other_count = pl.col(own), pl.col(other)
+    return (
+        ((own_count > 0) & (other_count > 0) & (pl.col("last_separator") == separator))
+        | ((own_count == 1) & (other_count == 0) & (pl.col("after_last") != 3))
+        | ((other_count > 1) & (own_count == 0))
+    ).fill_null(False)
+
+
+def _value_decimal_separator() -> pl.Expr:
+    """Per value: the last of "." and "," when both occur; a lone "," unless exactly three
+    digits follow it (then it groups thousands, as in English); a lone "."; else none ("")."""
+    dots, commas = pl.col("dots"), pl.col("commas")
+    return (
+        pl.when((dots > 0) & (commas > 0))
+        .then(pl.col("last_separator"))
+        .when((dots == 1) & (commas == 0))
+        .then(pl.lit("."))
+        .when((commas == 1) & (dots == 0) & (pl.col("after_last") != 3))
+        .then(pl.lit(","))
+        .otherwise(pl.lit(""))
+    )
+
+
+def _read_number(number: pl.Expr, grouping: str, keep: str) -> pl.Expr:
+    """`number` as Float64 if it matches `grouping`: every character but the digits and the
+    decimal separator `keep` is dropped, and `keep` becomes ".". Else null."""
+    digits = number.str.replace_all(rf"[^\d{keep}]", "")
+    if keep == ",":
+        digits = digits.str.replace(",", ".", literal=True)
+    return pl.when(number.str.contains(grouping)).then(digits.cast(pl.Float64, strict=False))
+
+
+# --- IDs, statuses, booleans -------------------------------------------------------------
+
+# A spreadsheet turns a long numeric ID into 4.604E+15 (or 4,604E+15 in German). A mantissa
+# with a decimal separator, or an exponent with an explicit sign, is that damage; a bare
+# "12E45" may be a genuine alphanumeric ID and is left alone.
+_SCIENTIFIC_ID = r"^[+-]?(?:\d+[.,]\d+[eE][+-]?\d+|\d+[eE][+-]\d+)$"
+
+
+def is_scientific_id_expr(column: str) -> pl.Expr:
+    """True where an ID looks like a spreadsheet's scientific notation; null stays null."""
+    return pl.col(column).cast(pl.String).str.strip_chars().str.contains(_SCIENTIFIC_ID)
+
+
+def id_expr(column: str) -> pl.Expr:
+    """An ID as DOMAIN.md compares it: text, surrounding blanks trimmed; empty -> null."""
+    trimmed = pl.col(column).cast(pl.String).str.strip_chars()
+    return pl.when(trimmed != "").then(trimmed)
+
+
+def normalize_status_expr(column: str) -> pl.Expr:
+    """Lower case, trimmed, runs of '-', '_' and blanks as one '_'; empty -> null."""
+    normalized = (
+        pl.col(column)
+        .cast(pl.String)
+        .str.strip_chars()
+        .str.to_lowercase()
+        .str.replace_all(r"[-_\s]+", "_")
+    )
+    return pl.when(normalized != "").then(normalized)
+
+
+BOOLEAN_WORDS: dict[str, bool] = {
+    **dict.fromkeys(("true", "yes", "1", "ja", "wahr"), True),
+    **dict.fromkeys(("false", "no", "0", "nein", "falsch"), False),
+}
+
+
+def boolean_expr(column: str) -> pl.Expr:
+    """true/false, yes/no, 1/0, ja/nein, wahr/falsch (any case) as pl.Boolean; else null."""
+    word = pl.col(column).cast(pl.String).str.strip_chars().str.to_lowercase()
+    return word.replace_strict(BOOLEAN_WORDS, default=None, return_dtype=pl.Boolean)
