@@ -61,7 +61,8 @@ class RowError:
 
 def row_errors_from_frame(frame: pl.DataFrame) -> list[RowError]:
     """The row errors of a frame with ROW_ERROR_SCHEMA's columns, in file order."""
-    return [RowError(**row) for row in frame.sort("file", "line").iter_rows(named=True)]
+    ordered = frame.sort("file", "line", maintain_order=True)
+    return [RowError(**row) for row in ordered.iter_rows(named=True)]
 
 
 class ReconcileError(Exception):

@@ -1,0 +1,308 @@
+"""Billing systems as data: one TOML file per system in this package.
+
+A source file names, per export kind, its *raw fields* with the header aliases that
+find them (`[subscriptions.columns]`), and how each canonical field is derived from raw
+fields as ordered fallbacks (`[subscriptions.derive]`); `[statuses]` lists the status
+values of each class of DOMAIN.md. A canonical field without a `derive` entry comes from
+the raw field of the same name. A fallback is a raw field name, an inline table
+`{ field = "...", when = "<boolean raw field>" }` (used only where that field is true),
+or `{ join = ["first_name", "last_name"] }` (the non-empty parts joined by a blank).
+
+A user's mapping file has the same format and may start from a built-in source with
+`extends = "zoho"`; `--map canonical=Header` pins one field to one header.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+
+from reconcile.canonical import (
+    CUSTOMER_COLUMNS,
+    CUSTOMERS,
+    STATUS_CLASSES,
+    SUBSCRIPTION_COLUMNS,
+    SUBSCRIPTIONS,
+)
+from reconcile.problems import ReconcileError
+
+# Detection order; on equal header coverage the generic source wins.
+SOURCE_NAMES = ("zoho", "stripe", "chargebee", "recurly", "generic")
+GENERIC = "generic"
+KINDS = (SUBSCRIPTIONS, CUSTOMERS)
+
+# Canonical fields a source can fill, per kind (`line` and `status_class` are computed).
+CANONICAL_FIELDS = {
+    SUBSCRIPTIONS: tuple(c for c in SUBSCRIPTION_COLUMNS if c not in ("line", "status_class")),
+    CUSTOMERS: tuple(c for c in CUSTOMER_COLUMNS if c != "line"),
+}
+# Without these a file of that kind cannot be used at all.
+REQUIRED_FIELDS = {
+    SUBSCRIPTIONS: ("subscription_id", "customer_id"),
+    CUSTOMERS: ("customer_id",),
+}
+DATE_FIELDS = frozenset({"start", "end", "pause_date", "created"})
+ID_FIELDS = frozenset({"subscription_id", "customer_id"})
+
+_NOT_ALPHANUMERIC = re.compile(r"[\W_]+")
+
+
+def normalize_header(header: str) -> str:
+    """The key a header is matched by: case, blanks and punctuation ignored
+    (`Kunden-ID` -> `kundenid`, `SUBSCRIPTION#` -> `subscription`)."""
+    return _NOT_ALPHANUMERIC.sub("", header.casefold())
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """One step of a derivation: a raw field (taken only where `when` is true), or
+    several raw fields joined by a blank (`join`)."""
+
+    fields: tuple[str, ...]
+    when: str | None = None
+
+    @property
+    def is_join(self) -> bool:
+        return len(self.fields) > 1
+
+    @property
+    def raw_fields(self) -> tuple[str, ...]:
+        return (*self.fields, self.when) if self.when else self.fields
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """How one export kind of one source maps onto the canonical fields."""
+
+    kind: str
+    columns: Mapping[str, tuple[str, ...]]  # raw field -> header aliases, by priority
+    derive: Mapping[str, tuple[Fallback, ...]]  # canonical field -> ordered fallbacks
+
+    def fallbacks(self, canonical: str) -> tuple[Fallback, ...]:
+        """The ordered fallbacks of a canonical field (empty: the source lacks it)."""
+        if canonical in self.derive:
+            return self.derive[canonical]
+        return (Fallback((canonical,)),) if canonical in self.columns else ()
+
+    def raw_fields_of(self, canonical: str) -> tuple[str, ...]:
+        """Every raw field a canonical field is derived from, in fallback order."""
+        seen: dict[str, None] = {}
+        for fallback in self.fallbacks(canonical):
+            seen.update(dict.fromkeys(fallback.raw_fields))
+        return tuple(seen)
+
+    def alias_keys(self) -> dict[str, str]:
+        """Normalised alias -> raw field, for recognising headers."""
+        keys: dict[str, str] = {}
+        for raw_field, aliases in self.columns.items():
+            for alias in aliases:
+                keys.setdefault(normalize_header(alias), raw_field)
+        return keys
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """A billing system (or a user's mapping): its two export kinds and status classes."""
+
+    name: str
+    title: str
+    subscriptions: TableSpec
+    customers: TableSpec
+    statuses: Mapping[str, tuple[str, ...]]  # status class -> status values
+    origin: str = field(default="", compare=False)  # the TOML file it came from
+
+    def table(self, kind: str) -> TableSpec:
+        if kind == SUBSCRIPTIONS:
+            return self.subscriptions
+        if kind == CUSTOMERS:
+            return self.customers
+        raise ValueError(f"unknown export kind {kind!r}")
+
+    def status_values(self) -> dict[str, str]:
+        """Status value as written in the source file -> its class."""
+        return {value: cls for cls, values in self.statuses.items() for value in values}
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def source_names() -> tuple[str, ...]:
+    return SOURCE_NAMES
+
+
+def load_source(name: str) -> SourceSpec:
+    """A built-in source by name; ReconcileError naming the known ones otherwise."""
+    key = name.strip().lower()
+    if key not in SOURCE_NAMES:
+        raise ReconcileError(
+            f"unknown source {name!r}; known sources: {', '.join(SOURCE_NAMES)}. "
+            "For any other CSV, use --map canonical=Header or a mapping file."
+        )
+    return _builtin(key)
+
+
+def all_sources() -> tuple[SourceSpec, ...]:
+    return tuple(_builtin(name) for name in SOURCE_NAMES)
+
+
+_BUILTIN_CACHE: dict[str, SourceSpec] = {}
+
+
+def _builtin(name: str) -> SourceSpec:
+    if name not in _BUILTIN_CACHE:
+        text = resources.files(__package__).joinpath(f"{name}.toml").read_text("utf-8")
+        _BUILTIN_CACHE[name] = _spec_from_document(tomllib.loads(text), f"{name}.toml", None)
+    return _BUILTIN_CACHE[name]
+
+
+def load_mapping_file(path: Path | str, base: str | None = None) -> SourceSpec:
+    """A user's mapping file (a source file that may `extends = "zoho"`).
+
+    Without `extends` it stands on its own, unless `base` (the --source given) names one.
+    """
+    path = Path(path)
+    try:
+        document = tomllib.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise ReconcileError(f"mapping file {path} not found") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ReconcileError(f"mapping file {path} cannot be read: {error}") from None
+    extends = document.get("extends", base)
+    parent = load_source(extends) if extends else None
+    document.setdefault("name", path.stem)
+    return _spec_from_document(document, str(path), parent)
+
+
+def _spec_from_document(document: dict, origin: str, parent: SourceSpec | None) -> SourceSpec:
+    name = str(document.get("name") or (parent.name if parent else Path(origin).stem))
+    tables = {
+        kind: _table_from_document(kind, document.get(kind, {}), origin, parent) for kind in KINDS
+    }
+    statuses = _statuses_from_document(document.get("statuses", {}), origin, parent)
+    return SourceSpec(
+        name=name,
+        title=str(document.get("title") or (parent.title if parent else name)),
+        subscriptions=tables[SUBSCRIPTIONS],
+        customers=tables[CUSTOMERS],
+        statuses=statuses,
+        origin=origin,
+    )
+
+
+def _table_from_document(
+    kind: str, section: dict, origin: str, parent: SourceSpec | None
+) -> TableSpec:
+    _expect_keys(section, {"columns", "derive"}, f"[{kind}]", origin)
+    columns: dict[str, tuple[str, ...]] = dict(parent.table(kind).columns) if parent else {}
+    for raw_field, aliases in section.get("columns", {}).items():
+        own = (aliases,) if isinstance(aliases, str) else tuple(aliases)
+        if not own or not all(isinstance(a, str) and a.strip() for a in own):
+            raise ReconcileError(f"{origin}: [{kind}.columns] {raw_field} needs header names")
+        # The mapping's own headers come first; the parent's stay as later aliases.
+        columns[raw_field] = own + tuple(a for a in columns.get(raw_field, ()) if a not in own)
+    derive: dict[str, tuple[Fallback, ...]] = dict(parent.table(kind).derive) if parent else {}
+    for canonical, steps in section.get("derive", {}).items():
+        if canonical not in CANONICAL_FIELDS[kind]:
+            raise ReconcileError(
+                f"{origin}: [{kind}.derive] {canonical} is not a canonical field; "
+                f"those are: {', '.join(CANONICAL_FIELDS[kind])}"
+            )
+        derive[canonical] = tuple(_fallback(step, origin, kind) for step in _as_list(steps))
+    table = TableSpec(kind, MappingProxyType(columns), MappingProxyType(derive))
+    _check_derivations(table, origin)
+    return table
+
+
+def _fallback(step: object, origin: str, kind: str) -> Fallback:
+    if isinstance(step, str):
+        return Fallback((step,))
+    if isinstance(step, dict) and set(step) <= {"field", "when"} and "field" in step:
+        return Fallback((str(step["field"]),), step.get("when"))
+    if isinstance(step, dict) and set(step) == {"join"} and len(step["join"]) >= 2:
+        return Fallback(tuple(str(f) for f in step["join"]))
+    raise ReconcileError(
+        f"{origin}: [{kind}.derive] step {step!r} must be a raw field name, "
+        '{ field = "...", when = "..." } or { join = ["...", "..."] }'
+    )
+
+
+def _check_derivations(table: TableSpec, origin: str) -> None:
+    for canonical in CANONICAL_FIELDS[table.kind]:
+        unknown = [f for f in table.raw_fields_of(canonical) if f not in table.columns]
+        if unknown:
+            raise ReconcileError(
+                f"{origin}: [{table.kind}.derive] {canonical} uses {', '.join(unknown)}, "
+                f"not a field of [{table.kind}.columns]"
+            )
+
+
+def _statuses_from_document(section: dict, origin: str, parent: SourceSpec | None) -> Mapping:
+    _expect_keys(section, set(STATUS_CLASSES), "[statuses]", origin)
+    statuses = {cls: list(parent.statuses.get(cls, ())) if parent else [] for cls in STATUS_CLASSES}
+    for cls, values in section.items():
+        own = [str(v) for v in _as_list(values)]
+        # A value the mapping lists belongs to the mapping's class, whatever the parent said.
+        for other in STATUS_CLASSES:
+            statuses[other] = [v for v in statuses[other] if v not in own]
+        statuses[cls] = own + statuses[cls]
+    return MappingProxyType({cls: tuple(values) for cls, values in statuses.items()})
+
+
+def _expect_keys(section: dict, allowed: set[str], where: str, origin: str) -> None:
+    unknown = sorted(set(section) - allowed)
+    if unknown:
+        raise ReconcileError(
+            f"{origin}: {where} has unknown keys {', '.join(unknown)}; "
+            f"expected: {', '.join(sorted(allowed))}"
+        )
+
+
+def _as_list(value: object) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+# --------------------------------------------------------------------------- --map
+
+
+def with_mapping(spec: SourceSpec, kind: str, mapping: Mapping[str, str]) -> SourceSpec:
+    """The source with `--map name=Header` applied for one export kind.
+
+    A canonical field mapped to a header is taken from that header alone (its fallbacks
+    are dropped); a raw field of the source (e.g. Zoho's `activated_on`) can be mapped
+    too. Names that belong only to the other kind are ignored; unknown names are an error.
+    """
+    table = spec.table(kind)
+    columns = dict(table.columns)
+    derive = dict(table.derive)
+    for name, header in mapping.items():
+        if not isinstance(header, str) or not header.strip():
+            raise ReconcileError(f"--map {name}=...: give the header as written in the file")
+        if name in CANONICAL_FIELDS[kind]:
+            columns[name] = (header,)
+            derive[name] = (Fallback((name,)),)
+        elif name in table.columns:
+            columns[name] = (header,)
+        elif not _is_field_of_other_kind(spec, kind, name):
+            known = sorted(set(CANONICAL_FIELDS[kind]) | set(table.columns))
+            raise ReconcileError(
+                f"--map {name}={header!r}: {name!r} is not a field of {kind} exports; "
+                f"use one of: {', '.join(known)}"
+            )
+    mapped = TableSpec(kind, MappingProxyType(columns), MappingProxyType(derive))
+    if kind == SUBSCRIPTIONS:
+        return _replace_table(spec, subscriptions=mapped)
+    return _replace_table(spec, customers=mapped)
+
+
+def _is_field_of_other_kind(spec: SourceSpec, kind: str, name: str) -> bool:
+    other = CUSTOMERS if kind == SUBSCRIPTIONS else SUBSCRIPTIONS
+    return name in CANONICAL_FIELDS[other] or name in spec.table(other).columns
+
+
+def _replace_table(spec: SourceSpec, **tables: TableSpec) -> SourceSpec:
+    return replace(spec, **tables)

@@ -1,0 +1,590 @@
+"""Validation: from a RawTable (text) to a LoadedTable (typed canonical rows + row errors).
+
+In this order (DOMAIN.md, "Bad rows"):
+1. exact duplicates: a row identical in every column of the file to an earlier row is
+   removed and its line recorded;
+2. typing with reconcile.parsing, one date format per column (a column whose day/month
+   order is ambiguous takes the order the file's other date columns settle, else the
+   file is unusable until --date-format says it);
+3. the canonical fields derived from the raw fields as the source says (ordered
+   fallbacks), `end` of a paused subscription being its pause date;
+4. a pandera schema over one frame holding the raw text, the typed values and the
+   canonical fields; its failure cases become our row errors (problems.ROW_ERROR_SCHEMA)
+   with the file's line, the file's header and the raw value. Conflicting duplicates
+   (same ID, other content, not the first in file order) are one of its checks.
+Every row is accounted for: rows_read == accepted + rejected + duplicates removed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from reconcile import parsing
+from reconcile.canonical import (
+    CUSTOMER_COLUMNS,
+    ENDED,
+    PAUSED,
+    PAYING,
+    SUBSCRIPTION_COLUMNS,
+    SUBSCRIPTIONS,
+    LoadedTable,
+)
+from reconcile.problems import (
+    CONFLICTING_DUPLICATE,
+    DAMAGED_ID,
+    INVALID_AMOUNT,
+    INVALID_BOOLEAN,
+    INVALID_DATE,
+    MISSING_ID,
+    MISSING_START,
+    ROW_ERROR_SCHEMA,
+    UNKNOWN_STATUS,
+    ReconcileError,
+    RowError,
+    UnusableFileError,
+)
+from reconcile.reading import RawTable
+from reconcile.sources import DATE_FIELDS, ID_FIELDS, Fallback, TableSpec
+
+# Prefixes of the helper columns of the frame pandera validates.
+RAW = "raw:"  # the raw text of a raw field
+TYPED = "typed:"  # the parsed value of a raw field (date, amount, boolean)
+ROW_INDEX = "row:index"
+# True on the first row of each ID (and where there is none): later ones conflict.
+FIRST_OF_ID = "row:first_of_id"
+
+# Raw field types, from the canonical field a raw field feeds.
+DATE, AMOUNT, BOOLEAN, TEXT = "date", "amount", "boolean", "text"
+STARTED_CLASSES = (PAYING, PAUSED, ENDED)  # classes whose rows must have a start
+
+
+def validate(raw: RawTable, *, date_format: str | None = None) -> LoadedTable:
+    """Type, check and account for every row of one export.
+
+    `date_format` (a parsing.DATE_FORMATS name or alias) settles the day/month order of
+    ambiguous date columns. Raises ReconcileError for an unknown date format and
+    UnusableFileError when the day/month order of a date column cannot be decided.
+    """
+    preferred = _preferred_format(date_format)
+    table = raw.table()
+    raw_fields = [c for c in raw.frame.columns if c != "line"]
+    repeated = _exact_repeats(raw, raw_fields)
+    duplicate_lines = raw.frame.get_column("line").filter(repeated)
+    rows = raw.frame.filter(~repeated) if duplicate_lines.len() else raw.frame
+    rows = rows.rename({f: RAW + f for f in raw_fields})
+
+    plan = _TypingPlan.of(raw, table, rows, preferred)
+    checked = _checked_frame(rows, raw, table, plan)
+    checks = _checks(raw, table, plan, checked)
+    rejections = _row_errors(checked, checks, raw)
+    rejected_lines = rejections.get_column("line").unique()
+    canonical = SUBSCRIPTION_COLUMNS if raw.kind == SUBSCRIPTIONS else CUSTOMER_COLUMNS
+    accepted = checked.select(pl.col(name).cast(dtype) for name, dtype in canonical.items())
+    if rejected_lines.len():
+        accepted = accepted.filter(~pl.col("line").is_in(rejected_lines.implode()))
+    return LoadedTable(
+        kind=raw.kind,
+        file=raw.file,
+        source=raw.source.name,
+        rows_read=raw.frame.height,
+        frame=accepted,
+        rejections=rejections,
+        rows_rejected=rejected_lines.len(),
+        duplicate_lines=tuple(duplicate_lines.to_list()),
+        has_status=plan.has_status,
+    )
+
+
+def _exact_repeats(raw: RawTable, raw_fields: list[str]) -> pl.Series:
+    """True on each row identical in every column of the file to an earlier row.
+
+    The row key (a hash of every column) finds candidates fast; comparing the candidates'
+    raw fields as well makes a hash collision between different rows harmless.
+    """
+    suspects = raw.row_key.is_duplicated()
+    if not suspects.any():
+        return suspects
+    subset = raw.frame.with_columns(raw.row_key.alias("row:key")).filter(suspects)
+    repeated_in_subset = ~subset.select(
+        pl.struct("row:key", *raw_fields).is_first_distinct()
+    ).to_series()
+    repeated = pl.repeat(False, raw.frame.height, dtype=pl.Boolean, eager=True)
+    return repeated.scatter(suspects.arg_true(), repeated_in_subset)
+
+
+def validation_summary(table: LoadedTable, *, max_errors: int = 20) -> dict:
+    """What `reconcile validate --json` prints for one file: its accounting and its first
+    `max_errors` row errors (in file order; several errors of one line in check order)."""
+    errors = table.rejections.sort("line", maintain_order=True)
+    return {
+        "file": table.file,
+        "kind": table.kind,
+        "source": table.source,
+        "rows_read": table.rows_read,
+        "rows_accepted": table.rows_accepted,
+        "rows_rejected": table.rows_rejected,
+        "duplicate_rows_removed": table.duplicate_rows_removed,
+        "errors": [
+            RowError(**row).to_dict() for row in errors.head(max_errors).iter_rows(named=True)
+        ],
+        "errors_total": errors.height,
+    }
+
+
+# --------------------------------------------------------------------------- typing
+
+
+def _preferred_format(name: str | None) -> parsing.DateFormat | None:
+    if name is None:
+        return None
+    try:
+        return parsing.date_format_by_name(name)
+    except ValueError as error:
+        raise ReconcileError(f"--date-format: {error}") from None
+
+
+@dataclass(frozen=True)
+class _TypingPlan:
+    """How each raw field present in the file is typed."""
+
+    types: dict[str, str]  # raw field -> DATE, AMOUNT, BOOLEAN or TEXT
+    date_formats: dict[str, parsing.DateFormat]  # date raw field -> its format
+    decimals: dict[str, str | None]  # amount raw field -> decimal separator
+    has_status: bool
+
+    @classmethod
+    def of(
+        cls,
+        raw: RawTable,
+        table: TableSpec,
+        rows: pl.DataFrame,
+        preferred: parsing.DateFormat | None,
+    ) -> _TypingPlan:
+        types = _raw_field_types(table, raw.headers)
+        date_fields = [f for f, t in types.items() if t == DATE]
+        formats = _date_formats(raw, rows, date_fields, preferred)
+        decimals = {
+            f: parsing.detect_decimal_separator(rows.get_column(RAW + f))
+            for f, t in types.items()
+            if t == AMOUNT
+        }
+        status_fields = [f for f in table.raw_fields_of("status") if f in raw.headers]
+        # A status column without a single value says nothing: treated as no status column.
+        has_status = any(rows.get_column(RAW + f).null_count() < rows.height for f in status_fields)
+        return cls(types, formats, decimals, has_status)
+
+
+def _raw_field_types(table: TableSpec, present: dict[str, str]) -> dict[str, str]:
+    types: dict[str, str] = {}
+    for canonical in _canonical_fields(table.kind):
+        for fallback in table.fallbacks(canonical):
+            for raw_field in fallback.fields:
+                kind = DATE if canonical in DATE_FIELDS else TEXT
+                kind = AMOUNT if canonical == "amount" else kind
+                types.setdefault(raw_field, kind)
+            if fallback.when:
+                types.setdefault(fallback.when, BOOLEAN)
+    return {f: t for f, t in types.items() if f in present}
+
+
+def _date_formats(
+    raw: RawTable,
+    rows: pl.DataFrame,
+    date_fields: list[str],
+    preferred: parsing.DateFormat | None,
+) -> dict[str, parsing.DateFormat]:
+    """The format of every date column; an ambiguous column takes the day/month order of
+    the file's other date columns when they agree on one."""
+    formats: dict[str, parsing.DateFormat] = {}
+    ambiguous: dict[str, parsing.AmbiguousDateOrder] = {}
+    for raw_field in date_fields:
+        try:
+            fmt = parsing.detect_date_format(rows.get_column(RAW + raw_field), preferred=preferred)
+        except parsing.AmbiguousDateOrder as error:
+            ambiguous[raw_field] = error
+            continue
+        formats[raw_field] = fmt or preferred or parsing.DATE_FORMATS[0]
+    settled = {_day_month_order(fmt.name) for fmt in formats.values()} - {None}
+    for raw_field, error in ambiguous.items():
+        chosen = [
+            c for c in error.candidates if len(settled) == 1 and _day_month_order(c) in settled
+        ]
+        if len(chosen) != 1:
+            raise _ambiguous_dates_error(raw, raw_field, error)
+        formats[raw_field] = parsing.date_format_by_name(chosen[0])
+    return formats
+
+
+def _day_month_order(format_name: str) -> str | None:
+    """ "day" for day-first numeric formats, "month" for month-first, else None."""
+    if format_name.startswith("dd") and "MMM" not in format_name:
+        return "day"
+    if format_name.startswith("MM") and not format_name.startswith("MMM"):
+        return "month"
+    return None
+
+
+def _ambiguous_dates_error(
+    raw: RawTable, raw_field: str, error: parsing.AmbiguousDateOrder
+) -> UnusableFileError:
+    examples = ", ".join(error.examples)
+    options = " or ".join(f"--date-format '{c}'" for c in error.candidates)
+    return UnusableFileError(
+        raw.file,
+        f"the dates in column '{raw.headers[raw_field]}' (e.g. {examples}) can be read as "
+        f"{' or '.join(error.candidates)}, and no other date column settles the day/month order",
+        f"Say which it is with {options}.",
+    )
+
+
+def _canonical_fields(kind: str) -> tuple[str, ...]:
+    columns = SUBSCRIPTION_COLUMNS if kind == SUBSCRIPTIONS else CUSTOMER_COLUMNS
+    return tuple(c for c in columns if c not in ("line", "status_class"))
+
+
+# --------------------------------------------------------------------------- the frame
+
+
+def _typed_series(rows: pl.DataFrame, raw_field: str, plan: _TypingPlan) -> pl.Series:
+    """A raw field parsed as its type says; null where empty or unparseable."""
+    values = rows.get_column(RAW + raw_field)
+    kind = plan.types[raw_field]
+    if kind == DATE:
+        parsed = parsing.parse_dates(values, plan.date_formats[raw_field])
+    elif kind == AMOUNT:
+        parsed = _on_distinct(values, parsing.amount_expr("value", plan.decimals[raw_field]))
+    else:
+        parsed = _on_distinct(values, parsing.boolean_expr("value"))
+    return parsed.alias(TYPED + raw_field)
+
+
+def _on_distinct(values: pl.Series, expr: pl.Expr) -> pl.Series:
+    """`expr` (over a column named "value") evaluated once per distinct value: export
+    columns repeat a few values many times, and the parsers are regular expressions."""
+    distinct = values.unique()
+    parsed = distinct.to_frame("value").select(expr).to_series()
+    return values.replace_strict(distinct, parsed, default=None, return_dtype=parsed.dtype)
+
+
+def _value_of(fallback: Fallback, plan: _TypingPlan) -> pl.Expr | None:
+    """One fallback's value, or None when the file lacks one of its raw fields."""
+    if any(f not in plan.types for f in fallback.raw_fields):
+        return None
+    if fallback.is_join:
+        joined = pl.concat_str(
+            [pl.col(RAW + f) for f in fallback.fields], separator=" ", ignore_nulls=True
+        )
+        return pl.when(joined != "").then(joined)
+    value = pl.col(TYPED + fallback.fields[0])
+    if fallback.when:
+        return pl.when(pl.col(TYPED + fallback.when).fill_null(False)).then(value)
+    return value
+
+
+def _canonical_expr(canonical: str, table: TableSpec, plan: _TypingPlan) -> pl.Expr:
+    values = [v for f in table.fallbacks(canonical) if (v := _value_of(f, plan)) is not None]
+    if not values:
+        return pl.lit(None).alias(canonical)
+    value = values[0] if len(values) == 1 else pl.coalesce(values)
+    return value.alias(canonical)
+
+
+def _checked_frame(
+    rows: pl.DataFrame, raw: RawTable, table: TableSpec, plan: _TypingPlan
+) -> pl.DataFrame:
+    """The rows with raw text, typed raw fields and canonical fields side by side."""
+    typed = rows.with_columns(
+        _typed_series(rows, f, plan) for f, kind in plan.types.items() if kind != TEXT
+    ).with_columns(pl.col(RAW + f).alias(TYPED + f) for f, k in plan.types.items() if k == TEXT)
+    canonical = [_canonical_expr(c, table, plan) for c in _canonical_fields(raw.kind)]
+    frame = typed.with_columns(canonical)
+    frame = frame.with_columns(
+        _on_distinct(frame.get_column("status").cast(pl.String), _normalized_status("value")),
+        pl.int_range(pl.len(), dtype=pl.Int64).alias(ROW_INDEX),
+        (pl.col(_id_key(raw.kind)).is_null() | pl.col(_id_key(raw.kind)).is_first_distinct()).alias(
+            FIRST_OF_ID
+        ),
+    )
+    if raw.kind != SUBSCRIPTIONS:
+        return frame
+    status_class = _status_class_expr(raw, plan)
+    # A paused subscription counts until its pause date (DOMAIN.md).
+    end = pl.when(status_class == PAUSED).then(pl.col("pause_date")).otherwise(pl.col("end"))
+    return frame.with_columns(status_class.alias("status_class"), end.alias("end"))
+
+
+def _normalized_status(column: str) -> pl.Expr:
+    return parsing.normalize_status_expr(column).alias("status")
+
+
+def _status_class_expr(raw: RawTable, plan: _TypingPlan) -> pl.Expr:
+    if not plan.has_status:
+        return pl.lit(None, pl.String)
+    classes = _normalized_status_classes(raw)
+    return pl.col("status").replace_strict(classes, default=None, return_dtype=pl.String)
+
+
+def _normalized_status_classes(raw: RawTable) -> dict[str, str]:
+    values = raw.source.status_values()
+    normalized = (
+        pl.DataFrame({"status": list(values)}, schema={"status": pl.String})
+        .select(parsing.normalize_status_expr("status"))
+        .get_column("status")
+    )
+    return dict(zip(normalized.to_list(), values.values(), strict=True))
+
+
+def _id_key(kind: str) -> str:
+    return "subscription_id" if kind == SUBSCRIPTIONS else "customer_id"
+
+
+# --------------------------------------------------------------------------- checks
+
+
+@dataclass(frozen=True)
+class _Check:
+    """One check of the schema: on which column of the checked frame, which code it
+    reports, under which header, and how its message reads."""
+
+    name: str  # unique within the schema: code + column
+    code: str
+    column: str  # column of the checked frame; its value becomes the error's value
+    header: str  # the column as named in the file
+    passes: pl.Expr  # row-local boolean over the checked frame: true = fine
+    message: pl.Expr  # over the columns "value" and "first_line"
+
+
+def _checks(
+    raw: RawTable, table: TableSpec, plan: _TypingPlan, checked: pl.DataFrame
+) -> list[_Check]:
+    checks: list[_Check] = []
+    for canonical in sorted(ID_FIELDS & set(_canonical_fields(raw.kind))):
+        checks.extend(_id_checks(raw, table, plan, canonical))
+    for raw_field, kind in plan.types.items():
+        if kind == DATE:
+            fmt = plan.date_formats[raw_field].name
+            checks.append(
+                _parse_check(raw, raw_field, INVALID_DATE, f"is not a date (column format {fmt})")
+            )
+        elif kind == AMOUNT:
+            checks.append(_parse_check(raw, raw_field, INVALID_AMOUNT, "is not an amount"))
+        elif kind == BOOLEAN:
+            checks.append(
+                _parse_check(raw, raw_field, INVALID_BOOLEAN, "is not true or false (yes/no, 1/0)")
+            )
+    if raw.kind == SUBSCRIPTIONS:
+        checks.extend(_status_checks(raw, table, plan))
+        checks.extend(_start_checks(raw, table, plan))
+    checks.append(_conflict_check(raw, table, plan))
+    return checks
+
+
+def _id_checks(raw: RawTable, table: TableSpec, plan: _TypingPlan, canonical: str) -> list[_Check]:
+    present = [f for f in table.raw_fields_of(canonical) if f in plan.types]
+    label = canonical.replace("_", " ").replace(" id", " ID")
+    checks = [
+        _Check(
+            name=f"{MISSING_ID}:{canonical}",
+            code=MISSING_ID,
+            column=canonical,
+            header=_header(raw, present, canonical),
+            passes=pl.col(canonical).is_not_null(),
+            message=pl.lit(f"the {label} is missing: the row cannot be counted"),
+        )
+    ]
+    for raw_field in present:
+        column = RAW + raw_field
+        checks.append(
+            _Check(
+                name=f"{DAMAGED_ID}:{raw_field}",
+                code=DAMAGED_ID,
+                column=column,
+                header=raw.headers[raw_field],
+                passes=~parsing.is_scientific_id_expr(column).fill_null(False),
+                message=pl.format(
+                    "'{}' is an ID in scientific notation: a spreadsheet damaged it; export the "
+                    "file again and do not open and save it in a spreadsheet",
+                    pl.col("value"),
+                ),
+            )
+        )
+    return checks
+
+
+def _parse_check(raw: RawTable, raw_field: str, code: str, what: str) -> _Check:
+    column, typed = RAW + raw_field, TYPED + raw_field
+    return _Check(
+        name=f"{code}:{raw_field}",
+        code=code,
+        column=column,
+        header=raw.headers[raw_field],
+        passes=pl.col(column).is_null() | pl.col(typed).is_not_null(),
+        message=pl.format("'{}' " + what, pl.col("value")),
+    )
+
+
+def _status_checks(raw: RawTable, table: TableSpec, plan: _TypingPlan) -> list[_Check]:
+    if not plan.has_status:
+        return []
+    raw_field = next(f for f in table.raw_fields_of("status") if f in plan.types)
+    known = ", ".join(raw.source.status_values())
+    empty = "the status is empty"
+    unknown = f"'{{}}' is not a {raw.source.title} status; known statuses: {known}"
+    return [
+        _Check(
+            name=f"{UNKNOWN_STATUS}:{raw_field}",
+            code=UNKNOWN_STATUS,
+            column=RAW + raw_field,
+            header=raw.headers[raw_field],
+            passes=pl.col("status_class").is_not_null(),
+            message=pl.when(pl.col("value").is_null())
+            .then(pl.lit(empty))
+            .otherwise(pl.format(unknown, pl.col("value"))),
+        )
+    ]
+
+
+def _start_checks(raw: RawTable, table: TableSpec, plan: _TypingPlan) -> list[_Check]:
+    present = [f for f in table.raw_fields_of("start") if f in plan.types]
+    if not present:
+        return []  # reading refuses a subscriptions export without a start column
+    any_start = pl.any_horizontal(pl.col(RAW + f).is_not_null() for f in present)
+    # Without a status column every row needs a start: only a status says "not yet paying".
+    needs_start = (
+        pl.col("status_class").is_in(STARTED_CLASSES).fill_null(False)
+        if plan.has_status
+        else pl.lit(True)
+    )
+    headers = " / ".join(f"'{raw.headers[f]}'" for f in present)
+    return [
+        _Check(
+            name=f"{MISSING_START}:start",
+            code=MISSING_START,
+            column=RAW + present[0],
+            header=raw.headers[present[0]],
+            passes=any_start | ~needs_start,
+            message=pl.lit(f"no start date ({headers} empty): the row cannot be placed in time"),
+        )
+    ]
+
+
+def _conflict_check(raw: RawTable, table: TableSpec, plan: _TypingPlan) -> _Check:
+    key = _id_key(raw.kind)
+    present = [f for f in table.raw_fields_of(key) if f in plan.types]
+    label = key.replace("_id", " ID")
+    return _Check(
+        name=f"{CONFLICTING_DUPLICATE}:{key}",
+        code=CONFLICTING_DUPLICATE,
+        column=key,
+        header=_header(raw, present, key),
+        passes=pl.col(FIRST_OF_ID),
+        message=pl.format(
+            "{} '{}' is already on line {} with other content; the first row is kept",
+            pl.lit(label),
+            pl.col("value"),
+            pl.col("first_line"),
+        ),
+    )
+
+
+def _header(raw: RawTable, present: list[str], fallback: str) -> str:
+    return raw.headers[present[0]] if present else fallback
+
+
+# --------------------------------------------------------------------------- pandera
+
+
+def _schema(checked: pl.DataFrame, checks: list[_Check]):
+    # pandera is imported here, not at module level: it takes ~0.4 s to import and the
+    # CLI's --help and usage errors should not wait for it.
+    import pandera.polars as pa
+
+    by_column: dict[str, list] = {}
+    for check in checks:
+        by_column.setdefault(check.column, []).append(
+            pa.Check(
+                lambda data, passes=check.passes: data.lazyframe.select(passes),
+                name=check.name,
+                ignore_na=False,
+            )
+        )
+    columns = {
+        column: pa.Column(checked.schema[column], nullable=True, checks=column_checks)
+        for column, column_checks in by_column.items()
+    }
+    return pa.DataFrameSchema(columns, strict=False, coerce=False)
+
+
+def _failure_cases(checked: pl.DataFrame, checks: list[_Check]) -> pl.DataFrame:
+    """(index, check, value) of every failed check; pandera's raw output goes no further.
+
+    All checks are first evaluated together in one parallel pass; pandera then validates
+    only the rows that failed one, so its cost follows the number of bad rows, not the
+    size of the file (a clean file never even imports it). Every check is row-local (the
+    conflicting-duplicate flag is computed over the whole frame beforehand), so a subset
+    fails exactly the checks it failed within the whole.
+    """
+    empty = pl.DataFrame(schema={"index": pl.Int64, "check": pl.String, "value": pl.String})
+    if checked.height == 0 or not checks:
+        return empty
+    all_pass = checked.select(pl.all_horizontal(c.passes for c in checks)).to_series()
+    if all_pass.all():
+        return empty
+    suspects = checked.filter(~all_pass)
+    import pandera.errors
+
+    try:
+        _schema(suspects, checks).validate(suspects, lazy=True)
+    except pandera.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+    else:  # pragma: no cover - the same expressions failed above
+        raise RuntimeError("pandera passed rows that failed the same checks")
+    known = {check.name for check in checks}
+    unexpected = cases.filter(~pl.col("check").is_in(list(known)))
+    if unexpected.height:  # a dtype or schema failure: a bug in this module, never user data
+        raise RuntimeError(f"validation schema failed on its own frame: {unexpected.head(5)}")
+    # pandera's index counts rows of the subset; ROW_INDEX maps them back to the whole.
+    row_index = suspects.get_column(ROW_INDEX).gather(cases.get_column("index"))
+    return pl.DataFrame(
+        {
+            "index": row_index,
+            "check": cases.get_column("check"),
+            "value": cases.get_column("failure_case").cast(pl.String),
+        }
+    )
+
+
+def _row_errors(checked: pl.DataFrame, checks: list[_Check], raw: RawTable) -> pl.DataFrame:
+    """The row errors in ROW_ERROR_SCHEMA, by line and then in the order of the checks."""
+    cases = _failure_cases(checked, checks)
+    if cases.height == 0:
+        return pl.DataFrame(schema=ROW_ERROR_SCHEMA)
+    key = _id_key(raw.kind)
+    context = checked.select(pl.col(ROW_INDEX).alias("index"), "line", pl.col(key).alias("key"))
+    cases = cases.join(context, on="index", how="left")
+    # The line each repeated ID first appears on, for the conflicting duplicates' message.
+    first_lines = (
+        checked.filter(pl.col(key).is_in(cases.get_column("key").drop_nulls().implode()))
+        .group_by(key)
+        .agg(pl.col("line").min().alias("first_line"))
+    )
+    cases = cases.join(first_lines, left_on="key", right_on=key, how="left")
+    parts = []
+    for order, check in enumerate(checks):
+        part = cases.filter(pl.col("check") == check.name)
+        if part.height:
+            parts.append(
+                part.select(
+                    pl.lit(raw.file).alias("file"),
+                    pl.col("line"),
+                    pl.lit(check.header).alias("column"),
+                    pl.col("value"),
+                    pl.lit(check.code).alias("code"),
+                    check.message.cast(pl.String).alias("message"),
+                    pl.lit(order).alias("order"),
+                )
+            )
+    errors = pl.concat(parts).sort("line", "order").drop("order")
+    return errors.select(pl.col(name).cast(dtype) for name, dtype in ROW_ERROR_SCHEMA.items())

@@ -1,0 +1,382 @@
+"""Validation: row errors, duplicates, typing, derived start/end, accounting.
+
+The right answers of the fixtures are in tests/fixtures/README.md, worked out by hand.
+"""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from reconcile.canonical import (
+    CUSTOMER_COLUMNS,
+    CUSTOMERS,
+    ENDED,
+    NOT_YET_PAYING,
+    PAUSED,
+    PAYING,
+    SUBSCRIPTION_COLUMNS,
+)
+from reconcile.problems import ROW_ERROR_SCHEMA, ReconcileError, UnusableFileError
+from reconcile.reading import read_raw
+from reconcile.validation import validate, validation_summary
+
+FIXTURES = Path(__file__).parent / "fixtures"
+MRR_PLAYBOOK = Path("/work/shared/datasets/mrr-playbook/subscription_periods.csv")
+if not MRR_PLAYBOOK.exists():
+    MRR_PLAYBOOK = (
+        Path(__file__).resolve().parents[2]
+        / "shared/datasets/mrr-playbook"
+        / ("subscription_periods.csv")
+    )
+
+D = datetime.date
+
+
+def load(path: Path | pl.DataFrame, kind: str | None = None, **options):
+    date_format = options.pop("date_format", None)
+    return validate(read_raw(path, kind, **options), date_format=date_format)
+
+
+def write(tmp_path: Path, content: str, name: str = "export.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    return path
+
+
+def errors_of(table) -> list[tuple[int, str, str]]:
+    return list(table.rejections.select("line", "column", "code").iter_rows())
+
+
+def by_id(table, key: str = "subscription_id") -> dict[str, dict]:
+    return {row[key]: row for row in table.frame.iter_rows(named=True)}
+
+
+# --------------------------------------------------------------------------- the fixture
+
+
+def test_one_fault_of_each_kind():
+    table = load(FIXTURES / "faults/subscriptions.csv")
+    assert errors_of(table) == [
+        (4, "Customer ID", "missing_id"),
+        (5, "Customer ID", "id_in_scientific_notation"),
+        (6, "Start Date (UTC)", "invalid_date"),
+        (7, "Status", "unknown_status"),
+        (8, "Amount", "invalid_amount"),
+        (9, "Cancel At Period End", "invalid_boolean"),
+        (10, "Start Date (UTC)", "missing_start"),
+        (11, "id", "conflicting_duplicate"),
+    ]
+    assert (table.rows_read, table.rows_accepted, table.rows_rejected) == (13, 4, 8)
+    assert table.duplicate_lines == (13,)
+    assert table.frame.get_column("line").to_list() == [2, 12, 14, 15]
+
+
+def test_row_errors_carry_values_and_messages():
+    table = load(FIXTURES / "faults/subscriptions.csv")
+    assert table.rejections.schema == pl.Schema(ROW_ERROR_SCHEMA)
+    rows = {row["code"]: row for row in table.rejections.iter_rows(named=True)}
+    assert rows["missing_id"]["value"] is None
+    assert rows["id_in_scientific_notation"]["value"] == "4.60401E+15"
+    assert rows["invalid_date"]["message"] == (
+        "'2024-02-30 10:00' is not a date (column format yyyy-MM-dd)"
+    )
+    assert rows["unknown_status"]["message"].startswith("'frozen' is not a Stripe status")
+    assert rows["conflicting_duplicate"]["message"] == (
+        "subscription ID 'sub_1' is already on line 2 with other content; the first row is kept"
+    )
+    assert set(table.rejections.get_column("file")) == {str(FIXTURES / "faults/subscriptions.csv")}
+
+
+def test_canonical_frame_has_the_contract_columns():
+    table = load(FIXTURES / "faults/subscriptions.csv")
+    assert table.frame.schema == pl.Schema(SUBSCRIPTION_COLUMNS)
+    customers = load(FIXTURES / "zoho/customers.csv")
+    assert customers.frame.schema == pl.Schema(CUSTOMER_COLUMNS)
+
+
+def test_stripe_end_is_ended_at_else_period_end_when_cancelling():
+    rows = by_id(load(FIXTURES / "faults/subscriptions.csv"))
+    # Canceled At (2024-02-20) is only when cancellation was asked for.
+    assert rows["sub_10"]["end"] == D(2024, 3, 5)
+    assert rows["sub_10"]["status_class"] == ENDED
+    assert rows["sub_11"]["end"] == D(2024, 7, 1)  # Cancel At Period End = true
+    assert rows["sub_1"]["end"] is None  # false: the period end is a renewal
+    assert rows["sub_1"]["start"] == D(2024, 1, 10)
+    assert rows["sub_9"]["status_class"] == NOT_YET_PAYING
+    assert rows["sub_1"]["customer_name"] == "Acme\nGmbH"
+
+
+def test_german_zoho_fixture():
+    table = load(FIXTURES / "zoho_de/subscriptions.csv")
+    assert (table.rows_read, table.rows_accepted, table.rows_rejected) == (4, 4, 0)
+    rows = by_id(table)
+    first, cancelled, non_renewing, trial = (rows[f"460400000001234{i}"] for i in (5, 6, 7, 8))
+    assert (first["start"], first["end"], first["amount"]) == (D(2023, 1, 15), None, 1234.5)
+    assert (first["status"], first["status_class"]) == ("live", PAYING)
+    assert (cancelled["end"], cancelled["status_class"]) == (D(2023, 12, 31), ENDED)
+    assert (non_renewing["status"], non_renewing["end"]) == ("non_renewing", D(2024, 6, 30))
+    assert non_renewing["status_class"] == PAYING
+    assert (trial["start"], trial["status_class"]) == (None, NOT_YET_PAYING)
+    assert (first["product"], first["plan"]) == ("Wartung", "Wartung Basis")
+
+
+def test_stripe_customers_timestamps_are_reduced_to_utc_dates():
+    table = load(FIXTURES / "stripe/customers.csv")
+    created = dict(table.frame.select("customer_id", "created").iter_rows())
+    assert created == {
+        "cus_1": D(2024, 1, 9),
+        "cus_9": D(2024, 2, 28),
+        "cus_10": D(2024, 1, 20),  # 23:30 at -02:00 is 01:30 UTC the next day
+    }
+
+
+# --------------------------------------------------------------------------- derivations
+
+ZOHO_HEADER = (
+    "Subscription ID,Customer ID,Status,Activated On,Start Date,Created On,"
+    "Cancelled On,Expiry Date,Pause Date,Product Name,Product ID,Plan Name,Plan Code\n"
+)
+
+
+def test_zoho_start_end_and_paused_fallbacks(tmp_path):
+    content = ZOHO_HEADER + (
+        "S1,C1,live,2024-01-05,2024-01-03,2024-01-01,,,,Alpha,P-A,Gold,G\n"
+        "S2,C1,live,,2024-01-03,2024-01-01,,,,,P-B,,G\n"
+        "S3,C2,cancelled,,,2024-01-01,2024-03-01,2024-12-31,,Alpha,,Gold,\n"
+        "S4,C3,Non Renewing,2024-02-01,,,,2025-01-31,,Alpha,,Gold,\n"
+        "S5,C4,paused,2024-02-01,,,2024-09-01,,2024-06-15,Alpha,,Gold,\n"
+        "S6,C5,PAUSED,2024-02-01,,,,,,Alpha,,Gold,\n"
+    )
+    table = load(write(tmp_path, content))
+    assert table.rows_rejected == 0
+    rows = by_id(table)
+    assert rows["S1"]["start"] == D(2024, 1, 5)  # activated on
+    assert rows["S2"]["start"] == D(2024, 1, 3)  # else start date
+    assert rows["S3"]["start"] == D(2024, 1, 1)  # else created
+    assert rows["S3"]["end"] == D(2024, 3, 1)  # cancelled on before expiry
+    assert rows["S4"]["end"] == D(2025, 1, 31)  # non-renewing: scheduled expiry
+    assert (rows["S5"]["end"], rows["S5"]["pause_date"]) == (D(2024, 6, 15), D(2024, 6, 15))
+    assert (rows["S5"]["status_class"], rows["S6"]["status_class"]) == (PAUSED, PAUSED)
+    assert rows["S6"]["end"] is None  # paused without a pause date: left to the engine
+    assert (rows["S1"]["product"], rows["S2"]["product"]) == ("Alpha", "P-B")
+    assert (rows["S1"]["plan"], rows["S2"]["plan"]) == ("Gold", "G")
+
+
+def test_chargebee_names_are_joined(tmp_path):
+    content = (
+        "subscriptions.id,subscriptions.customer_id,customers.first_name,customers.last_name,"
+        "customers.company,subscriptions.status,subscriptions.activated_at\n"
+        "S1,C1,Ada,Lovelace,,in_dunning,2024-01-01\n"
+        "S2,C2,,,Acme,non_renewing,2024-01-01\n"
+    )
+    rows = by_id(load(write(tmp_path, content)))
+    assert (rows["S1"]["customer_name"], rows["S1"]["status_class"]) == ("Ada Lovelace", PAYING)
+    assert rows["S2"]["customer_name"] == "Acme"
+
+
+def test_recurly_end_is_expires_at_not_canceled_at(tmp_path):
+    content = (
+        "uuid,account_code,state,activated_at,canceled_at,expires_at\n"
+        "u1,a1,canceled,2024-01-01,2024-02-10,2024-03-01\n"
+    )
+    rows = by_id(load(write(tmp_path, content)))
+    assert (rows["u1"]["end"], rows["u1"]["status_class"]) == (D(2024, 3, 1), ENDED)
+
+
+# --------------------------------------------------------------------------- statuses
+
+
+def test_status_values_are_matched_loosely_and_unknown_ones_rejected(tmp_path):
+    content = (
+        "Subscription ID,Customer ID,Status,Activated On\n"
+        "S1,C1, Cancelled_From-Dunning ,2024-01-01\n"
+        "S2,C1,TRIAL EXPIRED,2024-01-01\n"
+        "S3,C1,active,2024-01-01\n"  # a Stripe word, not a Zoho status
+        "S4,C1,,2024-01-01\n"
+    )
+    table = load(write(tmp_path, content))
+    assert errors_of(table) == [(4, "Status", "unknown_status"), (5, "Status", "unknown_status")]
+    assert table.rejections.get_column("message").to_list()[1] == "the status is empty"
+    rows = by_id(table)
+    assert rows["S1"]["status"] == "cancelled_from_dunning"
+    assert rows["S2"]["status_class"] == ENDED
+
+
+def test_without_status_column_class_is_null_and_start_required(tmp_path):
+    content = "subscription_id,customer_id,start_date,end_date\nS1,C1,2024-01-01,\nS2,C1,,\n"
+    table = load(write(tmp_path, content))
+    assert table.has_status is False
+    assert errors_of(table) == [(3, "start_date", "missing_start")]
+    assert table.frame.get_column("status_class").to_list() == [None]
+
+
+def test_not_yet_paying_rows_may_lack_a_start(tmp_path):
+    content = "subscription_id,customer_id,status,start_date\nS1,C1,future,\nS2,C1,active,\n"
+    table = load(write(tmp_path, content))
+    assert errors_of(table) == [(3, "start_date", "missing_start")]
+
+
+# --------------------------------------------------------------------------- dates
+
+
+def test_ambiguous_column_takes_the_order_other_columns_settle(tmp_path):
+    content = (
+        "subscription_id,customer_id,start_date,end_date\n"
+        "S1,C1,03/04/2024,25/12/2024\n"  # end_date can only be day-first
+        "S2,C1,05/06/2024,\n"
+    )
+    rows = by_id(load(write(tmp_path, content)))
+    assert rows["S1"]["start"] == D(2024, 4, 3)
+    assert rows["S2"]["start"] == D(2024, 6, 5)
+    assert rows["S1"]["end"] == D(2024, 12, 25)
+
+
+def test_ambiguous_dates_need_a_date_format(tmp_path):
+    path = write(tmp_path, "subscription_id,customer_id,start_date\nS1,C1,03/04/2024\n")
+    with pytest.raises(UnusableFileError) as caught:
+        load(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: the dates in column 'start_date' (e.g. 03/04/2024)")
+    assert "--date-format 'dd/MM/yyyy' or --date-format 'MM/dd/yyyy'" in message
+    table = load(path, date_format="MM/dd/yyyy")
+    assert table.frame.get_column("start").to_list() == [D(2024, 3, 4)]
+
+
+def test_unknown_date_format_is_a_usage_error(tmp_path):
+    path = write(tmp_path, "subscription_id,customer_id,start_date\nS1,C1,2024-01-01\n")
+    with pytest.raises(ReconcileError, match="--date-format: unknown date format 'yy'"):
+        load(path, date_format="yy")
+
+
+# --------------------------------------------------------------------------- customers
+
+
+def test_customer_rows_are_checked_too(tmp_path):
+    content = (
+        "customer_id,name,created\n"
+        "C1,Acme,2024-01-01\n"
+        ",Nobody,2024-01-01\n"
+        "C1,Acme Inc,2024-01-01\n"
+        "C2,Beta,someday\n"
+        "C1,Acme,2024-01-01\n"
+    )
+    table = load(write(tmp_path, content), CUSTOMERS)
+    assert errors_of(table) == [
+        (3, "customer_id", "missing_id"),
+        (4, "customer_id", "conflicting_duplicate"),
+        (5, "created", "invalid_date"),
+    ]
+    assert table.duplicate_lines == (6,)
+    assert (table.rows_read, table.rows_accepted) == (5, 1)
+
+
+def test_a_row_with_several_faults_is_rejected_once(tmp_path):
+    content = "subscription_id,customer_id,start_date,monthly_amount\n,C1,never,lots\n"
+    table = load(write(tmp_path, content))
+    assert errors_of(table) == [
+        (2, "subscription_id", "missing_id"),
+        (2, "start_date", "invalid_date"),
+        (2, "monthly_amount", "invalid_amount"),
+    ]
+    assert (table.rows_rejected, table.rows_accepted) == (1, 0)
+
+
+def test_rows_differing_only_in_an_unmapped_column_conflict(tmp_path):
+    content = (
+        "subscription_id,customer_id,start_date,note\nS1,C1,2024-01-01,a\nS1,C1,2024-01-01,b\n"
+    )
+    table = load(write(tmp_path, content))
+    assert errors_of(table) == [(3, "subscription_id", "conflicting_duplicate")]
+    assert table.duplicate_lines == ()
+
+
+def test_summary_for_validate_json():
+    table = load(FIXTURES / "faults/subscriptions.csv")
+    summary = validation_summary(table, max_errors=2)
+    assert summary["rows_read"] == 13
+    assert summary["rows_accepted"] == 4
+    assert summary["rows_rejected"] == 8
+    assert summary["duplicate_rows_removed"] == 1
+    assert summary["errors_total"] == 8
+    assert [e["code"] for e in summary["errors"]] == ["missing_id", "id_in_scientific_notation"]
+    assert summary["source"] == "stripe"
+
+
+def test_mrr_playbook_validates_with_no_options():
+    table = load(MRR_PLAYBOOK)
+    assert (table.rows_read, table.rows_accepted, table.rows_rejected) == (121, 121, 0)
+    assert table.duplicate_rows_removed == 0
+    assert table.frame.get_column("customer_id").n_unique() == 55
+    first = table.frame.row(0, named=True)
+    assert (first["start"], first["end"], first["amount"]) == (D(2018, 11, 1), D(2019, 2, 1), 50.0)
+
+
+def test_empty_frame_validates_to_nothing(tmp_path):
+    table = load(write(tmp_path, "subscription_id,customer_id,start_date\n"))
+    assert (table.rows_read, table.rows_accepted, table.rows_rejected) == (0, 0, 0)
+    assert table.frame.schema == pl.Schema(SUBSCRIPTION_COLUMNS)
+
+
+# --------------------------------------------------------------------------- accounting
+
+FAULTS = ("none", "missing_id", "bad_date", "bad_status", "bad_amount", "conflict", "repeat")
+
+
+@st.composite
+def exports(draw):
+    """Rows with one known fault each (or none), and what validation must make of them."""
+    n = draw(st.integers(min_value=0, max_value=40))
+    rows: list[list[str]] = []
+    expected_rejected: list[int] = []
+    expected_duplicates: list[int] = []
+    for index in range(n):
+        line = index + 2
+        fault = draw(st.sampled_from(FAULTS))
+        with_ids = [r for r in rows if r[0]]
+        if fault == "repeat" and rows:
+            rows.append(list(draw(st.sampled_from(rows))))
+            expected_duplicates.append(line)
+            continue
+        if fault == "conflict" and with_ids:
+            earlier = draw(st.sampled_from(with_ids))
+            rows.append([earlier[0], "C-other", "2024-02-02", "active", f"{index}.5"])
+            expected_rejected.append(line)
+            continue
+        row = [f"S{index}", f"C{index % 5}", "2024-01-01", "active", f"{index}.00"]
+        if fault == "missing_id":
+            row[draw(st.sampled_from([0, 1]))] = ""
+        elif fault == "bad_date":
+            row[2] = "2024-13-01"
+        elif fault == "bad_status":
+            row[3] = "unknown"
+        elif fault == "bad_amount":
+            row[4] = "ten"
+        if fault in ("missing_id", "bad_date", "bad_status", "bad_amount"):
+            expected_rejected.append(line)
+        rows.append(row)
+    return rows, expected_rejected, expected_duplicates
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(export=exports())
+def test_every_row_is_accounted_for(tmp_path, export):
+    rows, expected_rejected, expected_duplicates = export
+    header = "subscription_id,customer_id,start_date,status,amount\n"
+    path = write(tmp_path, header + "".join(",".join(r) + "\n" for r in rows))
+    table = load(path)
+    assert table.rows_read == len(rows)
+    assert table.rows_read == (
+        table.rows_accepted + table.rows_rejected + table.duplicate_rows_removed
+    )
+    assert sorted(table.rejections.get_column("line").unique()) == expected_rejected
+    assert list(table.duplicate_lines) == expected_duplicates
+    accepted = table.frame.get_column("subscription_id")
+    assert accepted.n_unique() == accepted.len()
