@@ -1,0 +1,64 @@
+"""Row accounting of the inputs as the Result reports it: summaries, rejections, and the
+lines behind the bridge's "rejected" and "duplicates removed" steps."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from reconcile.bridge import EXAMPLES_SHOWN, Evidence
+from reconcile.canonical import LoadedTable
+from reconcile.problems import ROW_ERROR_CODES, ROW_ERROR_SCHEMA
+from reconcile.result import InputSummary, Rejection
+
+
+def tables(subscriptions: LoadedTable, customers: LoadedTable | None) -> list[LoadedTable]:
+    """The exports of a run in report order: subscriptions first."""
+    return [subscriptions] if customers is None else [subscriptions, customers]
+
+
+def input_summary(table: LoadedTable) -> InputSummary:
+    return InputSummary(
+        file=table.file,
+        source=table.source,
+        rows_read=table.rows_read,
+        rows_accepted=table.rows_accepted,
+        rows_rejected=table.rows_rejected,
+        duplicate_rows_removed=table.duplicate_rows_removed,
+        duplicate_lines=tuple(sorted(table.duplicate_lines)),
+    )
+
+
+def rejections(subscriptions: LoadedTable, customers: LoadedTable | None) -> tuple[Rejection, ...]:
+    """Every row error of both exports, by file, line, column and code (deterministic even
+    when one line has several errors)."""
+    frames = [
+        table.rejections.select(*ROW_ERROR_SCHEMA) for table in tables(subscriptions, customers)
+    ]
+    ordered = pl.concat(frames).sort("file", "line", "column", "code")
+    return tuple(Rejection(*row) for row in ordered.iter_rows())
+
+
+def rejected_lines(table: LoadedTable) -> Evidence:
+    lines = table.rejections["line"].unique().sort().head(EXAMPLES_SHOWN)
+    return Evidence(table.rows_rejected, tuple(str(line) for line in lines))
+
+
+def duplicate_lines(table: LoadedTable) -> Evidence:
+    lines = sorted(table.duplicate_lines)[:EXAMPLES_SHOWN]
+    return Evidence(table.duplicate_rows_removed, tuple(str(line) for line in lines))
+
+
+def rejection_facts(table: LoadedTable) -> list[tuple[str, str, int, str | None]]:
+    """(file, code, rows, first value) per rejection code, in ROW_ERROR_CODES' order."""
+    order = {code: position for position, code in enumerate(ROW_ERROR_CODES)}
+    per_code = (
+        table.rejections.group_by("code")
+        .agg(rows=pl.col("line").n_unique(), example=pl.col("value").sort_by("line").first())
+        .iter_rows()
+    )
+    return [
+        (table.file, code, rows, example)
+        for code, rows, example in sorted(
+            per_code, key=lambda fact: (order.get(fact[0], len(order)), fact[0])
+        )
+    ]

@@ -1,0 +1,135 @@
+"""Data-quality lists (DOMAIN.md, "Customers" and "Bad rows") as polars queries.
+
+Every function takes the classified subscriptions (see reconciliation.classify) and
+returns a LazyFrame, so that reconciliation can collect them all at once; the `*_refs`
+functions turn the collected frames into the Result's dataclasses.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import polars as pl
+
+from reconcile.canonical import PAYING
+from reconcile.result import CustomerRef, DuplicateGroup, SubscriptionRef
+
+# Contradiction kinds, the `detail` of a contradiction's SubscriptionRef.
+LIVE_AFTER_END = "live_after_end"
+END_NOT_AFTER_START = "end_not_after_start"
+
+_SUBSCRIPTION_REF_COLUMNS = ("subscription_id", "customer_id", "line", "product", "status")
+
+
+def email_key(column: str) -> pl.Expr:
+    return pl.col(column).str.strip_chars().str.to_lowercase()
+
+
+def customer_emails(subs: pl.DataFrame, export: pl.DataFrame | None) -> pl.LazyFrame:
+    """One row per (customer_id, customer_no, key): the customers export's emails when
+    there is one.
+
+    Without it the subscriptions' emails are used, one per customer: that of their first
+    row in the file, so that a customer whose rows disagree is not in two groups at once.
+    """
+    has_key = pl.col("key").is_not_null() & (pl.col("key") != "")
+    if export is not None:
+        return (
+            export.lazy()
+            .select("customer_id", "customer_no", key=email_key("email"))
+            .filter(has_key)
+        )
+    return (
+        subs.lazy()
+        .select("line", "customer_id", "customer_no", key=email_key("customer_email"))
+        .filter(has_key)
+        .sort("line")
+        .unique("customer_no", keep="first")
+        .drop("line")
+    )
+
+
+def duplicate_groups(emails: pl.LazyFrame, active_customers: pl.DataFrame) -> pl.LazyFrame:
+    """Probable duplicate customers: key, customer_ids, active_customer_ids (sorted lists)."""
+    shared = emails.group_by("key").agg(ids=pl.len()).filter(pl.col("ids") > 1)
+    active = active_customers.lazy().select("customer_no", is_active=pl.lit(True))
+    return (
+        # Lists are built only for the few shared emails, not for every customer.
+        emails.join(shared, on="key", how="semi")
+        .join(active, on="customer_no", how="left")
+        .group_by("key")
+        .agg(
+            customer_ids=pl.col("customer_id").sort(),
+            active_customer_ids=pl.col("customer_id").filter(pl.col("is_active")).sort(),
+        )
+        .sort("key")
+    )
+
+
+def groups_from(frame: pl.DataFrame) -> tuple[DuplicateGroup, ...]:
+    return tuple(
+        DuplicateGroup(row["key"], tuple(row["customer_ids"]), tuple(row["active_customer_ids"]))
+        for row in frame.iter_rows(named=True)
+    )
+
+
+def orphans(subs: pl.DataFrame, export: pl.DataFrame | None) -> pl.LazyFrame:
+    """Subscriptions whose customer ID is not in the customers export (none without one)."""
+    rows = subs.lazy().select(*_SUBSCRIPTION_REF_COLUMNS, "customer_no")
+    if export is None:
+        return rows.clear()
+    return rows.join(export.lazy().select("customer_no"), on="customer_no", how="anti")
+
+
+def customers_without_subscriptions(subs: pl.DataFrame, export: pl.DataFrame) -> pl.LazyFrame:
+    return (
+        export.lazy()
+        .join(subs.lazy().select("customer_no"), on="customer_no", how="anti")
+        .sort("line")
+    )
+
+
+def ended_without_end_date(subs: pl.DataFrame) -> pl.LazyFrame:
+    return subs.lazy().filter(pl.col("without_end_date"))
+
+
+def contradictions(subs: pl.DataFrame, as_of: datetime.date) -> pl.LazyFrame:
+    """One row per contradiction (a subscription can have both kinds), `detail` its kind.
+
+    Only a class read from a status can contradict the dates: without a status column
+    the class comes from the dates themselves.
+    """
+    has_end = pl.col("end").is_not_null()
+    live_after_end = subs.lazy().filter(
+        (pl.col("status_class") == PAYING) & has_end & (pl.col("end") <= as_of)
+    )
+    end_not_after_start = subs.lazy().filter(has_end & (pl.col("end") <= pl.col("start")))
+    return pl.concat(
+        [
+            live_after_end.with_columns(detail=pl.lit(LIVE_AFTER_END)),
+            end_not_after_start.with_columns(detail=pl.lit(END_NOT_AFTER_START)),
+        ]
+    ).sort("line", "detail")
+
+
+def currencies(active: pl.LazyFrame) -> pl.LazyFrame:
+    """Active subscriptions per currency, most first; rows without a currency are left out."""
+    return (
+        active.group_by("currency")
+        .agg(subscriptions=pl.len())
+        .drop_nulls("currency")
+        .sort("subscriptions", "currency", descending=[True, False])
+    )
+
+
+def subscription_refs(frame: pl.DataFrame) -> tuple[SubscriptionRef, ...]:
+    """SubscriptionRefs of a frame of classified subscriptions, in file order."""
+    detail = ["detail"] if "detail" in frame.columns else []
+    ordered = frame.sort("line", *detail).select(*_SUBSCRIPTION_REF_COLUMNS, *detail)
+    # Positional rows: these lists can run to many thousands.
+    return tuple(SubscriptionRef(*row) for row in ordered.iter_rows())
+
+
+def customer_refs(frame: pl.DataFrame) -> tuple[CustomerRef, ...]:
+    ordered = frame.select("customer_id", "name", "email", "line")
+    return tuple(CustomerRef(*row) for row in ordered.iter_rows())

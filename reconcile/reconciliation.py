@@ -1,0 +1,358 @@
+"""Every figure of ../shared/DOMAIN.md from the loaded exports.
+
+`reconcile_tables` classifies each accepted subscription once (its class, its state on
+the as-of date, its run of active month ends) and derives everything else from that one
+frame: the snapshot here, the history (history.py), the data-quality lists (quality.py),
+the two bridges (bridge.py) and the findings (findings.py). The derived queries are lazy
+and collected together, so polars runs them in parallel.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import polars as pl
+
+from reconcile import accounting, history, quality, snapshot
+from reconcile.bridge import (
+    EXAMPLES_SHOWN,
+    CustomerWalk,
+    Evidence,
+    SubscriptionWalk,
+    customer_bridge,
+    subscription_bridge,
+)
+from reconcile.canonical import CUSTOMER_COLUMNS, ENDED, NOT_YET_PAYING, PAUSED, PAYING, LoadedTable
+from reconcile.findings import Facts, findings_from
+from reconcile.result import (
+    BridgeStep,
+    HoldingCount,
+    Inputs,
+    PlanCount,
+    ProductCount,
+    ProductOverlap,
+    Quality,
+    Result,
+    Totals,
+)
+
+# The state of a subscription on the as-of date: ACTIVE or its class (NOT_YET_PAYING,
+# PAUSED, ENDED), so that the four add up to the accepted rows.
+ACTIVE = "active"
+
+
+def classify(frame: pl.DataFrame, as_of: datetime.date) -> pl.DataFrame:
+    """The accepted subscriptions with what every figure needs about each of them.
+
+    Adds `class` (the status class; without a status, from the dates), `without_end_date`
+    (ended or paused but no end: cannot be placed in time), `state` on the as-of date, and
+    `first` / `last`: the run of months on whose observation day it is active (see
+    history.py), null when it is never active in the history.
+    """
+    by_dates = pl.when(pl.col("end") <= as_of).then(pl.lit(ENDED)).otherwise(pl.lit(PAYING))
+    in_history = (
+        (pl.col("class") != NOT_YET_PAYING)
+        & ~pl.col("without_end_date")
+        & pl.col("start").is_not_null()
+    )
+    active_on_as_of = (pl.col("start") <= as_of) & (
+        pl.col("end").is_null() | (pl.col("end") > as_of)
+    )
+    return (
+        frame.lazy()
+        .with_columns(**{"class": pl.coalesce("status_class", by_dates)})
+        .with_columns(
+            without_end_date=pl.col("class").is_in([ENDED, PAUSED]) & pl.col("end").is_null()
+        )
+        .with_columns(in_history=in_history)
+        .with_columns(
+            # Everything not active that is neither not-yet-paying nor paused is ended,
+            # a paying subscription whose interval does not hold included.
+            state=pl.when(pl.col("in_history") & active_on_as_of)
+            .then(pl.lit(ACTIVE))
+            .when(pl.col("class").is_in([NOT_YET_PAYING, PAUSED]))
+            .then("class")
+            .otherwise(pl.lit(ENDED)),
+            first=pl.when("in_history").then(history.first_active_month(as_of)),
+            last=pl.when("in_history").then(history.last_active_month(as_of)),
+        )
+        .collect()
+    )
+
+
+def with_customer_numbers(
+    subscriptions: pl.DataFrame, customers: pl.DataFrame | None
+) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """Both exports with `customer_no`: the customer ID as a dense integer, equal for equal
+    IDs in both. Joining, grouping and sorting by it is much cheaper than by the string.
+    """
+    ids = subscriptions["customer_id"]
+    if customers is not None:
+        ids = pl.concat([ids, customers["customer_id"]])
+    # One cast for both exports, so that they share one mapping.
+    numbers = ids.cast(pl.Categorical(pl.Categories.random())).to_physical()
+    rows = subscriptions.height
+    return (
+        subscriptions.with_columns(customer_no=numbers.head(rows)),
+        None if customers is None else customers.with_columns(customer_no=numbers.slice(rows)),
+    )
+
+
+def reconcile_tables(
+    subscriptions: LoadedTable, customers: LoadedTable | None, as_of: datetime.date
+) -> Result:
+    """The Result of DOMAIN.md for the accepted rows of both exports on `as_of`."""
+    numbered, export = with_customer_numbers(
+        subscriptions.frame, None if customers is None else customers.frame
+    )
+    subs = classify(numbered, as_of)
+    if export is not None:
+        # Validation rejects a repeated customer ID as a conflicting duplicate; the
+        # customers walk counts export rows as customers and relies on it.
+        assert export["customer_no"].n_unique() == export.height, "repeated customer IDs"
+    # Collected once: six queries read the active subscriptions.
+    active = (
+        subs.lazy()
+        .filter(pl.col("state") == ACTIVE)
+        .select(
+            "subscription_id",
+            "customer_id",
+            "customer_no",
+            "line",
+            "start",
+            "product",
+            "plan",
+            "currency",
+        )
+        .collect()
+    )
+    active_customers = active.unique("customer_no").select("customer_id", "customer_no")
+    frames = _collect(_queries(subs, export, active.lazy(), active_customers, as_of))
+
+    states = _state_evidence(frames["states"])
+    totals = _totals(states, frames, active_customers.height)
+    bridge = subscription_bridge(_subscription_walk(subscriptions, states, frames, totals))
+    by_product = tuple(ProductCount(**row) for row in frames["by_product"].iter_rows(named=True))
+    holdings = tuple(HoldingCount(**row) for row in frames["holdings"].iter_rows(named=True))
+    result_quality = Quality(
+        orphan_subscriptions=quality.subscription_refs(frames["orphans"]),
+        customers_without_subscriptions=quality.customer_refs(frames["without_subscriptions"]),
+        ended_without_end_date=quality.subscription_refs(frames["without_end_date"]),
+        contradictions=quality.subscription_refs(frames["contradictions"]),
+        currencies=dict(frames["currencies"].iter_rows()),
+    )
+    facts = _facts(subscriptions, customers, totals, frames, bridge, by_product, holdings)
+    return Result(
+        as_of=as_of,
+        inputs=Inputs(
+            subscriptions=accounting.input_summary(subscriptions),
+            customers=None if customers is None else accounting.input_summary(customers),
+        ),
+        totals=totals,
+        by_product=by_product,
+        by_plan=tuple(PlanCount(**row) for row in frames["by_plan"].iter_rows(named=True)),
+        subscriptions_per_customer=holdings,
+        product_overlap=tuple(
+            ProductOverlap(**row) for row in frames["overlap"].iter_rows(named=True)
+        ),
+        timeline=history.months_from(frames["timeline"]),
+        bridge=bridge,
+        customer_bridge=_customer_bridge(customers, frames, totals.customers_active),
+        probable_duplicate_groups=quality.groups_from(frames["groups"]),
+        rejections=accounting.rejections(subscriptions, customers),
+        findings=findings_from(facts),
+        quality=result_quality,
+    )
+
+
+def _totals(
+    states: dict[str, Evidence], frames: dict[str, pl.DataFrame], customers_active: int
+) -> Totals:
+    # Known customers: those with a subscription row, and those of the export without.
+    customers_known = (
+        frames["subscription_customers"].item() + frames["without_subscriptions"].height
+    )
+    return Totals(
+        subscriptions_active=states[ACTIVE].size,
+        customers_active=customers_active,
+        customers_known=customers_known,
+        subscriptions_not_yet_paying=states[NOT_YET_PAYING].size,
+        subscriptions_paused=states[PAUSED].size,
+        subscriptions_ended=states[ENDED].size,
+        customers_without_active_subscription=customers_known - customers_active,
+        customers_without_subscriptions=frames["without_subscriptions"].height,
+        orphan_subscriptions=frames["orphans"].height,
+        ended_without_end_date=frames["without_end_date"].height,
+    )
+
+
+def _subscription_walk(
+    subscriptions: LoadedTable,
+    states: dict[str, Evidence],
+    frames: dict[str, pl.DataFrame],
+    totals: Totals,
+) -> SubscriptionWalk:
+    # Merging a group of probable duplicates keeps one active member, removes the others.
+    merged_away = _evidence(
+        _evidence_query(
+            frames["groups"]
+            .lazy()
+            .select(pl.col("active_customer_ids").list.slice(1).explode().drop_nulls()),
+            "active_customer_ids",
+        ).collect()
+    )
+    return SubscriptionWalk(
+        rows_read=subscriptions.rows_read,
+        rejected=accounting.rejected_lines(subscriptions),
+        duplicates_removed=accounting.duplicate_lines(subscriptions),
+        rows_accepted=subscriptions.rows_accepted,
+        not_yet_paying=states[NOT_YET_PAYING],
+        paused=states[PAUSED],
+        ended=states[ENDED],
+        subscriptions_active=totals.subscriptions_active,
+        extra_subscriptions=_evidence(frames["extra"]),
+        customers_active=totals.customers_active,
+        probable_duplicates=merged_away,
+        customers_active_if_merged=totals.customers_active - merged_away.size,
+    )
+
+
+def _facts(
+    subscriptions: LoadedTable,
+    customers: LoadedTable | None,
+    totals: Totals,
+    frames: dict[str, pl.DataFrame],
+    bridge: tuple[BridgeStep, ...],
+    by_product: tuple[ProductCount, ...],
+    holdings: tuple[HoldingCount, ...],
+) -> Facts:
+    tables = accounting.tables(subscriptions, customers)
+    groups, contradictions = frames["groups"], frames["contradictions"]
+    return Facts(
+        subscriptions_file=subscriptions.file,
+        customers_file=None if customers is None else customers.file,
+        subscriptions_active=totals.subscriptions_active,
+        customers_active=totals.customers_active,
+        customers_with_several=sum(h.customers for h in holdings if h.subscriptions > 1),
+        extra_subscriptions=totals.subscriptions_active - totals.customers_active,
+        duplicate_groups=groups.height,
+        duplicate_group_customer_ids=groups["customer_ids"].list.len().sum(),
+        customers_active_if_merged=bridge[-1].total,
+        rejections=tuple(fact for table in tables for fact in accounting.rejection_facts(table)),
+        duplicate_rows=tuple((table.file, table.duplicate_rows_removed) for table in tables),
+        orphan_subscriptions=totals.orphan_subscriptions,
+        live_after_end=_count_detail(contradictions, quality.LIVE_AFTER_END),
+        end_not_after_start=_count_detail(contradictions, quality.END_NOT_AFTER_START),
+        contradicting_subscriptions=contradictions["line"].n_unique(),
+        ended_without_end_date=totals.ended_without_end_date,
+        currencies=dict(frames["currencies"].iter_rows()),
+        customers_without_subscriptions=totals.customers_without_subscriptions,
+        products=tuple(
+            (count.product, count.subscriptions_active, count.customers_active)
+            for count in by_product
+            if count.product is not None
+        ),
+    )
+
+
+def _queries(
+    subs: pl.DataFrame,
+    export: pl.DataFrame | None,
+    active: pl.LazyFrame,
+    active_customers: pl.DataFrame,
+    as_of: datetime.date,
+) -> dict[str, pl.LazyFrame]:
+    """Every derived frame, by name, still lazy."""
+    customer_rows = (
+        pl.DataFrame(schema={**CUSTOMER_COLUMNS, "customer_no": pl.UInt32()})
+        if export is None
+        else export
+    )
+    queries = {
+        "states": subs.lazy()
+        .group_by("state")
+        .agg(size=pl.len(), examples=_first_sorted("subscription_id")),
+        "by_product": snapshot.active_counts(active, ["product"]),
+        "by_plan": snapshot.active_counts(active, ["product", "plan"]),
+        "holdings": snapshot.holdings(active),
+        "overlap": snapshot.product_overlap(active),
+        "extra": _evidence_query(snapshot.extra_subscriptions(active), "subscription_id"),
+        "groups": quality.duplicate_groups(quality.customer_emails(subs, export), active_customers),
+        "currencies": quality.currencies(active),
+        "orphans": quality.orphans(subs, export),
+        "without_end_date": quality.ended_without_end_date(subs),
+        "contradictions": quality.contradictions(subs, as_of),
+        "timeline": history.timeline(
+            subs.lazy()
+            .filter(pl.col("first") <= pl.col("last"))
+            .select("customer_no", "first", "last"),
+            _first_month(subs),
+            as_of,
+        ),
+        "subscription_customers": subs.lazy().select(pl.col("customer_no").n_unique()),
+        "without_subscriptions": quality.customers_without_subscriptions(subs, customer_rows),
+    }
+    if export is not None:
+        exported = export.lazy().select("customer_id", "customer_no")
+        queries["inactive_in_export"] = _evidence_query(
+            exported.join(active_customers.lazy(), on="customer_no", how="anti"), "customer_id"
+        )
+        queries["only_in_subscriptions"] = _evidence_query(
+            active_customers.lazy().join(exported, on="customer_no", how="anti"), "customer_id"
+        )
+    return queries
+
+
+def _collect(queries: dict[str, pl.LazyFrame]) -> dict[str, pl.DataFrame]:
+    return dict(zip(queries, pl.collect_all(list(queries.values())), strict=True))
+
+
+def _first_month(subs: pl.DataFrame) -> int | None:
+    """The month of the earliest start of the subscriptions the history can place."""
+    earliest = subs.filter(pl.col("in_history"))["start"].min()
+    return None if earliest is None else history.month_number(earliest)
+
+
+def _first_sorted(column: str) -> pl.Expr:
+    """The first EXAMPLES_SHOWN values of a column in sorted order, as one list."""
+    return pl.col(column).drop_nulls().bottom_k(EXAMPLES_SHOWN).sort().implode()
+
+
+def _state_evidence(states: pl.DataFrame) -> dict[str, Evidence]:
+    evidence = {state: Evidence(0) for state in (ACTIVE, NOT_YET_PAYING, PAUSED, ENDED)}
+    for state, size, examples in states.iter_rows():
+        evidence[state] = Evidence(size, tuple(examples))
+    return evidence
+
+
+def _evidence_query(rows: pl.LazyFrame, column: str) -> pl.LazyFrame:
+    """One row: how many `rows` there are (`size`) and the first of `column` (`examples`)."""
+    return rows.select(size=pl.len(), examples=_first_sorted(column))
+
+
+def _evidence(frame: pl.DataFrame) -> Evidence:
+    """The collected `_evidence_query` as bridge evidence."""
+    size, examples = frame.row(0)
+    return Evidence(size, tuple(examples))
+
+
+def _customer_bridge(
+    customers: LoadedTable | None, frames: dict[str, pl.DataFrame], customers_active: int
+) -> tuple[BridgeStep, ...]:
+    if customers is None:
+        return ()
+    return customer_bridge(
+        CustomerWalk(
+            rows_read=customers.rows_read,
+            rejected=accounting.rejected_lines(customers),
+            duplicates_removed=accounting.duplicate_lines(customers),
+            customers_in_export=customers.rows_accepted,
+            without_active_subscription=_evidence(frames["inactive_in_export"]),
+            only_in_subscriptions=_evidence(frames["only_in_subscriptions"]),
+            customers_active=customers_active,
+        )
+    )
+
+
+def _count_detail(contradictions: pl.DataFrame, detail: str) -> int:
+    return contradictions.filter(pl.col("detail") == detail).height

@@ -1,0 +1,314 @@
+"""Invariants of DOMAIN.md on generated canonical tables, and a brute-force oracle.
+
+The oracle computes every month end straight from the definitions (rows x months, fine for
+a few dozen rows) and must agree with the event-based history.
+"""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+from collections import Counter
+
+from factories import customers_table, subscriptions_table
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from reconcile.canonical import ENDED, NOT_YET_PAYING, PAUSED, PAYING
+from reconcile.reconciliation import reconcile_tables
+
+D = datetime.date
+FIRST_DAY = D(2023, 1, 1)
+CUSTOMER_IDS = [f"C{n}" for n in range(8)]
+EMAILS = ["a@x.de", " A@x.de", "b@x.de", None]
+
+days = st.integers(min_value=0, max_value=700).map(lambda n: FIRST_DAY + datetime.timedelta(n))
+
+
+@st.composite
+def subscription_rows(draw, has_status: bool) -> list[dict]:
+    count = draw(st.integers(min_value=0, max_value=25))
+    rows = []
+    for number in range(count):
+        start = draw(days)
+        length = draw(st.one_of(st.none(), st.integers(min_value=-40, max_value=500)))
+        rows.append(
+            {
+                "subscription_id": f"S{number}",
+                "customer_id": draw(st.sampled_from(CUSTOMER_IDS[:6])),
+                "product": draw(st.sampled_from([None, "A", "B", "C"])),
+                "plan": draw(st.sampled_from([None, "p", "q"])),
+                "status_class": draw(st.sampled_from([PAYING, NOT_YET_PAYING, PAUSED, ENDED]))
+                if has_status
+                else None,
+                "start": start,
+                "end": None if length is None else start + datetime.timedelta(length),
+                "customer_email": draw(st.sampled_from(EMAILS)),
+                "currency": draw(st.sampled_from(["EUR", "EUR", "USD", None])),
+            }
+        )
+    return rows
+
+
+@st.composite
+def scenarios(draw):
+    has_status = draw(st.booleans())
+    rows = draw(subscription_rows(has_status))
+    subscriptions = subscriptions_table(
+        rows,
+        has_status=has_status,
+        rejections=[{"line": 100, "code": "invalid_date"}] if draw(st.booleans()) else [],
+        duplicate_lines=draw(st.lists(st.integers(101, 120), max_size=3, unique=True)),
+    )
+    customers = None
+    if draw(st.booleans()):
+        ids = draw(st.lists(st.sampled_from(CUSTOMER_IDS), unique=True, max_size=8))
+        customers = customers_table(
+            [{"customer_id": cid, "email": draw(st.sampled_from(EMAILS))} for cid in ids],
+            duplicate_lines=draw(st.lists(st.integers(50, 60), max_size=2, unique=True)),
+        )
+    as_of = draw(st.integers(min_value=100, max_value=800))
+    return rows, subscriptions, customers, FIRST_DAY + datetime.timedelta(as_of)
+
+
+SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+# ---- the oracle: DOMAIN.md's definitions, directly -------------------------------------
+
+
+def klass(row, as_of):
+    if row["status_class"] is not None:
+        return row["status_class"]
+    return ENDED if row["end"] is not None and row["end"] <= as_of else PAYING
+
+
+def placeable(row, as_of):
+    """Not "not yet paying", and an end date if ended or paused."""
+    cls = klass(row, as_of)
+    return cls != NOT_YET_PAYING and not (cls in (ENDED, PAUSED) and row["end"] is None)
+
+
+def active_on(row, day, as_of):
+    if not placeable(row, as_of):
+        return False
+    return row["start"] <= day and (row["end"] is None or day < row["end"])
+
+
+def month_ends(rows, as_of):
+    """(period, observation day) of every month of the history, by the definition."""
+    starts = [row["start"] for row in rows if placeable(row, as_of)]
+    if not starts:
+        return []
+    year, month = min(starts).year, min(starts).month
+    result = []
+    while (year, month) <= (as_of.year, as_of.month):
+        following = D(year + month // 12, month % 12 + 1, 1)
+        day = (
+            as_of
+            if (year, month) == (as_of.year, as_of.month)
+            else following - datetime.timedelta(1)
+        )
+        result.append((f"{year:04d}-{month:02d}", day))
+        year, month = following.year, following.month
+    return result
+
+
+def oracle_timeline(rows, as_of):
+    months = []
+    previous_subs: set[str] = set()
+    previous_counts: Counter = Counter()
+    ever_active: set[str] = set()
+    for period, day in month_ends(rows, as_of):
+        subs = {row["subscription_id"] for row in rows if active_on(row, day, as_of)}
+        counts = Counter(row["customer_id"] for row in rows if row["subscription_id"] in subs)
+        customers, before = set(counts), set(previous_counts)
+        both = customers & before
+        months.append(
+            (
+                period,
+                day,
+                len(subs),
+                len(subs - previous_subs),
+                len(previous_subs - subs),
+                len(customers),
+                len((customers - before) - ever_active),
+                len((customers - before) & ever_active),
+                len(before - customers),
+                sum(counts[c] > previous_counts[c] for c in both),
+                sum(counts[c] < previous_counts[c] for c in both),
+            )
+        )
+        ever_active |= customers
+        previous_subs, previous_counts = subs, counts
+    return months
+
+
+def engine_timeline(result):
+    return [
+        (
+            m.period,
+            m.date,
+            m.subscriptions_active,
+            m.subscriptions_new,
+            m.subscriptions_ended,
+            m.customers_active,
+            m.customers_new,
+            m.customers_reactivated,
+            m.customers_churned,
+            m.customers_expanded,
+            m.customers_contracted,
+        )
+        for m in result.timeline
+    ]
+
+
+# ---- properties ------------------------------------------------------------------------
+
+
+@SETTINGS
+@given(scenarios())
+def test_history_equals_the_brute_force_oracle(scenario):
+    rows, subscriptions, customers, as_of = scenario
+    result = reconcile_tables(subscriptions, customers, as_of)
+    assert engine_timeline(result) == oracle_timeline(rows, as_of)
+
+
+@SETTINGS
+@given(scenarios())
+def test_snapshot_equals_the_definition(scenario):
+    rows, subscriptions, customers, as_of = scenario
+    totals = reconcile_tables(subscriptions, customers, as_of).totals
+    active = [row for row in rows if active_on(row, as_of, as_of)]
+    assert totals.subscriptions_active == len(active)
+    assert totals.customers_active == len({row["customer_id"] for row in active})
+    assert totals.subscriptions_not_yet_paying == sum(
+        klass(row, as_of) == NOT_YET_PAYING for row in rows
+    )
+    assert totals.ended_without_end_date == sum(
+        klass(row, as_of) in (ENDED, PAUSED) and row["end"] is None for row in rows
+    )
+
+
+def oracle_duplicate_groups(rows, customers, active_ids):
+    """(key, ids, active ids) of emails shared by different customer IDs."""
+    if customers is not None:
+        emails = dict(customers.frame.select("customer_id", "email").iter_rows())
+    else:
+        emails = {}
+        for row in rows:  # a customer's email is that of their first row
+            if (row["customer_email"] or "").strip():
+                emails.setdefault(row["customer_id"], row["customer_email"])
+    groups: dict[str, set] = {}
+    for customer_id, email in emails.items():
+        if email is not None and email.strip():
+            groups.setdefault(email.strip().lower(), set()).add(customer_id)
+    return [
+        (key, tuple(sorted(ids)), tuple(sorted(ids & active_ids)))
+        for key, ids in sorted(groups.items())
+        if len(ids) > 1
+    ]
+
+
+@SETTINGS
+@given(scenarios())
+def test_customer_lists_equal_the_definition(scenario):
+    rows, subscriptions, customers, as_of = scenario
+    result = reconcile_tables(subscriptions, customers, as_of)
+    with_rows = {row["customer_id"] for row in rows}
+    exported = set() if customers is None else set(customers.frame["customer_id"])
+    active_ids = {row["customer_id"] for row in rows if active_on(row, as_of, as_of)}
+    assert result.totals.customers_known == len(with_rows | exported)
+    assert result.totals.customers_without_subscriptions == len(exported - with_rows)
+    orphans = [] if customers is None else [r for r in rows if r["customer_id"] not in exported]
+    assert [ref.subscription_id for ref in result.quality.orphan_subscriptions] == [
+        row["subscription_id"] for row in orphans
+    ]
+    groups = [
+        (group.key, group.customer_ids, group.active_customer_ids)
+        for group in result.probable_duplicate_groups
+    ]
+    assert groups == oracle_duplicate_groups(rows, customers, active_ids)
+    merged_away = sum(max(len(active) - 1, 0) for _, _, active in groups)
+    assert result.bridge[-1].total == len(active_ids) - merged_away
+
+
+@SETTINGS
+@given(scenarios())
+def test_classes_add_up_to_the_accepted_rows(scenario):
+    _, subscriptions, customers, as_of = scenario
+    totals = reconcile_tables(subscriptions, customers, as_of).totals
+    assert (
+        totals.subscriptions_active
+        + totals.subscriptions_not_yet_paying
+        + totals.subscriptions_paused
+        + totals.subscriptions_ended
+        == subscriptions.rows_accepted
+    )
+    assert totals.customers_without_active_subscription == (
+        totals.customers_known - totals.customers_active
+    )
+
+
+@SETTINGS
+@given(scenarios())
+def test_per_product_subscriptions_are_at_least_customers(scenario):
+    _, subscriptions, customers, as_of = scenario
+    result = reconcile_tables(subscriptions, customers, as_of)
+    for group in (*result.by_product, *result.by_plan):
+        assert group.subscriptions_active >= group.customers_active >= 1
+    assert sum(p.subscriptions_active for p in result.by_product) == (
+        result.totals.subscriptions_active
+    )
+    assert sum(p.customers_active for p in result.by_product) >= result.totals.customers_active
+    assert sum(h.customers for h in result.subscriptions_per_customer) == (
+        result.totals.customers_active
+    )
+
+
+@SETTINGS
+@given(scenarios())
+def test_customer_balance_every_month_and_last_month_is_the_snapshot(scenario):
+    _, subscriptions, customers, as_of = scenario
+    result = reconcile_tables(subscriptions, customers, as_of)
+    previous_customers = previous_subscriptions = 0
+    for month in result.timeline:
+        change = month.customers_new + month.customers_reactivated - month.customers_churned
+        assert month.customers_active - previous_customers == change == month.customers_net
+        assert month.subscriptions_active - previous_subscriptions == month.subscriptions_net
+        previous_customers = month.customers_active
+        previous_subscriptions = month.subscriptions_active
+    assert previous_customers == result.totals.customers_active
+    assert previous_subscriptions == result.totals.subscriptions_active
+    if result.timeline:
+        assert result.timeline[-1].date == as_of
+
+
+def check_walk(bridge):
+    assert bridge[0].kind == "start" and bridge[0].count == bridge[0].total
+    for before, step in itertools.pairwise(bridge):
+        if step.kind == "subtotal":
+            assert step.count == step.total == before.total
+        else:
+            assert step.total == before.total + step.count
+            assert (step.count <= 0) if step.kind == "subtract" else (step.count >= 0)
+            assert step.examples_total == abs(step.count)
+            assert len(step.examples) == min(10, abs(step.count))
+            assert list(step.examples) == sorted(step.examples)
+
+
+@SETTINGS
+@given(scenarios())
+def test_the_two_bridges_are_consistent_and_meet(scenario):
+    _, subscriptions, customers, as_of = scenario
+    result = reconcile_tables(subscriptions, customers, as_of)
+    check_walk(result.bridge)
+    steps = {step.step: step for step in result.bridge}
+    assert steps["rows_read"].total == subscriptions.rows_read
+    assert steps["customers_active"].total == result.totals.customers_active
+    if customers is None:
+        assert result.customer_bridge == ()
+    else:
+        check_walk(result.customer_bridge)
+        assert result.customer_bridge[0].total == customers.rows_read
+        assert result.customer_bridge[-1].total == steps["customers_active"].total

@@ -1,0 +1,367 @@
+"""The engine on a hand-worked scenario and on the edge cases of DOMAIN.md.
+
+Every expected number is worked out on paper from the rows (see the comments), never
+taken from the code under test.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from factories import (
+    AS_OF_GERMAN_VENDOR,
+    customers_table,
+    german_vendor_tables,
+    subscriptions_table,
+)
+
+from reconcile.reconciliation import reconcile_tables
+from reconcile.result import (
+    BridgeStep,
+    CustomerRef,
+    DuplicateGroup,
+    HoldingCount,
+    PlanCount,
+    ProductCount,
+    ProductOverlap,
+    SubscriptionRef,
+    Totals,
+)
+
+D = datetime.date
+
+
+@pytest.fixture(scope="module")
+def german():
+    return reconcile_tables(*german_vendor_tables(), AS_OF_GERMAN_VENDOR)
+
+
+def test_german_vendor_totals(german):
+    # On 2024-06-15: active S01 S02 S03 S04 (K001), S05 (K002), S09 (K004), S11 (K005),
+    # S12 (K006), S13 (K099) = 9 subscriptions of 6 customers. Not yet paying: S07 (trial).
+    # Paused: S06 (paused on 2024-04-20). Ended: S08 (cancelled 2024-01-20), S10 (cancelled,
+    # no date), S14 (live but ended 2024-05-31), S15 (ends before it starts) = 4.
+    # 9 + 1 + 1 + 4 = 15 accepted rows. Known: K001..K007 and K099 = 8; without an active
+    # subscription: K003, K007 = 2; K007 has no subscription row; S13 is K099's orphan.
+    assert german.totals == Totals(
+        subscriptions_active=9,
+        customers_active=6,
+        customers_known=8,
+        subscriptions_not_yet_paying=1,
+        subscriptions_paused=1,
+        subscriptions_ended=4,
+        customers_without_active_subscription=2,
+        customers_without_subscriptions=1,
+        orphan_subscriptions=1,
+        ended_without_end_date=1,
+    )
+
+
+def test_german_vendor_products_and_holdings(german):
+    # FiBu: S01, S03 (both K001), S05, S09, S12 = 5 subscriptions of K001 K002 K004 K006.
+    # CRM: S04 (K001), S11 (K005); Lohn: S02 (K001), S13 (K099). CRM before Lohn by name.
+    assert german.by_product == (
+        ProductCount("FiBu", 5, 4),
+        ProductCount("CRM", 2, 2),
+        ProductCount("Lohn", 2, 2),
+    )
+    # FiBu Standard: S01 S05 S09; S12 has no plan: its own group, last among the ones.
+    assert german.by_plan == (
+        PlanCount("FiBu", "Standard", 3, 3),
+        PlanCount("CRM", "Premium", 2, 2),
+        PlanCount("Lohn", "Standard", 2, 2),
+        PlanCount("FiBu", "Premium", 1, 1),
+        PlanCount("FiBu", None, 1, 1),
+    )
+    # K001 holds 4; K002, K004, K005, K006, K099 hold 1 each.
+    assert german.subscriptions_per_customer == (HoldingCount(1, 5), HoldingCount(4, 1))
+    # Only K001 is in several products: CRM, FiBu and Lohn.
+    assert german.product_overlap == (
+        ProductOverlap("CRM", "FiBu", 1),
+        ProductOverlap("CRM", "Lohn", 1),
+        ProductOverlap("FiBu", "Lohn", 1),
+    )
+
+
+def _steps(bridge: tuple[BridgeStep, ...]) -> list[tuple]:
+    return [(s.step, s.kind, s.count, s.total, s.examples, s.examples_total) for s in bridge]
+
+
+def test_german_vendor_subscription_bridge(german):
+    # 18 rows = 15 accepted + 2 rejected (lines 17, 18) + 1 duplicate (line 19).
+    # Extra subscriptions: K001's first is S01 (earliest start, then smallest ID).
+    # K006 shares K001's email: merged, 5 active customers.
+    assert _steps(german.bridge) == [
+        ("rows_read", "start", 18, 18, (), 0),
+        ("rejected", "subtract", -2, 16, ("17", "18"), 2),
+        ("duplicates_removed", "subtract", -1, 15, ("19",), 1),
+        ("rows_accepted", "subtotal", 15, 15, (), 0),
+        ("not_yet_paying", "subtract", -1, 14, ("S07",), 1),
+        ("paused", "subtract", -1, 13, ("S06",), 1),
+        ("ended", "subtract", -4, 9, ("S08", "S10", "S14", "S15"), 4),
+        ("subscriptions_active", "subtotal", 9, 9, (), 0),
+        ("extra_subscriptions", "subtract", -3, 6, ("S02", "S03", "S04"), 3),
+        ("customers_active", "subtotal", 6, 6, (), 0),
+        ("probable_duplicates", "subtract", -1, 5, ("K006",), 1),
+        ("customers_active_if_merged", "subtotal", 5, 5, (), 0),
+    ]
+    assert all(step.label for step in german.bridge)
+
+
+def test_german_vendor_customer_bridge(german):
+    # 8 customer rows, line 9 rejected; of K001..K007, K003 and K007 have no active
+    # subscription; K099 is active but only in the subscriptions export.
+    assert _steps(german.customer_bridge) == [
+        ("customer_rows_read", "start", 8, 8, (), 0),
+        ("customer_rows_rejected", "subtract", -1, 7, ("9",), 1),
+        ("customer_duplicates_removed", "subtract", 0, 7, (), 0),
+        ("customers_in_export", "subtotal", 7, 7, (), 0),
+        ("customers_without_active_subscription", "subtract", -2, 5, ("K003", "K007"), 2),
+        ("customers_only_in_subscriptions", "add", 1, 6, ("K099",), 1),
+        ("customers_active", "subtotal", 6, 6, (), 0),
+    ]
+    assert german.customer_bridge[-1].total == german.bridge[9].total
+
+
+def test_german_vendor_quality(german):
+    assert german.probable_duplicate_groups == (
+        DuplicateGroup("einkauf@mueller.de", ("K001", "K006"), ("K001", "K006")),
+    )
+    quality = german.quality
+    assert quality.orphan_subscriptions == (SubscriptionRef("S13", "K099", 14, "Lohn", "live"),)
+    assert quality.customers_without_subscriptions == (
+        CustomerRef("K007", "Koch", "koch@example.de", 8),
+    )
+    assert quality.ended_without_end_date == (
+        SubscriptionRef("S10", "K005", 11, "Lohn", "cancelled"),
+    )
+    assert quality.contradictions == (
+        SubscriptionRef("S14", "K002", 15, "CRM", "live", "live_after_end"),
+        SubscriptionRef("S15", "K003", 16, "FiBu", "cancelled", "end_not_after_start"),
+    )
+    # Active: S12 in CHF, the other 8 in EUR.
+    assert quality.currencies == {"EUR": 8, "CHF": 1}
+    # By file name, then line: customers.csv before subscriptions.csv.
+    assert [(r.file, r.line, r.code) for r in german.rejections] == [
+        ("customers.csv", 9, "missing_id"),
+        ("subscriptions.csv", 17, "id_in_scientific_notation"),
+        ("subscriptions.csv", 18, "unknown_status"),
+    ]
+
+
+def test_german_vendor_findings(german):
+    assert [(f.code, f.severity, f.count) for f in german.findings] == [
+        ("ids_damaged_by_spreadsheet", "error", 1),
+        ("subscriptions_counted_as_customers", "info", 3),  # 9 subscriptions - 6 customers
+        ("customers_with_several_subscriptions", "info", 1),
+        ("probable_duplicate_customers", "warning", 1),
+        ("rows_rejected", "warning", 1),  # subscriptions.csv, unknown status
+        ("rows_rejected", "warning", 1),  # customers.csv, missing ID
+        ("orphan_subscriptions", "warning", 1),
+        ("contradictions", "warning", 2),
+        ("ended_without_end_date", "warning", 1),
+        ("mixed_currencies", "warning", 2),
+        ("customers_without_subscriptions", "info", 1),
+        ("duplicate_rows_removed", "info", 1),
+        ("product_subscriptions_exceed_customers", "info", 1),  # FiBu: 5 vs 4
+    ]
+    headline = german.findings[1]
+    assert headline.message == (
+        'The billing system\'s "Active Customers" figure is 9: it counts active '
+        "subscriptions. There are 6 active customers."
+    )
+    assert german.findings[3].params["customers_active_if_merged"] == 5
+    assert german.findings[0].params["example"] == "4.604E+15"
+    assert german.findings[-1].params["product"] == "FiBu"
+
+
+def test_german_vendor_inputs(german):
+    subs = german.inputs.subscriptions
+    assert (subs.rows_read, subs.rows_accepted, subs.rows_rejected) == (18, 15, 2)
+    assert subs.duplicate_lines == (19,)
+    assert german.inputs.customers.rows_accepted == 7
+    assert german.to_dict()["as_of"] == "2024-06-15"
+
+
+AS_OF = D(2024, 6, 15)
+
+
+def _one(**row):
+    return {"subscription_id": "S1", "customer_id": "C1", "start": "2024-01-01", **row}
+
+
+def _totals(rows, customers=None, as_of=AS_OF):
+    return reconcile_tables(subscriptions_table(rows), customers, as_of).totals
+
+
+def test_without_status_the_class_comes_from_the_dates():
+    rows = [
+        _one(subscription_id="S1", end="2024-06-15"),  # ends on the as-of date: ended
+        _one(subscription_id="S2", end="2024-06-16"),  # ends after: active
+        _one(subscription_id="S3"),  # no end: active
+    ]
+    table = subscriptions_table(rows, has_status=False)
+    result = reconcile_tables(table, None, AS_OF)
+    assert (result.totals.subscriptions_active, result.totals.subscriptions_ended) == (2, 1)
+    assert result.quality.contradictions == ()  # no status, nothing to contradict
+
+
+def test_active_on_the_start_day_and_not_on_the_end_day():
+    rows = [
+        _one(subscription_id="S1", status="live", start="2024-06-15"),
+        _one(subscription_id="S2", status="cancelled", start="2024-01-01", end="2024-06-15"),
+        _one(subscription_id="S3", status="non_renewing", start="2024-01-01", end="2024-07-01"),
+    ]
+    totals = _totals(rows)
+    assert (totals.subscriptions_active, totals.subscriptions_ended) == (2, 1)
+
+
+def test_paused_counts_until_its_pause_date():
+    rows = [
+        _one(subscription_id="S1", status="paused", end="2024-06-20"),  # still active
+        _one(subscription_id="S2", status="paused", end="2024-06-01"),  # paused
+        _one(subscription_id="S3", status="paused"),  # no date: paused, cannot be placed
+    ]
+    result = reconcile_tables(subscriptions_table(rows), None, AS_OF)
+    assert result.totals.subscriptions_active == 1
+    assert result.totals.subscriptions_paused == 2
+    assert result.totals.ended_without_end_date == 1
+    assert [ref.subscription_id for ref in result.quality.ended_without_end_date] == ["S3"]
+
+
+def test_live_subscription_starting_after_the_as_of_date_is_counted_ended():
+    # DOMAIN.md: ended is everything not active that is not yet paying nor paused.
+    totals = _totals([_one(status="live", start="2024-07-01")])
+    assert (totals.subscriptions_active, totals.subscriptions_ended) == (0, 1)
+
+
+def test_not_yet_paying_is_never_active_and_not_in_history():
+    rows = [_one(status="trial", start="2023-01-01"), _one(subscription_id="S2", status="future")]
+    result = reconcile_tables(subscriptions_table(rows), None, AS_OF)
+    assert result.totals.subscriptions_not_yet_paying == 2
+    assert result.totals.customers_active == 0
+    assert result.timeline == ()
+
+
+def test_history_starts_at_the_earliest_start_it_can_place():
+    rows = [
+        _one(subscription_id="S1", status="trial", start="2023-01-05"),  # not in history
+        _one(subscription_id="S2", status="cancelled", start="2023-02-05"),  # no end date
+        _one(subscription_id="S3", status="live", start="2024-04-10"),
+    ]
+    result = reconcile_tables(subscriptions_table(rows), None, AS_OF)
+    assert [month.period for month in result.timeline] == ["2024-04", "2024-05", "2024-06"]
+    assert result.timeline[-1].date == AS_OF
+
+
+def test_probable_duplicates_from_the_subscriptions_without_a_customers_export():
+    rows = [
+        _one(subscription_id="S1", customer_id="A", status="live", customer_email="x@y.de"),
+        _one(subscription_id="S2", customer_id="B", status="live", customer_email=" X@Y.DE"),
+        # B's later row with another email does not put B into a second group.
+        _one(subscription_id="S3", customer_id="B", status="live", customer_email="b@y.de"),
+        _one(
+            subscription_id="S4",
+            customer_id="C",
+            status="cancelled",
+            end="2024-02-01",
+            customer_email="b@y.de",
+        ),
+        _one(subscription_id="S5", customer_id="D", status="live", customer_email=""),
+        _one(subscription_id="S6", customer_id="E", status="live", customer_email=""),
+    ]
+    result = reconcile_tables(subscriptions_table(rows), None, AS_OF)
+    # x@y.de: A and B, both active. b@y.de: B's first row says x@y.de, so only C: no group.
+    assert result.probable_duplicate_groups == (DuplicateGroup("x@y.de", ("A", "B"), ("A", "B")),)
+    assert result.customer_bridge == ()
+    assert result.totals.orphan_subscriptions == 0
+    merged = {step.step: step for step in result.bridge}["customers_active_if_merged"]
+    assert merged.total == 3  # A, B, D, E active; A and B merged
+
+
+def test_inactive_duplicate_members_do_not_change_the_merged_count():
+    rows = [
+        _one(subscription_id="S1", customer_id="A", status="live"),
+        _one(subscription_id="S2", customer_id="B", status="cancelled", end="2024-03-01"),
+    ]
+    customers = customers_table(
+        [{"customer_id": "A", "email": "same@x.de"}, {"customer_id": "B", "email": "same@x.de"}]
+    )
+    result = reconcile_tables(subscriptions_table(rows), customers, AS_OF)
+    assert result.probable_duplicate_groups == (DuplicateGroup("same@x.de", ("A", "B"), ("A",)),)
+    assert result.bridge[-1].total == 1
+    assert [f.code for f in result.findings].count("probable_duplicate_customers") == 1
+
+
+def test_null_product_is_its_own_group_sorted_last_among_equals():
+    rows = [
+        _one(subscription_id="S1", customer_id="A", status="live", product=None),
+        _one(subscription_id="S2", customer_id="B", status="live", product="Zeta"),
+        _one(subscription_id="S3", customer_id="C", status="live", product="Alpha"),
+        _one(subscription_id="S4", customer_id="D", status="live", product="Zeta"),
+    ]
+    result = reconcile_tables(subscriptions_table(rows), None, AS_OF)
+    assert result.by_product == (
+        ProductCount("Zeta", 2, 2),
+        ProductCount("Alpha", 1, 1),
+        ProductCount(None, 1, 1),
+    )
+
+
+def test_a_run_without_findings_still_states_the_headline():
+    result = reconcile_tables(subscriptions_table([_one(status="live")]), None, AS_OF)
+    assert [(f.code, f.count) for f in result.findings] == [
+        ("subscriptions_counted_as_customers", 0)
+    ]
+    assert result.quality.currencies == {}
+
+
+def test_examples_are_the_first_ten_sorted_and_count_them_all():
+    rows = [
+        _one(subscription_id=f"S{n:02d}", customer_id="C1", status="live") for n in range(25, 0, -1)
+    ]
+    extra = {
+        step.step: step for step in reconcile_tables(subscriptions_table(rows), None, AS_OF).bridge
+    }
+    step = extra["extra_subscriptions"]
+    # 25 live subscriptions of one customer with the same start, listed S25 first (line 2):
+    # S25 is the customer's first, S01..S24 are extra; the ten smallest are S01..S10.
+    assert step.count == -24
+    assert step.examples == tuple(f"S{n:02d}" for n in range(1, 11))
+    assert step.examples_total == 24
+
+
+def test_empty_subscriptions_export():
+    result = reconcile_tables(
+        subscriptions_table([]), customers_table([{"customer_id": "A"}]), AS_OF
+    )
+    assert result.totals.customers_known == 1
+    assert result.totals.customers_without_active_subscription == 1
+    assert result.timeline == ()
+    assert result.customer_bridge[-1].total == 0
+
+
+def test_to_dict_is_json_ready(german):
+    import json
+
+    data = json.loads(json.dumps(german.to_dict()))
+    assert data["timeline"][-1]["date"] == "2024-06-15"
+    assert data["bridge"][0]["step"] == "rows_read"
+
+
+def test_every_message_template_and_label_is_used(german):
+    from reconcile.findings import BRIDGE_LABELS, FINDINGS, REJECTION_REASONS
+    from reconcile.problems import ROW_ERROR_CODES
+
+    assert set(REJECTION_REASONS) == set(ROW_ERROR_CODES)
+
+    # The scenario is built to raise every finding and walk every step once.
+    assert {finding.code for finding in german.findings} == set(FINDINGS)
+    steps = [s.step for s in (*german.bridge, *german.customer_bridge)]
+    # customers_active ends both walks: one label.
+    assert list(dict.fromkeys(steps)) == list(BRIDGE_LABELS)
+    assert [s.label for s in german.bridge][:2] == [
+        "Rows in the subscriptions export",
+        "Rows rejected",
+    ]
