@@ -1,0 +1,128 @@
+"""Languages of the report: gettext catalogs and locale-aware formatting of figures.
+
+The German catalog ships as a .po file inside the package and is compiled in memory
+the first time it is needed (a few milliseconds), so that no binary .mo file has to be
+committed or built. English is the language of the msgids and needs no catalog.
+"""
+
+from __future__ import annotations
+
+import ast
+import gettext
+from collections.abc import Iterator
+from datetime import date
+from functools import lru_cache
+from io import BytesIO
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date as babel_format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+
+from reconcile.problems import ReconcileError
+
+LANGUAGES = ("en", "de")
+SOURCE_LANGUAGE = "en"
+LOCALE_DIR = Path(__file__).parent / "locale"
+GETTEXT_DOMAIN = "messages"
+
+# One pattern per language and use, kept consistent through the whole report:
+# tables show "15 Nov 2026" / "15.11.2026", sentences "15 November 2026" / "15. November 2026".
+_DATE_PATTERNS = {
+    "en": {"short": "d MMM y", "long": "d MMMM y"},
+    "de": {"short": "dd.MM.y", "long": "d. MMMM y"},
+}
+# Stand-alone abbreviated month names ("LLL"): German "Mär", "Okt" without the trailing
+# dot that the format-context abbreviations carry, so month columns line up.
+_MONTH_PATTERN = "LLL y"
+
+
+def check_language(lang: str) -> str:
+    """`lang` itself when the report speaks it; else a usage error naming the choices."""
+    if lang not in LANGUAGES:
+        raise ReconcileError(f"unknown language {lang!r}; choose one of: {', '.join(LANGUAGES)}")
+    return lang
+
+
+def catalog_path(lang: str) -> Path:
+    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{GETTEXT_DOMAIN}.po"
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def translations(lang: str) -> gettext.NullTranslations:
+    """The gettext translations of `lang`, compiled from its .po file once per process."""
+    check_language(lang)
+    if lang == SOURCE_LANGUAGE:
+        return gettext.NullTranslations()
+    with catalog_path(lang).open("rb") as po_file:
+        catalog = read_po(po_file, locale=lang)
+    compiled = BytesIO()
+    # Fuzzy entries are not trusted translations: write_mo leaves them out, so the
+    # English msgid shows instead (and the catalog test fails on them).
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return gettext.GNUTranslations(compiled)
+
+
+def format_number(value: int | float, lang: str, *, digits: int = 0) -> str:
+    """`1,016` / `1.016`; with `digits`, that many decimals (`2.61` / `2,61`)."""
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=lang)
+
+
+def format_signed(value: int, lang: str) -> str:
+    """A change with its sign: `+12`, `-3`, and `0` without one."""
+    if value == 0:
+        return format_number(0, lang)
+    return format_decimal(value, format="+#,##0;-#,##0", locale=lang)
+
+
+def format_percent(share: float, lang: str, *, digits: int = 0) -> str:
+    """`0.123` as `12%` / `12 %` (the locale's own pattern, spacing included)."""
+    pattern = Locale.parse(lang).percent_formats[None].pattern
+    if digits:
+        pattern = pattern.replace("#,##0", "#,##0." + "0" * digits, 1)
+    return format_decimal(share, format=pattern, locale=lang)
+
+
+def format_date(value: date, lang: str, *, style: str = "short") -> str:
+    return babel_format_date(value, _DATE_PATTERNS[lang][style], locale=lang)
+
+
+def format_month(period: str | date, lang: str) -> str:
+    """A month, given as `YYYY-MM` or as any day of it: `Nov 2026`."""
+    if isinstance(period, str):
+        year, month = period.split("-")
+        period = date(int(year), int(month), 1)
+    return babel_format_date(period, _MONTH_PATTERN, locale=lang)
+
+
+# The dicts of reconcile/findings.py whose English strings are msgids.
+MESSAGE_DICTS = ("FINDINGS", "REJECTION_REASONS", "BRIDGE_LABELS")
+
+
+def extract_findings(
+    fileobj, keywords: object, comment_tags: object, options: object
+) -> Iterator[tuple[int, None, str, list[str]]]:
+    """A Babel extraction method for reconcile/findings.py: every string value of the
+    dicts named in MESSAGE_DICTS (for FINDINGS, the template of each (severity,
+    template) pair). Read from the source text, so extraction imports nothing."""
+    tree = ast.parse(fileobj.read())
+    for node in ast.walk(tree):
+        target = _assigned_name(node)
+        if target in MESSAGE_DICTS and isinstance(node.value, ast.Dict):
+            for value in node.value.values:
+                text = value.elts[-1] if isinstance(value, ast.Tuple) else value
+                if isinstance(text, ast.Constant) and isinstance(text.value, str):
+                    yield text.lineno, None, text.value, []
+
+
+def _assigned_name(node: ast.AST) -> str | None:
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+        return node.target.id
+    if isinstance(node, ast.Assign) and len(node.targets) == 1:
+        target = node.targets[0]
+        return target.id if isinstance(target, ast.Name) else None
+    return None

@@ -1,0 +1,195 @@
+"""Redaction: customer names and emails replaced by stable pseudonyms.
+
+A pseudonym does not depend on the report's language ("Customer 0007",
+"customer-0007@redacted.invalid"), so an English and a German report of the same run
+can be compared line by line. Numbers are handed out in the order people first appear
+in the result, so the same result always gives the same pseudonyms, and the same person
+gets the same number everywhere: a name and an email seen together on one customer
+record share it. Emails are keyed trimmed and lower-cased (as DOMAIN.md compares them),
+so redaction keeps probable-duplicate groups recognisable; two different emails never
+share a pseudonym, nor do two different names.
+
+Customer IDs, products, plans and file names are not personal data and are kept.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from reconcile.result import CustomerRef, DuplicateGroup, Finding, Rejection, Result
+
+NAME_PSEUDONYM = "Customer {number:04d}"
+EMAIL_PSEUDONYM = "customer-{number:04d}@redacted.invalid"
+
+# Columns of a rejected row whose value is a person's name or email, as the file names
+# them ("Customer Name", "E-Mail", "Kunden-Name", canonical "customer_email"). Product
+# and plan names are not personal, hence "name" alone is not enough.
+_EMAIL_COLUMN = re.compile(r"e[\s_-]?mail", re.IGNORECASE)
+_NAME_COLUMN = re.compile(
+    r"^\s*(name|company|firma|customer[\s_-]*name|kunden[\s_-]*name|display[\s_-]*name|"
+    r"contact[\s_-]*name|first[\s_-]*name|last[\s_-]*name|full[\s_-]*name|"
+    r"company[\s_-]*name|vorname|nachname|billing[\s_-]*name)\s*$",
+    re.IGNORECASE,
+)
+
+
+def email_key(email: str) -> str:
+    return email.strip().lower()
+
+
+def is_email_column(column: str) -> bool:
+    return bool(_EMAIL_COLUMN.search(column))
+
+
+def is_name_column(column: str) -> bool:
+    return bool(_NAME_COLUMN.match(column))
+
+
+class Pseudonyms:
+    """Hands out pseudonym numbers; a name and an email seen together share one when
+    neither number is taken by another name or email already."""
+
+    def __init__(self) -> None:
+        self._names: dict[str, int] = {}
+        self._emails: dict[str, int] = {}
+        self._next = 1
+
+    def see(self, name: str | None, email: str | None) -> None:
+        """Register a person by name and/or email (one record: the same person)."""
+        name = name.strip() if name and name.strip() else None
+        key = email_key(email) if email and email.strip() else None
+        if key is not None and key not in self._emails:
+            partner = self._names.get(name) if name is not None else None
+            free = partner is not None and partner not in self._emails.values()
+            self._emails[key] = partner if free else self._fresh()
+        if name is not None and name not in self._names:
+            partner = self._emails.get(key) if key is not None else None
+            free = partner is not None and partner not in self._names.values()
+            self._names[name] = partner if free else self._fresh()
+
+    def _fresh(self) -> int:
+        number = self._next
+        self._next += 1
+        return number
+
+    def name(self, name: str | None) -> str | None:
+        if name is None or not name.strip():
+            return name
+        self.see(name, None)
+        return NAME_PSEUDONYM.format(number=self._names[name.strip()])
+
+    def email(self, email: str | None) -> str | None:
+        if email is None or not email.strip():
+            return email
+        self.see(None, email)
+        return EMAIL_PSEUDONYM.format(number=self._emails[email_key(email)])
+
+    def originals(self) -> tuple[set[str], set[str]]:
+        """The names and the (normalised) emails seen so far."""
+        return set(self._names), set(self._emails)
+
+
+def redact(result: Result) -> Result:
+    """The same result with every customer name and email replaced by its pseudonym."""
+    pseudonyms = _collect(result)
+    quality = replace(
+        result.quality,
+        customers_without_subscriptions=tuple(
+            _redact_customer(customer, pseudonyms)
+            for customer in result.quality.customers_without_subscriptions
+        ),
+    )
+    groups = tuple(_redact_group(group, pseudonyms) for group in result.probable_duplicate_groups)
+    scrub = _scrubber(pseudonyms)
+    rejections = tuple(
+        _redact_rejection(rejection, pseudonyms, scrub) for rejection in result.rejections
+    )
+    findings = tuple(_redact_finding(finding, scrub) for finding in result.findings)
+    return replace(
+        result,
+        quality=quality,
+        probable_duplicate_groups=groups,
+        rejections=rejections,
+        findings=findings,
+    )
+
+
+def _collect(result: Result) -> Pseudonyms:
+    """Every person of the result, registered in a fixed order: customer records
+    first (they tie a name to an email), then duplicate keys, then rejected cells."""
+    pseudonyms = Pseudonyms()
+    for customer in result.quality.customers_without_subscriptions:
+        pseudonyms.see(customer.name, customer.email)
+    for group in result.probable_duplicate_groups:
+        pseudonyms.see(None, group.key)
+    for rejection in result.rejections:
+        if rejection.value is None:
+            continue
+        if is_email_column(rejection.column):
+            pseudonyms.see(None, rejection.value)
+        elif is_name_column(rejection.column):
+            pseudonyms.see(rejection.value, None)
+    return pseudonyms
+
+
+def _redact_customer(customer: CustomerRef, pseudonyms: Pseudonyms) -> CustomerRef:
+    return replace(
+        customer, name=pseudonyms.name(customer.name), email=pseudonyms.email(customer.email)
+    )
+
+
+def _redact_group(group: DuplicateGroup, pseudonyms: Pseudonyms) -> DuplicateGroup:
+    return replace(group, key=pseudonyms.email(group.key))
+
+
+def _redact_rejection(
+    rejection: Rejection, pseudonyms: Pseudonyms, scrub: Callable[[str], str]
+) -> Rejection:
+    value = rejection.value
+    if value is not None and is_email_column(rejection.column):
+        value = pseudonyms.email(value)
+    elif value is not None and is_name_column(rejection.column):
+        value = pseudonyms.name(value)
+    # The message may quote the value ("... 'Anna Müller' ..."): it goes too.
+    return replace(rejection, value=value, message=scrub(rejection.message))
+
+
+def _scrubber(pseudonyms: Pseudonyms) -> Callable[[str], str]:
+    """A function replacing every known name and email inside a free text: whole words
+    only, so a short name never eats into other words; emails in any letter case."""
+    names, emails = pseudonyms.originals()
+    alternatives = [re.escape(name) for name in sorted(names, key=_longest_first)]
+    alternatives += [f"(?i:{re.escape(key)})" for key in sorted(emails, key=_longest_first)]
+    if not alternatives:
+        return lambda text: text
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)")
+
+    def pseudonym(match: re.Match[str]) -> str:
+        text = match.group(0)
+        return pseudonyms.name(text) if text in names else pseudonyms.email(text)
+
+    return lambda text: pattern.sub(pseudonym, text)
+
+
+def _longest_first(text: str) -> tuple[int, str]:
+    # Longest first, so that "Anna Müller GmbH" is not half-replaced as "Anna Müller".
+    return -len(text), text
+
+
+def _redact_finding(finding: Finding, scrub: Callable[[str], str]) -> Finding:
+    return replace(
+        finding, message=scrub(finding.message), params=_scrub_value(finding.params, scrub)
+    )
+
+
+def _scrub_value(value: Any, scrub: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {key: _scrub_value(item, scrub) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_scrub_value(item, scrub) for item in value)
+    return value

@@ -1,0 +1,244 @@
+"""The report: a Result rendered as HTML or Markdown, in English or German.
+
+Templates (top-level `templates/`, shipped in the wheel as `reconcile/templates`) get
+the Result itself and make every formatting decision; this module only sets up jinja2
+(autoescape for HTML, Markdown escaping of every output for Markdown, gettext catalogs,
+locale-aware filters) and translates findings and bridge steps through the English
+templates of `reconcile.findings`, never through their already formatted messages.
+
+Rendering is deterministic: the same Result gives byte-identical text, with no
+timestamp, so reports can be compared and snapshot-tested.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import date
+from functools import lru_cache, partial
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+import reconcile
+from reconcile import findings as words
+from reconcile.i18n import (
+    LANGUAGES,
+    check_language,
+    format_date,
+    format_month,
+    format_number,
+    format_percent,
+    format_signed,
+    translations,
+)
+from reconcile.redaction import redact
+from reconcile.result import BridgeStep, Finding, Month, Rejection, Result
+
+__all__ = ["FORMATS", "LANGUAGES", "environment", "finding_text", "redact", "render"]
+
+FORMATS = ("html", "md")
+REPORT_TEMPLATES = {"html": "report.html.j2", "md": "report.md.j2"}
+
+# How many rows a list shows before "N more — see the JSON": enough to act on, few
+# enough that a report of realistic size stays well under 100 KB as an attachment.
+ROWS_SHOWN = 25
+REJECTIONS_SHOWN = 40
+MONTHS_SHOWN = 24
+
+# Bridge steps whose examples are line numbers of the file rather than IDs.
+STEPS_WITH_LINE_EXAMPLES = frozenset(
+    {"rejected", "duplicates_removed", "customer_rows_rejected", "customer_duplicates_removed"}
+)
+
+# Characters that start markup anywhere in a line of GitHub-flavoured Markdown: table
+# cells, emphasis, code, links and images, raw HTML and autolinks, strike-through,
+# entities, headings. Each shows literally behind a backslash. Characters that only mean
+# something at the start of a line (`-`, `+`, `1.`) are left alone: the templates never
+# start a line with a value, and "-12" in a table should stay readable as text.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#])")
+_LINE_BREAKS = re.compile(r"\r\n|[\r\n\u2028\u2029\x0b\x0c\x85]")
+
+
+def template_dirs() -> list[Path]:
+    """Where templates are looked up: inside the installed package first (the wheel
+    force-includes them), then the checkout's top-level folder (editable installs)."""
+    package = Path(reconcile.__file__).parent
+    return [package / "templates", package.parent / "templates"]
+
+
+def environment(lang: str, *, autoescape: bool) -> jinja2.Environment:
+    """A jinja2 environment for `lang`: the gettext catalog installed (newstyle `_()`
+    and `ngettext()`), the filters number, signed, percent, date and month, the
+    globals lang, finding_text, step_label and rejection_reason (bound to `lang`),
+    StrictUndefined, and loaders for the report's templates."""
+    return _new_environment(lang, autoescape=autoescape)
+
+
+def render(result: Result, fmt: str, *, lang: str = "en") -> str:
+    """The report as HTML (`fmt="html"`) or Markdown (`fmt="md"`) in `lang`."""
+    if fmt not in REPORT_TEMPLATES:
+        raise ValueError(f"unknown report format {fmt!r}; choose one of: {', '.join(FORMATS)}")
+    template = _report_environment(fmt, check_language(lang)).get_template(REPORT_TEMPLATES[fmt])
+    return template.render(result=result, summary=summarise(result))
+
+
+def finding_text(finding: Finding, lang: str) -> str:
+    """A finding's message in `lang`, its params formatted for the locale."""
+    entry = words.FINDINGS.get(finding.code)
+    if entry is None:
+        # A code this version has no template for: its English message as given.
+        return finding.message
+    template = translations(check_language(lang)).gettext(entry[1])
+    return template.format(**_localised_params(finding.params, lang))
+
+
+def step_label(step: BridgeStep, lang: str) -> str:
+    """A bridge step's label in `lang` (its English label when the step is unknown)."""
+    label = words.BRIDGE_LABELS.get(step.step)
+    return step.label if label is None else translations(lang).gettext(label)
+
+
+def rejection_reason(rejection: Rejection, lang: str) -> str:
+    """Why a row was rejected. English shows the validator's own message (it can say
+    more, e.g. the expected date format); other languages the translated reason of
+    the rejection's code, since the message is free text that no catalog holds."""
+    reason = words.REJECTION_REASONS.get(rejection.code)
+    if lang == "en" or reason is None:
+        return rejection.message
+    # The reasons are written to follow a colon; alone in a table cell they start upper case.
+    text = translations(lang).gettext(reason)
+    return text[:1].upper() + text[1:]
+
+
+def summarise(result: Result) -> dict[str, Any]:
+    """Figures derived from the Result that both templates show (no formatting)."""
+    totals = result.totals
+    several = [
+        holding for holding in result.subscriptions_per_customer if holding.subscriptions > 1
+    ]
+    months = result.timeline[-MONTHS_SHOWN:]
+    return {
+        "extra_subscriptions": totals.subscriptions_active - totals.customers_active,
+        "subscriptions_per_customer": (
+            totals.subscriptions_active / totals.customers_active
+            if totals.customers_active
+            else None
+        ),
+        "customers_with_several": sum(holding.customers for holding in several),
+        "holdings_max": max((h.customers for h in result.subscriptions_per_customer), default=0),
+        "months": months,
+        "months_hidden": len(result.timeline) - len(months),
+        "months_max": _largest_active(months),
+        "rows_shown": ROWS_SHOWN,
+        "rejections_shown": REJECTIONS_SHOWN,
+        "line_steps": STEPS_WITH_LINE_EXAMPLES,
+    }
+
+
+def escape_markdown(value: Any) -> str:
+    """Any value as literal Markdown text: one line, every special character escaped,
+    so that customer data can neither break a table nor inject markup."""
+    if value is None:
+        return ""
+    text = _LINE_BREAKS.sub(" ", str(value))
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def _largest_active(months: tuple[Month, ...]) -> int:
+    return max(
+        (max(month.subscriptions_active, month.customers_active) for month in months), default=0
+    )
+
+
+@lru_cache(maxsize=len(FORMATS) * len(LANGUAGES))
+def _report_environment(fmt: str, lang: str) -> jinja2.Environment:
+    if fmt == "html":
+        return _new_environment(lang, autoescape=True)
+    # Markdown has no autoescape: every {{ ... }} goes through escape_markdown instead,
+    # so no customer value can be forgotten. Markup belongs in the template text.
+    return _new_environment(lang, autoescape=False, finalize=escape_markdown)
+
+
+def _new_environment(
+    lang: str, *, autoescape: bool, finalize: Callable[[Any], Any] | None = None
+) -> jinja2.Environment:
+    check_language(lang)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(path) for path in template_dirs()]),
+        autoescape=autoescape,
+        finalize=finalize,
+        extensions=["jinja2.ext.i18n"],
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.install_gettext_translations(translations(lang), newstyle=True)
+    env.filters.update(
+        number=partial(_number_filter, lang=lang),
+        signed=partial(format_signed, lang=lang),
+        percent=partial(_percent_filter, lang=lang),
+        date=partial(_date_filter, lang=lang),
+        month=partial(format_month, lang=lang),
+    )
+    env.globals.update(
+        lang=lang,
+        finding_text=partial(finding_text, lang=lang),
+        step_label=partial(step_label, lang=lang),
+        rejection_reason=partial(rejection_reason, lang=lang),
+    )
+    return env
+
+
+def _number_filter(value: int | float, digits: int = 0, *, lang: str) -> str:
+    return format_number(value, lang, digits=digits)
+
+
+def _percent_filter(share: float, digits: int = 0, *, lang: str) -> str:
+    return format_percent(share, lang, digits=digits)
+
+
+def _date_filter(value: date, style: str = "short", *, lang: str) -> str:
+    return format_date(value, lang, style=style)
+
+
+# Finding params that need more than number formatting to read well in every language.
+def _translated_reason(params: Mapping[str, Any], lang: str) -> str:
+    reason = words.REJECTION_REASONS.get(params.get("code", ""))
+    return params["reason"] if reason is None else translations(lang).gettext(reason)
+
+
+def _currency_list(params: Mapping[str, Any], lang: str) -> str:
+    by_currency = params.get("by_currency")
+    if not isinstance(by_currency, Mapping):
+        return params["currencies"]
+    return ", ".join(f"{code} {format_number(count, lang)}" for code, count in by_currency.items())
+
+
+_SPECIAL_PARAMS: dict[str, Callable[[Mapping[str, Any], str], str]] = {
+    "reason": _translated_reason,
+    "currencies": _currency_list,
+}
+
+
+def _localised_params(params: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    return {
+        name: _SPECIAL_PARAMS[name](params, lang)
+        if name in _SPECIAL_PARAMS
+        else _localised(value, lang)
+        for name, value in params.items()
+    }
+
+
+def _localised(value: Any, lang: str) -> Any:
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return format_number(value, lang)
+    if isinstance(value, float):
+        return format_number(value, lang, digits=2)
+    if isinstance(value, date):
+        return format_date(value, lang)
+    return value

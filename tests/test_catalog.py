@@ -1,0 +1,108 @@
+"""The German catalog is complete: every msgid of the templates (report and email) and
+every English template of reconcile/findings.py has a non-empty, non-fuzzy German
+translation with the same placeholders. Extraction uses reconcile/locale/babel.cfg,
+the same mapping `pybabel extract` uses."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+
+from reconcile import findings
+from reconcile.i18n import LOCALE_DIR, catalog_path, translations
+
+ROOT = Path(__file__).resolve().parent.parent
+PLACEHOLDER = re.compile(r"%\((\w+)\)s|\{(\w+)\}")
+
+
+def extracted_msgids() -> dict[str, tuple[str, ...]]:
+    """msgid -> its plural msgid too (a 1- or 2-tuple), from templates and findings.py."""
+    with (LOCALE_DIR / "babel.cfg").open() as config:
+        method_map, options_map = parse_mapping_cfg(config)
+    found = {}
+    for _, _, message, _, _ in extract_from_dir(str(ROOT), method_map, options_map):
+        forms = (message,) if isinstance(message, str) else tuple(message)
+        found[forms[0]] = forms
+    return found
+
+
+def placeholders(text: str) -> set[str]:
+    return {"".join(groups) for groups in PLACEHOLDER.findall(text)}
+
+
+@pytest.fixture(scope="module")
+def german():
+    with catalog_path("de").open("rb") as po_file:
+        return read_po(po_file, locale="de")
+
+
+def test_extraction_finds_templates_and_findings():
+    msgids = extracted_msgids()
+    assert "Customers and subscriptions on %(date)s" in msgids
+    assert msgids["%(num)s more — see the JSON"] == (
+        "%(num)s more — see the JSON",
+        "%(num)s more — see the JSON",
+    )
+    python_texts = (
+        [template for _, template in findings.FINDINGS.values()]
+        + list(findings.REJECTION_REASONS.values())
+        + list(findings.BRIDGE_LABELS.values())
+    )
+    # The extraction reads findings.py's source; it must agree with the module itself.
+    assert set(python_texts) <= set(msgids)
+
+
+def test_every_msgid_has_a_german_translation(german):
+    missing = [
+        msgid
+        for msgid, forms in extracted_msgids().items()
+        if not _translated(german.get(msgid), plural=len(forms) == 2)
+    ]
+    assert missing == [], "translate these in reconcile/locale/de/LC_MESSAGES/messages.po"
+
+
+def test_translations_keep_the_placeholders(german):
+    for message in german:
+        if not message.id:
+            continue
+        ids = (message.id,) if isinstance(message.id, str) else message.id
+        strings = (message.string,) if isinstance(message.string, str) else message.string
+        expected = set().union(*(placeholders(text) for text in ids))
+        for text in strings:
+            if len(ids) == 1:
+                assert placeholders(text) == expected, message.id
+            else:
+                # A singular may leave out the count ("Die abgelehnte Zeile ...").
+                assert placeholders(text) <= expected, message.id
+
+
+def test_catalog_has_no_stale_entries(german):
+    # Entries no template or finding uses any more are clutter for translators.
+    current = set(extracted_msgids())
+    stale = [message.id for message in german if message.id and _key(message.id) not in current]
+    assert stale == []
+
+
+def test_compiled_catalog_translates_singular_and_plural():
+    german = translations("de")
+    assert german.gettext("What stands out") == "Auffälligkeiten"
+    more = "%(num)s more — see the JSON"
+    assert german.ngettext(more, more, 1) == "%(num)s weiterer Eintrag – siehe JSON"
+    assert german.ngettext(more, more, 2) == "%(num)s weitere Einträge – siehe JSON"
+
+
+def _key(msgid: str | tuple[str, ...]) -> str:
+    return msgid if isinstance(msgid, str) else msgid[0]
+
+
+def _translated(message, *, plural: bool) -> bool:
+    """A trusted translation: present, not fuzzy, every form non-empty, both plural forms."""
+    if message is None or message.fuzzy:
+        return False
+    strings = (message.string,) if isinstance(message.string, str) else tuple(message.string)
+    return all(text.strip() for text in strings) and len(strings) == (2 if plural else 1)
