@@ -384,7 +384,9 @@ def deliver(result, written, *, lang, eml, attach, config_file, email_options, c
 
     from reconcile import delivery
 
-    smtp, sender, recipients = delivery.settings_from(email_options, os.environ, config_file)
+    smtp, sender, recipients = delivery.settings_from(
+        email_options, os.environ, delivery.default_config_file(config_file)
+    )
     kinds = {OUTPUT_FORMATS[path.suffix.lower()]: path for path in written}
     wanted = {"html"} | {item.strip() for item in attach.split(",") if item.strip()}
     unknown = wanted - {"html", "md", "json"}
@@ -411,16 +413,19 @@ def deliver(result, written, *, lang, eml, attach, config_file, email_options, c
         sender=sender,
         recipients=recipients,
     )
-    eml_path = eml or written[0].with_suffix(".eml")
-    delivery.write_eml(message, eml_path)
-    click.echo(f"Email message written to {eml_path}", err=True)
-    if recipients:
-        if smtp is None:
-            raise click.UsageError(
-                "--email-to needs an SMTP server: --smtp-host or RECONCILE_SMTP_HOST"
-            )
-        delivery.send(message, smtp, eml_path=eml_path)
-        click.echo(f"Sent to {', '.join(recipients)} via {smtp.host}", err=True)
+    eml_path = eml or delivery.eml_path_for(written[0])
+    if recipients and smtp is None:
+        raise click.UsageError(
+            "--email-to needs an SMTP server: --smtp-host, RECONCILE_SMTP_HOST or reconcile.toml"
+        )
+    if not recipients:
+        delivery.write_eml(message, eml_path)
+        click.echo(f"Email message written to {eml_path}", err=True)
+        return
+    delivery.send(message, smtp, eml_path=eml_path)  # saves the .eml first, then sends
+    click.echo(
+        f"Sent to {', '.join(recipients)} via {smtp.host}; a copy is in {eml_path}", err=True
+    )
 
 
 def exit_code_for(result, fail_on: str | None) -> int:
