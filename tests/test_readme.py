@@ -1,0 +1,100 @@
+"""The README cannot go stale: its commands run, its options exist, its examples work
+(the sqlite-utils habit of checking documentation in CI)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from reconcile.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def code_blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.DOTALL)
+
+
+def test_the_two_setup_commands_come_first_and_ci_runs_the_second():
+    install_and_run, run_tests = code_blocks("sh")[:2]
+    assert install_and_run.startswith("pip install . && reconcile report sample_exports/")
+    ci_commands = [
+        line
+        for line in (ROOT / ".ci/run").read_text().splitlines()
+        if line.strip() and not line.startswith(("#", "set ", "cd "))
+    ]
+    assert ci_commands == [run_tests.strip()]
+
+
+def test_the_main_command_writes_the_three_reports(tmp_path, monkeypatch):
+    install_and_run = code_blocks("sh")[0]
+    argv = shlex.split(install_and_run.split("&&", 1)[1])[1:]  # after `reconcile`
+    monkeypatch.chdir(ROOT)
+    argv = [str(tmp_path / a) if a.startswith("report.") else a for a in argv]
+    result = CliRunner().invoke(main, argv)
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    # The figures the README quotes for the sample.
+    assert report["totals"]["customers_active"] == 85
+    assert report["totals"]["subscriptions_active"] == 154
+    assert "85 active customers hold 154 active subscriptions" in README
+    assert (tmp_path / "report.html").stat().st_size > 0
+    assert (tmp_path / "report.md").stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    "option", sorted(set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", README)) - {"--debug"})
+)
+def test_every_option_the_readme_names_exists(option):
+    runner = CliRunner()
+    helps = [runner.invoke(main, [command, "--help"]).output for command in ("report", "validate")]
+    known_elsewhere = {"--sizes", "--repeat", "--check"}  # bench/run.py and ruff options
+    assert option in known_elsewhere or any(option in text for text in helps)
+
+
+def test_the_exit_codes_table_matches_the_cli():
+    from reconcile import cli
+
+    table = dict(re.findall(r"^\| (\d) \| (.+?) \|$", README, flags=re.MULTILINE))
+    assert sorted(table) == ["0", "1", "2", "3"]
+    assert (cli.EXIT_OK, cli.EXIT_THRESHOLD, cli.EXIT_UNUSABLE, cli.EXIT_BUG) == (0, 1, 2, 3)
+    assert "--fail-on" in table["1"] and "bug" in table["3"]
+
+
+def test_the_mapping_file_example_works(tmp_path):
+    example = next(block for block in code_blocks("toml") if "extends" in block)
+    mapping = tmp_path / "my-billing.toml"
+    mapping.write_text(example, encoding="utf-8")
+    export = tmp_path / "export.csv"
+    export.write_text(
+        "Vertragsnummer;Kundennummer;Modul;Vertragsstatus;Vertragsbeginn;Vertragsende\n"
+        "V1;K1;ERP;aktiv;01.02.2024;\n"
+        "V2;K1;Lohn;aktiv;01.03.2024;\n"
+        "V3;K2;ERP;gekündigt;01.01.2023;31.12.2024\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "r.json"
+    args = ["report", str(export), "--mapping-file", str(mapping), "--as-of", "2026-01-01"]
+    result = CliRunner().invoke(main, [*args, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    totals = json.loads(out.read_text())["totals"]
+    # K1 holds V1 and V2 (both active); K2's only contract ended on 31.12.2024.
+    assert (totals["subscriptions_active"], totals["customers_active"]) == (2, 1)
+    assert totals["subscriptions_ended"] == 1
+
+
+def test_the_python_example_runs_and_its_comments_are_true(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    example = next(block for block in code_blocks("python") if "reconcile.reconcile(" in block)
+    namespace: dict = {}
+    exec(example, namespace)
+    claims = re.findall(r"^(result\.\S+)\s+# (\d+)$", example, re.MULTILINE)
+    assert len(claims) == 2
+    for expression, expected in claims:
+        assert eval(expression, namespace) == int(expected)
