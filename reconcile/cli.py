@@ -199,7 +199,8 @@ def write_errors_csv(tables: list, path: Path) -> None:
 
     frames = [table.rejections for table in tables]
     errors = pl.concat(frames) if frames else pl.DataFrame(schema=ROW_ERROR_SCHEMA)
-    errors.sort("file", "line").write_csv(path)
+    # A BOM, so that Excel shows umlauts in names and values.
+    errors.sort("file", "line", maintain_order=True).write_csv(path, include_bom=True)
 
 
 def format_summary(summary: dict[str, Any]) -> str:
