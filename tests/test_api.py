@@ -12,6 +12,7 @@ import jsonschema
 import polars as pl
 import pytest
 from click.testing import CliRunner
+from datasets import MRR_PLAYBOOK, SHARED_MRR_PLAYBOOK
 
 import reconcile
 from reconcile.cli import main
@@ -20,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((ROOT / "docs/report.schema.json").read_text())
 ZOHO = ROOT / "sample_exports/zoho"
 STRIPE = ROOT / "sample_exports/stripe"
-PLAYBOOK = ROOT.parent / "shared/datasets/mrr-playbook/subscription_periods.csv"
+PLAYBOOK = MRR_PLAYBOOK
 AS_OF = date(2026, 11, 15)
 
 
@@ -131,3 +132,8 @@ def test_validate_json_agrees_with_the_text_and_adds_up(tmp_path):
     runner.invoke(main, ["validate", str(ZOHO), "--errors-csv", str(errors_csv)])
     errors = pl.read_csv(errors_csv, infer_schema=False)
     assert errors.height == sum(s["errors_total"] for s in as_json["files"])
+
+
+@pytest.mark.skipif(not SHARED_MRR_PLAYBOOK.exists(), reason="no shared/ beside the repository")
+def test_the_copy_of_the_playbook_data_is_the_shared_file():
+    assert MRR_PLAYBOOK.read_bytes() == SHARED_MRR_PLAYBOOK.read_bytes()

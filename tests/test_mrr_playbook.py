@@ -12,18 +12,17 @@ last day of M"; the as-of date 2020-01-31 is January's last day.
 from __future__ import annotations
 
 import datetime
-from pathlib import Path
 
 import duckdb
 import polars as pl
 import pytest
+from datasets import MRR_PLAYBOOK
 from factories import loaded_table
 
 from reconcile.canonical import SUBSCRIPTION_COLUMNS, SUBSCRIPTIONS
 from reconcile.reconciliation import reconcile_tables
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "mrr-playbook"
-PERIODS = DATA / "subscription_periods.csv"
+PERIODS = MRR_PLAYBOOK
 AS_OF = datetime.date(2020, 1, 31)
 
 PLAYBOOK_SQL = """

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from datasets import MRR_PLAYBOOK
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -25,13 +26,6 @@ from reconcile.sources import (
 )
 
 FIXTURES = Path(__file__).parent / "fixtures"
-MRR_PLAYBOOK = Path("/work/shared/datasets/mrr-playbook/subscription_periods.csv")
-if not MRR_PLAYBOOK.exists():  # the dataset also lives next to the repository in CI
-    MRR_PLAYBOOK = (
-        Path(__file__).resolve().parents[2]
-        / "shared/datasets/mrr-playbook"
-        / ("subscription_periods.csv")
-    )
 
 GENERIC_HEADER = "subscription_id,customer_id,start_date,status"
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from datasets import MRR_PLAYBOOK
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,13 +28,6 @@ from reconcile.reading import read_raw
 from reconcile.validation import validate, validation_summary
 
 FIXTURES = Path(__file__).parent / "fixtures"
-MRR_PLAYBOOK = Path("/work/shared/datasets/mrr-playbook/subscription_periods.csv")
-if not MRR_PLAYBOOK.exists():
-    MRR_PLAYBOOK = (
-        Path(__file__).resolve().parents[2]
-        / "shared/datasets/mrr-playbook"
-        / ("subscription_periods.csv")
-    )
 
 D = datetime.date
 
