@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import socket
 from pathlib import Path
 
 import pytest
@@ -98,3 +99,35 @@ def test_the_python_example_runs_and_its_comments_are_true(monkeypatch):
     assert len(claims) == 2
     for expression, expected in claims:
         assert eval(expression, namespace) == int(expected)
+
+
+def test_the_email_example_sends_through_a_local_server(tmp_path, monkeypatch):
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Sink
+
+    received = []
+
+    class Recorder(Sink):
+        async def handle_DATA(self, server, session, envelope):
+            received.append(envelope)
+            return "250 OK"
+
+    block = next(b for b in code_blocks("sh") if "--smtp-host 127.0.0.1" in b)
+    command = block.split("&\n", 1)[1].replace("\\\n", " ")
+    with socket.socket() as probe:  # a free port on the loopback interface
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Recorder(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        argv = shlex.split(command.replace("8025", str(port)))[1:]
+        argv = [str(tmp_path / a) if a.startswith("report.") else a for a in argv]
+        monkeypatch.chdir(ROOT)
+        result = CliRunner().invoke(main, argv)
+    finally:
+        controller.stop()
+    assert result.exit_code == 0, result.output
+    (envelope,) = received
+    assert envelope.rcpt_tos == ["controlling@example.com"]
+    assert b"85 active customers" in envelope.content
+    assert (tmp_path / "report.html").exists() and (tmp_path / "report.eml").exists()
