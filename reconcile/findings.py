@@ -1,8 +1,16 @@
 """The words of the report: findings and bridge steps, as data.
 
 Every English string here is a gettext msgid: rendering extracts them into the German
-catalog and fills the translated template with the same named params. Keep them plain
-literal strings, one dict each; never build them with f-strings or concatenation.
+catalog and fills the translated text with the same named params. Keep them plain
+literal strings; never build them with f-strings or concatenation.
+
+A finding's message is a few `Sentence`s. A sentence that states a count has an English
+singular and plural (a msgid and msgid_plural), and the param named by its `counted`
+picks one, the way gettext's ngettext does, so that "1 row was" and "2 rows were" both
+read right in every language. A sentence with a `when` is said only when its params call
+for it: a message never states a part whose count is zero ("... and 0 end before their
+start"). `message` puts a finding's sentences together, in English for the engine's
+`Finding.message` and through a catalog for rendering: both make the same choices.
 
 `findings_from` turns the figures of one run into `result.Finding`s, most important
 first (the order of FINDINGS), each only when its count is above zero, except the
@@ -11,7 +19,8 @@ headline `subscriptions_counted_as_customers`, which is always stated.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import gettext
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,69 +31,250 @@ ERROR = "error"
 WARNING = "warning"
 INFO = "info"
 
-# code -> (severity, English message template). Insertion order is the report's order.
-FINDINGS: dict[str, tuple[str, str]] = {
-    "ids_damaged_by_spreadsheet": (
+Params = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of a finding's message. `plural` is None for a sentence without a
+    count; `counted` names the param whose value picks singular or plural; `when`, given
+    a finding's params, says whether the sentence is said (always, without one)."""
+
+    singular: str
+    plural: str | None = None
+    counted: str = "count"
+    when: Callable[[Params], bool] | None = None
+
+    def applies(self, params: Params) -> bool:
+        return self.when is None or bool(self.when(params))
+
+    def text(self, params: Params, translation: gettext.NullTranslations) -> str:
+        """The sentence in the catalog's language, its placeholders not yet filled."""
+        if self.plural is None:
+            return translation.gettext(self.singular)
+        return translation.ngettext(self.singular, self.plural, params[self.counted])
+
+
+@dataclass(frozen=True)
+class FindingTemplate:
+    severity: str
+    sentences: tuple[Sentence, ...]
+
+
+def _only_live_after_end(params: Params) -> bool:
+    return params["live_after_end"] > 0 and params["end_not_after_start"] == 0
+
+
+def _only_end_not_after_start(params: Params) -> bool:
+    return params["end_not_after_start"] > 0 and params["live_after_end"] == 0
+
+
+def _both_contradictions(params: Params) -> bool:
+    # Also the fallback should neither kind be counted: the total is then still stated.
+    return not (_only_live_after_end(params) or _only_end_not_after_start(params))
+
+
+def _merging_changes_the_count(params: Params) -> bool:
+    return params["customers_active_if_merged"] != params["customers_active"]
+
+
+# code -> severity and sentences. Insertion order is the report's order.
+FINDINGS: dict[str, FindingTemplate] = {
+    "ids_damaged_by_spreadsheet": FindingTemplate(
         ERROR,
-        "{count} rows of {file} have an ID in scientific notation (for example {example}): "
-        "a spreadsheet has damaged the file and these rows cannot be matched. Export the "
-        "file again and do not open and save it in a spreadsheet before running reconcile.",
+        (
+            Sentence(
+                "{count} row of {file} has an ID in scientific notation ({example}): a "
+                "spreadsheet has damaged the file and this row cannot be matched.",
+                "{count} rows of {file} have an ID in scientific notation (for example "
+                "{example}): a spreadsheet has damaged the file and these rows cannot be "
+                "matched.",
+            ),
+            Sentence(
+                "Export the file again and do not open and save it in a spreadsheet before "
+                "running reconcile."
+            ),
+        ),
     ),
-    "subscriptions_counted_as_customers": (
+    "subscriptions_counted_as_customers": FindingTemplate(
         INFO,
-        'The billing system\'s "Active Customers" figure is {subscriptions_active}: it '
-        "counts active subscriptions. There are {customers_active} active customers.",
+        (
+            Sentence(
+                'The billing system\'s "Active Customers" figure is {subscriptions_active}: '
+                "it counts active subscriptions."
+            ),
+            Sentence(
+                "There is {customers_active} active customer.",
+                "There are {customers_active} active customers.",
+                counted="customers_active",
+            ),
+        ),
     ),
-    "customers_with_several_subscriptions": (
+    "customers_with_several_subscriptions": FindingTemplate(
         INFO,
-        "{customers} active customers hold more than one active subscription; their "
-        "{extra_subscriptions} extra subscriptions are why the subscription count is higher "
-        "than the customer count.",
+        (
+            Sentence(
+                "{customers} active customer holds more than one active subscription.",
+                "{customers} active customers hold more than one active subscription.",
+                counted="customers",
+            ),
+            Sentence(
+                "The extra subscription is why the subscription count is higher than the "
+                "customer count.",
+                "The {extra_subscriptions} extra subscriptions are why the subscription count "
+                "is higher than the customer count.",
+                counted="extra_subscriptions",
+            ),
+        ),
     ),
-    "probable_duplicate_customers": (
+    "probable_duplicate_customers": FindingTemplate(
         WARNING,
-        "{count} groups of different customer IDs share an email address ({customer_ids} "
-        "customer IDs in all). If they were merged there would be {customers_active_if_merged} "
-        "active customers instead of {customers_active}.",
+        (
+            Sentence(
+                # One group: its IDs (always two or more) share one address.
+                "{customer_ids} different customer IDs share an email address.",
+                "{count} groups of different customer IDs share an email address "
+                "({customer_ids} customer IDs in all).",
+            ),
+            Sentence(
+                "If they were merged there would be {customers_active_if_merged} active "
+                "customer instead of {customers_active}.",
+                "If they were merged there would be {customers_active_if_merged} active "
+                "customers instead of {customers_active}.",
+                counted="customers_active_if_merged",
+                when=_merging_changes_the_count,
+            ),
+            Sentence(
+                # At most one ID of each group is active (an old record beside a new one).
+                "Merging them would not change the number of active customers.",
+                when=lambda params: not _merging_changes_the_count(params),
+            ),
+        ),
     ),
-    "rows_rejected": (
+    "rows_rejected": FindingTemplate(
         WARNING,
-        "{count} rows of {file} were rejected: {reason}. The report lists each with its "
-        "line, column and value.",
+        (
+            Sentence(
+                "{count} row of {file} was rejected: {reason}.",
+                "{count} rows of {file} were rejected: {reason}.",
+            ),
+            Sentence(
+                "The report lists it with its line, column and value.",
+                "The report lists each with its line, column and value.",
+            ),
+        ),
     ),
-    "orphan_subscriptions": (
+    "orphan_subscriptions": FindingTemplate(
         WARNING,
-        "{count} subscriptions belong to customer IDs that are not in {customers_file}. "
-        "They still count; the report lists them.",
+        (
+            Sentence(
+                "{count} subscription belongs to a customer ID that is not in {customers_file}.",
+                "{count} subscriptions belong to customer IDs that are not in {customers_file}.",
+            ),
+            Sentence(
+                "It still counts; the report lists it.",
+                "They still count; the report lists them.",
+            ),
+        ),
     ),
-    "contradictions": (
+    # A subscription can be of both kinds, so `count` can be less than their sum: with
+    # one kind only, one sentence says it all; with both, the total and then each kind.
+    "contradictions": FindingTemplate(
         WARNING,
-        "{count} subscriptions contradict themselves: {live_after_end} are live by status "
-        "although their end date has passed (they are counted by their end date), and "
-        "{end_not_after_start} end on or before their start (they are never active).",
+        (
+            Sentence(
+                "{count} subscription contradicts itself: it is live by status although its "
+                "end date has passed (it is counted by its end date).",
+                "{count} subscriptions contradict themselves: they are live by status although "
+                "their end date has passed (they are counted by their end date).",
+                when=_only_live_after_end,
+            ),
+            Sentence(
+                "{count} subscription contradicts itself: it ends on or before its start (it "
+                "is never active).",
+                "{count} subscriptions contradict themselves: they end on or before their "
+                "start (they are never active).",
+                when=_only_end_not_after_start,
+            ),
+            Sentence(
+                "{count} subscription contradicts itself.",
+                "{count} subscriptions contradict themselves.",
+                when=_both_contradictions,
+            ),
+            Sentence(
+                "Of these, {live_after_end} is live by status although its end date has "
+                "passed (it is counted by its end date).",
+                "Of these, {live_after_end} are live by status although their end date has "
+                "passed (they are counted by their end date).",
+                counted="live_after_end",
+                when=lambda params: _both_contradictions(params) and params["live_after_end"],
+            ),
+            Sentence(
+                "{end_not_after_start} ends on or before its start (it is never active).",
+                "{end_not_after_start} end on or before their start (they are never active).",
+                counted="end_not_after_start",
+                when=lambda params: _both_contradictions(params) and params["end_not_after_start"],
+            ),
+        ),
     ),
-    "ended_without_end_date": (
+    "ended_without_end_date": FindingTemplate(
         WARNING,
-        "{count} ended or paused subscriptions have no end date. They cannot be placed in "
-        "time: they are not counted as active and are left out of the history.",
+        (
+            Sentence(
+                "{count} ended or paused subscription has no end date.",
+                "{count} ended or paused subscriptions have no end date.",
+            ),
+            Sentence(
+                "It cannot be placed in time: it is not counted as active and is left out of "
+                "the history.",
+                "They cannot be placed in time: they are not counted as active and are left "
+                "out of the history.",
+            ),
+        ),
     ),
-    "mixed_currencies": (
+    "mixed_currencies": FindingTemplate(
         WARNING,
-        "Active subscriptions are in {count} currencies ({currencies}); amounts in "
-        "different currencies are never added up.",
+        (
+            # Said only for two currencies or more, so it has no singular.
+            Sentence(
+                "Active subscriptions are in {count} currencies ({currencies}); amounts in "
+                "different currencies are never added up."
+            ),
+        ),
     ),
-    "customers_without_subscriptions": (
+    "customers_without_subscriptions": FindingTemplate(
         INFO,
-        "{count} customers of {customers_file} have no subscription at all.",
+        (
+            Sentence(
+                "{count} customer of {customers_file} has no subscription at all.",
+                "{count} customers of {customers_file} have no subscription at all.",
+            ),
+        ),
     ),
-    "duplicate_rows_removed": (
+    "duplicate_rows_removed": FindingTemplate(
         INFO,
-        "{count} rows of {file} repeated an earlier row exactly and were removed.",
+        (
+            Sentence(
+                "{count} row of {file} repeated an earlier row exactly and was removed.",
+                "{count} rows of {file} repeated an earlier row exactly and were removed.",
+            ),
+        ),
     ),
-    "product_subscriptions_exceed_customers": (
+    "product_subscriptions_exceed_customers": FindingTemplate(
         INFO,
-        'In product "{product}", {subscriptions_active} active subscriptions belong to '
-        "{customers_active} active customers: {count} more subscriptions than customers.",
+        (
+            Sentence(
+                'In product "{product}", {subscriptions_active} active subscriptions belong '
+                "to {customers_active} active customer.",
+                'In product "{product}", {subscriptions_active} active subscriptions belong '
+                "to {customers_active} active customers.",
+                counted="customers_active",
+            ),
+            Sentence(
+                "That is {count} more subscription than customers.",
+                "That is {count} more subscriptions than customers.",
+            ),
+        ),
     ),
 }
 
@@ -92,13 +282,21 @@ FINDINGS: dict[str, tuple[str, str]] = {
 REJECTION_REASONS: dict[str, str] = {
     problems.MISSING_ID: "the subscription or customer ID is missing",
     problems.DAMAGED_ID: "an ID is in scientific notation",
-    problems.INVALID_DATE: "a date cannot be read as a date",
+    problems.INVALID_DATE: "a date is invalid",
     problems.MISSING_START: "the start date is missing",
     problems.UNKNOWN_STATUS: "the status is not one the billing system uses",
     problems.INVALID_AMOUNT: "an amount cannot be read as a number",
     problems.INVALID_BOOLEAN: "a yes/no value cannot be read",
     problems.CONFLICTING_DUPLICATE: "the subscription or customer ID repeats an earlier row "
     "with other content",
+}
+
+# What the `detail` of a listed subscription means (the kinds of contradiction, keys as
+# quality.LIVE_AFTER_END and END_NOT_AFTER_START, not imported: that would load polars
+# into rendering), shown beside its status; an unknown detail is shown as it is.
+REF_DETAILS: dict[str, str] = {
+    "live_after_end": "end date has passed",
+    "end_not_after_start": "ends on or before its start",
 }
 
 # step code -> English label of the two bridges (walks from rows to active customers).
@@ -156,11 +354,31 @@ class Facts:
     products: tuple[tuple[str, int, int], ...]
 
 
+# The English of the source language needs no catalog: ngettext picks by n == 1.
+_ENGLISH = gettext.NullTranslations()
+
+
 def finding(code: str, count: int, /, **params: Any) -> Finding:
-    """The finding `code` with its template filled from `params` (and `count`)."""
-    severity, template = FINDINGS[code]
+    """The finding `code`, its English message said from `params` (and `count`)."""
     params = {"count": count, **params}
-    return Finding(code, severity, template.format(**params), count, params)
+    return Finding(code, FINDINGS[code].severity, message(code, params), count, params)
+
+
+def message(
+    code: str,
+    params: Params,
+    translation: gettext.NullTranslations = _ENGLISH,
+    shown: Params | None = None,
+) -> str:
+    """The message of finding `code`: the sentences its `params` call for, each in the
+    singular or plural its count picks, in the language of `translation` (English by
+    default), filled with `shown` (the params formatted for a reader; else `params`)."""
+    filled = params if shown is None else shown
+    return " ".join(
+        sentence.text(params, translation).format(**filled)
+        for sentence in FINDINGS[code].sentences
+        if sentence.applies(params)
+    )
 
 
 def findings_from(facts: Facts) -> tuple[Finding, ...]:

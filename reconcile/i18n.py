@@ -14,6 +14,7 @@ from datetime import date
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 from babel import Locale
 from babel.dates import format_date as babel_format_date
@@ -100,23 +101,52 @@ def format_month(period: str | date, lang: str) -> str:
 
 
 # The dicts of reconcile/findings.py whose English strings are msgids.
-MESSAGE_DICTS = ("FINDINGS", "REJECTION_REASONS", "BRIDGE_LABELS")
+MESSAGE_DICTS = ("FINDINGS", "REJECTION_REASONS", "REF_DETAILS", "BRIDGE_LABELS")
+# The class of findings.py whose calls hold a sentence's singular and plural.
+SENTENCE_CLASS = "Sentence"
 
 
 def extract_findings(
     fileobj, keywords: object, comment_tags: object, options: object
-) -> Iterator[tuple[int, None, str, list[str]]]:
+) -> Iterator[tuple[int, str | None, str | tuple[str, str], list[str]]]:
     """A Babel extraction method for reconcile/findings.py: every string value of the
-    dicts named in MESSAGE_DICTS (for FINDINGS, the template of each (severity,
-    template) pair). Read from the source text, so extraction imports nothing."""
+    dicts named in MESSAGE_DICTS, and every `Sentence(singular, plural, counted=...)`
+    within them, as an ngettext entry when it has a plural (with a comment naming the
+    param that picks the form when that is not the count). Read from the source text,
+    so extraction imports nothing."""
     tree = ast.parse(fileobj.read())
     for node in ast.walk(tree):
-        target = _assigned_name(node)
-        if target in MESSAGE_DICTS and isinstance(node.value, ast.Dict):
+        if _assigned_name(node) in MESSAGE_DICTS and isinstance(node.value, ast.Dict):
             for value in node.value.values:
-                text = value.elts[-1] if isinstance(value, ast.Tuple) else value
-                if isinstance(text, ast.Constant) and isinstance(text.value, str):
-                    yield text.lineno, None, text.value, []
+                yield from _messages_in(value)
+
+
+def _messages_in(value: ast.expr) -> Iterator[tuple[int, str | None, Any, list[str]]]:
+    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        yield value.lineno, None, value.value, []
+        return
+    for node in ast.walk(value):
+        if isinstance(node, ast.Call) and _called_name(node) == SENTENCE_CLASS:
+            yield _sentence_message(node)
+
+
+def _sentence_message(call: ast.Call) -> tuple[int, str | None, Any, list[str]]:
+    arguments = dict(zip(("singular", "plural", "counted"), call.args, strict=False))
+    arguments.update((keyword.arg, keyword.value) for keyword in call.keywords)
+    singular, plural = _literal(arguments["singular"]), _literal(arguments.get("plural"))
+    if plural is None:
+        return call.lineno, None, singular, []
+    counted = _literal(arguments.get("counted")) or "count"
+    comments = [] if counted == "count" else [f"Singular or plural by {{{counted}}}."]
+    return call.lineno, "ngettext", (singular, plural), comments
+
+
+def _literal(node: ast.expr | None) -> Any:
+    return node.value if isinstance(node, ast.Constant) else None
+
+
+def _called_name(call: ast.Call) -> str | None:
+    return call.func.id if isinstance(call.func, ast.Name) else None
 
 
 def _assigned_name(node: ast.AST) -> str | None:

@@ -71,8 +71,8 @@ def template_dirs() -> list[Path]:
 def environment(lang: str, *, autoescape: bool) -> jinja2.Environment:
     """A jinja2 environment for `lang`: the gettext catalog installed (newstyle `_()`
     and `ngettext()`), the filters number, signed, percent, date and month, the
-    globals lang, finding_text, step_label and rejection_reason (bound to `lang`),
-    StrictUndefined, and loaders for the report's templates."""
+    globals lang, finding_text, step_label, rejection_reason and ref_detail (bound to
+    `lang`), StrictUndefined, and loaders for the report's templates."""
     return _new_environment(lang, autoescape=autoescape)
 
 
@@ -85,13 +85,17 @@ def render(result: Result, fmt: str, *, lang: str = "en") -> str:
 
 
 def finding_text(finding: Finding, lang: str) -> str:
-    """A finding's message in `lang`, its params formatted for the locale."""
-    entry = words.FINDINGS.get(finding.code)
-    if entry is None:
+    """A finding's message in `lang`: the same sentences the engine chose, each in the
+    singular or plural its count picks, the params formatted for the locale."""
+    if finding.code not in words.FINDINGS:
         # A code this version has no template for: its English message as given.
         return finding.message
-    template = translations(check_language(lang)).gettext(entry[1])
-    return template.format(**_localised_params(finding.params, lang))
+    return words.message(
+        finding.code,
+        finding.params,
+        translations(check_language(lang)),
+        _localised_params(finding.params, lang),
+    )
 
 
 def step_label(step: BridgeStep, lang: str) -> str:
@@ -110,6 +114,12 @@ def rejection_reason(rejection: Rejection, lang: str) -> str:
     # The reasons are written to follow a colon; alone in a table cell they start upper case.
     text = translations(lang).gettext(reason)
     return text[:1].upper() + text[1:]
+
+
+def ref_detail(detail: str | None, lang: str) -> str | None:
+    """What a listed subscription's `detail` code means, in `lang` (unknown: as given)."""
+    text = words.REF_DETAILS.get(detail or "")
+    return detail if text is None else translations(lang).gettext(text)
 
 
 def summarise(result: Result) -> dict[str, Any]:
@@ -188,6 +198,7 @@ def _new_environment(
         finding_text=partial(finding_text, lang=lang),
         step_label=partial(step_label, lang=lang),
         rejection_reason=partial(rejection_reason, lang=lang),
+        ref_detail=partial(ref_detail, lang=lang),
     )
     return env
 

@@ -268,7 +268,7 @@ def _small_findings() -> tuple:
             1,
             file="subscriptions.csv",
             code="invalid_date",
-            reason="a date cannot be read as a date",
+            reason="a date is invalid",
         ),
         finding("orphan_subscriptions", 2, customers_file="customers.csv"),
         finding("ended_without_end_date", 1),

@@ -48,13 +48,36 @@ def test_extraction_finds_templates_and_findings():
         "%(num)s more — see the JSON",
         "%(num)s more — see the JSON",
     )
+    assert msgids["{count} row of {file} was rejected: {reason}."] == (
+        "{count} row of {file} was rejected: {reason}.",
+        "{count} rows of {file} were rejected: {reason}.",
+    )
+    sentences = [
+        sentence for template in findings.FINDINGS.values() for sentence in template.sentences
+    ]
+    # The extraction reads findings.py's source; it must agree with the module itself,
+    # form for form: a sentence with a plural is a plural entry, one without is not.
+    for sentence in sentences:
+        forms = (sentence.singular,) + ((sentence.plural,) if sentence.plural else ())
+        assert msgids[sentence.singular] == forms
     python_texts = (
-        [template for _, template in findings.FINDINGS.values()]
-        + list(findings.REJECTION_REASONS.values())
+        list(findings.REJECTION_REASONS.values())
+        + list(findings.REF_DETAILS.values())
         + list(findings.BRIDGE_LABELS.values())
     )
-    # The extraction reads findings.py's source; it must agree with the module itself.
-    assert set(python_texts) <= set(msgids)
+    assert all(msgids[text] == (text,) for text in python_texts)
+
+
+def test_every_finding_that_states_a_count_has_a_plural():
+    # Without a plural a count of 1 reads "1 rows"; only the currencies finding is
+    # never said for fewer than two.
+    without_plural = {
+        code
+        for code, template in findings.FINDINGS.items()
+        for sentence in template.sentences
+        if sentence.plural is None and "{count}" in sentence.singular
+    }
+    assert without_plural == {"mixed_currencies"}
 
 
 def test_every_msgid_has_a_german_translation(german):
@@ -67,18 +90,27 @@ def test_every_msgid_has_a_german_translation(german):
 
 
 def test_translations_keep_the_placeholders(german):
+    # Form for form: msgstr[0] has the singular's placeholders, msgstr[1] the plural's
+    # (German, like English, has one singular and one plural).
     for message in german:
         if not message.id:
             continue
         ids = (message.id,) if isinstance(message.id, str) else message.id
         strings = (message.string,) if isinstance(message.string, str) else message.string
-        expected = set().union(*(placeholders(text) for text in ids))
-        for text in strings:
-            if len(ids) == 1:
-                assert placeholders(text) == expected, message.id
-            else:
-                # A singular may leave out the count ("Die abgelehnte Zeile ...").
-                assert placeholders(text) <= expected, message.id
+        assert len(strings) == len(ids), message.id
+        for msgid, text in zip(ids, strings, strict=True):
+            assert placeholders(text) == placeholders(msgid), (message.id, text)
+
+
+def test_translators_are_told_which_count_picks_the_form(german):
+    entry = german.get("There is {customers_active} active customer.")
+    assert entry.auto_comments == ["Singular or plural by {customers_active}."]
+    assert german.get("{count} row of {file} was rejected: {reason}.").auto_comments == []
+
+
+def test_catalog_declares_two_plural_forms_as_german_has(german):
+    assert german.plural_forms == "nplurals=2; plural=(n != 1);"
+    assert german.num_plurals == 2
 
 
 def test_catalog_has_no_stale_entries(german):
@@ -94,6 +126,13 @@ def test_compiled_catalog_translates_singular_and_plural():
     more = "%(num)s more — see the JSON"
     assert german.ngettext(more, more, 1) == "%(num)s weiterer Eintrag – siehe JSON"
     assert german.ngettext(more, more, 2) == "%(num)s weitere Einträge – siehe JSON"
+    assert german.ngettext(more, more, 0) == "%(num)s weitere Einträge – siehe JSON"
+    rejected = (
+        "{count} row of {file} was rejected: {reason}.",
+        "{count} rows of {file} were rejected: {reason}.",
+    )
+    assert german.ngettext(*rejected, 1) == "{count} Zeile in {file} wurde abgelehnt: {reason}."
+    assert german.ngettext(*rejected, 2) == "{count} Zeilen in {file} wurden abgelehnt: {reason}."
 
 
 def _key(msgid: str | tuple[str, ...]) -> str:

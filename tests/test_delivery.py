@@ -363,11 +363,16 @@ def test_subject_in_german_and_singular(report_files: list[Path]):
     assert german["Subject"] == (
         "Kundenabgleich: 987 aktive Kunden, 1.234 aktive Abonnements (Stichtag 30.06.2024)"
     )
-    single = message_for(
-        make_result(subscriptions_active=1, customers_active=1, findings=()), report_files[:1]
-    )
-    assert single["Subject"] == (
+    single = make_result(subscriptions_active=1, customers_active=1, findings=())
+    assert message_for(single, report_files[:1])["Subject"] == (
         "Customer reconciliation: 1 active customer, 1 active subscription (as of 30 Jun 2024)"
+    )
+    assert message_for(single, report_files[:1], lang="de")["Subject"] == (
+        "Kundenabgleich: 1 aktiver Kunde, 1 aktives Abonnement (Stichtag 30.06.2024)"
+    )
+    two = make_result(subscriptions_active=2, customers_active=2, findings=())
+    assert message_for(two, report_files[:1], lang="de")["Subject"] == (
+        "Kundenabgleich: 2 aktive Kunden, 2 aktive Abonnements (Stichtag 30.06.2024)"
     )
 
 
@@ -465,8 +470,8 @@ def test_plain_text_body(report_files: list[Path]):
         "Active subscriptions: 1,234\n"
         "\n"
         "Billing reports that count subscriptions (such as Zoho Billing's \"Active "
-        'Customers") show 1,234, but 987 customers hold them: 247 are extra subscriptions '
-        "of customers who hold more than one.\n"
+        'Customers") show 1,234, but only 987 customers hold them. Of these, 247 are extra '
+        "subscriptions of customers who hold more than one.\n"
         "\n"
         "Most important findings:\n"
         f"- {FINDINGS[2].message}\n"
@@ -478,6 +483,55 @@ def test_plain_text_body(report_files: list[Path]):
         "The full report is attached as report.html: open it in a web browser.\n"
         "The 3 rejected rows are in rejected-rows.csv.\n"
     )
+
+
+def test_plain_text_body_in_the_singular_in_both_languages(report_files: list[Path]):
+    # One customer holding both subscriptions, one finding beyond the three shown, one
+    # rejected row: every sentence of the body in its singular.
+    result = make_result(
+        subscriptions_active=2, customers_active=1, findings=FINDINGS[:5], rejections=REJECTIONS[:1]
+    )
+    english = message_for(result, report_files[:1]).get_body(preferencelist=("plain",))
+    assert english.get_content() == (
+        "Customers and subscriptions on 30 Jun 2024\n"
+        "\n"
+        "Active customers: 1\n"
+        "Active subscriptions: 2\n"
+        "\n"
+        "Billing reports that count subscriptions (such as Zoho Billing's \"Active "
+        'Customers") show 2, but only one customer holds them. Of these, one is an extra '
+        "subscription of a customer who holds more than one.\n"
+        "\n"
+        "Most important findings:\n"
+        f"- {FINDINGS[2].message}\n"
+        f"- {FINDINGS[3].message}\n"
+        f"- {FINDINGS[1].message}\n"
+        "\n"
+        "The attached report has 1 more finding.\n"
+        "\n"
+        "The full report is attached as report.html: open it in a web browser.\n"
+        "The rejected row is in rejected-rows.csv.\n"
+    )
+    german = message_for(result, report_files[:1], lang="de").get_body(preferencelist=("plain",))
+    text = german.get_content()
+    assert (
+        "Abrechnungsberichte, die Abonnements zählen (etwa „Active Customers“ in Zoho "
+        "Billing), zeigen 2, doch diese gehören nur einem Kunden. Eines davon ist ein "
+        "zusätzliches Abonnement eines Kunden mit mehr als einem.\n"
+    ) in text
+    assert "Der angehängte Bericht enthält 1 weitere Auffälligkeit.\n" in text
+    assert text.endswith("Die abgelehnte Zeile steht in rejected-rows.csv.\n")
+
+
+def test_german_explanation_in_the_plural(report_files: list[Path]):
+    text = message_for(make_result(), report_files[:1], lang="de").get_body(
+        preferencelist=("plain",)
+    )
+    assert (
+        "Abrechnungsberichte, die Abonnements zählen (etwa „Active Customers“ in Zoho "
+        "Billing), zeigen 1.234, doch diese gehören nur 987 Kunden. Davon sind 247 "
+        "zusätzliche Abonnements von Kunden mit mehr als einem.\n"
+    ) in text.get_content()
 
 
 def test_plain_text_body_when_the_figures_agree(report_files: list[Path]):
@@ -562,8 +616,8 @@ def test_german_bodies(report_files: list[Path]):
     assert "Die wichtigsten Auffälligkeiten:\n" in text
     # The findings in German too, their numbers in German format.
     assert (
-        "- 2 Zeilen von subscriptions.csv wurden abgelehnt: der Status ist keiner, den das "
-        "Abrechnungssystem verwendet."
+        "- 2 Zeilen in subscriptions.csv wurden abgelehnt: Der Status ist im "
+        "Abrechnungssystem unbekannt."
     ) in text
     assert "Der vollständige Bericht ist als report.html angehängt" in text
     assert "Die 3 abgelehnten Zeilen stehen in rejected-rows.csv." in text

@@ -4,6 +4,7 @@ size budget, snapshots and redaction. Expected texts are written out by hand."""
 from __future__ import annotations
 
 import os
+import re
 import time
 from dataclasses import replace
 from datetime import date
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 
 import reconcile
 from reconcile import i18n
-from reconcile.findings import finding
+from reconcile.findings import FINDINGS, REF_DETAILS, finding
 from reconcile.problems import ReconcileError
 from reconcile.redaction import Pseudonyms, redact
 from reconcile.rendering import (
@@ -27,7 +28,7 @@ from reconcile.rendering import (
     step_label,
     template_dirs,
 )
-from reconcile.result import BridgeStep, CustomerRef, Finding, Rejection
+from reconcile.result import BridgeStep, CustomerRef, Finding, Rejection, SubscriptionRef
 from tests.result_examples import (
     large_result,
     small_result,
@@ -93,6 +94,23 @@ def test_german_report_opens_with_the_answer():
     )
     assert answer in text
     assert text.index(answer) < text.index("Auffälligkeiten") < text.index("Nach Produkt")
+
+
+def test_report_opens_in_the_singular_for_one_customer_and_one_subscription():
+    small = small_result()
+    one = replace(small, totals=replace(small.totals, customers_active=1, subscriptions_active=1))
+    english = render(one, "md", lang="en")
+    assert (
+        "On 15 November 2026 you have 1 active customer. Your billing system counts 1 active "
+        'subscription as "Active Customers".'
+    ) in english
+    assert "| active customer | active subscription |" in english
+    german = text_of(render(one, "html", lang="de"))
+    assert (
+        "Am 15. November 2026 haben Sie 1 aktiven Kunden. Ihr Abrechnungssystem zählt 1 "
+        "aktives Abonnement als „Active Customers“. 1 aktiver Kunde"
+    ) in german
+    assert "1 aktives Abonnement was das Abrechnungssystem" in german
 
 
 def test_sections_follow_the_order_of_the_issue():
@@ -202,8 +220,7 @@ def test_rejections_name_file_line_column_value_and_reason():
     assert "| subscriptions.csv | 4 | Customer ID | – | customer ID is empty |" in english
     german = render(small_result(), "md", lang="de")
     assert (
-        "| subscriptions.csv | 9 | Activated On | 31.02.2026 | "
-        "Ein Datum lässt sich nicht als Datum lesen |"
+        "| subscriptions.csv | 9 | Activated On | 31.02.2026 | Ein Datumswert ist ungültig |"
     ) in german
 
 
@@ -309,13 +326,264 @@ def test_german_catalog_compiles_in_milliseconds():
 def test_finding_is_translated_through_its_template_with_locale_numbers():
     item = finding("rows_rejected", 1234, file="subs.csv", code="invalid_date", reason="x")
     assert finding_text(item, "en") == (
-        "1,234 rows of subs.csv were rejected: a date cannot be read as a date. "
+        "1,234 rows of subs.csv were rejected: a date is invalid. "
         "The report lists each with its line, column and value."
     )
     assert finding_text(item, "de") == (
-        "1.234 Zeilen von subs.csv wurden abgelehnt: ein Datum lässt sich nicht als Datum "
-        "lesen. Der Bericht führt jede mit Zeile, Spalte und Wert auf."
+        "1.234 Zeilen in subs.csv wurden abgelehnt: Ein Datumswert ist ungültig. "
+        "Der Bericht führt jede davon mit Zeile, Spalte und Wert auf."
     )
+
+
+# --- singular and plural -------------------------------------------------------------
+# Each finding as a reader sees it for a count of 1 and of 2, in both languages: the
+# engine's English message and the rendered text agree, and no "1 rows" is left.
+
+
+def said(item: Finding) -> dict[str, str]:
+    """A finding's text in every language, after checking the English is the engine's."""
+    assert finding_text(item, "en") == item.message
+    return {lang: finding_text(item, lang) for lang in LANGUAGES}
+
+
+@pytest.mark.parametrize(
+    ("count", "english", "german"),
+    [
+        (
+            1,
+            "1 row of subs.csv was rejected: the start date is missing. "
+            "The report lists it with its line, column and value.",
+            "1 Zeile in subs.csv wurde abgelehnt: Das Startdatum fehlt. "
+            "Der Bericht führt sie mit Zeile, Spalte und Wert auf.",
+        ),
+        (
+            2,
+            "2 rows of subs.csv were rejected: the start date is missing. "
+            "The report lists each with its line, column and value.",
+            "2 Zeilen in subs.csv wurden abgelehnt: Das Startdatum fehlt. "
+            "Der Bericht führt jede davon mit Zeile, Spalte und Wert auf.",
+        ),
+    ],
+)
+def test_rejected_rows_in_singular_and_plural(count, english, german):
+    reason = "the start date is missing"
+    item = finding("rows_rejected", count, file="subs.csv", code="missing_start", reason=reason)
+    assert said(item) == {"en": english, "de": german}
+
+
+@pytest.mark.parametrize(
+    ("count", "english", "german"),
+    [
+        (
+            1,
+            "1 customer of c.csv has no subscription at all.",
+            "1 Kunde aus c.csv hat überhaupt kein Abonnement.",
+        ),
+        (
+            2,
+            "2 customers of c.csv have no subscription at all.",
+            "2 Kunden aus c.csv haben überhaupt kein Abonnement.",
+        ),
+    ],
+)
+def test_customers_without_subscriptions_in_singular_and_plural(count, english, german):
+    item = finding("customers_without_subscriptions", count, customers_file="c.csv")
+    assert said(item) == {"en": english, "de": german}
+
+
+@pytest.mark.parametrize(
+    ("count", "english", "german"),
+    [
+        (
+            1,
+            "1 row of s.csv repeated an earlier row exactly and was removed.",
+            "1 Zeile in s.csv war eine exakte Wiederholung einer früheren Zeile und wurde "
+            "entfernt.",
+        ),
+        (
+            2,
+            "2 rows of s.csv repeated an earlier row exactly and were removed.",
+            "2 Zeilen in s.csv waren exakte Wiederholungen früherer Zeilen und wurden entfernt.",
+        ),
+    ],
+)
+def test_duplicate_rows_in_singular_and_plural(count, english, german):
+    assert said(finding("duplicate_rows_removed", count, file="s.csv")) == {
+        "en": english,
+        "de": german,
+    }
+
+
+def test_each_count_of_a_finding_picks_its_own_form():
+    # One customer, one extra subscription; then one customer with three extra.
+    one = finding("customers_with_several_subscriptions", 1, customers=1, extra_subscriptions=1)
+    assert said(one) == {
+        "en": "1 active customer holds more than one active subscription. The extra "
+        "subscription is why the subscription count is higher than the customer count.",
+        "de": "1 aktiver Kunde hat mehr als ein aktives Abonnement. Das zusätzliche Abonnement "
+        "ist der Grund, warum die Zahl der Abonnements höher ist als die der Kunden.",
+    }
+    three = finding("customers_with_several_subscriptions", 1, customers=1, extra_subscriptions=3)
+    assert said(three)["en"] == (
+        "1 active customer holds more than one active subscription. The 3 extra "
+        "subscriptions are why the subscription count is higher than the customer count."
+    )
+    product = finding(
+        "product_subscriptions_exceed_customers",
+        1,
+        product="FiBu",
+        subscriptions_active=2,
+        customers_active=1,
+    )
+    assert said(product) == {
+        "en": 'In product "FiBu", 2 active subscriptions belong to 1 active customer. '
+        "That is 1 more subscription than customers.",
+        "de": "Im Produkt „FiBu“ gehören 2 aktive Abonnements zu 1 aktiven Kunden. "
+        "Das ist 1 Abonnement mehr als Kunden.",
+    }
+
+
+def test_headline_with_one_customer():
+    item = finding(
+        "subscriptions_counted_as_customers", 1, subscriptions_active=2, customers_active=1
+    )
+    assert said(item) == {
+        "en": 'The billing system\'s "Active Customers" figure is 2: it counts active '
+        "subscriptions. There is 1 active customer.",
+        "de": "Das Abrechnungssystem weist 2 „Active Customers“ aus; gezählt werden dabei "
+        "aktive Abonnements. Es gibt 1 aktiven Kunden.",
+    }
+
+
+def test_one_group_of_duplicates_names_its_ids_and_a_merge_that_changes_nothing_says_so():
+    one_group = finding(
+        "probable_duplicate_customers",
+        1,
+        customer_ids=2,
+        customers_active=85,
+        customers_active_if_merged=84,
+    )
+    assert said(one_group) == {
+        "en": "2 different customer IDs share an email address. If they were merged there "
+        "would be 84 active customers instead of 85.",
+        "de": "2 verschiedene Kunden-IDs teilen sich eine E-Mail-Adresse. Zusammengeführt "
+        "gäbe es 84 statt 85 aktive Kunden.",
+    }
+    # An old, inactive record beside a new active one: merging changes no active count.
+    unchanged = finding(
+        "probable_duplicate_customers",
+        3,
+        customer_ids=7,
+        customers_active=85,
+        customers_active_if_merged=85,
+    )
+    assert said(unchanged) == {
+        "en": "3 groups of different customer IDs share an email address (7 customer IDs in "
+        "all). Merging them would not change the number of active customers.",
+        "de": "3 Gruppen verschiedener Kunden-IDs teilen sich jeweils eine E-Mail-Adresse "
+        "(insgesamt 7 Kunden-IDs). Eine Zusammenführung würde die Zahl der aktiven Kunden "
+        "nicht ändern.",
+    }
+
+
+def contradictions(count: int, live_after_end: int, end_not_after_start: int) -> Finding:
+    return finding(
+        "contradictions",
+        count,
+        live_after_end=live_after_end,
+        end_not_after_start=end_not_after_start,
+    )
+
+
+def test_contradictions_of_one_kind_never_mention_the_other():
+    assert said(contradictions(1, 1, 0)) == {
+        "en": "1 subscription contradicts itself: it is live by status although its end date "
+        "has passed (it is counted by its end date).",
+        "de": "1 Abonnement ist widersprüchlich: Laut Status ist es aktiv, obwohl sein "
+        "Enddatum vorbei ist; es wird nach seinem Enddatum gezählt.",
+    }
+    assert said(contradictions(2, 0, 2)) == {
+        "en": "2 subscriptions contradict themselves: they end on or before their start "
+        "(they are never active).",
+        "de": "2 Abonnements sind widersprüchlich: Ihr Ende liegt am oder vor ihrem Beginn, "
+        "daher sind sie nie aktiv.",
+    }
+
+
+def test_contradictions_of_both_kinds_give_the_total_then_each_kind():
+    # Three subscriptions, one of them of both kinds: 2 + 2 kinds, 3 in all.
+    assert said(contradictions(3, 2, 2)) == {
+        "en": "3 subscriptions contradict themselves. Of these, 2 are live by status although "
+        "their end date has passed (they are counted by their end date). 2 end on or before "
+        "their start (they are never active).",
+        "de": "3 Abonnements sind widersprüchlich. Davon sind 2 laut Status aktiv, obwohl ihr "
+        "Enddatum vorbei ist; sie werden nach ihrem Enddatum gezählt. Bei 2 liegt das Ende am "
+        "oder vor dem Beginn; sie sind nie aktiv.",
+    }
+    # One subscription of both kinds.
+    assert said(contradictions(1, 1, 1))["en"] == (
+        "1 subscription contradicts itself. Of these, 1 is live by status although its end "
+        "date has passed (it is counted by its end date). 1 ends on or before its start (it "
+        "is never active)."
+    )
+
+
+# A plural noun right after the number 1 (German "1 aktiven Kunden" is the singular
+# accusative and dative, so only the nominative plural "aktive Kunden" counts).
+PLURAL_AFTER_ONE = {
+    "en": r"\b1 (rows|subscriptions|customers|groups|(ended or paused|active|more) "
+    r"subscriptions|active customers)\b",
+    "de": r"\b1 (Zeilen|Abonnements|Kunden (haben|aus)|Gruppen|beendete|aktive (Kunden|"
+    r"Abonnements))\b",
+}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_no_finding_says_a_plural_for_one(lang):
+    # Every finding with every count it states at 1 (the currencies finding is only
+    # made for two or more; a duplicate group has two IDs or more).
+    params = {
+        "file": "s.csv",
+        "customers_file": "c.csv",
+        "example": "4.604E+15",
+        "reason": "x",
+        "code": "missing_id",
+        "product": "P",
+        "currencies": "EUR 1, USD 1",
+        "subscriptions_active": 2,
+        "customers_active": 1,
+        "customers": 1,
+        "extra_subscriptions": 1,
+        "customer_ids": 2,
+        "customers_active_if_merged": 1,
+        "live_after_end": 1,
+        "end_not_after_start": 0,
+    }
+    for code in FINDINGS:
+        text = finding_text(finding(code, 1, **params), lang)
+        assert not re.search(PLURAL_AFTER_ONE[lang], text), text
+    english_plural = finding_text(finding("rows_rejected", 2, **params), "en")
+    assert re.search(PLURAL_AFTER_ONE["en"].replace("1", "2"), english_plural)
+
+
+def test_contradiction_kinds_are_said_in_words_beside_the_status():
+    from reconcile import quality
+
+    assert set(REF_DETAILS) == {quality.LIVE_AFTER_END, quality.END_NOT_AFTER_START}
+    small = small_result()
+    refs = (
+        SubscriptionRef("S-1001", "C1", 2, "Payroll", "live", quality.LIVE_AFTER_END),
+        SubscriptionRef("S-1001", "C1", 2, "Payroll", "live", quality.END_NOT_AFTER_START),
+        SubscriptionRef("S-1002", "C1", 3, "Payroll", "live", "from_a_newer_engine"),
+    )
+    result = replace(small, quality=replace(small.quality, contradictions=refs))
+    english = render(result, "md", lang="en")
+    assert "| S-1001 | C1 | 2 | Payroll | live (end date has passed) |" in english
+    assert "| S-1001 | C1 | 2 | Payroll | live (ends on or before its start) |" in english
+    assert "| S-1002 | C1 | 3 | Payroll | live (from\\_a\\_newer\\_engine) |" in english
+    german = text_of(render(result, "html", lang="de"))
+    assert "S-1001 C1 2 Payroll live Enddatum vorbei" in german
+    assert "S-1001 C1 2 Payroll live Ende am oder vor dem Beginn" in german
 
 
 def test_currency_list_is_rebuilt_for_the_locale():
