@@ -12,16 +12,17 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
-from reconcile.validation import validate
 from run import DEFAULT_WORK, append_results, ensure_data, parse_size
 
 from reconcile.reading import read_raw
+from reconcile.validation import validate
 
 RATIO_TARGET = 2.0
 
@@ -55,12 +56,17 @@ def main() -> None:
     parser.add_argument("--no-record", action="store_true", help="do not append RESULTS.md")
     args = parser.parse_args()
     path = args.file or ensure_data(args.rows, 0, args.work).subscriptions
+    load_before = os.getloadavg()[0]
     plain, ours = compare(path, args.repeat)
+    load_after = os.getloadavg()[0]
     ratio = ours / plain
     verdict = "met" if ratio <= RATIO_TARGET else "MISSED"
     size_mib = path.stat().st_size / 2**20
     lines = [
         f"### {path.name} ({size_mib:.0f} MiB), median of {args.repeat}",
+        "",
+        f"Load average before / after: {load_before:.2f} / {load_after:.2f} on {os.cpu_count()} "
+        "cores (a shared machine: the ratio, measured in one run, is the figure to compare).",
         "",
         "| step | wall s |",
         "|---|--:|",

@@ -228,25 +228,37 @@ def _examples_fitting(counts: pl.DataFrame, fmt: DateFormat, how_many: int = 3) 
 
 def _distinct_non_empty_counts(values: pl.Series) -> pl.DataFrame:
     """Distinct trimmed non-empty values as column "text" with their row "count"."""
-    text = values.cast(pl.String).str.strip_chars().alias("text")
-    text = text.filter(text.is_not_null() & (text != ""))
+    text = values.cast(pl.String).alias("text").drop_nulls()
     if _mostly_distinct(text):  # counting would cost more than it saves: each row counts 1
+        text = text.str.strip_chars()
+        text = text.filter(text != "")
         return text.to_frame().with_columns(pl.lit(1, pl.UInt32).alias("count"))
-    return text.value_counts(name="count")
+    # Counted first and trimmed after: the distinct values are few, the rows many.
+    counts = text.value_counts(name="count").with_columns(pl.col("text").str.strip_chars())
+    return counts.filter(pl.col("text") != "").group_by("text").agg(pl.col("count").sum())
 
 
 def _mostly_distinct(values: pl.Series) -> bool:
-    """True for columns such as timestamps, where most values occur once (HyperLogLog
-    estimate: a few milliseconds for a million values)."""
-    return values.approx_n_unique() * 2 > values.len()
+    """True for columns such as timestamps, where most values present occur once
+    (HyperLogLog estimate: a few milliseconds for a million values)."""
+    return values.approx_n_unique() * 2 > values.len() - values.null_count()
 
 
 def _map_distinct(
     values: pl.Series, parse: Callable[[pl.Series], pl.Series], dtype: pl.DataType
 ) -> pl.Series:
     """`parse(values)`, computed once per distinct value: billing columns repeat a few dates
-    and prices over many rows. Mostly distinct columns (timestamps) are parsed directly."""
+    and prices over many rows. Mostly distinct columns (timestamps) are parsed directly,
+    and a mostly empty column (an end or pause date) only where it holds a value."""
     text = values.cast(pl.String)
+    if text.null_count() * 2 > text.len():
+        where = text.is_not_null().arg_true()
+        parsed = _map_distinct(text.gather(where), parse, dtype)
+        return (
+            pl.repeat(None, text.len(), dtype=dtype, eager=True)
+            .scatter(where, parsed)
+            .alias(values.name)
+        )
     if _mostly_distinct(text):
         return parse(text).cast(dtype).alias(values.name)
     distinct = text.unique()
@@ -505,6 +517,18 @@ _SCIENTIFIC_ID = r"^[+-]?(?:\d+[.,]\d+[eE][+-]?\d+|\d+[eE][+-]\d+)$"
 def is_scientific_id_expr(column: str) -> pl.Expr:
     """True where an ID looks like a spreadsheet's scientific notation; null stays null."""
     return pl.col(column).cast(pl.String).str.strip_chars().str.contains(_SCIENTIFIC_ID)
+
+
+def scientific_ids(values: pl.Series) -> pl.Series:
+    """`is_scientific_id_expr` over a Series, faster: the pattern is tried only on the
+    values holding an "e" or "E" (a numeric ID holds none), after a cheap search for it."""
+    text = values.cast(pl.String)
+    has_exponent = text.str.contains_any(["e", "E"])  # False without one, null stays null
+    where = has_exponent.fill_null(False).arg_true()
+    if where.is_empty():
+        return has_exponent.alias(values.name)
+    candidates = text.gather(where).to_frame("id").select(is_scientific_id_expr("id"))
+    return has_exponent.scatter(where, candidates.to_series()).alias(values.name)
 
 
 def id_expr(column: str) -> pl.Expr:

@@ -7,13 +7,19 @@ export kind (subscriptions or customers) and the source are recognised from the 
 
 Line numbers are physical: a record's `line` is the line it starts on, counted with the
 title lines above the header, blank lines, and newlines inside quoted fields.
+
+Speed: a UTF-8 file is read in place (only its head is read into Python to find the
+encoding, separator and header), by one lazy polars query that also numbers the records
+and trims the mapped values.
 """
 
 from __future__ import annotations
 
 import csv
 import difflib
-from collections.abc import Iterable, Mapping
+import mmap
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,8 +65,9 @@ class RawTable:
 
     `frame` holds the mapped raw fields (pl.String, surrounding blanks trimmed, empty ->
     null) and `line` (pl.Int64, the physical line the record starts on), in file order.
-    `row_key` (UInt64, aligned with `frame`) hashes *all* columns of the file, mapped or
-    not, so that validation can tell an exact repeat of a row from a different row.
+    `unmapped` (aligned with `frame`) holds the file's other columns as read, so that
+    validation can tell an exact repeat of a row (equal in *every* column) from a
+    different row.
     """
 
     kind: str
@@ -68,7 +75,7 @@ class RawTable:
     source: SourceSpec
     frame: pl.DataFrame
     headers: dict[str, str]  # raw field -> header as written in the file
-    row_key: pl.Series
+    unmapped: pl.DataFrame
     file_headers: tuple[str, ...] = ()  # every header of the file, in order
     encoding: str = "utf-8"
     separator: str = ","
@@ -106,15 +113,29 @@ def read_raw(
     if kind not in (None, SUBSCRIPTIONS, CUSTOMERS):
         raise ReconcileError(f"unknown export kind {kind!r}; use {SUBSCRIPTIONS} or {CUSTOMERS}")
     candidates = _candidate_sources(source, mapping_file)
+    mapping = mapping or {}
     if isinstance(data, pl.DataFrame):
         label = name or "dataframe"
-        parsed = _ParsedFile(_frame_as_text(data), 1, "utf-8", ",")
-    else:
-        label = name or str(data)
-        parsed = _parse_file(Path(data), label, candidates, mapping)
-    file_headers = tuple(c for c in parsed.frame.columns if c != LINE)
-    spec, kind = _resolve(file_headers, kind, candidates, mapping or {}, label)
-    return _raw_table(parsed, spec, kind, label, file_headers)
+        return _read(_Scan.of_frame(data), kind, candidates, mapping, label)
+    label = name or str(data)
+    try:
+        scan = _scan_file(Path(data), label, candidates, mapping)
+        return _read(scan, kind, candidates, mapping, label)
+    except _NotUtf8:
+        # The head was UTF-8 but a later byte is not: the file is Windows-1252 after all.
+        scan = _scan_file(Path(data), label, candidates, mapping, encoding=_LEGACY)
+        return _read(scan, kind, candidates, mapping, label)
+
+
+def _read(
+    scan: _Scan,
+    kind: str | None,
+    candidates: tuple[SourceSpec, ...],
+    mapping: Mapping[str, str],
+    label: str,
+) -> RawTable:
+    spec, kind = _resolve(scan.headers, kind, candidates, mapping, label)
+    return _raw_table(scan, spec, kind, label)
 
 
 def find_exports(folder: Path) -> tuple[Path, Path | None]:
@@ -359,117 +380,234 @@ def _check_mapped_headers(
 
 
 @dataclass(frozen=True)
-class _ParsedFile:
-    frame: pl.DataFrame  # every file column as text, plus LINE
-    header_line: int
-    encoding: str
-    separator: str
+class _Scan:
+    """An export ready to be read: a lazy query of every column as text, and what was
+    learnt from its head. The text is read once, by one query that also numbers the
+    records and trims the mapped values."""
+
+    frame: pl.LazyFrame  # every column of the file as text
+    headers: tuple[str, ...]  # as polars names the columns
+    first_line: int  # the physical line of the first record
+    header_line: int = 1
+    encoding: str = "utf-8"
+    separator: str = ","
+    body: _Body | None = None  # None for a DataFrame
+    header_offset: int = 0  # the byte where the header starts in `body`
+
+    @classmethod
+    def of_frame(cls, frame: pl.DataFrame) -> _Scan:
+        text = frame.lazy().select(pl.all().cast(pl.String))
+        # As if written to a CSV file: the header on line 1, one line per row.
+        return cls(text, tuple(frame.columns), first_line=2)
+
+    def collect(self, query: pl.LazyFrame, label: str) -> pl.DataFrame:
+        """`query` (over `frame`) collected; a CSV fault becomes UnusableFileError."""
+        try:
+            return query.collect()
+        except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as error:
+            raise _reading_error(
+                error, self.body, self.separator, label, self.header_line
+            ) from None
 
 
-def _raw_table(
-    parsed: _ParsedFile, spec: SourceSpec, kind: str, label: str, file_headers: tuple[str, ...]
-) -> RawTable:
+def _raw_table(scan: _Scan, spec: SourceSpec, kind: str, label: str) -> RawTable:
     table = spec.table(kind)
-    keys = [normalize_header(h) for h in file_headers]
+    keys = [normalize_header(h) for h in scan.headers]
     headers: dict[str, str] = {}
     for raw_field in table.columns:
         index = _header_of(table, raw_field, keys)
         if index is not None:
-            headers[raw_field] = file_headers[index]
-    frame = _trim_mapped(parsed.frame, list(dict.fromkeys(headers.values())))
-    unmapped = [h for h in file_headers if h not in headers.values()]
+            headers[raw_field] = scan.headers[index]
+    mapped = list(dict.fromkeys(headers.values()))
+    unmapped = [h for h in scan.headers if h not in headers.values()]
+    numbered = scan.frame.with_columns(
+        pl.int_range(scan.first_line, scan.first_line + pl.len(), dtype=pl.Int64).alias(LINE)
+    )
+    # Surrounding blanks trimmed from every mapped value (IDs included: DOMAIN.md). Blanks
+    # are Unicode white space, as the value parsers trim it (" ", tab, no-break and thin
+    # spaces, line breaks), which polars trims faster than a list of characters.
+    query = numbered.with_columns(pl.col(c).str.strip_chars() for c in mapped)
+    frame = _null_blank_only(scan.collect(query, label), mapped)
+    frame = _with_physical_lines(frame, scan, label)
     # A record with no value at all (an empty line, ",,,") holds nothing to account for.
-    blank = frame.select(
-        pl.all_horizontal(pl.col(h).is_null() for h in (*headers.values(), *unmapped))
-    ).to_series()
+    blank = frame.select(pl.all_horizontal(pl.col(h).is_null() for h in scan.headers)).to_series()
     if blank.any():
         frame = frame.filter(~blank)
-    row_key = frame.select(file_headers).hash_rows()
-    frame = frame.select(
-        pl.col(LINE).cast(pl.Int64).alias("line"),
-        *(pl.col(header).alias(raw_field) for raw_field, header in headers.items()),
-    )
     return RawTable(
         kind=kind,
         file=label,
         source=spec,
-        frame=frame,
+        frame=frame.select(
+            pl.col(LINE).alias("line"),
+            *(pl.col(header).alias(raw_field) for raw_field, header in headers.items()),
+        ),
         headers=headers,
-        row_key=row_key.alias("row_key"),
-        file_headers=file_headers,
-        encoding=parsed.encoding,
-        separator=parsed.separator,
-        header_line=parsed.header_line,
+        unmapped=frame.select(unmapped),
+        file_headers=scan.headers,
+        encoding=scan.encoding,
+        separator=scan.separator,
+        header_line=scan.header_line,
         blank_rows_skipped=blank.sum(),
     )
 
 
-# Surrounding blanks trimmed from every mapped value (IDs included: DOMAIN.md).
-BLANKS = " \t\u00a0\r\n"
-
-
-def _trim_mapped(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
-    """The columns with surrounding blanks trimmed, and values of blanks only as null.
-
-    polars already reads empty fields as null; only the few columns where trimming left
-    an empty string get the (costlier) conditional.
-    """
+def _null_blank_only(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """Trimmed values that were blanks only, as null. polars already reads empty fields
+    as null: only the few columns where trimming left an empty string get the (costlier)
+    conditional."""
     if not columns or frame.height == 0:
         return frame
-    frame = frame.with_columns(pl.col(c).str.strip_chars(BLANKS) for c in columns)
     emptied = frame.select((pl.col(c) == "").any() for c in columns).row(0)
     blank_only = [c for c, empty in zip(columns, emptied, strict=True) if empty]
     return frame.with_columns(pl.when(pl.col(c) != "").then(pl.col(c)).alias(c) for c in blank_only)
 
 
-def _frame_as_text(frame: pl.DataFrame) -> pl.DataFrame:
-    text = frame.select(pl.all().cast(pl.String))
-    # As if written to a CSV file: the header on line 1, one line per row.
-    return text.with_columns(pl.int_range(2, text.height + 2, dtype=pl.Int64).alias(LINE))
+def _with_physical_lines(frame: pl.DataFrame, scan: _Scan, label: str) -> pl.DataFrame:
+    """`frame`, whose LINE counts one line per record, with LINE corrected where quoted
+    fields hold newlines: a record starts one line below the previous one, plus one
+    line per newline inside the previous one's fields. polars keeps empty lines as
+    all-null records, so they are counted too.
+
+    Without a quote character no field can hold a newline, and when the body has exactly
+    one line per record none does: only then is the file not read a second time.
+    """
+    body = scan.body
+    if body is None or not body.has_quote(scan.header_offset):
+        return frame
+    header_newlines = scan.first_line - scan.header_line - 1
+    if body.lines(scan.header_offset) == 1 + header_newlines + frame.height:
+        return frame
+    # Counted on the text as read: trimming drops the newlines at the edges of a value.
+    embedded = pl.sum_horizontal(
+        pl.col(c).str.count_matches("\n", literal=True).fill_null(0) for c in scan.headers
+    )
+    span = (embedded + 1).cast(pl.Int64)
+    lines = scan.collect(scan.frame.select(scan.first_line + span.cum_sum() - span), label)
+    return frame.with_columns(lines.to_series().alias(LINE))
 
 
 # --------------------------------------------------------------------------- bytes
 
 
-def _parse_file(
-    path: Path, label: str, candidates: tuple[SourceSpec, ...], mapping: Mapping[str, str] | None
-) -> _ParsedFile:
+@dataclass(frozen=True)
+class _Body:
+    """The CSV text polars reads: a UTF-8 file, read in place (polars maps it; its bytes
+    are never copied into Python), or UTF-8 bytes transcoded from another encoding."""
+
+    data: Path | bytes
+    encoding: str = "utf-8"
+
+    @contextmanager
+    def _buffer(self) -> Iterator[bytes | mmap.mmap]:
+        if isinstance(self.data, bytes):
+            yield self.data
+            return
+        with (
+            self.data.open("rb") as handle,
+            mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped,
+        ):
+            yield mapped
+
+    def head(self) -> bytes:
+        """The first SNIFF_BYTES: enough for a title, the header and a few records."""
+        with self._buffer() as buffer:
+            return bytes(buffer[:SNIFF_BYTES])
+
+    def has_quote(self, start: int) -> bool:
+        """Whether a quote character occurs from byte `start` on (a search, not a copy)."""
+        with self._buffer() as buffer:
+            return buffer.find(b'"', start) >= 0
+
+    def lines(self, start: int) -> int:
+        """How many lines the text holds from byte `start` on (a last line without a line
+        break counts too)."""
+        with self._buffer() as buffer:
+            size = len(buffer)
+            newlines = sum(
+                buffer[offset : offset + _COUNT_CHUNK].count(b"\n")
+                for offset in range(start, size, _COUNT_CHUNK)
+            )
+            last_line_open = size > start and buffer[size - 1 : size] != b"\n"
+        return newlines + last_line_open
+
+    def text(self) -> str:
+        with self._buffer() as buffer:
+            return bytes(buffer).decode("utf-8", errors="replace")
+
+
+_COUNT_CHUNK = 16 * 2**20  # newlines are counted chunk by chunk: a mapped file is not copied
+
+
+def _scan_file(
+    path: Path,
+    label: str,
+    candidates: tuple[SourceSpec, ...],
+    mapping: Mapping[str, str] | None,
+    encoding: str | None = None,
+) -> _Scan:
+    """The scan of a file; `encoding` None decides it from the head of the file."""
+    head = _read_head(path, label)
+    _refuse_non_csv(head, label)
+    encoding = encoding or _encoding_of(head)
+    if encoding == "utf-8":
+        return _scan_body(_Body(path), label, candidates, mapping)
     content = _read_bytes(path, label)
-    utf8, encoding = _as_utf8(content, label)
-    try:
-        return _parse_utf8(utf8, encoding, label, candidates, mapping)
-    except _NotUtf8:
-        # The sample was UTF-8 but a later byte is not: the file is Windows-1252 after all.
-        utf8, encoding = _transcode(content, label)
-        return _parse_utf8(utf8, encoding, label, candidates, mapping)
+    if encoding == _LEGACY:
+        utf8, encoding = _transcode(content)
+    else:
+        utf8 = _decode_utf16(content, encoding, label).encode("utf-8")
+    return _scan_body(_Body(utf8, encoding), label, candidates, mapping)
 
 
 class _NotUtf8(Exception):
     """polars found bytes that are not UTF-8 beyond the sample that was checked."""
 
 
-def _parse_utf8(
-    utf8: bytes,
-    encoding: str,
-    label: str,
-    candidates: tuple[SourceSpec, ...],
-    mapping: Mapping[str, str] | None,
-) -> _ParsedFile:
-    bom = len(UTF8_BOM) if utf8.startswith(UTF8_BOM) else 0
-    sample = utf8[bom : bom + SNIFF_BYTES].decode("utf-8", errors="ignore")
+def _scan_body(
+    body: _Body, label: str, candidates: tuple[SourceSpec, ...], mapping: Mapping[str, str] | None
+) -> _Scan:
+    head = body.head()
+    bom = len(UTF8_BOM) if head.startswith(UTF8_BOM) else 0
+    sample = head[bom:].decode("utf-8", errors="ignore")
     separator, offset_chars = _find_header(sample, _known_header_keys(candidates, mapping))
     header_line = sample.count("\n", 0, offset_chars) + 1
-    offset = bom + len(sample[:offset_chars].encode("utf-8"))
-    # Slicing copies the bytes: only done when there are title lines above the header
-    # (polars itself skips a UTF-8 BOM).
-    body = utf8[offset:] if offset > bom else utf8
-    frame = _read_csv(body, separator, label, header_line)
-    return _ParsedFile(_with_lines(frame, header_line, body), header_line, encoding, separator)
-
-
-def _read_bytes(path: Path, label: str) -> bytes:
+    frame = pl.scan_csv(
+        str(body.data) if isinstance(body.data, Path) else body.data,
+        separator=separator,
+        has_header=True,
+        infer_schema=False,
+        quote_char='"',
+        raise_if_empty=False,
+        # The title lines above the header, skipped as lines: _find_header split them
+        # on line breaks, not as CSV records.
+        skip_lines=header_line - 1,
+        glob=False,  # "export[1].csv" is a file name, not a pattern
+    )
     try:
-        content = path.read_bytes()
+        headers = tuple(frame.collect_schema().names())
+    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as error:
+        raise _reading_error(error, body, separator, label, header_line) from None
+    header_newlines = sum(header.count("\n") for header in headers)
+    return _Scan(
+        frame,
+        headers,
+        first_line=header_line + header_newlines + 1,
+        header_line=header_line,
+        encoding=body.encoding,
+        separator=separator,
+        body=body,
+        header_offset=bom + len(sample[:offset_chars].encode("utf-8")),
+    )
+
+
+def _read_head(path: Path, label: str) -> bytes:
+    """The first SNIFF_BYTES of the file; UnusableFileError when it cannot be read or
+    holds nothing but blanks."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(SNIFF_BYTES)
+            # The rest is read only after a head of blanks, to see whether more follows.
+            only_blanks = head.isspace() and not handle.read().strip()
     except FileNotFoundError:
         raise UnusableFileError(label, "file not found", "Check the path.") from None
     except IsADirectoryError:
@@ -478,14 +616,21 @@ def _read_bytes(path: Path, label: str) -> bytes:
         ) from None
     except OSError as error:
         raise UnusableFileError(label, f"cannot be read: {error.strerror}") from None
-    if not content or content.isspace():
+    if not head or only_blanks:
         raise UnusableFileError(
             label,
-            "is empty" if not content else "is empty (only blanks)",
+            "is empty" if not head else "is empty (only blanks)",
             "Export the data again; the export needs at least a header line.",
         )
-    _refuse_non_csv(content, label)
-    return content
+    return head
+
+
+def _read_bytes(path: Path, label: str) -> bytes:
+    """The whole file, for the encodings that polars cannot read in place."""
+    try:
+        return path.read_bytes()
+    except OSError as error:  # it was readable a moment ago
+        raise UnusableFileError(label, f"cannot be read: {error.strerror}") from None
 
 
 def _refuse_non_csv(content: bytes, label: str) -> None:
@@ -513,32 +658,36 @@ def _refuse_non_csv(content: bytes, label: str) -> None:
         raise UnusableFileError(label, "looks like JSON, not a CSV file", "Export the data as CSV.")
 
 
-def _as_utf8(content: bytes, label: str) -> tuple[bytes, str]:
-    """The content as UTF-8 bytes, and the name of the encoding it was in.
+_LEGACY = "legacy"  # Windows-1252, or Latin-1 where it uses the few bytes 1252 lacks
 
-    UTF-16 is recognised by its BOM. Otherwise a sample decides: UTF-8 (the rest is checked
-    by polars as it reads) or else Windows-1252, what Excel writes in western Europe.
-    """
+
+def _encoding_of(head: bytes) -> str:
+    """The encoding the head of a file shows: a UTF-16 BOM, else UTF-8 if the head decodes
+    as such (polars checks the rest as it reads), else _LEGACY, what Excel writes in
+    western Europe."""
     for bom, encoding in UTF16_BOMS.items():
-        if content.startswith(bom):
-            try:
-                text = content[len(bom) :].decode(encoding)
-            except UnicodeDecodeError:
-                raise UnusableFileError(
-                    label, "is not valid UTF-16 text", "Save the file as CSV (UTF-8)."
-                ) from None
-            return text.encode("utf-8"), encoding
-    sample = content[:SNIFF_BYTES]
+        if head.startswith(bom):
+            return encoding
     try:
-        sample.decode("utf-8")
+        head.decode("utf-8")
     except UnicodeDecodeError as error:
-        cut_off_at_end = error.start >= len(sample) - 3 and len(content) > SNIFF_BYTES
+        # A character cut in two by the end of the sample is not a fault.
+        cut_off_at_end = error.start >= len(head) - 3 and len(head) == SNIFF_BYTES
         if not cut_off_at_end:
-            return _transcode(content, label)
-    return content, "utf-8"
+            return _LEGACY
+    return "utf-8"
 
 
-def _transcode(content: bytes, label: str) -> tuple[bytes, str]:
+def _decode_utf16(content: bytes, encoding: str, label: str) -> str:
+    try:
+        return content[2:].decode(encoding)  # after the BOM
+    except UnicodeDecodeError:
+        raise UnusableFileError(
+            label, "is not valid UTF-16 text", "Save the file as CSV (UTF-8)."
+        ) from None
+
+
+def _transcode(content: bytes) -> tuple[bytes, str]:
     """Windows-1252 content as UTF-8; Latin-1 when it uses the few bytes 1252 lacks."""
     for encoding in ("cp1252", "latin-1"):
         try:
@@ -598,27 +747,22 @@ def _cells(line: str, separator: str) -> list[str]:
         return line.split(separator)
 
 
-def _read_csv(body: bytes, separator: str, label: str, header_line: int) -> pl.DataFrame:
-    try:
-        return pl.read_csv(
-            body,
-            separator=separator,
-            has_header=True,
-            infer_schema=False,
-            quote_char='"',
-            raise_if_empty=False,
-        )
-    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as error:
-        if "utf-8" in str(error).lower():
-            raise _NotUtf8 from None
-        text = body.decode("utf-8", errors="replace")
-        line, problem = _locate_csv_fault(text, separator, header_line)
-        raise UnusableFileError(
-            label,
-            f"is not a well-formed CSV file: {problem}"
-            + (f" (line {line})" if line else f" ({str(error).splitlines()[0]})"),
-            "Quote fields that contain the separator or line breaks, or export the file again.",
-        ) from None
+def _reading_error(
+    error: Exception, body: _Body | None, separator: str, label: str, header_line: int
+) -> Exception:
+    """What a polars error while reading means: _NotUtf8, or an UnusableFileError that
+    says where the CSV breaks."""
+    if "utf-8" in str(error).lower():
+        return _NotUtf8()
+    text = body.text() if body is not None else ""
+    below_titles = text.split("\n", header_line - 1)[-1]
+    line, problem = _locate_csv_fault(below_titles, separator, header_line)
+    return UnusableFileError(
+        label,
+        f"is not a well-formed CSV file: {problem}"
+        + (f" (line {line})" if line else f" ({str(error).splitlines()[0]})"),
+        "Quote fields that contain the separator or line breaks, or export the file again.",
+    )
 
 
 def _locate_csv_fault(text: str, separator: str, header_line: int) -> tuple[int | None, str]:
@@ -639,27 +783,6 @@ def _locate_csv_fault(text: str, separator: str, header_line: int) -> tuple[int 
             return start, "a quoted field is never closed"
         return start, f"a field breaks the quoting rules ({error})"
     return None, "polars could not parse it"
-
-
-def _with_lines(frame: pl.DataFrame, header_line: int, body: bytes) -> pl.DataFrame:
-    """`frame` with LINE: the physical line each record starts on.
-
-    A record spans one line plus one per newline inside its quoted fields; polars keeps
-    empty lines as all-null records, so they are counted too. When the body has exactly
-    one line per record, no field holds a newline and the lines simply follow each other.
-    """
-    header_newlines = sum(column.count("\n") for column in frame.columns)
-    first_line = header_line + header_newlines + 1
-    body_lines = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
-    if body_lines == 1 + header_newlines + frame.height:
-        return frame.with_columns(
-            pl.int_range(first_line, first_line + frame.height, dtype=pl.Int64).alias(LINE)
-        )
-    embedded = pl.sum_horizontal(
-        pl.col(c).str.count_matches("\n", literal=True).fill_null(0) for c in frame.columns
-    )
-    span = (embedded + 1).cast(pl.Int64)
-    return frame.with_columns((first_line + span.cum_sum() - span).alias(LINE))
 
 
 # --------------------------------------------------------------------------- folders

@@ -25,6 +25,7 @@ from reconcile.parsing import (
     normalize_status_expr,
     parse_amounts,
     parse_dates,
+    scientific_ids,
 )
 
 D = dt.date
@@ -444,6 +445,26 @@ def test_round_trip_amounts(cents, style, currency):
 )
 def test_is_scientific_id(text, expected):
     assert select(is_scientific_id_expr("v"), [text]) == [expected]
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet="0123456789eE.,+- x", max_size=12))))
+def test_scientific_ids_on_a_series_agree_with_the_expression(values):
+    series = pl.Series("v", values, dtype=pl.String)
+    assert scientific_ids(series).to_list() == select(is_scientific_id_expr("v"), values)
+
+
+def test_a_mostly_empty_date_column_is_parsed_where_it_holds_values():
+    values = [None] * 6 + ["2024-03-01", "2024-02-30", " 2024-03-01 ", None]
+    parsed = parse_dates(pl.Series("end", values), date_format_by_name("iso"))
+    assert parsed.name == "end"
+    assert parsed.to_list() == [None] * 6 + [D(2024, 3, 1), None, D(2024, 3, 1), None]
+
+
+def test_date_format_detection_counts_values_alike_once_trimmed():
+    # "01.02.2024" on three rows (two with blanks) outweighs two ISO dates
+    values = [" 01.02.2024", "01.02.2024 ", "01.02.2024", "2024-02-01", "2024-02-02", None, " "]
+    assert detect_date_format(pl.Series(values)).name == "dd.MM.yyyy"
 
 
 def test_id_keeps_leading_zeros_and_trims_blanks():

@@ -131,6 +131,14 @@ def test_blank_lines_are_counted_but_not_read_as_rows(tmp_path):
     assert raw.blank_rows_skipped == 4
 
 
+def test_newlines_at_the_edge_of_a_quoted_value_count_too(tmp_path):
+    # Trimming removes them from the value; the line numbers still count them.
+    content = f'{GENERIC_HEADER},customer_name\nS1,C1,2024-01-01,active,"\nlead\n"\nS2,C2,,,x\n'
+    raw = read_raw(write(tmp_path, content), None)
+    assert column(raw, "line") == [2, 5]
+    assert column(raw, "customer_name") == ["lead", "x"]
+
+
 def test_title_line_above_the_header():
     raw = read_raw(FIXTURES / "stripe/customers.csv", None)
     assert (raw.kind, raw.source.name, raw.header_line) == (CUSTOMERS, "stripe", 2)
@@ -169,6 +177,27 @@ def test_ids_stay_text_exactly_as_exported(tmp_path):
     raw = read_raw(write(tmp_path, content), None)
     assert column(raw, "subscription_id") == ["007", "4604000000012345", "S3"]
     assert column(raw, "customer_id") == ["7", "0042", "1.0"]
+
+
+def test_unicode_blanks_around_values_are_trimmed(tmp_path):
+    # no-break, thin and ideographic spaces, as spreadsheets and web forms leave them
+    content = f"{GENERIC_HEADER}\n\u00a0S1\u2009,\u3000C1 ,2024-01-01,active\n"
+    raw = read_raw(write(tmp_path, content), None)
+    assert (column(raw, "subscription_id"), column(raw, "customer_id")) == (["S1"], ["C1"])
+
+
+def test_a_file_name_is_not_a_pattern(tmp_path):
+    raw = read_raw(
+        write(tmp_path, f"{GENERIC_HEADER}\nS1,C1,2024-01-01,active\n", "a[1]*.csv"), None
+    )
+    assert column(raw, "subscription_id") == ["S1"]
+
+
+def test_unmapped_columns_are_kept_as_read_for_the_duplicate_check(tmp_path):
+    content = f"{GENERIC_HEADER},note\nS1,C1,2024-01-01,active, a \nS2,C2,2024-01-01,active,\n"
+    raw = read_raw(write(tmp_path, content), None)
+    assert raw.unmapped.to_dict(as_series=False) == {"note": [" a ", None]}
+    assert raw.unmapped.height == raw.frame.height
 
 
 def test_values_of_blanks_only_are_null(tmp_path):

@@ -290,6 +290,48 @@ def test_rows_differing_only_in_an_unmapped_column_conflict(tmp_path):
     assert table.duplicate_lines == ()
 
 
+def test_repeated_rows_without_an_id_are_removed_not_rejected_twice(tmp_path):
+    content = "subscription_id,customer_id,start_date\n,C1,2024-01-01\n,C1,2024-01-01\n"
+    table = load(write(tmp_path, content))
+    assert errors_of(table) == [(2, "subscription_id", "missing_id")]
+    assert table.duplicate_lines == (3,)
+    assert (table.rows_read, table.rows_accepted, table.rows_rejected) == (2, 0, 1)
+
+
+def test_an_exact_repeat_in_an_export_without_dates(tmp_path):
+    table = load(write(tmp_path, "customer_id,name\nC1,A\nC1,A\n"), CUSTOMERS)
+    assert (table.rows_read, table.rows_accepted, table.rows_rejected) == (2, 1, 0)
+    assert table.duplicate_lines == (3,)
+
+
+def test_a_repeat_of_a_conflicting_row_is_removed(tmp_path):
+    content = (
+        "subscription_id,customer_id,start_date,note\n"
+        "S1,C1,2024-01-01,a\n"  # 2: kept
+        "S1,C1,2024-01-01,b\n"  # 3: conflicts with line 2
+        "S1,C1,2024-01-01,b\n"  # 4: repeats line 3 exactly
+    )
+    table = load(write(tmp_path, content))
+    assert errors_of(table) == [(3, "subscription_id", "conflicting_duplicate")]
+    assert table.rejections.get_column("message").to_list() == [
+        "subscription ID 'S1' is already on line 2 with other content; the first row is kept"
+    ]
+    assert table.duplicate_lines == (4,)
+    assert table.frame.get_column("line").to_list() == [2]
+
+
+def test_an_id_from_a_fallback_conflicts_with_the_same_id_in_its_own_column(tmp_path):
+    # Zoho: a row without a Subscription ID is known by its Subscription Number.
+    content = (
+        "Subscription ID,Subscription Number,Customer ID,Activated On\n"
+        "SUB-1,,C1,2024-01-01\n"
+        ",SUB-1,C2,2024-01-01\n"
+    )
+    table = load(write(tmp_path, content))
+    assert errors_of(table) == [(3, "Subscription ID", "conflicting_duplicate")]
+    assert table.frame.get_column("customer_id").to_list() == ["C1"]
+
+
 def test_summary_for_validate_json():
     table = load(FIXTURES / "faults/subscriptions.csv")
     summary = validation_summary(table, max_errors=2)
