@@ -37,7 +37,9 @@ ISO = "iso"  # ISO 8601 date or timestamp, with an optional UTC offset
 EXCEL = "excel"  # days since 1899-12-30, as spreadsheets store dates
 UNIX = "unix"  # seconds since 1970-01-01 UTC
 
-_YEAR = r"(?<y>[1-9]\d{3})"  # years 1000..9999: Python cannot hold year 0
+# Years 1900..2199, and 9999, which some systems write as "no end" (9999-12-31). A year
+# outside is a typo (1024 for 2024) that would stretch the history over centuries.
+_YEAR = r"(?<y>19\d{2}|2[01]\d{2}|9999)"
 _MONTH = r"(?<m>\d{1,2})"
 _DAY = r"(?<d>\d{1,2})"
 _MONTH_NAME = r"(?<m>\p{L}{3,9})\.?"

@@ -73,6 +73,11 @@ DATE_CASES = [
     ("dd.MM.yyyy", "01.03.2024 23:15", D(2024, 3, 1)),
     ("dd.MM.yyyy", "31.02.2024", None),
     ("dd.MM.yyyy", "29.02.2023", None),
+    ("dd.MM.yyyy", "15.03.1024", None),  # a typo for 2024: not a plausible year
+    ("yyyy-MM-dd", "2999-01-01", None),
+    ("yyyy-MM-dd", "1899-12-31", None),
+    ("yyyy-MM-dd", "9999-12-31", dt.date(9999, 12, 31)),  # "no end" in some systems
+    ("dd.MM.yyyy", "01.01.1900", dt.date(1900, 1, 1)),
     ("dd.MM.yyyy", "01.03.24", None),
     ("dd.MM.yyyy", "01.03.2024 abc", None),
     ("dd.MM.yyyy", "001.03.2024", None),
