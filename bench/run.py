@@ -1,13 +1,15 @@
 """Run reconcile against the three floors on the same generated files, side by side.
 
-    python bench/run.py [--sizes 100k,1M,10M] [--repeat 3] [--work DIR] [--no-record]
+    python bench/run.py [--sizes 100k,1M,10M] [--repeat 3] [--work DIR] [--no-record] [--stages]
 
 For each size: generate the data once (cached in --work, outside the repository), then run
 each command --repeat times, round-robin, as its own subprocess. Wall time is measured
 around the subprocess, peak memory is the child's own ru_maxrss (os.wait4), and the
 median of the runs is reported. Every command's figures are checked against what the
 generator knows to be true (manifest.json). A failing command is reported with its
-stderr; the others still run. The table is appended to bench/RESULTS.md.
+stderr; the others still run. The table is appended to bench/RESULTS.md. With --stages,
+`reconcile report` runs --repeat more times with stderr on a pseudo-terminal, so that it
+prints its progress, and the median time of each stage is reported too.
 
 This runner imports neither polars nor numpy, and generates data in a subprocess: Linux
 keeps a process's peak RSS across fork and exec, so a child's ru_maxrss is at least the
@@ -21,6 +23,7 @@ import json
 import multiprocessing
 import os
 import platform
+import pty
 import re
 import shutil
 import statistics
@@ -51,6 +54,8 @@ STARTUP_TARGET_S = 0.3
 SAMPLES_TARGET_S = 1.5
 RATIO_TARGET = 2.5
 TARGETS_FROM_ROWS = 1_000_000
+# A progress line of `reconcile report` (cli.Console): "  stage name   1.23 s  details".
+PROGRESS_LINE = re.compile(r"^\s+(\S.*?)\s+(\d+\.\d+) s(?:\s|$)", re.M)
 FLOOR_TOTAL = re.compile(
     r"^TOTAL subscriptions_active=(\d+) customers_active=(\d+) customers_in_file=(\d+)", re.M
 )
@@ -149,6 +154,61 @@ def measure(commands: dict[str, list[str]], repeat: int, timeout_s: float) -> li
         for name, command in commands.items():
             runs[name].append(run_once(command, timeout_s))
     return [Timing(name, tuple(runs[name])) for name in commands]
+
+
+def stage_lines(command: list[str], repeat: int, timeout_s: float) -> list[str]:
+    """Markdown rows: the median seconds of each stage `reconcile report` reports, and what
+    its wall time holds beyond them (Python start-up, imports, exit)."""
+    # Progress shows only when stderr is a terminal, and --quiet silences it.
+    command = [part for part in command if part != "--quiet"]
+    walls: list[float] = []
+    stages: dict[str, list[float]] = {}
+    for _ in range(repeat):
+        started = time.perf_counter()
+        for stage, seconds in progress_of(command, timeout_s):
+            stages.setdefault(stage, []).append(seconds)
+        walls.append(time.perf_counter() - started)
+    if not stages:
+        return ["(no progress lines: did the command fail?)"]
+    medians = {stage: statistics.median(times) for stage, times in stages.items()}
+    wall = statistics.median(walls)
+    return [
+        "| stage of reconcile report | median s |",
+        "|---|--:|",
+        *(f"| {stage} | {seconds:.2f} |" for stage, seconds in medians.items()),
+        f"| start-up, imports, exit | {wall - sum(medians.values()):.2f} |",
+        f"| wall | {wall:.2f} |",
+    ]
+
+
+def progress_of(command: list[str], timeout_s: float) -> list[tuple[str, float]]:
+    """(stage, seconds) of every progress line `command` prints on a pseudo-terminal."""
+    terminal, child_end = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=child_end, cwd=REPOSITORY
+        )
+    finally:
+        os.close(child_end)
+    killer = threading.Timer(timeout_s, process.kill)
+    killer.start()
+    output = bytearray()
+    try:
+        while chunk := _read_terminal(terminal):
+            output += chunk
+        process.wait()
+    finally:
+        killer.cancel()
+        os.close(terminal)
+    text = output.decode(errors="replace").replace("\r", "")
+    return [(match[1], float(match[2])) for match in PROGRESS_LINE.finditer(text)]
+
+
+def _read_terminal(terminal: int) -> bytes:
+    try:
+        return os.read(terminal, 65536)
+    except OSError:  # Linux: EIO once the child has closed its end
+        return b""
 
 
 def warm_page_cache(*paths: Path) -> None:
@@ -426,6 +486,8 @@ def bench_size(rows: int, args: argparse.Namespace) -> list[str]:
         *(f"- {line}" for line in targets(timings, rows)),
         "",
     ]
+    if args.stages:
+        lines += [*stage_lines(size_commands(data, out)[RECONCILE], args.repeat, args.timeout), ""]
     print("\n".join(lines), flush=True)
     for timing in timings:
         report_failure(timing)
@@ -440,6 +502,9 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help="data and outputs")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per command")
     parser.add_argument("--no-record", action="store_true", help="do not append RESULTS.md")
+    parser.add_argument(
+        "--stages", action="store_true", help="also time each stage of reconcile report"
+    )
     args = parser.parse_args()
     print(machine_description())
     lines: list[str] = []

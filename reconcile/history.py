@@ -10,8 +10,8 @@ active on the observation days of one unbroken run of months, [first, last]:
   month(end) - 1, because E(M) < end exactly for the months before end's month.
 
 first > last means it is never active on a month end (a short or contradictory interval).
-From these runs every figure follows with +1/-1 events, so the cost is linear in rows plus
-months, never rows times months.
+From these runs every figure follows with +1/-1 events: the cost is one sort of the events
+plus linear passes over rows and months, never rows times months.
 """
 
 from __future__ import annotations
@@ -109,44 +109,49 @@ def _subscription_changes(ranges: pl.LazyFrame) -> pl.LazyFrame:
 def _customer_changes(ranges: pl.LazyFrame, last_month: int) -> pl.LazyFrame:
     """New, reactivated, churned, expanded and contracted customers per month.
 
-    Per customer and month, `delta` is the change in their number of active
-    subscriptions; the count before and after each change tells every transition.
+    Every run gives two events: +1 in its first month, -1 in the month after its last.
+    Sorted by customer and month, a running sum of the events is each customer's number
+    of active subscriptions; its value before and after each month's events tells every
+    transition.
     """
-
-    # One integer key per (customer, month), customer in the high bits: grouping and
-    # sorting one integer column is far cheaper than two columns.
-    def key(month: pl.Expr) -> pl.Expr:
-        return pl.col("customer_no").cast(pl.Int64) * _MONTHS_PER_CUSTOMER + month
-
-    starts = ranges.select(key=key(pl.col("first")), delta=pl.lit(1, dtype=pl.Int32))
-    stops = ranges.select(key=key(pl.col("last") + 1), delta=pl.lit(-1, dtype=pl.Int32))
+    events = pl.concat(
+        [ranges.select(_event(pl.col("first"), 1)), ranges.select(_event(pl.col("last") + 1, 0))]
+    ).sort("event")
+    key = pl.col("event") // 2  # customer and month
     customer = pl.col("key") // _MONTHS_PER_CUSTOMER
-    events = (
-        pl.concat([starts, stops])
-        .group_by("key")
-        .agg(pl.col("delta").sum())
-        .filter(pl.col("delta") != 0)
-        .sort("key")
+    changes = (
+        # The direction bit as +1 (start) or -1 (stop), summed up along the sorted events.
+        events.select(key=key, after=(pl.col("event") % 2 * 2 - 1).cum_sum())
+        # The count after a month's events is the running sum at its last event.
+        .filter((pl.col("key") != pl.col("key").shift(-1)).fill_null(True))
+        # Every run has its start and its stop (even past the as-of month), so each
+        # customer's events sum to zero: the running sum over all customers is each
+        # customer's own, and before a customer's first month it is zero.
+        .with_columns(before=pl.col("after").shift(1, fill_value=0))
+        .filter(pl.col("after") != pl.col("before"))
         .with_columns(
-            # Every run has its start and its stop (even past the as-of month), so each
-            # customer's deltas sum to zero: a plain running sum over the sorted frame is
-            # the running sum per customer, without a window per customer.
-            after=pl.col("delta").cum_sum(),
             first_change=(customer != customer.shift(1)).fill_null(True),
             month=(pl.col("key") % _MONTHS_PER_CUSTOMER).cast(pl.Int32),
         )
-        .with_columns(before=pl.col("after") - pl.col("delta"))
         .filter(pl.col("month") <= last_month)
     )
     became_active = (pl.col("before") == 0) & (pl.col("after") > 0)
     stays_active = (pl.col("before") > 0) & (pl.col("after") > 0)
-    return events.group_by("month").agg(
+    return changes.group_by("month").agg(
         customers_new=_count(became_active & pl.col("first_change")),
         customers_reactivated=_count(became_active & ~pl.col("first_change")),
         customers_churned=_count((pl.col("before") > 0) & (pl.col("after") == 0)),
-        customers_expanded=_count(stays_active & (pl.col("delta") > 0)),
-        customers_contracted=_count(stays_active & (pl.col("delta") < 0)),
+        customers_expanded=_count(stays_active & (pl.col("after") > pl.col("before"))),
+        customers_contracted=_count(stays_active & (pl.col("after") < pl.col("before"))),
     )
+
+
+def _event(month: pl.Expr, start: int) -> pl.Expr:
+    """One integer per event, sorted alone: the customer in the high bits, then the month,
+    and in the lowest bit the direction (1 = start). A one-column sort with nothing to
+    carry along is far cheaper than sorting rows by customer and month."""
+    customer = pl.col("customer_no").cast(pl.Int64)
+    return ((customer * _MONTHS_PER_CUSTOMER + month) * 2 + start).alias("event")
 
 
 def _count(condition: pl.Expr) -> pl.Expr:

@@ -89,13 +89,31 @@ def with_customer_numbers(
     ids = subscriptions["customer_id"]
     if customers is not None:
         ids = pl.concat([ids, customers["customer_id"]])
-    # One cast for both exports, so that they share one mapping.
-    numbers = ids.cast(pl.Categorical(pl.Categories.random())).to_physical()
+    # Numbered together, so that both exports share one numbering.
+    numbers = customer_numbers(ids)
     rows = subscriptions.height
     return (
         subscriptions.with_columns(customer_no=numbers.head(rows)),
         None if customers is None else customers.with_columns(customer_no=numbers.slice(rows)),
     )
+
+
+def customer_numbers(ids: pl.Series) -> pl.Series:
+    """A dense UInt32 per distinct ID: equal numbers exactly for equal IDs.
+
+    Ranking a 64-bit hash of the IDs costs a third of building a table of the strings (a
+    categorical): 0.8 s against 3.3 s for 13M IDs. Two different IDs could share a hash;
+    then there would be fewer numbers than distinct IDs, and the categorical numbers them.
+    """
+    numbers = id_hash(ids).rank("dense").cast(pl.UInt32)  # 1, 2, ... per distinct hash
+    if ids.is_empty() or numbers.max() == ids.n_unique():
+        return numbers
+    return ids.cast(pl.Categorical(pl.Categories.random())).to_physical()
+
+
+def id_hash(ids: pl.Series) -> pl.Series:
+    """A 64-bit hash of each ID (a seam for the test of two IDs that share one)."""
+    return ids.hash()
 
 
 def reconcile_tables(
@@ -110,23 +128,10 @@ def reconcile_tables(
         # Validation rejects a repeated customer ID as a conflicting duplicate; the
         # customers walk counts export rows as customers and relies on it.
         assert export["customer_no"].n_unique() == export.height, "repeated customer IDs"
-    # Collected once: six queries read the active subscriptions.
-    active = (
-        subs.lazy()
-        .filter(pl.col("state") == ACTIVE)
-        .select(
-            "subscription_id",
-            "customer_id",
-            "customer_no",
-            "line",
-            "start",
-            "product",
-            "plan",
-            "currency",
-        )
-        .collect()
-    )
-    active_customers = active.unique("customer_no").select("customer_id", "customer_no")
+    # Collected once each: most queries read the active subscriptions, and several the
+    # active customers; grouping them once here spares every query its own pass.
+    active = _active_subscriptions(subs)
+    active_customers = snapshot.active_customers(active.lazy()).collect()
     frames = _collect(_queries(subs, export, active.lazy(), active_customers, as_of))
 
     states = _state_evidence(frames["states"])
@@ -162,6 +167,25 @@ def reconcile_tables(
         rejections=accounting.rejections(subscriptions, customers),
         findings=findings_from(facts),
         quality=result_quality,
+    )
+
+
+def _active_subscriptions(subs: pl.DataFrame) -> pl.DataFrame:
+    """The columns of the active subscriptions that snapshot.py and quality.py read."""
+    return (
+        subs.lazy()
+        .filter(pl.col("state") == ACTIVE)
+        .select(
+            "subscription_id",
+            "customer_id",
+            "customer_no",
+            "line",
+            "start",
+            "product",
+            "plan",
+            "currency",
+        )
+        .collect()
     )
 
 
@@ -274,9 +298,11 @@ def _queries(
         .agg(size=pl.len(), examples=_first_sorted("subscription_id")),
         "by_product": snapshot.active_counts(active, ["product"]),
         "by_plan": snapshot.active_counts(active, ["product", "plan"]),
-        "holdings": snapshot.holdings(active),
+        "holdings": snapshot.holdings(active_customers),
         "overlap": snapshot.product_overlap(active),
-        "extra": _evidence_query(snapshot.extra_subscriptions(active), "subscription_id"),
+        "extra": _evidence_query(
+            snapshot.extra_subscriptions(active, active_customers), "subscription_id"
+        ),
         "groups": quality.duplicate_groups(quality.customer_emails(subs, export), active_customers),
         "currencies": quality.currencies(active),
         "orphans": quality.orphans(subs, export),
@@ -298,7 +324,8 @@ def _queries(
             exported.join(active_customers.lazy(), on="customer_no", how="anti"), "customer_id"
         )
         queries["only_in_subscriptions"] = _evidence_query(
-            active_customers.lazy().join(exported, on="customer_no", how="anti"), "customer_id"
+            active.join(exported, on="customer_no", how="anti").unique("customer_no"),
+            "customer_id",
         )
     return queries
 
@@ -309,7 +336,7 @@ def _collect(queries: dict[str, pl.LazyFrame]) -> dict[str, pl.DataFrame]:
 
 def _first_month(subs: pl.DataFrame) -> int | None:
     """The month of the earliest start of the subscriptions the history can place."""
-    earliest = subs.filter(pl.col("in_history"))["start"].min()
+    earliest = subs.select(pl.col("start").filter("in_history").min()).item()
     return None if earliest is None else history.month_number(earliest)
 
 

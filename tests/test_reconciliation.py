@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 
+import polars as pl
 import pytest
 from factories import (
     AS_OF_GERMAN_VENDOR,
@@ -16,6 +17,7 @@ from factories import (
     subscriptions_table,
 )
 
+from reconcile import reconciliation
 from reconcile.reconciliation import reconcile_tables
 from reconcile.result import (
     BridgeStep,
@@ -350,6 +352,20 @@ def test_to_dict_is_json_ready(german):
     assert data["bridge"][0]["step"] == "rows_read"
 
 
+def test_to_dict_is_asdict_with_dates_as_text(german):
+    # to_dict walks the tree itself for speed; dataclasses.asdict is the reference for
+    # every key, its order and every value, dates aside.
+    import dataclasses
+    import json
+
+    def iso_dates(value):
+        return value.isoformat() if isinstance(value, datetime.date) else repr(value)
+
+    expected = json.dumps(dataclasses.asdict(german), default=iso_dates)
+    assert json.dumps(german.to_dict()) == expected
+    assert german.to_dict()["as_of"] == "2024-06-15"
+
+
 def test_every_message_template_and_label_is_used(german):
     from reconcile.findings import BRIDGE_LABELS, FINDINGS, REJECTION_REASONS
     from reconcile.problems import ROW_ERROR_CODES
@@ -365,3 +381,29 @@ def test_every_message_template_and_label_is_used(german):
         "Rows in the subscriptions export",
         "Rows rejected",
     ]
+
+
+def _groups(numbers: pl.Series) -> list[list[int]]:
+    """Positions that share a number, in order of first position."""
+    positions: dict[int, list[int]] = {}
+    for position, number in enumerate(numbers.to_list()):
+        positions.setdefault(number, []).append(position)
+    return list(positions.values())
+
+
+def _one_hash_for_all(ids: pl.Series) -> pl.Series:
+    return pl.Series([0] * ids.len(), dtype=pl.UInt64)
+
+
+def test_customer_numbers_are_equal_exactly_for_equal_ids(monkeypatch):
+    # IDs are strings: 007 and 7 are different customers (DOMAIN.md, "Inputs").
+    ids = pl.Series(["007", "7", "007", "K1", "7"])
+    assert _groups(reconciliation.customer_numbers(ids)) == [[0, 2], [1, 4], [3]]
+    # Should different IDs ever share a hash, they must still get different numbers.
+    monkeypatch.setattr(reconciliation, "id_hash", _one_hash_for_all)
+    assert _groups(reconciliation.customer_numbers(ids)) == [[0, 2], [1, 4], [3]]
+
+
+def test_ids_that_share_a_hash_change_no_figure(monkeypatch, german):
+    monkeypatch.setattr(reconciliation, "id_hash", _one_hash_for_all)
+    assert reconcile_tables(*german_vendor_tables(), AS_OF_GERMAN_VENDOR) == german
