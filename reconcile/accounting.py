@@ -3,6 +3,8 @@ lines behind the bridge's "rejected" and "duplicates removed" steps."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import polars as pl
 
 from reconcile.bridge import EXAMPLES_SHOWN, Evidence
@@ -29,12 +31,20 @@ def input_summary(table: LoadedTable) -> InputSummary:
 
 
 def rejections(subscriptions: LoadedTable, customers: LoadedTable | None) -> tuple[Rejection, ...]:
-    """Every row error of both exports, by file, line, column and code (deterministic even
-    when one line has several errors)."""
-    frames = [
-        table.rejections.select(*ROW_ERROR_SCHEMA) for table in tables(subscriptions, customers)
-    ]
-    ordered = pl.concat(frames).sort("file", "line", "column", "code")
+    """Every row error of the rejected rows of both exports, by file, line, column and
+    code (deterministic even when one line has several errors)."""
+    return _row_errors(table.rejections for table in tables(subscriptions, customers))
+
+
+def warnings(subscriptions: LoadedTable, customers: LoadedTable | None) -> tuple[Rejection, ...]:
+    """Every row error of the accepted rows of both exports (values that could not be
+    read, the rows kept), in the order of `rejections`."""
+    return _row_errors(table.warnings for table in tables(subscriptions, customers))
+
+
+def _row_errors(frames: Iterable[pl.DataFrame]) -> tuple[Rejection, ...]:
+    selected = [frame.select(*ROW_ERROR_SCHEMA) for frame in frames]
+    ordered = pl.concat(selected).sort("file", "line", "column", "code")
     return tuple(Rejection(*row) for row in ordered.iter_rows())
 
 
@@ -50,14 +60,23 @@ def duplicate_lines(table: LoadedTable) -> Evidence:
 
 def rejection_facts(table: LoadedTable) -> list[tuple[str, str, int, str | None]]:
     """(file, code, rows, first value) per rejection code, in ROW_ERROR_CODES' order."""
+    return _facts(table.file, table.rejections)
+
+
+def warning_facts(table: LoadedTable) -> list[tuple[str, str, int, str | None]]:
+    """(file, code, rows, first value) per warning code, in ROW_ERROR_CODES' order."""
+    return _facts(table.file, table.warnings)
+
+
+def _facts(file: str, errors: pl.DataFrame) -> list[tuple[str, str, int, str | None]]:
     order = {code: position for position, code in enumerate(ROW_ERROR_CODES)}
     per_code = (
-        table.rejections.group_by("code")
+        errors.group_by("code")
         .agg(rows=pl.col("line").n_unique(), example=pl.col("value").sort_by("line").first())
         .iter_rows()
     )
     return [
-        (table.file, code, rows, example)
+        (file, code, rows, example)
         for code, rows, example in sorted(
             per_code, key=lambda fact: (order.get(fact[0], len(order)), fact[0])
         )

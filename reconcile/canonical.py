@@ -7,7 +7,7 @@ columns. Every canonical column is always present, null where a source lacks it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -53,13 +53,19 @@ CUSTOMER_COLUMNS: dict[str, pl.DataType] = {
 }
 
 
+def empty_rejections() -> pl.DataFrame:
+    return pl.DataFrame(schema=ROW_ERROR_SCHEMA)
+
+
 @dataclass(frozen=True)
 class LoadedTable:
     """One export after reading and validation.
 
     `frame` holds the accepted rows with the canonical columns above; `rejections` one row
-    per row error (problems.ROW_ERROR_SCHEMA); a rejected row may have several errors.
-    rows_read == rows_accepted + rows_rejected + duplicate_rows_removed always.
+    per row error of the rejected rows (problems.ROW_ERROR_SCHEMA); a rejected row may
+    have several errors. `warnings` holds, in the same schema, the errors of accepted
+    rows: a value no figure needs that could not be read (the row is kept, that value is
+    null). rows_read == rows_accepted + rows_rejected + duplicate_rows_removed always.
     """
 
     kind: str  # SUBSCRIPTIONS or CUSTOMERS
@@ -71,6 +77,7 @@ class LoadedTable:
     rows_rejected: int
     duplicate_lines: tuple[int, ...]
     has_status: bool = True
+    warnings: pl.DataFrame = field(default_factory=empty_rejections)
 
     @property
     def rows_accepted(self) -> int:
@@ -79,7 +86,3 @@ class LoadedTable:
     @property
     def duplicate_rows_removed(self) -> int:
         return len(self.duplicate_lines)
-
-
-def empty_rejections() -> pl.DataFrame:
-    return pl.DataFrame(schema=ROW_ERROR_SCHEMA)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconcile import problems
+from reconcile.problems import WARNING_CODES
 from reconcile.result import Finding
 
 ERROR = "error"
@@ -164,6 +165,21 @@ FINDINGS: dict[str, FindingTemplate] = {
             ),
         ),
     ),
+    "unreadable_values": FindingTemplate(
+        WARNING,
+        (
+            Sentence(
+                "{count} row of {file} has a value that could not be read: {reason}.",
+                "{count} rows of {file} have a value that could not be read: {reason}.",
+            ),
+            Sentence(
+                "No figure uses it, so the row is kept and counted without it; the report "
+                "lists it with its line, column and value.",
+                "No figure uses these values, so the rows are kept and counted without them; "
+                "the report lists each with its line, column and value.",
+            ),
+        ),
+    ),
     "orphan_subscriptions": FindingTemplate(
         WARNING,
         (
@@ -232,6 +248,21 @@ FINDINGS: dict[str, FindingTemplate] = {
             ),
         ),
     ),
+    "ended_without_start_date": FindingTemplate(
+        WARNING,
+        (
+            Sentence(
+                "{count} ended or paused subscription has an end date but no start date.",
+                "{count} ended or paused subscriptions have an end date but no start date.",
+            ),
+            Sentence(
+                "It cannot be placed in time: it is not counted as active and is left out of "
+                "the history.",
+                "They cannot be placed in time: they are not counted as active and are left "
+                "out of the history.",
+            ),
+        ),
+    ),
     "mixed_currencies": FindingTemplate(
         WARNING,
         (
@@ -278,7 +309,8 @@ FINDINGS: dict[str, FindingTemplate] = {
     ),
 }
 
-# What a row-rejection code means, filling the {reason} of the "rows_rejected" finding.
+# What a row-error code means, filling the {reason} of the "rows_rejected" and
+# "unreadable_values" findings.
 REJECTION_REASONS: dict[str, str] = {
     problems.MISSING_ID: "the subscription or customer ID is missing",
     problems.DAMAGED_ID: "an ID is in scientific notation",
@@ -297,6 +329,7 @@ REJECTION_REASONS: dict[str, str] = {
 REF_DETAILS: dict[str, str] = {
     "live_after_end": "end date has passed",
     "end_not_after_start": "ends on or before its start",
+    "no_start_date": "no start date",
 }
 
 # step code -> English label of the two bridges (walks from rows to active customers).
@@ -341,6 +374,8 @@ class Facts:
     customers_active_if_merged: int
     # (file, code, rows, first value) per rejection code of each file, in file order.
     rejections: tuple[tuple[str, str, int, str | None], ...]
+    # The same for the warnings: values of accepted rows that could not be read.
+    warnings: tuple[tuple[str, str, int, str | None], ...]
     # (file, rows removed) per export.
     duplicate_rows: tuple[tuple[str, int], ...]
     orphan_subscriptions: int
@@ -348,6 +383,7 @@ class Facts:
     end_not_after_start: int
     contradicting_subscriptions: int
     ended_without_end_date: int
+    ended_without_start_date: int
     currencies: Mapping[str, int]
     customers_without_subscriptions: int
     # (product, subscriptions_active, customers_active) for named products.
@@ -435,7 +471,8 @@ def _probable_duplicates(facts: Facts) -> list[Finding]:
 
 
 def _rejected(facts: Facts) -> list[Finding]:
-    # Damaged IDs have their own, louder finding above.
+    # Damaged IDs have their own, louder finding above. An unreadable amount listed with a
+    # rejected row is never why it was rejected: its other fault says that.
     return [
         finding(
             "rows_rejected",
@@ -445,7 +482,21 @@ def _rejected(facts: Facts) -> list[Finding]:
             reason=REJECTION_REASONS.get(code, code),
         )
         for file, code, rows, _ in facts.rejections
-        if code != problems.DAMAGED_ID and rows > 0
+        if code != problems.DAMAGED_ID and code not in WARNING_CODES and rows > 0
+    ]
+
+
+def _unreadable(facts: Facts) -> list[Finding]:
+    return [
+        finding(
+            "unreadable_values",
+            rows,
+            file=file,
+            code=code,
+            reason=REJECTION_REASONS.get(code, code),
+        )
+        for file, code, rows, _ in facts.warnings
+        if rows > 0
     ]
 
 
@@ -478,6 +529,12 @@ def _without_end_date(facts: Facts) -> list[Finding]:
     if facts.ended_without_end_date == 0:
         return []
     return [finding("ended_without_end_date", facts.ended_without_end_date)]
+
+
+def _without_start_date(facts: Facts) -> list[Finding]:
+    if facts.ended_without_start_date == 0:
+        return []
+    return [finding("ended_without_start_date", facts.ended_without_start_date)]
 
 
 def _mixed_currencies(facts: Facts) -> list[Finding]:
@@ -541,9 +598,11 @@ _FINDERS = {
     "customers_with_several_subscriptions": _several_subscriptions,
     "probable_duplicate_customers": _probable_duplicates,
     "rows_rejected": _rejected,
+    "unreadable_values": _unreadable,
     "orphan_subscriptions": _orphans,
     "contradictions": _contradictions,
     "ended_without_end_date": _without_end_date,
+    "ended_without_start_date": _without_start_date,
     "mixed_currencies": _mixed_currencies,
     "customers_without_subscriptions": _without_subscriptions,
     "duplicate_rows_removed": _duplicate_rows,

@@ -32,6 +32,11 @@ ROW_ERROR_CODES = (
     CONFLICTING_DUPLICATE,
 )
 
+# Row-error codes of values that no figure uses: such an error is a warning (the row is
+# kept and counted, the value null), never a reason to reject. On a row rejected for
+# another fault it is listed with that row's rejection.
+WARNING_CODES = frozenset({INVALID_AMOUNT})
+
 # The columns of a frame of row errors, in this order, as produced by validation.
 ROW_ERROR_SCHEMA = {
     "file": pl.String,

@@ -17,6 +17,8 @@ from reconcile.result import CustomerRef, DuplicateGroup, SubscriptionRef
 # Contradiction kinds, the `detail` of a contradiction's SubscriptionRef.
 LIVE_AFTER_END = "live_after_end"
 END_NOT_AFTER_START = "end_not_after_start"
+# The `detail` of an ended or paused subscription that has an end but no start.
+NO_START_DATE = "no_start_date"
 
 _SUBSCRIPTION_REF_COLUMNS = ("subscription_id", "customer_id", "line", "product", "status")
 
@@ -91,6 +93,14 @@ def customers_without_subscriptions(subs: pl.DataFrame, export: pl.DataFrame) ->
 
 def ended_without_end_date(subs: pl.DataFrame) -> pl.LazyFrame:
     return subs.lazy().filter(pl.col("without_end_date"))
+
+
+def ended_without_start_date(subs: pl.DataFrame) -> pl.LazyFrame:
+    """Ended or paused subscriptions with an end date but no start date: they cannot be
+    placed in time either (those without an end are in ended_without_end_date)."""
+    return (
+        subs.lazy().filter(pl.col("without_start_date")).with_columns(detail=pl.lit(NO_START_DATE))
+    )
 
 
 def contradictions(subs: pl.DataFrame, as_of: datetime.date) -> pl.LazyFrame:

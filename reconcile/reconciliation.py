@@ -45,7 +45,8 @@ def classify(frame: pl.DataFrame, as_of: datetime.date) -> pl.DataFrame:
     """The accepted subscriptions with what every figure needs about each of them.
 
     Adds `class` (the status class; without a status, from the dates), `without_end_date`
-    (ended or paused but no end: cannot be placed in time), `state` on the as-of date, and
+    (ended or paused but no end: cannot be placed in time), `without_start_date` (ended or
+    paused with an end but no start: cannot be placed either), `state` on the as-of date, and
     `first` / `last`: the run of months on whose observation day it is active (see
     history.py), null when it is never active in the history.
     """
@@ -61,8 +62,13 @@ def classify(frame: pl.DataFrame, as_of: datetime.date) -> pl.DataFrame:
     return (
         frame.lazy()
         .with_columns(**{"class": pl.coalesce("status_class", by_dates)})
+        .with_columns(ended_or_paused=pl.col("class").is_in([ENDED, PAUSED]))
         .with_columns(
-            without_end_date=pl.col("class").is_in([ENDED, PAUSED]) & pl.col("end").is_null()
+            without_end_date=pl.col("ended_or_paused") & pl.col("end").is_null(),
+            # Validation accepts a row without a start only when it is ended or paused.
+            without_start_date=pl.col("ended_or_paused")
+            & pl.col("end").is_not_null()
+            & pl.col("start").is_null(),
         )
         .with_columns(in_history=in_history)
         .with_columns(
@@ -143,6 +149,7 @@ def reconcile_tables(
         orphan_subscriptions=quality.subscription_refs(frames["orphans"]),
         customers_without_subscriptions=quality.customer_refs(frames["without_subscriptions"]),
         ended_without_end_date=quality.subscription_refs(frames["without_end_date"]),
+        ended_without_start_date=quality.subscription_refs(frames["without_start_date"]),
         contradictions=quality.subscription_refs(frames["contradictions"]),
         currencies=dict(frames["currencies"].iter_rows()),
     )
@@ -167,6 +174,7 @@ def reconcile_tables(
         rejections=accounting.rejections(subscriptions, customers),
         findings=findings_from(facts),
         quality=result_quality,
+        warnings=accounting.warnings(subscriptions, customers),
     )
 
 
@@ -207,6 +215,7 @@ def _totals(
         customers_without_subscriptions=frames["without_subscriptions"].height,
         orphan_subscriptions=frames["orphans"].height,
         ended_without_end_date=frames["without_end_date"].height,
+        ended_without_start_date=frames["without_start_date"].height,
     )
 
 
@@ -263,12 +272,14 @@ def _facts(
         duplicate_group_customer_ids=groups["customer_ids"].list.len().sum(),
         customers_active_if_merged=bridge[-1].total,
         rejections=tuple(fact for table in tables for fact in accounting.rejection_facts(table)),
+        warnings=tuple(fact for table in tables for fact in accounting.warning_facts(table)),
         duplicate_rows=tuple((table.file, table.duplicate_rows_removed) for table in tables),
         orphan_subscriptions=totals.orphan_subscriptions,
         live_after_end=_count_detail(contradictions, quality.LIVE_AFTER_END),
         end_not_after_start=_count_detail(contradictions, quality.END_NOT_AFTER_START),
         contradicting_subscriptions=contradictions["line"].n_unique(),
         ended_without_end_date=totals.ended_without_end_date,
+        ended_without_start_date=totals.ended_without_start_date,
         currencies=dict(frames["currencies"].iter_rows()),
         customers_without_subscriptions=totals.customers_without_subscriptions,
         products=tuple(
@@ -307,6 +318,7 @@ def _queries(
         "currencies": quality.currencies(active),
         "orphans": quality.orphans(subs, export),
         "without_end_date": quality.ended_without_end_date(subs),
+        "without_start_date": quality.ended_without_start_date(subs),
         "contradictions": quality.contradictions(subs, as_of),
         "timeline": history.timeline(
             subs.lazy()

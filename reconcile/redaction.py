@@ -104,8 +104,10 @@ def redact(result: Result) -> Result:
     )
     groups = tuple(_redact_group(group, pseudonyms) for group in result.probable_duplicate_groups)
     scrub = _scrubber(pseudonyms)
-    rejections = tuple(
-        _redact_rejection(rejection, pseudonyms, scrub) for rejection in result.rejections
+    # A row error sits on an amount or a date, but a shifted row can put a name there.
+    rejections, warnings = (
+        tuple(_redact_rejection(error, pseudonyms, scrub) for error in errors)
+        for errors in (result.rejections, result.warnings)
     )
     findings = tuple(_redact_finding(finding, scrub) for finding in result.findings)
     return replace(
@@ -113,19 +115,21 @@ def redact(result: Result) -> Result:
         quality=quality,
         probable_duplicate_groups=groups,
         rejections=rejections,
+        warnings=warnings,
         findings=findings,
     )
 
 
 def _collect(result: Result) -> Pseudonyms:
     """Every person of the result, registered in a fixed order: customer records
-    first (they tie a name to an email), then duplicate keys, then rejected cells."""
+    first (they tie a name to an email), then duplicate keys, then rejected cells and
+    cells that could not be read."""
     pseudonyms = Pseudonyms()
     for customer in result.quality.customers_without_subscriptions:
         pseudonyms.see(customer.name, customer.email)
     for group in result.probable_duplicate_groups:
         pseudonyms.see(None, group.key)
-    for rejection in result.rejections:
+    for rejection in (*result.rejections, *result.warnings):
         if rejection.value is None:
             continue
         if is_email_column(rejection.column):
@@ -153,6 +157,8 @@ def _redact_rejection(
         value = pseudonyms.email(value)
     elif value is not None and is_name_column(rejection.column):
         value = pseudonyms.name(value)
+    elif value is not None:
+        value = scrub(value)  # a shifted row can put a known name into any column
     # The message may quote the value ("... 'Anna Müller' ..."): it goes too.
     return replace(rejection, value=value, message=scrub(rejection.message))
 

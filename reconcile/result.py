@@ -47,6 +47,9 @@ class Totals:
     customers_without_subscriptions: int
     orphan_subscriptions: int
     ended_without_end_date: int
+    # Ended or paused with an end date but no start date: they cannot be placed in time
+    # either. (Without an end date a row is in ended_without_end_date, whatever its start.)
+    ended_without_start_date: int = 0
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,9 @@ class DuplicateGroup:
 
 @dataclass(frozen=True)
 class Rejection:
+    """One row error: of a rejected row in Result.rejections, of an accepted row (a value
+    that could not be read; the row is kept and counted) in Result.warnings."""
+
     file: str
     line: int
     column: str
@@ -178,6 +184,8 @@ class Quality:
     orphan_subscriptions: tuple[SubscriptionRef, ...] = ()
     customers_without_subscriptions: tuple[CustomerRef, ...] = ()
     ended_without_end_date: tuple[SubscriptionRef, ...] = ()
+    # The rows of Totals.ended_without_start_date, each with detail "no_start_date".
+    ended_without_start_date: tuple[SubscriptionRef, ...] = ()
     # Live by status although their end date has passed, and the like.
     contradictions: tuple[SubscriptionRef, ...] = ()
     # Currency code -> number of active subscriptions in it (more than one: mixed).
@@ -201,6 +209,9 @@ class Result:
     rejections: tuple[Rejection, ...]
     findings: tuple[Finding, ...]
     quality: Quality
+    # Row errors of accepted rows: values that no figure uses and that could not be read
+    # (the row is kept, the value left empty). Same shape as `rejections`.
+    warnings: tuple[Rejection, ...] = ()
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:

@@ -11,7 +11,9 @@ In this order (DOMAIN.md, "Bad rows"):
 4. a pandera schema over one frame holding the raw text, the typed values and the
    canonical fields; its failure cases become our row errors (problems.ROW_ERROR_SCHEMA)
    with the file's line, the file's header and the raw value. Conflicting duplicates
-   (same ID, other content, not the first in file order) are one of its checks.
+   (same ID, other content, not the first in file order) are one of its checks. A check
+   on a value that no figure uses (an amount) only warns: the row is kept, its error goes
+   to `warnings`; on a row rejected for another fault it is listed with the rejection.
 Every row is accounted for: rows_read == accepted + rejected + duplicates removed.
 
 Speed (a million rows should take about twice a plain polars.read_csv): the frame is
@@ -32,7 +34,6 @@ import polars as pl
 from reconcile import parsing
 from reconcile.canonical import (
     CUSTOMER_COLUMNS,
-    ENDED,
     PAUSED,
     PAYING,
     SUBSCRIPTION_COLUMNS,
@@ -49,6 +50,7 @@ from reconcile.problems import (
     MISSING_START,
     ROW_ERROR_SCHEMA,
     UNKNOWN_STATUS,
+    WARNING_CODES,
     ReconcileError,
     RowError,
     UnusableFileError,
@@ -65,7 +67,6 @@ FIRST_OF_ID = "row:first_of_id"
 
 # Raw field types, from the canonical field a raw field feeds.
 DATE, AMOUNT, BOOLEAN, TEXT = "date", "amount", "boolean", "text"
-STARTED_CLASSES = (PAYING, PAUSED, ENDED)  # classes whose rows must have a start
 
 
 def validate(raw: RawTable, *, date_format: str | None = None) -> LoadedTable:
@@ -85,11 +86,13 @@ def validate(raw: RawTable, *, date_format: str | None = None) -> LoadedTable:
     plan = _TypingPlan.of(raw, rows, types, repeats, preferred)
     checked = _checked_frame(rows, raw, table, plan, repeats)
     checks = _checks(raw, table, plan)
-    # A repeat is removed, not checked: its errors are its original's.
-    passes = checked.select(
-        pl.all_horizontal(c.passes for c in checks) | repeats.repeated
-    ).to_series()
-    failing = checked.filter(~passes)
+    passes, warned = _verdicts(checked, checks, repeats)
+    # The rows with any error: the rejected ones, and the accepted ones with a warning.
+    flagged = checked.filter(~passes | warned)
+    errors = _row_errors(flagged, checks, raw, repeats.first_lines)
+    # A row's line (where its record starts) is unique: it tells its errors apart.
+    rejected_lines = checked.get_column("line").filter(~passes)
+    of_rejected_row = pl.col("line").is_in(rejected_lines.implode())
     canonical = SUBSCRIPTION_COLUMNS if raw.kind == SUBSCRIPTIONS else CUSTOMER_COLUMNS
     accepted = checked.select(pl.col(name).cast(dtype) for name, dtype in canonical.items())
     return LoadedTable(
@@ -98,11 +101,25 @@ def validate(raw: RawTable, *, date_format: str | None = None) -> LoadedTable:
         source=raw.source.name,
         rows_read=raw.frame.height,
         frame=accepted.filter(passes & ~repeats.repeated),
-        rejections=_row_errors(failing, checks, raw, repeats.first_lines),
-        rows_rejected=failing.height,
+        rejections=errors.filter(of_rejected_row),
+        rows_rejected=rejected_lines.len(),
         duplicate_lines=tuple(raw.frame.get_column("line").filter(repeats.repeated).to_list()),
         has_status=plan.has_status,
+        warnings=errors.filter(~of_rejected_row),
     )
+
+
+def _verdicts(
+    checked: pl.DataFrame, checks: list[_Check], repeats: _Repeats
+) -> tuple[pl.Series, pl.Series]:
+    """(passes, warned) per row, in one pass: `passes` when no check that rejects fails
+    (or the row is a repeat: removed, not checked, its errors are its original's);
+    `warned` when a check that only warns fails on a row that is checked."""
+    rejecting = [c.passes for c in checks if c.rejects]
+    warning = [c.passes for c in checks if not c.rejects]
+    warned = ~pl.all_horizontal(warning) & ~repeats.repeated if warning else pl.lit(False)
+    verdicts = checked.select(passes=pl.all_horizontal(rejecting) | repeats.repeated, warned=warned)
+    return verdicts.get_column("passes"), verdicts.get_column("warned")
 
 
 # --------------------------------------------------------------------------- repeats
@@ -199,9 +216,12 @@ def _id_value(kind: str, table: TableSpec, types: dict[str, str]) -> pl.Expr:
 
 
 def validation_summary(table: LoadedTable, *, max_errors: int = 20) -> dict:
-    """What `reconcile validate --json` prints for one file: its accounting and its first
-    `max_errors` row errors (in file order; several errors of one line in check order)."""
+    """What `reconcile validate --json` prints for one file: its accounting, the first
+    `max_errors` row errors of its rejected rows (`errors`) and the first `max_errors` of
+    its accepted rows (`warnings`: values that could not be read, the row kept), each in
+    file order, several errors of one line in check order."""
     errors = table.rejections.sort("line", maintain_order=True)
+    warnings = table.warnings.sort("line", maintain_order=True)
     return {
         "file": table.file,
         "kind": table.kind,
@@ -210,11 +230,15 @@ def validation_summary(table: LoadedTable, *, max_errors: int = 20) -> dict:
         "rows_accepted": table.rows_accepted,
         "rows_rejected": table.rows_rejected,
         "duplicate_rows_removed": table.duplicate_rows_removed,
-        "errors": [
-            RowError(**row).to_dict() for row in errors.head(max_errors).iter_rows(named=True)
-        ],
+        "errors": _first_row_errors(errors, max_errors),
         "errors_total": errors.height,
+        "warnings": _first_row_errors(warnings, max_errors),
+        "warnings_total": warnings.height,
     }
+
+
+def _first_row_errors(errors: pl.DataFrame, count: int) -> list[dict]:
+    return [RowError(**row).to_dict() for row in errors.head(count).iter_rows(named=True)]
 
 
 # --------------------------------------------------------------------------- typing
@@ -475,6 +499,8 @@ class _Check:
     header: str  # the column as named in the file
     passes: pl.Expr  # row-local boolean over the checked frame: true = fine
     message: pl.Expr  # over the columns "value" and "first_line"
+    # False for a value that no figure uses: its error is a warning and the row is kept.
+    rejects: bool = True
 
 
 def _checks(raw: RawTable, table: TableSpec, plan: _TypingPlan) -> list[_Check]:
@@ -488,6 +514,8 @@ def _checks(raw: RawTable, table: TableSpec, plan: _TypingPlan) -> list[_Check]:
                 _parse_check(raw, raw_field, INVALID_DATE, f"is not a date (column format {fmt})")
             )
         elif kind == AMOUNT:
+            # No figure uses amounts: an unreadable one is a warning, the row still counts.
+            # (A yes/no value decides a row's end, so an unreadable one rejects the row.)
             checks.append(_parse_check(raw, raw_field, INVALID_AMOUNT, "is not an amount"))
         elif kind == BOOLEAN:
             checks.append(
@@ -544,6 +572,7 @@ def _parse_check(raw: RawTable, raw_field: str, code: str, what: str) -> _Check:
         header=raw.headers[raw_field],
         passes=pl.col(column).is_null() | pl.col(typed).is_not_null(),
         message=pl.format("'{}' " + what, pl.col("value")),
+        rejects=code not in WARNING_CODES,
     )
 
 
@@ -573,11 +602,13 @@ def _start_checks(raw: RawTable, table: TableSpec, plan: _TypingPlan) -> list[_C
     if not present:
         return []  # reading refuses a subscriptions export without a start column
     any_start = pl.any_horizontal(pl.col(RAW + f).is_not_null() for f in present)
-    # Without a status column every row needs a start: only a status says "not yet paying".
+    # Only a paying row needs a start: a live subscription that cannot be placed in time
+    # would be active on no day, and the history's last month must equal the snapshot.
+    # An ended or paused one without a start is accepted, counted in its class and left
+    # out of the history (DOMAIN.md); a not-yet-paying one is never active anyway.
+    # Without a status column every row needs a start: only a status gives the class.
     needs_start = (
-        pl.col("status_class").is_in(STARTED_CLASSES).fill_null(False)
-        if plan.has_status
-        else pl.lit(True)
+        (pl.col("status_class") == PAYING).fill_null(False) if plan.has_status else pl.lit(True)
     )
     headers = " / ".join(f"'{raw.headers[f]}'" for f in present)
     return [

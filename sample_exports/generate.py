@@ -165,6 +165,8 @@ class Row:
     cells: dict[str, str]
     outcome: str = "accepted"  # accepted, rejected or duplicate
     errors: list[tuple[str, str]] = field(default_factory=list)  # (header, code)
+    # Of an accepted row: a value no figure uses that cannot be read (header, code).
+    warnings: list[tuple[str, str]] = field(default_factory=list)
     subscription: Subscription | None = None
     customer: Customer | None = None
     note: str = ""  # why the row is there, for the README; "{line}": refers_to's line
@@ -202,6 +204,16 @@ def plain_row(rows: list[Row], position: int) -> Row:
 
 def rejected(cells: dict[str, str], errors: list[tuple[str, str]], note: str) -> Row:
     return Row(cells, outcome="rejected", errors=errors, note=note)
+
+
+def with_unreadable_amount(row: Row, value: str) -> Row:
+    """An accepted row whose Amount cannot be read: no figure uses amounts, so the row is
+    kept and counted, and its amount is listed as a warning (DOMAIN.md rejects a row only
+    for a missing ID, a date that cannot be a date or an unknown status)."""
+    row.cells["Amount"] = value
+    row.warnings = [("Amount", INVALID_AMOUNT)]
+    row.note = "amount is not a number: a warning, the row is kept and counted"
+    return row
 
 
 def conflicting_duplicate_of(row: Row, cells: dict[str, str], id_column: str, how: str) -> Row:
@@ -608,11 +620,14 @@ def zoho_status_cases(plan: ZohoPlan) -> dict[str, Customer]:
     add(fuchs, "DMS Archiv", "Basis jährlich", day("31.07.2024"), day("31.07.2024"),
         "expired on 31.07.2026 (Expires At)",
         status="expired", expires=day("31.07.2026"))  # fmt: skip
-    return {}
+    return {"pohl": pohl, "vogt": vogt}
 
 
-def plan_zoho_faults(plan: ZohoPlan, rng: random.Random, clean: list[Row]) -> list[Row]:
-    """One row per fault kind; each belongs to a customer who holds other contracts."""
+def plan_zoho_faults(
+    plan: ZohoPlan, rng: random.Random, clean: list[Row], special: dict[str, Customer]
+) -> list[Row]:
+    """One row per fault kind; each belongs to a customer who holds other contracts. Last,
+    the rows without a start that are not faults: an ended one has no start to need."""
     owners = rng.sample(customers_with_subscriptions(plan.customers, clean), 7)
     started = (day("02.06.2025"), day("02.06.2025"))
     missing_customer = plan.subscription_cells(owners[0], "DMS Archiv", "Basis monatlich", *started)
@@ -625,8 +640,7 @@ def plan_zoho_faults(plan: ZohoPlan, rng: random.Random, clean: list[Row]) -> li
     impossible["Cancelled On"] = "31.02.2025"
     unknown = plan.subscription_cells(owners[3], "ERP Suite", "Premium jährlich", *started)
     unknown["Status"] = "aktiv"
-    no_amount = plan.subscription_cells(owners[4], "Lohn & Gehalt", "Basis monatlich", *started)
-    no_amount["Amount"] = "auf Anfrage"
+    no_amount = plan.add(owners[4], "Lohn & Gehalt", "Basis monatlich", *started)
     two_faults = plan.subscription_cells(owners[5], "DMS Archiv", "Basis monatlich", *started)
     two_faults["Activated On"] = "15.13.2024"
     two_faults["Amount"] = "12O,00"
@@ -638,16 +652,26 @@ def plan_zoho_faults(plan: ZohoPlan, rng: random.Random, clean: list[Row]) -> li
     conflict = dict(first.cells)
     conflict["Plan Name"] = "Wartung Premium monatlich"
     conflict["Amount"] = german_amount(Decimal("179.00"))
+    undated = [
+        plan.add(special["pohl"], "Warenwirtschaft", "Basis monatlich", None, None,
+                 "creation_failed without any date: ended without end date (not rejected)",
+                 status="creation_failed"),
+        plan.add(special["vogt"], "DMS Archiv", "Basis monatlich", None, None,
+                 "cancelled 30.06.2024, but neither Activated On nor Created On: ended "
+                 "without start date (not rejected)",
+                 status="cancelled", cancelled=day("30.06.2024")),
+    ]  # fmt: skip
     return [
         rejected(missing_customer, [("Customer ID", MISSING_ID)], "Customer ID empty"),
         rejected(damaged, [("Subscription ID", DAMAGED_ID)], "ID damaged by a spreadsheet"),
         rejected(impossible, [("Cancelled On", INVALID_DATE)], "impossible date"),
         rejected(unknown, [("Status", UNKNOWN_STATUS)], "unknown status"),
-        rejected(no_amount, [("Amount", INVALID_AMOUNT)], "amount is not a number"),
+        with_unreadable_amount(no_amount, "auf Anfrage"),
         rejected(
             two_faults,
             [("Activated On", INVALID_DATE), ("Amount", INVALID_AMOUNT)],
-            "two faults in one row: one rejected row, two errors",
+            "an impossible date and an unreadable amount: rejected for the date, both errors "
+            "listed",
         ),
         rejected(
             no_start,
@@ -658,6 +682,7 @@ def plan_zoho_faults(plan: ZohoPlan, rng: random.Random, clean: list[Row]) -> li
         conflicting_duplicate_of(
             first, conflict, "Subscription ID", "other plan and amount (the first is kept)"
         ),
+        *undated,
     ]
 
 
@@ -718,7 +743,7 @@ def build_zoho(rng: random.Random) -> Export:
         plan_zoho_random_customer(plan, f"{trade} {surname} {rng.choice(LEGAL_FORMS)}", industry)
     # Zoho lists subscriptions in the order they were created.
     clean = sorted(plan.rows, key=zoho_created)
-    faults = plan_zoho_faults(plan, rng, clean)
+    faults = plan_zoho_faults(plan, rng, clean, special)
     subscriptions = list(clean)
     # Spread the faults through the file, after the multi-line record near the top.
     for offset, fault in zip(range(30, 10_000, 21), faults, strict=False):
@@ -1027,8 +1052,7 @@ def plan_stripe_faults(plan: StripePlan, rng: random.Random, clean: list[Row]) -
     impossible["Start Date (UTC)"] = "2025-02-30 09:15"
     unknown = plan.subscription_cells(owners[2], "Kassensystem Cloud", "Pro jährlich", created)
     unknown["Status"] = "suspended"
-    no_amount = plan.subscription_cells(owners[3], "Terminbuchung", "Starter monatlich", created)
-    no_amount["Amount"] = "TBD"
+    no_amount = plan.add(owners[3], "Terminbuchung", "Starter monatlich", stripe_time(created))
     bad_flag = plan.subscription_cells(owners[4], "Online-Shop", "Pro monatlich", created)
     bad_flag["Cancel At Period End"] = "perhaps"
     original = plain_row(clean, len(clean) // 4)
@@ -1040,7 +1064,7 @@ def plan_stripe_faults(plan: StripePlan, rng: random.Random, clean: list[Row]) -
         rejected(missing_customer, [("Customer ID", MISSING_ID)], "Customer ID empty"),
         rejected(impossible, [("Start Date (UTC)", INVALID_DATE)], "impossible date"),
         rejected(unknown, [("Status", UNKNOWN_STATUS)], "unknown status"),
-        rejected(no_amount, [("Amount", INVALID_AMOUNT)], "amount is not a number"),
+        with_unreadable_amount(no_amount, "TBD"),
         rejected(bad_flag, [("Cancel At Period End", INVALID_BOOLEAN)], "not a boolean"),
         duplicate_of(original),
         conflicting_duplicate_of(
@@ -1205,14 +1229,25 @@ def _json_lines(value: object, depth: int) -> str:
 
 def is_active(sub: Subscription, day: date) -> bool:
     """DOMAIN.md: start <= day < end (no end: open), class not 'not yet paying'; an ended or
-    paused subscription without an end cannot be placed in time and is never active."""
-    if sub.status_class == NOT_YET_PAYING or sub.start is None or not can_be_placed(sub):
+    paused subscription without an end, or without a start, cannot be placed in time and
+    is never active."""
+    if sub.status_class == NOT_YET_PAYING or not can_be_placed(sub):
         return False
     return sub.start <= day and (sub.end is None or day < sub.end)
 
 
+def without_end_date(sub: Subscription) -> bool:
+    return sub.status_class in (ENDED, PAUSED) and sub.end is None
+
+
+def without_start_date(sub: Subscription) -> bool:
+    """Ended or paused, an end but no start (without an end it is without_end_date)."""
+    return sub.status_class in (ENDED, PAUSED) and sub.end is not None and sub.start is None
+
+
 def can_be_placed(sub: Subscription) -> bool:
-    return not (sub.status_class in (ENDED, PAUSED) and sub.end is None)
+    # Only ended and paused rows are accepted without a start (a live one is rejected).
+    return sub.start is not None and not without_end_date(sub)
 
 
 def observed_days(subs: list[Subscription]) -> list[tuple[str, date]]:
@@ -1323,7 +1358,8 @@ def expected_answers(export: Export) -> dict:
         "customers_without_active_subscription": len(known - active_customers),
         "customers_without_subscriptions": len(export_ids - with_rows),
         "orphan_subscriptions": len(orphans),
-        "ended_without_end_date": sum(not can_be_placed(sub) for sub in subs),
+        "ended_without_end_date": sum(without_end_date(sub) for sub in subs),
+        "ended_without_start_date": sum(without_start_date(sub) for sub in subs),
     }
     subscriptions_input = input_summary(export.source, export.subscriptions)
     customers_input = input_summary(export.source, export.customers)
@@ -1343,11 +1379,15 @@ def expected_answers(export: Export) -> dict:
         "customer_bridge": customer_bridge(customers_input, export_ids, active_customers),
         "probable_duplicate_groups": groups,
         "rejections": rejection_list(export),
+        "warnings": rejection_list(export, warnings=True),
         "quality": {
             "orphan_subscriptions": sorted(sub.subscription_id for sub in orphans),
             "customers_without_subscriptions": sorted(export_ids - with_rows),
             "ended_without_end_date": sorted(
-                sub.subscription_id for sub in subs if not can_be_placed(sub)
+                sub.subscription_id for sub in subs if without_end_date(sub)
+            ),
+            "ended_without_start_date": sorted(
+                sub.subscription_id for sub in subs if without_start_date(sub)
             ),
             "contradictions": sorted(
                 sub.subscription_id
@@ -1439,15 +1479,17 @@ def customer_bridge(inputs: dict, export_ids: set[str], active: set[str]) -> lis
     )
 
 
-def rejection_list(export: Export) -> list[list]:
-    """[file, line, column, code] of every row error, in file order."""
+def rejection_list(export: Export, *, warnings: bool = False) -> list[list]:
+    """[file, line, column, code] of every row error of the rejected rows (`warnings`: of
+    the accepted rows), in file order."""
     found = []
     for name, rows in (
         ("customers.csv", export.customers),
         ("subscriptions.csv", export.subscriptions),
     ):
         for row in rows:
-            found.extend([name, row.line, column, code] for column, code in row.errors)
+            errors = row.warnings if warnings else row.errors
+            found.extend([name, row.line, column, code] for column, code in errors)
     return sorted(found)
 
 
@@ -1517,7 +1559,8 @@ def readme(export: Export, expected: dict) -> str:
             if export.customer_title
             else ", the header is line 1"
         )
-        + ". A rejected row with two faults has two errors.\n",
+        + ". A rejected row with two faults has two errors. A value that no figure uses and "
+        "that cannot be read (an amount) is a warning: the row is kept and counted.\n",
         markdown_table(
             ("file", "line", "column", "value", "code / outcome", "why"),
             fault_lines(export),
@@ -1592,6 +1635,9 @@ def fault_lines(export: Export) -> list[tuple]:
             for column, code in row.errors:
                 value = f"`{row.cells[column]}`" if row.cells[column] else "(empty)"
                 table.append((f"`{name}`", row.line, column, value, code, row.note))
+            for column, code in row.warnings:
+                value = f"`{row.cells[column]}`"
+                table.append((f"`{name}`", row.line, column, value, f"{code} (warning)", row.note))
     return table
 
 
@@ -1600,7 +1646,8 @@ def noted_lines(export: Export) -> list[tuple]:
     files = (("subscriptions.csv", export.subscriptions), ("customers.csv", export.customers))
     for name, rows in files:
         for row in rows:
-            if row.outcome == "accepted" and row.note:
+            # A row with a warning is told in the faults table already.
+            if row.outcome == "accepted" and row.note and not row.warnings:
                 record_id = (
                     row.subscription.subscription_id
                     if row.subscription

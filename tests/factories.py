@@ -76,9 +76,11 @@ def loaded_table(
     rows_rejected: int | None = None,
     rows_read: int | None = None,
     has_status: bool = True,
+    warnings: Iterable[Mapping[str, Any]] = (),
 ) -> LoadedTable:
-    """`rejections` are row errors as dicts (file and message default); `rows_rejected`
-    defaults to their distinct lines, `rows_read` to accepted + rejected + duplicates."""
+    """`rejections` and `warnings` (row errors of accepted rows) are row errors as dicts
+    (file and message default); `rows_rejected` defaults to the distinct lines of the
+    rejections, `rows_read` to accepted + rejected + duplicates."""
     file = file or f"{kind}.csv"
     errors = rejections_frame(rejections, file)
     duplicate_lines = tuple(duplicate_lines)
@@ -96,6 +98,7 @@ def loaded_table(
         rows_rejected=rows_rejected,
         duplicate_lines=duplicate_lines,
         has_status=has_status,
+        warnings=rejections_frame(warnings, file),
     )
 
 
@@ -143,11 +146,13 @@ def german_vendor_tables() -> tuple[LoadedTable, LoadedTable]:
 
     Read as of AS_OF_GERMAN_VENDOR. K001 holds four contracts (FiBu twice, for two
     sites), K002 three (one paused, one live although its end date has passed), K003 only
-    a trial and a contract ending before it starts, K004 leaves in January and comes back
-    in April, K005 has a cancelled contract without end date, K006 shares K001's email,
-    K007 has no subscription, K099 is not in the customers export (orphan). Lines 17 and
-    18 of the subscriptions are rejected, line 19 repeats an earlier row; line 9 of the
-    customers is rejected. tests/test_reconciliation.py works out every figure by hand.
+    a trial, a contract ending before it starts and a cancelled one with an end date but
+    no start (line 20), K004 leaves in January and comes back in April, K005 has a
+    cancelled contract without end date, K006 shares K001's email, K007 has no
+    subscription, K099 is not in the customers export (orphan). Lines 17 and 18 of the
+    subscriptions are rejected, line 19 repeats an earlier row; S05's amount (line 6)
+    could not be read (a warning: the row is kept); line 9 of the customers is rejected.
+    tests/test_reconciliation.py works out every figure by hand.
     """
     eur = {"currency": "EUR", "interval": "month"}
     subscriptions = subscriptions_table(
@@ -292,6 +297,16 @@ def german_vendor_tables() -> tuple[LoadedTable, LoadedTable]:
                 "end": "2024-03-01",
                 **eur,
             },
+            {
+                "line": 20,
+                "subscription_id": "S16",
+                "customer_id": "K003",
+                "product": "FiBu",
+                "plan": "Standard",
+                "status": "cancelled",
+                "end": "2024-02-01",
+                **eur,
+            },
         ],
         source="zoho",
         rejections=[
@@ -304,6 +319,9 @@ def german_vendor_tables() -> tuple[LoadedTable, LoadedTable]:
             {"line": 18, "column": "Status", "value": "aktiv", "code": "unknown_status"},
         ],
         duplicate_lines=[19],
+        warnings=[
+            {"line": 6, "column": "Amount", "value": "auf Anfrage", "code": "invalid_amount"}
+        ],
     )
     customers = customers_table(
         [

@@ -328,11 +328,6 @@ def test_zoho_statuses_casing_pause_dates_and_end_fallbacks(tmp_path):
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="audit: an ended/paused row with no dates at all is rejected (missing_start) "
-    "instead of counted as ended/paused without end date (DOMAIN 'cannot be placed in time')",
-)
 def test_zoho_creation_failed_without_dates_is_counted_not_rejected(tmp_path):
     # DOMAIN.md: "An ended or paused subscription with no date to end it cannot be placed
     # in time: it is not active on the as-of date, it is left out of the history, and the
@@ -642,17 +637,13 @@ def test_exact_conflicting_and_rejected_duplicates(tmp_path):
     assert d["bridge"][1]["examples"] == ["4", "6", "8", "10"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="audit: an unreadable amount rejects the row, though DOMAIN rejects only for "
-    "a missing ID, an unreadable date or an unknown status (and no figure uses amounts)",
-)
 def test_an_unreadable_amount_does_not_remove_a_customer(tmp_path):
     # DOMAIN.md, "Bad rows": a row is rejected when it has no subscription or customer ID,
     # a date that cannot be a date, or an unknown status. "n/a" in Amount is none of
     # these: S1 should be accepted and active, so 2 active customers.
-    # (decisions.md rejects it as invalid_amount on purpose; the same holds for Stripe's
-    # Cancel At Period End = "maybe", invalid_boolean.)
+    # The unreadable amount is still listed, as a warning (invalid_amount, row kept). An
+    # unreadable Cancel At Period End (Stripe) still rejects: it decides the end date, so
+    # it is a date that cannot be read (decisions.md).
     subs = write(
         tmp_path,
         "subs.csv",
@@ -665,6 +656,9 @@ def test_an_unreadable_amount_does_not_remove_a_customer(tmp_path):
     d = run(subs)
     assert accounting(d) == (2, 2, 0, 0)
     assert d["totals"]["customers_active"] == 2
+    assert [(w["line"], w["column"], w["value"], w["code"]) for w in d["warnings"]] == [
+        (2, "amount", "n/a", "invalid_amount")
+    ]
 
 
 def test_rows_read_with_title_crlf_embedded_newlines_and_blank_lines(tmp_path):

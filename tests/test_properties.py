@@ -36,17 +36,22 @@ def subscription_rows(draw, has_status: bool) -> list[dict]:
     for number in range(count):
         start = draw(days)
         length = draw(st.one_of(st.none(), st.integers(min_value=-40, max_value=500)))
+        end = None if length is None else start + datetime.timedelta(length)
+        status_class = (
+            draw(st.sampled_from([PAYING, NOT_YET_PAYING, PAUSED, ENDED])) if has_status else None
+        )
+        # Validation accepts a row without a start only when it is ended or paused.
+        if status_class in (ENDED, PAUSED) and draw(st.sampled_from([False, False, True])):
+            start = None
         rows.append(
             {
                 "subscription_id": f"S{number}",
                 "customer_id": draw(st.sampled_from(CUSTOMER_IDS[:6])),
                 "product": draw(st.sampled_from([None, "A", "B", "C"])),
                 "plan": draw(st.sampled_from([None, "p", "q"])),
-                "status_class": draw(st.sampled_from([PAYING, NOT_YET_PAYING, PAUSED, ENDED]))
-                if has_status
-                else None,
+                "status_class": status_class,
                 "start": start,
-                "end": None if length is None else start + datetime.timedelta(length),
+                "end": end,
                 "customer_email": draw(st.sampled_from(EMAILS)),
                 "currency": draw(st.sampled_from(["EUR", "EUR", "USD", None])),
             }
@@ -88,9 +93,13 @@ def klass(row, as_of):
 
 
 def placeable(row, as_of):
-    """Not "not yet paying", and an end date if ended or paused."""
+    """Not "not yet paying", a start, and an end date if ended or paused."""
     cls = klass(row, as_of)
-    return cls != NOT_YET_PAYING and not (cls in (ENDED, PAUSED) and row["end"] is None)
+    return (
+        cls != NOT_YET_PAYING
+        and row["start"] is not None
+        and not (cls in (ENDED, PAUSED) and row["end"] is None)
+    )
 
 
 def active_on(row, day, as_of):
@@ -191,6 +200,14 @@ def test_snapshot_equals_the_definition(scenario):
     )
     assert totals.ended_without_end_date == sum(
         klass(row, as_of) in (ENDED, PAUSED) and row["end"] is None for row in rows
+    )
+    # Not active: paused by its class, else ended (a row without a start included).
+    inactive = [klass(row, as_of) for row in rows if not active_on(row, as_of, as_of)]
+    assert totals.subscriptions_paused == inactive.count(PAUSED)
+    assert totals.subscriptions_ended == inactive.count(ENDED) + inactive.count(PAYING)
+    assert totals.ended_without_start_date == sum(
+        klass(row, as_of) in (ENDED, PAUSED) and row["end"] is not None and row["start"] is None
+        for row in rows
     )
 
 

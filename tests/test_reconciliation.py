@@ -43,20 +43,23 @@ def test_german_vendor_totals(german):
     # On 2024-06-15: active S01 S02 S03 S04 (K001), S05 (K002), S09 (K004), S11 (K005),
     # S12 (K006), S13 (K099) = 9 subscriptions of 6 customers. Not yet paying: S07 (trial).
     # Paused: S06 (paused on 2024-04-20). Ended: S08 (cancelled 2024-01-20), S10 (cancelled,
-    # no date), S14 (live but ended 2024-05-31), S15 (ends before it starts) = 4.
-    # 9 + 1 + 1 + 4 = 15 accepted rows. Known: K001..K007 and K099 = 8; without an active
-    # subscription: K003, K007 = 2; K007 has no subscription row; S13 is K099's orphan.
+    # no date), S14 (live but ended 2024-05-31), S15 (ends before it starts), S16 (cancelled
+    # 2024-02-01, no start) = 5. 9 + 1 + 1 + 5 = 16 accepted rows (S05 with its unreadable
+    # amount among them). Known: K001..K007 and K099 = 8; without an active subscription:
+    # K003, K007 = 2; K007 has no subscription row; S13 is K099's orphan. Cannot be placed
+    # in time: S10 (no end date), S16 (an end date, no start date).
     assert german.totals == Totals(
         subscriptions_active=9,
         customers_active=6,
         customers_known=8,
         subscriptions_not_yet_paying=1,
         subscriptions_paused=1,
-        subscriptions_ended=4,
+        subscriptions_ended=5,
         customers_without_active_subscription=2,
         customers_without_subscriptions=1,
         orphan_subscriptions=1,
         ended_without_end_date=1,
+        ended_without_start_date=1,
     )
 
 
@@ -91,17 +94,17 @@ def _steps(bridge: tuple[BridgeStep, ...]) -> list[tuple]:
 
 
 def test_german_vendor_subscription_bridge(german):
-    # 18 rows = 15 accepted + 2 rejected (lines 17, 18) + 1 duplicate (line 19).
+    # 19 rows = 16 accepted + 2 rejected (lines 17, 18) + 1 duplicate (line 19).
     # Extra subscriptions: K001's first is S01 (earliest start, then smallest ID).
     # K006 shares K001's email: merged, 5 active customers.
     assert _steps(german.bridge) == [
-        ("rows_read", "start", 18, 18, (), 0),
-        ("rejected", "subtract", -2, 16, ("17", "18"), 2),
-        ("duplicates_removed", "subtract", -1, 15, ("19",), 1),
-        ("rows_accepted", "subtotal", 15, 15, (), 0),
-        ("not_yet_paying", "subtract", -1, 14, ("S07",), 1),
-        ("paused", "subtract", -1, 13, ("S06",), 1),
-        ("ended", "subtract", -4, 9, ("S08", "S10", "S14", "S15"), 4),
+        ("rows_read", "start", 19, 19, (), 0),
+        ("rejected", "subtract", -2, 17, ("17", "18"), 2),
+        ("duplicates_removed", "subtract", -1, 16, ("19",), 1),
+        ("rows_accepted", "subtotal", 16, 16, (), 0),
+        ("not_yet_paying", "subtract", -1, 15, ("S07",), 1),
+        ("paused", "subtract", -1, 14, ("S06",), 1),
+        ("ended", "subtract", -5, 9, ("S08", "S10", "S14", "S15", "S16"), 5),
         ("subscriptions_active", "subtotal", 9, 9, (), 0),
         ("extra_subscriptions", "subtract", -3, 6, ("S02", "S03", "S04"), 3),
         ("customers_active", "subtotal", 6, 6, (), 0),
@@ -138,6 +141,9 @@ def test_german_vendor_quality(german):
     assert quality.ended_without_end_date == (
         SubscriptionRef("S10", "K005", 11, "Lohn", "cancelled"),
     )
+    assert quality.ended_without_start_date == (
+        SubscriptionRef("S16", "K003", 20, "FiBu", "cancelled", "no_start_date"),
+    )
     assert quality.contradictions == (
         SubscriptionRef("S14", "K002", 15, "CRM", "live", "live_after_end"),
         SubscriptionRef("S15", "K003", 16, "FiBu", "cancelled", "end_not_after_start"),
@@ -150,6 +156,10 @@ def test_german_vendor_quality(german):
         ("subscriptions.csv", 17, "id_in_scientific_notation"),
         ("subscriptions.csv", 18, "unknown_status"),
     ]
+    # S05's unreadable amount: a warning, the row kept (it is active and counted above).
+    assert [(w.file, w.line, w.column, w.value, w.code) for w in german.warnings] == [
+        ("subscriptions.csv", 6, "Amount", "auf Anfrage", "invalid_amount")
+    ]
 
 
 def test_german_vendor_findings(german):
@@ -160,9 +170,11 @@ def test_german_vendor_findings(german):
         ("probable_duplicate_customers", "warning", 1),
         ("rows_rejected", "warning", 1),  # subscriptions.csv, unknown status
         ("rows_rejected", "warning", 1),  # customers.csv, missing ID
+        ("unreadable_values", "warning", 1),  # S05's amount
         ("orphan_subscriptions", "warning", 1),
         ("contradictions", "warning", 2),
         ("ended_without_end_date", "warning", 1),
+        ("ended_without_start_date", "warning", 1),
         ("mixed_currencies", "warning", 2),
         ("customers_without_subscriptions", "info", 1),
         ("duplicate_rows_removed", "info", 1),
@@ -176,11 +188,21 @@ def test_german_vendor_findings(german):
     assert german.findings[3].params["customers_active_if_merged"] == 5
     assert german.findings[0].params["example"] == "4.604E+15"
     assert german.findings[-1].params["product"] == "FiBu"
+    unreadable = german.findings[6]
+    assert unreadable.message == (
+        "1 row of subscriptions.csv has a value that could not be read: an amount cannot be "
+        "read as a number. No figure uses it, so the row is kept and counted without it; the "
+        "report lists it with its line, column and value."
+    )
+    assert german.findings[10].message == (
+        "1 ended or paused subscription has an end date but no start date. It cannot be "
+        "placed in time: it is not counted as active and is left out of the history."
+    )
 
 
 def test_german_vendor_inputs(german):
     subs = german.inputs.subscriptions
-    assert (subs.rows_read, subs.rows_accepted, subs.rows_rejected) == (18, 15, 2)
+    assert (subs.rows_read, subs.rows_accepted, subs.rows_rejected) == (19, 16, 2)
     assert subs.duplicate_lines == (19,)
     assert german.inputs.customers.rows_accepted == 7
     assert german.to_dict()["as_of"] == "2024-06-15"
@@ -407,3 +429,59 @@ def test_customer_numbers_are_equal_exactly_for_equal_ids(monkeypatch):
 def test_ids_that_share_a_hash_change_no_figure(monkeypatch, german):
     monkeypatch.setattr(reconciliation, "id_hash", _one_hash_for_all)
     assert reconcile_tables(*german_vendor_tables(), AS_OF_GERMAN_VENDOR) == german
+
+
+def test_ended_or_paused_without_a_start_is_counted_but_never_placed():
+    # DOMAIN.md: an ended or paused subscription that cannot be placed in time is not
+    # active, is left out of the history, and is counted. S1 and S2 have an end ahead of
+    # the as-of date but no start: not active all the same. S3 has no date at all.
+    rows = [
+        _one(
+            subscription_id="S1", customer_id="A", status="cancelled", start=None, end="2024-09-01"
+        ),
+        _one(subscription_id="S2", customer_id="B", status="paused", start=None, end="2024-09-01"),
+        _one(subscription_id="S3", customer_id="C", status="creation_failed", start=None),
+        _one(subscription_id="S4", customer_id="D", status="live", start="2024-05-20"),
+    ]
+    result = reconcile_tables(subscriptions_table(rows), None, AS_OF)
+    totals = result.totals
+    assert (
+        totals.subscriptions_active,
+        totals.subscriptions_not_yet_paying,
+        totals.subscriptions_paused,
+        totals.subscriptions_ended,
+    ) == (1, 0, 1, 2)
+    assert (totals.ended_without_end_date, totals.ended_without_start_date) == (1, 2)
+    assert (totals.customers_active, totals.customers_known) == (1, 4)
+    assert [ref.subscription_id for ref in result.quality.ended_without_end_date] == ["S3"]
+    assert result.quality.ended_without_start_date == (
+        SubscriptionRef("S1", "A", 2, None, "cancelled", "no_start_date"),
+        SubscriptionRef("S2", "B", 3, None, "paused", "no_start_date"),
+    )
+    # The history starts with S4, the only subscription it can place.
+    assert [(m.period, m.subscriptions_active) for m in result.timeline] == [
+        ("2024-05", 1),
+        ("2024-06", 1),
+    ]
+    steps = {step.step: step for step in result.bridge}
+    assert steps["ended"].examples == ("S1", "S3")
+    assert steps["paused"].examples == ("S2",)
+    assert result.quality.contradictions == ()
+
+
+def test_an_unreadable_amount_on_a_rejected_row_is_listed_but_is_not_its_reason():
+    # Line 3 is rejected for its impossible date; its unreadable amount is listed with it.
+    errors = [
+        {"line": 3, "column": "Activated On", "value": "31.02.2024", "code": "invalid_date"},
+        {"line": 3, "column": "Amount", "value": "n/a", "code": "invalid_amount"},
+    ]
+    table = subscriptions_table([_one(status="live")], rejections=errors)
+    result = reconcile_tables(table, None, AS_OF)
+    assert [(r.line, r.column, r.code) for r in result.rejections] == [
+        (3, "Activated On", "invalid_date"),
+        (3, "Amount", "invalid_amount"),
+    ]
+    assert result.warnings == ()
+    rejected = [f for f in result.findings if f.code == "rows_rejected"]
+    assert [(f.count, f.params["code"]) for f in rejected] == [(1, "invalid_date")]
+    assert "unreadable_values" not in {f.code for f in result.findings}

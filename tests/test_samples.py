@@ -79,6 +79,9 @@ def project(result: dict, want: dict) -> dict:
         "ended_without_end_date": sorted(
             s["subscription_id"] for s in quality["ended_without_end_date"]
         ),
+        "ended_without_start_date": sorted(
+            s["subscription_id"] for s in quality["ended_without_start_date"]
+        ),
         "contradictions": sorted(s["subscription_id"] for s in quality["contradictions"]),
         "currencies": quality["currencies"],
     }
@@ -102,11 +105,14 @@ def project(result: dict, want: dict) -> dict:
             }
             for group in result["probable_duplicate_groups"]
         ],
-        "rejections": sorted(
-            [Path(r["file"]).name, r["line"], r["column"], r["code"]] for r in result["rejections"]
-        ),
+        "rejections": row_errors(result["rejections"]),
+        "warnings": row_errors(result["warnings"]),
         "quality": {key: projected_quality[key] for key in want["quality"]},
     }
+
+
+def row_errors(errors: list[dict]) -> list[list]:
+    return sorted([Path(e["file"]).name, e["line"], e["column"], e["code"]] for e in errors)
 
 
 @pytest.mark.parametrize("source", SOURCES)
@@ -191,6 +197,11 @@ def test_fault_lines_point_at_the_records_they_name(source: str) -> None:
         assert len({line for _, line, _, _ in errors}) == summary["rows_rejected"]
         for _, line, column, _ in errors:
             assert line in records and column in header, (name, line, column)
+        # A warning belongs to an accepted row: never a rejected or a removed one.
+        rejected_lines = {line for _, line, _, _ in errors}
+        for _, line, column, _ in (w for w in answers["warnings"] if w[0] == name):
+            assert line in records and column in header, (name, line, column)
+            assert line not in rejected_lines | set(summary["duplicate_lines"]), (name, line)
         lines = sorted(records)
         for line in summary["duplicate_lines"]:
             earlier = [records[other] for other in lines if other < line]
@@ -203,7 +214,7 @@ def test_each_rejected_cell_shows_its_fault(source: str) -> None:
     for name in ("subscriptions.csv", "customers.csv"):
         header, records = read_records(source, name)
         id_column = header[0]
-        for file, line, column, code in answers["rejections"]:
+        for file, line, column, code in answers["rejections"] + answers["warnings"]:
             if file != name:
                 continue
             row = dict(zip(header, records[line], strict=True))
@@ -271,7 +282,7 @@ ENDED_STATUSES = {
 }
 
 
-def zoho_interval(row: dict[str, str]) -> tuple[date, date | None]:
+def zoho_interval(row: dict[str, str]) -> tuple[date | None, date | None]:
     def parse(text: str) -> date | None:
         return datetime.strptime(text, "%d.%m.%Y").date() if text else None
 
@@ -281,7 +292,7 @@ def zoho_interval(row: dict[str, str]) -> tuple[date, date | None]:
     return start, parse(row["Cancelled On"]) or parse(row["Expires At"])
 
 
-def stripe_interval(row: dict[str, str]) -> tuple[date, date | None]:
+def stripe_interval(row: dict[str, str]) -> tuple[date | None, date | None]:
     def parse(text: str) -> date | None:
         return date.fromisoformat(text[:10]) if text else None
 
@@ -295,7 +306,7 @@ def stripe_interval(row: dict[str, str]) -> tuple[date, date | None]:
     return start, None
 
 
-def accepted_subscriptions(source: str) -> list[tuple[str, str, date, date | None]]:
+def accepted_subscriptions(source: str) -> list[tuple[str, str, date | None, date | None]]:
     """(customer ID, class, start, end) of every subscription row the answers accept."""
     answers = expected(source)
     header, records = read_records(source, "subscriptions.csv")
@@ -320,6 +331,8 @@ def active_on(subscriptions: list, day: date) -> Counter:
         for customer, status_class, start, end in subscriptions
         if status_class != "not_yet_paying"
         and (end is not None or status_class == "paying")
+        # An ended or paused row without a start is accepted, but cannot be placed.
+        and start is not None
         and start <= day
         and (end is None or day < end)
     )
@@ -343,3 +356,35 @@ def test_expected_figures_agree_with_a_reading_of_the_files(source: str) -> None
             month["subscriptions_active"],
             month["customers_active"],
         ), month["period"]
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_rows_that_cannot_be_placed_agree_with_a_reading_of_the_files(source: str) -> None:
+    # Ended or paused: without an end date, or with one but without a start date.
+    totals = expected(source)["totals"]
+    unplaced = [
+        (start, end)
+        for _, status_class, start, end in accepted_subscriptions(source)
+        if status_class in ("paused", "ended")
+    ]
+    assert sum(end is None for _, end in unplaced) == totals["ended_without_end_date"]
+    assert (
+        sum(start is None and end is not None for start, end in unplaced)
+        == (totals["ended_without_start_date"])
+    )
+
+
+def test_the_zoho_sample_accepts_a_creation_failed_row_without_any_date() -> None:
+    answers = expected("zoho")
+    header, records = read_records("zoho", "subscriptions.csv")
+    rejected = {r[1] for r in answers["rejections"] if r[0] == "subscriptions.csv"}
+    dates = ("Created On", "Activated On", "Cancelled On", "Expires At", "Pause Date")
+    undated = [
+        line
+        for line, cells in records.items()
+        if (row := dict(zip(header, cells, strict=True)))["Status"] == "creation_failed"
+        and all(row[column] == "" for column in dates)
+    ]
+    assert undated and not set(undated) & rejected
+    ids = {records[line][0] for line in undated}
+    assert ids <= set(answers["quality"]["ended_without_end_date"])

@@ -47,6 +47,10 @@ def errors_of(table) -> list[tuple[int, str, str]]:
     return list(table.rejections.select("line", "column", "code").iter_rows())
 
 
+def warnings_of(table) -> list[tuple[int, str, str]]:
+    return list(table.warnings.select("line", "column", "code").iter_rows())
+
+
 def by_id(table, key: str = "subscription_id") -> dict[str, dict]:
     return {row[key]: row for row in table.frame.iter_rows(named=True)}
 
@@ -61,14 +65,16 @@ def test_one_fault_of_each_kind():
         (5, "Customer ID", "id_in_scientific_notation"),
         (6, "Start Date (UTC)", "invalid_date"),
         (7, "Status", "unknown_status"),
-        (8, "Amount", "invalid_amount"),
         (9, "Cancel At Period End", "invalid_boolean"),
         (10, "Start Date (UTC)", "missing_start"),
         (11, "id", "conflicting_duplicate"),
     ]
-    assert (table.rows_read, table.rows_accepted, table.rows_rejected) == (13, 4, 8)
+    # No figure uses amounts: the row with 'forty' is kept, its amount null, and warned of.
+    assert warnings_of(table) == [(8, "Amount", "invalid_amount")]
+    assert (table.rows_read, table.rows_accepted, table.rows_rejected) == (13, 5, 7)
     assert table.duplicate_lines == (13,)
-    assert table.frame.get_column("line").to_list() == [2, 12, 14, 15]
+    assert table.frame.get_column("line").to_list() == [2, 8, 12, 14, 15]
+    assert by_id(table)["sub_6"]["amount"] is None
 
 
 def test_row_errors_carry_values_and_messages():
@@ -216,6 +222,94 @@ def test_not_yet_paying_rows_may_lack_a_start(tmp_path):
     assert errors_of(table) == [(3, "start_date", "missing_start")]
 
 
+def test_only_paying_rows_need_a_start(tmp_path):
+    # Zoho: creation_failed and a paused row without any date, a cancelled row with only
+    # its Cancelled On, and live rows without and with a start. Only the live row without
+    # a start (line 5) is rejected; the ended and paused ones are accepted with start null.
+    content = (
+        "Subscription ID,Customer ID,Status,Activated On,Created On,Cancelled On,Pause Date\n"
+        "S1,C1,creation_failed,,,,\n"
+        "S2,C2,paused,,,,2024-05-01\n"
+        "S3,C3,cancelled,,,2024-03-01,\n"
+        "S4,C4,live,,,,\n"
+        "S5,C5,live,,2024-01-10,,\n"
+    )
+    table = load(write(tmp_path, content))
+    assert errors_of(table) == [(5, "Activated On", "missing_start")]
+    assert table.rejections.get_column("message").to_list() == [
+        "no start date ('Activated On' / 'Created On' empty): the row cannot be placed in time"
+    ]
+    rows = by_id(table)
+    assert list(rows) == ["S1", "S2", "S3", "S5"]
+    assert [(rows[s]["start"], rows[s]["end"]) for s in ("S1", "S2", "S3")] == [
+        (None, None),
+        (None, D(2024, 5, 1)),
+        (None, D(2024, 3, 1)),
+    ]
+    assert rows["S5"]["start"] == D(2024, 1, 10)
+
+
+# --------------------------------------------------------------------------- warnings
+
+
+def test_an_unreadable_amount_is_a_warning_and_the_row_is_kept(tmp_path):
+    content = (
+        "subscription_id,customer_id,status,start_date,amount\n"
+        "S1,C1,active,2024-01-01,n/a\n"  # 2: kept, amount null, warned of
+        "S2,C2,active,2024-01-01,12.50\n"  # 3: clean
+        "S3,C3,active,2024-01-01,n/a\n"  # 4: kept, warned of
+        "S3,C3,active,2024-01-01,n/a\n"  # 5: exact repeat of 4: removed, no second warning
+    )
+    table = load(write(tmp_path, content))
+    assert errors_of(table) == []
+    assert warnings_of(table) == [(2, "amount", "invalid_amount"), (4, "amount", "invalid_amount")]
+    assert table.warnings.schema == pl.Schema(ROW_ERROR_SCHEMA)
+    first = table.warnings.row(0, named=True)
+    assert (first["value"], first["message"]) == ("n/a", "'n/a' is not an amount")
+    assert (table.rows_read, table.rows_accepted, table.rows_rejected) == (4, 3, 0)
+    assert table.duplicate_lines == (5,)
+    amounts = {sub: row["amount"] for sub, row in by_id(table).items()}
+    assert amounts == {"S1": None, "S2": 12.5, "S3": None}
+
+
+def test_a_rejected_row_lists_its_unreadable_amount_with_its_rejection(tmp_path):
+    # Line 2 has an impossible date too, line 4 repeats line 3's ID with other content:
+    # both are rejected, and the amount errors are listed with them, never as warnings.
+    content = (
+        "subscription_id,customer_id,start_date,amount\n"
+        "S1,C1,2024-02-30,n/a\n"
+        "S2,C2,2024-01-01,5\n"
+        "S2,C2,2024-01-01,five\n"
+    )
+    table = load(write(tmp_path, content))
+    assert errors_of(table) == [
+        (2, "start_date", "invalid_date"),
+        (2, "amount", "invalid_amount"),
+        (4, "amount", "invalid_amount"),
+        (4, "subscription_id", "conflicting_duplicate"),
+    ]
+    assert warnings_of(table) == []
+    assert (table.rows_accepted, table.rows_rejected) == (1, 2)
+
+
+def test_an_unreadable_yes_no_value_still_rejects_the_row(tmp_path):
+    # Stripe's Cancel At Period End decides the end date: unreadable, the row cannot be
+    # placed, like a row with an unreadable date.
+    content = (
+        "id,Customer ID,Status,Start Date (UTC),Current Period End (UTC),Cancel At Period End\n"
+        "sub_1,cus_1,active,2024-01-01 10:00,2024-07-01 10:00,maybe\n"
+    )
+    table = load(write(tmp_path, content))
+    assert errors_of(table) == [(2, "Cancel At Period End", "invalid_boolean")]
+    assert (table.rows_accepted, table.rows_rejected) == (0, 1)
+
+
+def test_a_customers_export_has_no_warnings(tmp_path):
+    table = load(write(tmp_path, "customer_id,name\nC1,A\n"), CUSTOMERS)
+    assert table.warnings.is_empty()
+    assert table.warnings.schema == pl.Schema(ROW_ERROR_SCHEMA)
+
+
 # --------------------------------------------------------------------------- dates
 
 
@@ -336,11 +430,22 @@ def test_summary_for_validate_json():
     table = load(FIXTURES / "faults/subscriptions.csv")
     summary = validation_summary(table, max_errors=2)
     assert summary["rows_read"] == 13
-    assert summary["rows_accepted"] == 4
-    assert summary["rows_rejected"] == 8
+    assert summary["rows_accepted"] == 5
+    assert summary["rows_rejected"] == 7
     assert summary["duplicate_rows_removed"] == 1
-    assert summary["errors_total"] == 8
+    assert summary["errors_total"] == 7
     assert [e["code"] for e in summary["errors"]] == ["missing_id", "id_in_scientific_notation"]
+    assert summary["warnings_total"] == 1
+    assert summary["warnings"] == [
+        {
+            "file": str(FIXTURES / "faults/subscriptions.csv"),
+            "line": 8,
+            "column": "Amount",
+            "value": "forty",
+            "code": "invalid_amount",
+            "message": "'forty' is not an amount",
+        }
+    ]
     assert summary["source"] == "stripe"
 
 
@@ -370,6 +475,7 @@ def exports(draw):
     n = draw(st.integers(min_value=0, max_value=40))
     rows: list[list[str]] = []
     expected_rejected: list[int] = []
+    expected_warned: list[int] = []
     expected_duplicates: list[int] = []
     for index in range(n):
         line = index + 2
@@ -393,10 +499,12 @@ def exports(draw):
             row[3] = "unknown"
         elif fault == "bad_amount":
             row[4] = "ten"
-        if fault in ("missing_id", "bad_date", "bad_status", "bad_amount"):
+        if fault in ("missing_id", "bad_date", "bad_status"):
             expected_rejected.append(line)
+        elif fault == "bad_amount":  # no figure uses amounts: kept, with a warning
+            expected_warned.append(line)
         rows.append(row)
-    return rows, expected_rejected, expected_duplicates
+    return rows, expected_rejected, expected_warned, expected_duplicates
 
 
 @settings(
@@ -404,7 +512,7 @@ def exports(draw):
 )
 @given(export=exports())
 def test_every_row_is_accounted_for(tmp_path, export):
-    rows, expected_rejected, expected_duplicates = export
+    rows, expected_rejected, expected_warned, expected_duplicates = export
     header = "subscription_id,customer_id,start_date,status,amount\n"
     path = write(tmp_path, header + "".join(",".join(r) + "\n" for r in rows))
     table = load(path)
@@ -413,6 +521,36 @@ def test_every_row_is_accounted_for(tmp_path, export):
         table.rows_accepted + table.rows_rejected + table.duplicate_rows_removed
     )
     assert sorted(table.rejections.get_column("line").unique()) == expected_rejected
+    assert table.warnings.get_column("line").to_list() == expected_warned
     assert list(table.duplicate_lines) == expected_duplicates
     accepted = table.frame.get_column("subscription_id")
     assert accepted.n_unique() == accepted.len()
+
+
+def test_validate_shows_warnings_apart_from_row_errors(tmp_path):
+    from click.testing import CliRunner
+
+    from reconcile.cli import main
+
+    content = (
+        "subscription_id,customer_id,status,start_date,amount\n"
+        "S1,C1,active,2024-01-01,n/a\n"
+        "S2,,active,2024-01-01,5\n"
+        "S3,C3,active,2024-01-01,?\n"
+    )
+    path = write(tmp_path, content)
+    result = CliRunner().invoke(main, ["validate", str(path), "--max-errors", "1"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[1:] == [
+        "  rows read                         3",
+        "  accepted                          2",
+        "  rejected                          1",
+        "  duplicate rows removed            0",
+        "  row errors (1):",
+        "    line 3, column 'customer_id': the customer ID is missing: the row cannot be "
+        "counted [missing_id]",
+        "  values not read, rows kept (2):",
+        "    line 2, column 'amount': 'n/a' is not an amount [invalid_amount]",
+        "    … 1 more: the report's JSON lists them all (warnings)",
+    ]
