@@ -148,6 +148,17 @@ def reconcile_tables(
     return result
 
 
+def trace(
+    subscriptions: LoadedTable, customers: LoadedTable | None, result: Result
+) -> pl.DataFrame:
+    """Every row of the subscriptions export with the bridge step it falls in: what
+    `-o rows.csv` writes (columns: reconcile.tracing.TRACE_SCHEMA). `result` is the
+    unredacted Result of these tables; the steps' counts equal the bridge's."""
+    from reconcile import tracing
+
+    return tracing.trace(subscriptions, customers, result)
+
+
 def _report(progress: Progress | None, stage: str, seconds: float, **details: Any) -> None:
     if progress is not None:
         progress(stage, seconds, details)

@@ -23,7 +23,14 @@ import click
 from reconcile import __version__
 
 EXIT_OK, EXIT_THRESHOLD, EXIT_UNUSABLE, EXIT_BUG = 0, 1, 2, 3
-OUTPUT_FORMATS = {".json": "json", ".html": "html", ".htm": "html", ".md": "md", ".markdown": "md"}
+OUTPUT_FORMATS = {
+    ".json": "json",
+    ".html": "html",
+    ".htm": "html",
+    ".md": "md",
+    ".markdown": "md",
+    ".csv": "csv",  # the rows: one line per row of the subscriptions export (tracing.py)
+}
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
 # On the way out the interpreter collects garbage over every object of every library a run
@@ -206,14 +213,18 @@ def validate(
 
 
 def write_errors_csv(tables: list, path: Path) -> None:
+    """Every row error of every file, with what became of its row: rejected, or kept
+    with the value left empty (a warning)."""
     import polars as pl
 
-    from reconcile.problems import ROW_ERROR_SCHEMA
-
-    frames = [table.rejections for table in tables]
-    errors = pl.concat(frames) if frames else pl.DataFrame(schema=ROW_ERROR_SCHEMA)
+    frames = [
+        errors.with_columns(row=pl.lit(outcome))
+        for table in tables
+        for errors, outcome in ((table.rejections, "rejected"), (table.warnings, "kept"))
+    ]
     # A BOM, so that Excel shows umlauts in names and values.
-    errors.sort("file", "line", maintain_order=True).write_csv(path, include_bom=True)
+    errors = pl.concat(frames).sort("file", "line", maintain_order=True)
+    errors.write_csv(path, include_bom=True)
 
 
 def format_summary(summary: dict[str, Any]) -> str:
@@ -234,6 +245,17 @@ def format_summary(summary: dict[str, Any]) -> str:
         if summary["errors_total"] > len(errors):
             more = summary["errors_total"] - len(errors)
             lines.append(f"    … {more:,} more: write them all with --errors-csv PATH")
+    # Values no figure uses that could not be read: the rows are kept and counted.
+    warnings = summary.get("warnings", [])
+    if warnings:
+        lines.append(f"  values not read, rows kept ({summary['warnings_total']:,}):")
+        lines += [
+            f"    line {w['line']}, column {w['column']!r}: {w['message']} [{w['code']}]"
+            for w in warnings
+        ]
+        if summary["warnings_total"] > len(warnings):
+            more = summary["warnings_total"] - len(warnings)
+            lines.append(f"    … {more:,} more: the report's JSON lists them all (warnings)")
     return "\n".join(lines)
 
 
@@ -250,7 +272,7 @@ def output_paths(_ctx: click.Context, _param: click.Parameter, values: tuple[Pat
     for path in values:
         if path.suffix.lower() not in OUTPUT_FORMATS:
             raise click.BadParameter(
-                f"{path}: unknown format; use a name ending in .html, .md or .json"
+                f"{path}: unknown format; use a name ending in .html, .md, .json or .csv"
             )
     return values
 
@@ -272,7 +294,8 @@ def output_paths(_ctx: click.Context, _param: click.Parameter, values: tuple[Pat
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
     callback=output_paths,
-    help="Write the report here; .html, .md or .json. Repeatable.",
+    help="Write the report here; .html, .md or .json, or .csv for every row of the"
+    " subscriptions export with its bridge step. Repeatable.",
 )
 @click.option("--lang", type=click.Choice(["en", "de"]), default="en", show_default=True)
 @click.option("--redact", is_flag=True, help="Replace customer names and emails with pseudonyms.")
@@ -346,11 +369,17 @@ def report(
     options = make_read_options(source, mapping, mapping_file, date_format)
     tables = api.load(subscriptions, customers, options, progress=console.progress)
     result = api.reconcile_tables(*tables, as_of, progress=console.progress)
+    rows_files = tuple(path for path in outputs if OUTPUT_FORMATS[path.suffix.lower()] == "csv")
+    # Traced before redaction, from the Result of these very tables; asked for, or not at all.
+    traced = api.trace(*tables, result) if rows_files else None
     if redact:
         from reconcile.rendering import redact as redact_result
 
         result = redact_result(result)
-    written = write_outputs(result, outputs, lang=lang, console=console)
+    report_files = tuple(path for path in outputs if path not in rows_files)
+    written = write_outputs(result, report_files, lang=lang, console=console)
+    if traced is not None:
+        written += write_rows_csv(traced, rows_files)
     if eml or email_options.get("email_to"):
         deliver(
             result,
@@ -376,6 +405,15 @@ def write_outputs(result, outputs: tuple[Path, ...], *, lang: str, console: Cons
         path.write_text(text, encoding="utf-8", newline="\n")
     console.progress("rendered", time.perf_counter() - started, {"files": len(texts)})
     return list(texts)
+
+
+def write_rows_csv(traced, paths: tuple[Path, ...]) -> list[Path]:
+    """Write the trace (api.trace) to each path."""
+    for path in paths:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # A BOM, so that Excel shows umlauts in products and plans (as --errors-csv).
+        traced.write_csv(path, include_bom=True)
+    return list(paths)
 
 
 def render_outputs(result, outputs, *, lang: str) -> dict[Path, str]:

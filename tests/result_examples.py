@@ -10,8 +10,11 @@ Subscriptions export (14 rows: 2 rejected on lines 4 and 9, line 12 an exact dup
     S-1003 C1 Accounting/Pro       S-1007 C3 Accounting/Basic
     S-1004 C1 HOSTILE_PRODUCT/Basic S-1008 C4 Payroll/Standard (C4 not in customers.csv)
 
-Not active: S-1009 C3 trial (not yet paying), S-1010 C1 paused, S-1011 C8 cancelled
-without an end date (ended; C8 not in customers.csv). So 8 + 1 + 1 + 1 = 11 accepted.
+Not active: S-1009 C3 trial (not yet paying), S-1010 C1 paused (a pause date but no start
+date: it cannot be placed in time), S-1011 C8 cancelled without an end date (ended; C8 not
+in customers.csv). So 8 + 1 + 1 + 1 = 11 accepted. Lines of the accepted rows: S-1001..
+S-1006 on 2, 3, 5, 6, 7, 8, S-1008 on 10, S-1007 on 11, S-1011 on 13, S-1009 on 14, S-1010
+on 15. S-1005's amount (line 7) could not be read: a warning, the row is kept.
 Customers holding 1 / 2 / 4 subscriptions: 2 / 1 / 1; 4 extra subscriptions.
 
 Customers export (7 rows, line 5 rejected, 6 accepted: C1 C2 C3 C5 C6 C7). C5, C6, C7
@@ -48,6 +51,8 @@ SCRIPT_NAME = "<script>alert(1)</script>"
 MARKDOWN_HOSTILE_NAME = "Müller | Söhne *GmbH* `x` _y_ [z](http://evil.example) <b>bold</b>"
 HOSTILE_PRODUCT = "Time <b>tracking</b> | beta"
 NEWLINE_NAME = "Anna\nNewline"
+# An amount cell that is no amount, with markup and a table separator in it.
+HOSTILE_AMOUNT = "<b>ca. 90</b> | €"
 
 
 def small_result() -> Result:
@@ -83,6 +88,7 @@ def small_result() -> Result:
             customers_without_subscriptions=3,
             orphan_subscriptions=2,
             ended_without_end_date=1,
+            ended_without_start_date=1,
         ),
         by_product=(
             ProductCount("Payroll", 4, 3),
@@ -146,7 +152,20 @@ def small_result() -> Result:
                 CustomerRef("C7", NEWLINE_NAME, "Anna.M@Example.com", 8),
             ),
             ended_without_end_date=(SubscriptionRef("S-1011", "C8", 13, "Payroll", "cancelled"),),
+            ended_without_start_date=(
+                SubscriptionRef("S-1010", "C1", 15, "Payroll", "paused", "no_start_date"),
+            ),
             currencies={"EUR": 7, "USD": 1},
+        ),
+        warnings=(
+            Rejection(
+                "subscriptions.csv",
+                7,
+                "Amount",
+                HOSTILE_AMOUNT,
+                "invalid_amount",
+                f"'{HOSTILE_AMOUNT}' is not an amount",
+            ),
         ),
     )
 
@@ -270,8 +289,16 @@ def _small_findings() -> tuple:
             code="invalid_date",
             reason="a date is invalid",
         ),
+        finding(
+            "unreadable_values",
+            1,
+            file="subscriptions.csv",
+            code="invalid_amount",
+            reason="an amount cannot be read as a number",
+        ),
         finding("orphan_subscriptions", 2, customers_file="customers.csv"),
         finding("ended_without_end_date", 1),
+        finding("ended_without_start_date", 1),
         finding(
             "mixed_currencies",
             2,

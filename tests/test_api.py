@@ -131,7 +131,8 @@ def test_validate_json_agrees_with_the_text_and_adds_up(tmp_path):
     errors_csv = tmp_path / "errors.csv"
     runner.invoke(main, ["validate", str(ZOHO), "--errors-csv", str(errors_csv)])
     errors = pl.read_csv(errors_csv, infer_schema=False)
-    assert errors.height == sum(s["errors_total"] for s in as_json["files"])
+    assert errors.height == sum(s["errors_total"] + s["warnings_total"] for s in as_json["files"])
+    assert set(errors["row"]) == {"rejected", "kept"}
 
 
 @pytest.mark.skipif(not SHARED_MRR_PLAYBOOK.exists(), reason="no shared/ beside the repository")

@@ -47,7 +47,7 @@ def test_unknown_output_format_is_a_usage_error(runner, tmp_path):
     subscriptions.write_text("subscription_id,customer_id\n1,1\n")
     result = runner.invoke(main, ["report", str(subscriptions), "-o", str(tmp_path / "r.pdf")])
     assert result.exit_code == 2
-    assert "unknown format; use a name ending in .html, .md or .json" in result.output
+    assert "unknown format; use a name ending in .html, .md, .json or .csv" in result.output
 
 
 def test_bad_as_of_is_a_usage_error(runner, tmp_path):

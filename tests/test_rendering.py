@@ -128,9 +128,11 @@ def test_sections_follow_the_order_of_the_issue():
         "What changed each month",
         "Data quality",
         "Rejected rows",
+        "Values that could not be read (row kept)",
         "Probable duplicate customers",
         "Orphan subscriptions",
         "Ended or paused without an end date",
+        "Ended or paused without a start date",
         "Customers without subscriptions",
         "Currencies",
         "What the terms mean",
@@ -178,7 +180,7 @@ def test_bridge_shows_counts_running_totals_and_examples():
     assert "| Rows rejected<br>_Lines: 4, 9_ | -2 | 12 |" in markdown
     assert (
         "| Extra subscriptions of customers holding more than one<br>_For example: S-1002, "
-        "S-1003 · 2 more — see the JSON_ | -4 | 4 |"
+        "S-1003 · 2 more — see the rows CSV (-o rows.csv)_ | -4 | 4 |"
     ) in markdown
     assert (
         "| Active customers found only in the subscriptions export<br>_For example: C4_ | +1 | 4 |"
@@ -569,7 +571,11 @@ def test_no_finding_says_a_plural_for_one(lang):
 def test_contradiction_kinds_are_said_in_words_beside_the_status():
     from reconcile import quality
 
-    assert set(REF_DETAILS) == {quality.LIVE_AFTER_END, quality.END_NOT_AFTER_START}
+    assert set(REF_DETAILS) == {
+        quality.LIVE_AFTER_END,
+        quality.END_NOT_AFTER_START,
+        quality.NO_START_DATE,
+    }
     small = small_result()
     refs = (
         SubscriptionRef("S-1001", "C1", 2, "Payroll", "live", quality.LIVE_AFTER_END),
@@ -758,3 +764,40 @@ def test_pseudonyms_never_merge_two_people_nor_split_one(people):
     # Letter case and blanks around an email do not make another person.
     if "a@x.de" in emails:
         assert pseudonyms.email("A@X.DE ") == pseudonyms.email("a@x.de")
+
+
+def test_values_that_could_not_be_read_are_listed_apart_from_rejected_rows():
+    # small_result: S-1005's Amount on line 7 could not be read; the row is kept.
+    english = render(small_result(), "md", lang="en")
+    rejected = english.index("### Rejected rows")
+    unread = english.index("### Values that could not be read (row kept)")
+    assert rejected < unread < english.index("### Probable duplicate customers")
+    assert (
+        "| subscriptions.csv | 7 | Amount | \\<b\\>ca. 90\\</b\\> \\| € | "
+        "'\\<b\\>ca. 90\\</b\\> \\| €' is not an amount |"
+    ) in english
+    assert "| Values that could not be read (row kept) | 1 |" in english
+    assert "| S-1010 | C1 | 15 | Payroll | paused (no start date) |" in english
+    html = render(small_result(), "html", lang="de")
+    assert "<b>ca. 90</b>" not in html  # escaped, never markup
+    german = text_of(html)
+    assert "subscriptions.csv 7 Amount <b>ca. 90</b> | € Ein Betrag lässt sich nicht als Zahl" in (
+        german
+    )
+    assert "Nicht lesbare Werte (Zeile behalten) 1" in german
+    assert "S-1010 C1 15 Payroll paused kein Startdatum" in german
+
+
+def test_redaction_covers_cells_that_could_not_be_read():
+    # A shifted row can put a name into the amount column; the warning still travels
+    # in every report, so it is redacted like a rejected cell.
+    result = small_result()
+    known_name = result.quality.customers_without_subscriptions[0].name
+    warnings = (
+        Rejection("subscriptions.csv", 9, "Amount", known_name, "invalid_amount", "not an amount"),
+        Rejection("subscriptions.csv", 10, "Customer Name", "Olaf Ödland", "invalid_amount", "x"),
+    )
+    redacted = redact(replace(result, warnings=warnings))
+    values = [warning.value for warning in redacted.warnings]
+    assert known_name not in values and "Olaf Ödland" not in values
+    assert all(value.startswith("Customer ") for value in values)
