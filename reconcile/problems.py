@@ -1,13 +1,12 @@
 """Problems found in the input, as data (modelled on frictionless' cell errors).
 
-A *row error* is one fault in one cell of one row; a row with several faults has several
+A *row error* is one fault in one cell of one row (a row of ROW_ERROR_SCHEMA while the
+data is in frames, a result.Rejection in the result); a row with several faults has several
 row errors but is rejected once. An *unusable file* stops the run before any figure is
 computed. Both carry what a user needs to act: file, physical line, column, value.
 """
 
 from __future__ import annotations
-
-from dataclasses import asdict, dataclass
 
 import polars as pl
 
@@ -46,28 +45,6 @@ ROW_ERROR_SCHEMA = {
     "code": pl.String,
     "message": pl.String,
 }
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One fault in one cell: the file, the physical line the record starts on, the
-    column as it is named in the file, the raw value, a stable code and a message."""
-
-    file: str
-    line: int
-    column: str
-    value: str | None
-    code: str
-    message: str
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-def row_errors_from_frame(frame: pl.DataFrame) -> list[RowError]:
-    """The row errors of a frame with ROW_ERROR_SCHEMA's columns, in file order."""
-    ordered = frame.sort("file", "line", maintain_order=True)
-    return [RowError(**row) for row in ordered.iter_rows(named=True)]
 
 
 class ReconcileError(Exception):

@@ -52,7 +52,6 @@ from reconcile.problems import (
     UNKNOWN_STATUS,
     WARNING_CODES,
     ReconcileError,
-    RowError,
     UnusableFileError,
 )
 from reconcile.reading import RawTable
@@ -238,7 +237,7 @@ def validation_summary(table: LoadedTable, *, max_errors: int = 20) -> dict:
 
 
 def _first_row_errors(errors: pl.DataFrame, count: int) -> list[dict]:
-    return [RowError(**row).to_dict() for row in errors.head(count).iter_rows(named=True)]
+    return list(errors.head(count).iter_rows(named=True))
 
 
 # --------------------------------------------------------------------------- typing
