@@ -1,6 +1,7 @@
 """Run reconcile against the three floors on the same generated files, side by side.
 
     python bench/run.py [--sizes 100k,1M,10M] [--repeat 3] [--work DIR] [--no-record] [--stages]
+                        [--reconcile PATH]
 
 For each size: generate the data once (cached in --work, outside the repository), then run
 each command --repeat times, round-robin, as its own subprocess. Wall time is measured
@@ -220,8 +221,11 @@ def warm_page_cache(*paths: Path) -> None:
                 pass
 
 
-def reconcile_executable() -> list[str]:
-    """The installed `reconcile` script (as a user runs it), else `python -m reconcile`."""
+def reconcile_executable(chosen: Path | None = None) -> list[str]:
+    """The `reconcile` script to measure: `chosen` (--reconcile), else the one installed
+    with this Python (as a user runs it), else `python -m reconcile`."""
+    if chosen is not None:
+        return [str(chosen)]
     script = Path(sysconfig.get_path("scripts")) / "reconcile"
     if script.is_file():
         return [str(script)]
@@ -256,14 +260,14 @@ def size_label(rows: int) -> str:
     return f"{rows // 1000}k" if rows % 1000 == 0 else str(rows)
 
 
-def size_commands(data: Dataset, out: Path) -> dict[str, list[str]]:
+def size_commands(data: Dataset, out: Path, reconcile: list[str]) -> dict[str, list[str]]:
     folder = data.subscriptions.parent
     commands = {
         name: [sys.executable, str(BENCH / script), str(folder), "--as-of", str(data.as_of)]
         for name, script in FLOORS.items()
     }
     commands[RECONCILE] = [
-        *reconcile_executable(),
+        *reconcile,
         "report",
         str(data.subscriptions),
         "--customers",
@@ -364,11 +368,13 @@ def targets(timings: list[Timing], rows: int) -> list[str]:
     ]
 
 
-def extra_lines(repeat: int, timeout_s: float, out: Path) -> tuple[list[str], list[Timing]]:
+def extra_lines(
+    repeat: int, timeout_s: float, out: Path, reconcile: list[str]
+) -> tuple[list[str], list[Timing]]:
     """`reconcile --help` start-up time and the report on the bundled Zoho samples."""
-    startup = measure({"reconcile --help": [*reconcile_executable(), "--help"]}, repeat, timeout_s)
+    startup = measure({"reconcile --help": [*reconcile, "--help"]}, repeat, timeout_s)
     samples = [
-        *reconcile_executable(),
+        *reconcile,
         "report",
         str(SAMPLES / "subscriptions.csv"),
         "--customers",
@@ -397,23 +403,50 @@ def report_failure(timing: Timing) -> None:
         print(_tail(run.stderr) or "(empty)", file=sys.stderr)
 
 
-def machine_description() -> str:
-    """Cores, memory, OS and the versions that shape the figures."""
+def machine_description(reconcile: list[str] | None = None) -> str:
+    """Cores, memory, OS and the versions that shape the figures, and which `reconcile`
+    ran, if one did: when pandas is installed beside it, pandera imports it (~0.3 s more
+    per run with failing rows)."""
     memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     versions = ", ".join(
         f"{package} {_version(package)}" for package in ("polars", "duckdb", "pandas", "pandera")
     )
+    ran = f", run as `{' '.join(reconcile)}` ({_environment_of(reconcile)})" if reconcile else ""
     return (
         f"{os.cpu_count()} cores, {memory_gib:.1f} GiB RAM, {platform.system()} "
         f"{platform.machine()}; Python {platform.python_version()}, {versions}; "
-        f"reconcile at {_git_revision()}"
+        f"reconcile at {_git_revision()}{ran}"
     )
 
 
-def append_results(title: str, lines: list[str]) -> None:
+def _environment_of(reconcile: list[str]) -> str:
+    """Whether the Python that runs `reconcile` can import pandas (and so pandera does)."""
+    script = Path(reconcile[0])
+    python = reconcile[0] if len(reconcile) > 1 else _interpreter_of(script)
+    probe = "import importlib.util as u; print(u.find_spec('pandas') is not None)"
+    try:
+        found = subprocess.run(
+            [python, "-c", probe], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "its Python not found"
+    return "pandas installed beside it" if found == "True" else "without pandas"
+
+
+def _interpreter_of(script: Path) -> str:
+    """The Python of an installed console script: its `#!` line."""
+    try:
+        with script.open("rb") as file:
+            first = file.readline().decode(errors="replace")
+    except OSError:
+        return sys.executable
+    return first[2:].strip() if first.startswith("#!") else sys.executable
+
+
+def append_results(title: str, lines: list[str], reconcile: list[str] | None = None) -> None:
     """Append one dated section to bench/RESULTS.md."""
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    section = [f"## {stamp}: {title}", "", machine_description(), "", *lines, ""]
+    section = [f"## {stamp}: {title}", "", machine_description(reconcile), "", *lines, ""]
     if not RESULTS.exists():
         RESULTS.write_text(
             "# Benchmark results\n\nAppended by bench/run.py and "
@@ -464,14 +497,15 @@ def _sizes(text: str) -> list[int]:
     return [parse_size(part) for part in text.split(",") if part.strip()]
 
 
-def bench_size(rows: int, args: argparse.Namespace) -> list[str]:
+def bench_size(rows: int, args: argparse.Namespace, reconcile: list[str]) -> list[str]:
     """Generate (or reuse) one size, run every command on it, return its Markdown lines."""
     data = ensure_data(rows, args.seed, args.work)
     out = args.work / f"out-{size_label(rows)}"
     out.mkdir(parents=True, exist_ok=True)
     warm_page_cache(data.subscriptions, data.customers)
     load_before = os.getloadavg()[0]
-    timings = measure(size_commands(data, out), args.repeat, args.timeout)
+    commands = size_commands(data, out, reconcile)
+    timings = measure(commands, args.repeat, args.timeout)
     checks = {timing.name: figures_check(timing, data, out) for timing in timings}
     size_mib = data.subscriptions.stat().st_size / 2**20
     lines = [
@@ -487,7 +521,7 @@ def bench_size(rows: int, args: argparse.Namespace) -> list[str]:
         "",
     ]
     if args.stages:
-        lines += [*stage_lines(size_commands(data, out)[RECONCILE], args.repeat, args.timeout), ""]
+        lines += [*stage_lines(commands[RECONCILE], args.repeat, args.timeout), ""]
     print("\n".join(lines), flush=True)
     for timing in timings:
         report_failure(timing)
@@ -505,19 +539,26 @@ def main() -> None:
     parser.add_argument(
         "--stages", action="store_true", help="also time each stage of reconcile report"
     )
+    parser.add_argument(
+        "--reconcile",
+        type=Path,
+        help="the reconcile script to measure, e.g. one installed with `pip install .` in a"
+        " fresh venv (the floors still run with this Python)",
+    )
     args = parser.parse_args()
-    print(machine_description())
+    reconcile = reconcile_executable(args.reconcile)
+    print(machine_description(reconcile))
     lines: list[str] = []
     for rows in args.sizes:
-        lines += bench_size(rows, args)
-    extra_table, extra_timings = extra_lines(args.repeat, args.timeout, args.work)
+        lines += bench_size(rows, args, reconcile)
+    extra_table, extra_timings = extra_lines(args.repeat, args.timeout, args.work, reconcile)
     extras = ["### Start-up and bundled samples", "", *extra_table, ""]
     print("\n".join(extras), flush=True)
     for timing in extra_timings:
         report_failure(timing)
     if not args.no_record:
         sizes = ", ".join(size_label(rows) for rows in args.sizes)
-        append_results(f"reconcile report vs floors ({sizes})", lines + extras)
+        append_results(f"reconcile report vs floors ({sizes})", lines + extras, reconcile)
         print(f"appended to {RESULTS}")
 
 

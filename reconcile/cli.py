@@ -9,11 +9,12 @@ with --debug and report it). Heavy libraries are imported inside the commands so
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import gc
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,24 @@ SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 atexit.register(gc.freeze)
 
 
+@contextlib.contextmanager
+def collection_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a command runs. A run makes few reference
+    cycles, but the collections that the imports and the Result's objects set off walk
+    every object of every imported library (~100k; twice that with pandas beside
+    pandera): 0.05-0.09 s per 1M-row report. Paused, one collection remains, when the
+    collector is given back (0.01-0.05 s). Reference counting still frees everything
+    else at once. Restored afterwards, so that a caller in the same process (a test's
+    CliRunner) keeps its collector."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def stderr_is_terminal() -> bool:
     """Whether a person watches stderr (not a pipe, a file or a test runner)."""
     return sys.stderr.isatty()
@@ -64,7 +83,8 @@ def handle_errors(command: Callable[..., int | None]) -> Callable[..., None]:
     @functools.wraps(command)
     def wrapper(*args: Any, debug: bool = False, **kwargs: Any) -> None:
         try:
-            code = command(*args, **kwargs) or EXIT_OK
+            with collection_paused():
+                code = command(*args, **kwargs) or EXIT_OK
         except click.exceptions.Exit:
             raise
         except click.ClickException:

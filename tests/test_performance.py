@@ -1,0 +1,139 @@
+"""What the speed-ups must not change. The compiled-template cache of the report
+(reconcile/rendering.py): the same bytes with and without it, really used on the second
+run, and never a reason for a report to fail. The garbage collector paused while a
+command runs (reconcile/cli.py), and given back afterwards."""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+
+import jinja2
+import pytest
+from click.testing import CliRunner
+
+from reconcile import api, rendering
+from reconcile.cli import main
+from reconcile.rendering import LANGUAGES, render
+from tests.result_examples import large_result, small_result
+
+SAMPLES = Path(__file__).resolve().parent.parent / "sample_exports" / "zoho"
+
+FORMATS = ("html", "md")
+
+
+@pytest.fixture
+def fresh_environments():
+    """Environments are made once per process; each test starts (and leaves) without them."""
+    rendering._report_environment.cache_clear()
+    yield
+    rendering._report_environment.cache_clear()
+
+
+@pytest.fixture
+def cache_home(tmp_path, monkeypatch, fresh_environments) -> Path:
+    home = tmp_path / "cache-home"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+    return home
+
+
+def reports_without_cache(monkeypatch, tmp_path, results) -> dict:
+    """Every report rendered with the cache folder impossible to create (under a file)."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with monkeypatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(blocker / "cache"))
+        rendering._report_environment.cache_clear()
+        texts = _render_all(results)
+    rendering._report_environment.cache_clear()
+    assert not (blocker.parent / "cache").exists()
+    return texts
+
+
+def _render_all(results) -> dict:
+    return {
+        (name, fmt, lang): render(result, fmt, lang=lang)
+        for name, result in results.items()
+        for fmt in FORMATS
+        for lang in LANGUAGES
+    }
+
+
+def cache_files(home: Path) -> list[Path]:
+    return sorted(home.glob("reconcile/templates-*/*.cache"))
+
+
+def test_cached_reports_are_byte_identical_and_compiled_once(cache_home, monkeypatch, tmp_path):
+    results = {"small": small_result(), "large": large_result()}
+    expected = reports_without_cache(monkeypatch, tmp_path, results)
+
+    assert _render_all(results) == expected  # first run: compiles and fills the cache
+    folders = sorted(path.name for path in (cache_home / "reconcile").iterdir())
+    # One folder per format: autoescape and finalize are compiled into the shared partials.
+    assert [name.split("-")[1] for name in folders] == ["html", "md"]
+    assert len(cache_files(cache_home)) >= 4  # two reports, at least one partial each
+
+    rendering._report_environment.cache_clear()
+
+    def no_compiling(*args, **kwargs):
+        raise AssertionError("a template was compiled although it is in the cache")
+
+    monkeypatch.setattr(jinja2.Environment, "compile", no_compiling)
+    assert _render_all(results) == expected  # second run: every template from the cache
+
+
+def test_damaged_cache_files_are_compiled_afresh_and_replaced(cache_home, monkeypatch, tmp_path):
+    results = {"small": small_result()}
+    expected = reports_without_cache(monkeypatch, tmp_path, results)
+    _render_all(results)
+    files = cache_files(cache_home)
+    good = {path: path.read_bytes() for path in files}
+    damage = (b"", b"garbage", None)  # empty, not a cache file, cut after the header
+    for index, path in enumerate(files):
+        bad = damage[index % len(damage)]
+        path.write_bytes(good[path][:20] if bad is None else bad)
+    rendering._report_environment.cache_clear()
+
+    assert _render_all(results) == expected
+    assert {path: path.read_bytes() for path in cache_files(cache_home)} == good
+
+
+def test_a_cache_folder_that_vanishes_or_cannot_be_made_fails_nothing(
+    cache_home, monkeypatch, tmp_path
+):
+    results = {"small": small_result()}
+    expected = reports_without_cache(monkeypatch, tmp_path, results)
+    for fmt in FORMATS:  # environments made while the folders exist ...
+        for lang in LANGUAGES:
+            rendering._report_environment(fmt, lang)
+    for folder in (cache_home / "reconcile").iterdir():  # ... which then disappear
+        folder.rmdir()
+    assert _render_all(results) == expected
+    assert cache_files(cache_home) == []
+
+
+def test_the_cache_lives_in_the_users_cache_folder(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert rendering.cache_dir() == tmp_path / "xdg" / "reconcile"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert rendering.cache_dir() == tmp_path / "home" / ".cache" / "reconcile"
+
+
+@pytest.mark.parametrize("error", [None, OSError("disk gone")])
+def test_a_command_runs_without_the_collector_and_gives_it_back(monkeypatch, tmp_path, error):
+    seen = []
+    load = api.load
+
+    def watched_load(*args, **kwargs):
+        seen.append(gc.isenabled())
+        if error is not None:
+            raise error
+        return load(*args, **kwargs)
+
+    monkeypatch.setattr(api, "load", watched_load)
+    assert gc.isenabled()
+    outcome = CliRunner().invoke(main, ["validate", str(SAMPLES), "--quiet"])
+    assert seen == [False]
+    assert outcome.exit_code == (0 if error is None else 3), outcome.output
+    assert gc.isenabled()
