@@ -24,7 +24,7 @@ map_batches. Repetitive columns are parsed once per distinct value and mapped ba
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 
@@ -193,7 +193,13 @@ def detect_date_format(
     them, else AmbiguousDateOrder is raised. When no format parses anything, `preferred`
     (else the first format) is returned, so that every value is reported as invalid.
     """
-    counts = _distinct_non_empty_counts(values)
+    return date_format_of_counts(distinct_non_empty_counts(values), preferred=preferred)
+
+
+def date_format_of_counts(
+    counts: pl.DataFrame, *, preferred: DateFormat | None = None
+) -> DateFormat | None:
+    """`detect_date_format` from a column's `distinct_non_empty_counts`."""
     if counts.is_empty():
         return None
     parsed_rows = [_rows_parsed(counts, fmt) for fmt in DATE_FORMATS]
@@ -228,15 +234,36 @@ def _examples_fitting(counts: pl.DataFrame, fmt: DateFormat, how_many: int = 3) 
     return tuple(texts.filter(parsed.is_not_null()).head(how_many))
 
 
-def _distinct_non_empty_counts(values: pl.Series) -> pl.DataFrame:
+def distinct_non_empty_counts(values: pl.Series) -> pl.DataFrame:
     """Distinct trimmed non-empty values as column "text" with their row "count"."""
-    text = values.cast(pl.String).alias("text").drop_nulls()
-    if _mostly_distinct(text):  # counting would cost more than it saves: each row counts 1
-        text = text.str.strip_chars()
-        text = text.filter(text != "")
-        return text.to_frame().with_columns(pl.lit(1, pl.UInt32).alias("count"))
+    return distinct_non_empty_counts_of({"values": values})["values"]
+
+
+def distinct_non_empty_counts_of(columns: Mapping[str, pl.Series]) -> dict[str, pl.DataFrame]:
+    """`distinct_non_empty_counts` of several columns, name -> counts: polars counts
+    them in parallel (`collect_all`)."""
+    texts = {
+        name: values.to_frame("text").lazy().select(pl.col("text").cast(pl.String)).drop_nulls()
+        for name, values in columns.items()
+    }
+    decided = pl.collect_all(
+        [text.select(_mostly_distinct_expr("text")) for text in texts.values()]
+    )
+    queries = [
+        _counts_query(text, mostly_distinct=decision.item())
+        for text, decision in zip(texts.values(), decided, strict=True)
+    ]
+    return dict(zip(texts, pl.collect_all(queries), strict=True))
+
+
+def _counts_query(text: pl.LazyFrame, *, mostly_distinct: bool) -> pl.LazyFrame:
+    """The counts of the non-null values in column "text": see distinct_non_empty_counts."""
+    trimmed = pl.col("text").str.strip_chars()
+    if mostly_distinct:  # counting would cost more than it saves: each row counts 1
+        rows = text.select(trimmed).filter(pl.col("text") != "")
+        return rows.with_columns(pl.lit(1, pl.UInt32).alias("count"))
     # Counted first and trimmed after: the distinct values are few, the rows many.
-    counts = text.value_counts(name="count").with_columns(pl.col("text").str.strip_chars())
+    counts = text.group_by("text").agg(pl.len().alias("count")).with_columns(trimmed)
     return counts.filter(pl.col("text") != "").group_by("text").agg(pl.col("count").sum())
 
 
@@ -244,6 +271,11 @@ def _mostly_distinct(values: pl.Series) -> bool:
     """True for columns such as timestamps, where most values present occur once
     (HyperLogLog estimate: a few milliseconds for a million values)."""
     return values.approx_n_unique() * 2 > values.len() - values.null_count()
+
+
+def _mostly_distinct_expr(column: str) -> pl.Expr:
+    """`_mostly_distinct` of a column that holds no null, as an expression."""
+    return pl.col(column).approx_n_unique() * 2 > pl.len()
 
 
 def _map_distinct(
@@ -415,7 +447,11 @@ def detect_decimal_separator(values: pl.Series) -> str | None:
     Evidence for ",": "1.234,50", "12,5", "1.234.567"; for ".": "1,234.50", "12.5",
     "1,234,567". "1,234" and "1.234" alone prove nothing.
     """
-    counts = _distinct_non_empty_counts(values)
+    return decimal_separator_of_counts(distinct_non_empty_counts(values))
+
+
+def decimal_separator_of_counts(counts: pl.DataFrame) -> str | None:
+    """`detect_decimal_separator` from a column's `distinct_non_empty_counts`."""
     numbers = counts.select(
         pl.col("text").str.extract_groups(_AMOUNT_PATTERN).struct.field("number")
     ).with_columns(_separator_facts(pl.col("number")))

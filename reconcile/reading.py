@@ -420,13 +420,12 @@ def _raw_table(scan: _Scan, spec: SourceSpec, kind: str, label: str) -> RawTable
             headers[raw_field] = scan.headers[index]
     mapped = list(dict.fromkeys(headers.values()))
     unmapped = [h for h in scan.headers if h not in headers.values()]
-    numbered = scan.frame.with_columns(
-        pl.int_range(scan.first_line, scan.first_line + pl.len(), dtype=pl.Int64).alias(LINE)
-    )
     # Surrounding blanks trimmed from every mapped value (IDs included: DOMAIN.md). Blanks
     # are Unicode white space, as the value parsers trim it (" ", tab, no-break and thin
     # spaces, line breaks), which polars trims faster than a list of characters.
-    query = numbered.with_columns(pl.col(c).str.strip_chars() for c in mapped)
+    query = _numbered(scan).with_columns(
+        pl.col(LINE).cast(pl.Int64), *(pl.col(c).str.strip_chars() for c in mapped)
+    )
     frame = _null_blank_only(scan.collect(query, label), mapped)
     frame = _with_physical_lines(frame, scan, label)
     # A record with no value at all (an empty line, ",,,") holds nothing to account for.
@@ -449,6 +448,16 @@ def _raw_table(scan: _Scan, spec: SourceSpec, kind: str, label: str) -> RawTable
         header_line=scan.header_line,
         blank_rows_skipped=blank.sum(),
     )
+
+
+def _numbered(scan: _Scan) -> pl.LazyFrame:
+    """The scan with LINE: one line per record, from the line of the first record."""
+    if LINE in scan.headers:  # the file's own column of that name is replaced
+        return scan.frame.with_columns(
+            pl.int_range(scan.first_line, scan.first_line + pl.len()).alias(LINE)
+        )
+    # A row index, which the reader numbers as it reads: cheaper than an int_range.
+    return scan.frame.with_row_index(LINE, offset=scan.first_line)
 
 
 def _null_blank_only(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:

@@ -19,9 +19,9 @@ Every row is accounted for: rows_read == accepted + rejected + duplicates remove
 Speed (a million rows should take about twice a plain polars.read_csv): the frame is
 never copied to drop rows until the accepted rows are selected at the end; repeats and
 conflicts are looked for only among the rows whose ID occurs more than once; columns
-that repeat a few values (dates, amounts, statuses) are parsed once per distinct value;
-all checks run together in one parallel pass, and pandera validates only the rows and
-checks that failed it.
+that repeat a few values (dates, amounts, statuses) are parsed once per distinct value,
+and the columns are counted and parsed in parallel; all checks run together in one
+parallel pass, and pandera validates only the rows and checks that failed it.
 """
 
 from __future__ import annotations
@@ -206,12 +206,19 @@ def _id_value(kind: str, table: TableSpec, types: dict[str, str]) -> pl.Expr:
     are text (the IDs are the first canonical fields to claim a raw field), and a
     fallback's `when` field is parsed row by row."""
 
+    return _canonical_expr(_id_key(kind), table, types, _raw_value_of(types))
+
+
+def _raw_value_of(types: dict[str, str]) -> Callable[[str], pl.Expr]:
+    """A raw field's value from its raw text, before the typed columns exist: text as it
+    is, a yes/no field parsed row by row (only a fallback's `when` field is one)."""
+
     def value_of(raw_field: str) -> pl.Expr:
         if types[raw_field] == BOOLEAN:
             return parsing.boolean_expr(RAW + raw_field)
         return pl.col(RAW + raw_field)
 
-    return _canonical_expr(_id_key(kind), table, types, value_of)
+    return value_of
 
 
 def validation_summary(table: LoadedTable, *, max_errors: int = 20) -> dict:
@@ -277,12 +284,14 @@ class _TypingPlan:
         dates = rows.select(RAW + f for f in date_fields)
         if date_fields and repeats.repeated.any():
             dates = dates.filter(~repeats.repeated)
-        formats = _date_formats(raw, dates, date_fields, preferred)
-        decimals = {
-            f: parsing.detect_decimal_separator(rows.get_column(RAW + f))
-            for f, t in types.items()
-            if t == AMOUNT
-        }
+        amount_fields = [f for f, t in types.items() if t == AMOUNT]
+        # The distinct values of every date and amount column, counted in parallel.
+        counts = parsing.distinct_non_empty_counts_of(
+            {f: dates.get_column(RAW + f) for f in date_fields}
+            | {f: rows.get_column(RAW + f) for f in amount_fields}
+        )
+        formats = _date_formats(raw, counts, date_fields, preferred)
+        decimals = {f: parsing.decimal_separator_of_counts(counts[f]) for f in amount_fields}
         status_fields = [f for f in raw.table().raw_fields_of("status") if f in raw.headers]
         # A status column without a single value says nothing: treated as no status column.
         has_status = any(rows.get_column(RAW + f).null_count() < rows.height for f in status_fields)
@@ -304,17 +313,18 @@ def _raw_field_types(table: TableSpec, present: dict[str, str]) -> dict[str, str
 
 def _date_formats(
     raw: RawTable,
-    rows: pl.DataFrame,
+    counts: dict[str, pl.DataFrame],
     date_fields: list[str],
     preferred: parsing.DateFormat | None,
 ) -> dict[str, parsing.DateFormat]:
-    """The format of every date column; an ambiguous column takes the day/month order of
-    the file's other date columns when they agree on one."""
+    """The format of every date column (`counts`: its distinct_non_empty_counts); an
+    ambiguous column takes the day/month order of the file's other date columns when they
+    agree on one."""
     formats: dict[str, parsing.DateFormat] = {}
     ambiguous: dict[str, parsing.AmbiguousDateOrder] = {}
     for raw_field in date_fields:
         try:
-            fmt = parsing.detect_date_format(rows.get_column(RAW + raw_field), preferred=preferred)
+            fmt = parsing.date_format_of_counts(counts[raw_field], preferred=preferred)
         except parsing.AmbiguousDateOrder as error:
             ambiguous[raw_field] = error
             continue
@@ -360,17 +370,25 @@ def _canonical_fields(kind: str) -> tuple[str, ...]:
 # --------------------------------------------------------------------------- the frame
 
 
-def _typed_series(rows: pl.DataFrame, raw_field: str, plan: _TypingPlan) -> pl.Series:
-    """A raw field parsed as its type says; null where empty or unparseable."""
-    values = rows.get_column(RAW + raw_field)
+def _typed_expr(raw_field: str, plan: _TypingPlan) -> pl.Expr:
+    """A raw field parsed as its type says; null where empty or unparseable.
+
+    Each parser works on the whole column (once per distinct value) inside map_batches,
+    so that the typed columns, given to one `with_columns`, are parsed in parallel."""
     kind = plan.types[raw_field]
     if kind == DATE:
-        parsed = parsing.parse_dates(values, plan.date_formats[raw_field])
+        parsed = parsing.date_expr(RAW + raw_field, plan.date_formats[raw_field])
     elif kind == AMOUNT:
-        parsed = parsing.parse_amounts(values, plan.decimals[raw_field])
+        parsed = parsing.amount_expr(RAW + raw_field, plan.decimals[raw_field])
     else:
-        parsed = _on_distinct(values, parsing.boolean_expr("value")).to_series()
+        parsed = pl.col(RAW + raw_field).map_batches(
+            _parsed_booleans, return_dtype=pl.Boolean(), is_elementwise=True
+        )
     return parsed.alias(TYPED + raw_field)
+
+
+def _parsed_booleans(values: pl.Series) -> pl.Series:
+    return _on_distinct(values, parsing.boolean_expr("value")).to_series()
 
 
 def _on_distinct(values: pl.Series, *exprs: pl.Expr) -> pl.DataFrame:
@@ -423,8 +441,13 @@ def _checked_frame(
     rows: pl.DataFrame, raw: RawTable, table: TableSpec, plan: _TypingPlan, repeats: _Repeats
 ) -> pl.DataFrame:
     """The rows with raw text, typed raw fields and canonical fields side by side."""
+    id_canonicals = ID_FIELDS & set(_canonical_fields(raw.kind))
+    id_fields = {f for c in id_canonicals for f in _id_raw_fields(table, plan, c)}
+    # Typed values and scientific-notation flags each read one raw column: computed in one
+    # `with_columns`, polars runs them in parallel.
     typed = rows.with_columns(
-        _typed_series(rows, f, plan) for f, kind in plan.types.items() if kind != TEXT
+        *(_typed_expr(f, plan) for f, kind in plan.types.items() if kind != TEXT),
+        *(_scientific_expr(f) for f in sorted(id_fields)),
     )
 
     def value_of(raw_field: str) -> pl.Expr:
@@ -434,18 +457,20 @@ def _checked_frame(
     canonical = [
         _canonical_expr(c, table, plan.types, value_of) for c in _canonical_fields(raw.kind)
     ]
-    id_canonicals = ID_FIELDS & set(_canonical_fields(raw.kind))
-    id_fields = {f for c in id_canonicals for f in _id_raw_fields(table, plan, c)}
-    scientific = [
-        parsing.scientific_ids(rows.get_column(RAW + f)).alias(SCIENTIFIC + f) for f in id_fields
-    ]
-    frame = typed.with_columns(*canonical, *scientific, repeats.first_of_id.alias(FIRST_OF_ID))
+    frame = typed.with_columns(*canonical, repeats.first_of_id.alias(FIRST_OF_ID))
     if raw.kind != SUBSCRIPTIONS:
         return frame.with_columns(_status_columns(frame, raw, plan, with_class=False))
     frame = frame.with_columns(_status_columns(frame, raw, plan, with_class=True))
     # A paused subscription counts until its pause date (DOMAIN.md).
     end = pl.when(pl.col("status_class") == PAUSED).then(pl.col("pause_date"))
     return frame.with_columns(end.otherwise(pl.col("end")).alias("end"))
+
+
+def _scientific_expr(raw_field: str) -> pl.Expr:
+    flags = pl.col(RAW + raw_field).map_batches(
+        parsing.scientific_ids, return_dtype=pl.Boolean(), is_elementwise=True
+    )
+    return flags.alias(SCIENTIFIC + raw_field)
 
 
 def _status_columns(

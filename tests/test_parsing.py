@@ -20,6 +20,7 @@ from reconcile.parsing import (
     date_format_by_name,
     detect_date_format,
     detect_decimal_separator,
+    distinct_non_empty_counts_of,
     id_expr,
     is_scientific_id_expr,
     normalize_status_expr,
@@ -516,3 +517,20 @@ def test_normalize_status(text, expected):
 )
 def test_boolean(text, expected):
     assert select(boolean_expr("v"), [text]) == [expected]
+
+
+def test_distinct_values_of_several_columns_are_counted_trimmed_without_blanks():
+    # "dates" repeats 3 distinct texts over 8 rows (counted per value); "stamps" is mostly
+    # distinct (one entry per row); "empty" holds only blanks and nulls.
+    dates = pl.Series(["2024-01-01", " 2024-01-01"] * 3 + ["2024-02-01", " ", None])
+    stamps = pl.Series(["10:01", "10:02 ", "10:03", None])
+    empty = pl.Series([None, "  ", ""], dtype=pl.String)
+    counts = distinct_non_empty_counts_of({"dates": dates, "stamps": stamps, "empty": empty})
+
+    def rows_per_text(frame: pl.DataFrame) -> dict[str, int]:
+        return dict(frame.group_by("text").agg(pl.col("count").sum()).sort("text").iter_rows())
+
+    assert counts["dates"].height == 2  # counted: one entry per distinct trimmed text
+    assert rows_per_text(counts["dates"]) == {"2024-01-01": 6, "2024-02-01": 1}
+    assert rows_per_text(counts["stamps"]) == {"10:01": 1, "10:02": 1, "10:03": 1}
+    assert counts["empty"].height == 0
