@@ -8,6 +8,7 @@ functions turn the collected frames into the Result's dataclasses.
 from __future__ import annotations
 
 import datetime
+from typing import TypeVar
 
 import polars as pl
 
@@ -19,6 +20,8 @@ LIVE_AFTER_END = "live_after_end"
 END_NOT_AFTER_START = "end_not_after_start"
 # The `detail` of an ended or paused subscription that has an end but no start.
 NO_START_DATE = "no_start_date"
+
+_Ref = TypeVar("_Ref", SubscriptionRef, CustomerRef)
 
 _SUBSCRIPTION_REF_COLUMNS = ("subscription_id", "customer_id", "line", "product", "status")
 
@@ -136,10 +139,14 @@ def subscription_refs(frame: pl.DataFrame) -> tuple[SubscriptionRef, ...]:
     """SubscriptionRefs of a frame of classified subscriptions, in file order."""
     detail = ["detail"] if "detail" in frame.columns else []
     ordered = frame.sort("line", *detail).select(*_SUBSCRIPTION_REF_COLUMNS, *detail)
-    # Positional rows: these lists can run to many thousands.
-    return tuple(SubscriptionRef(*row) for row in ordered.iter_rows())
+    return _refs(SubscriptionRef, ordered)
 
 
 def customer_refs(frame: pl.DataFrame) -> tuple[CustomerRef, ...]:
-    ordered = frame.select("customer_id", "name", "email", "line")
-    return tuple(CustomerRef(*row) for row in ordered.iter_rows())
+    return _refs(CustomerRef, frame.select("customer_id", "name", "email", "line"))
+
+
+def _refs(ref: type[_Ref], frame: pl.DataFrame) -> tuple[_Ref, ...]:
+    """One `ref` per row, its fields the frame's columns in order. These lists can run to
+    many thousands: whole columns as Python lists are a third cheaper than iter_rows."""
+    return tuple(map(ref, *(column.to_list() for column in frame.iter_columns())))

@@ -109,12 +109,23 @@ def customer_numbers(ids: pl.Series) -> pl.Series:
 
     Ranking a 64-bit hash of the IDs costs a third of building a table of the strings (a
     categorical): 0.8 s against 3.3 s for 13M IDs. Two different IDs could share a hash;
-    then there would be fewer numbers than distinct IDs, and the categorical numbers them.
+    then they would share a number, and the categorical numbers them instead.
     """
     numbers = id_hash(ids).rank("dense").cast(pl.UInt32)  # 1, 2, ... per distinct hash
-    if ids.is_empty() or numbers.max() == ids.n_unique():
+    if ids.is_empty() or _numbers_separate(ids, numbers):
         return numbers
     return ids.cast(pl.Categorical(pl.Categories.random())).to_physical()
+
+
+def _numbers_separate(ids: pl.Series, numbers: pl.Series) -> bool:
+    """Whether every ID equals the first ID with its number: then no two different IDs
+    share one. Comparing each ID with one other costs half of counting the distinct IDs,
+    which hashes every string again (0.04 s against 0.08 s for 1.3M IDs)."""
+    firsts = numbers.arg_unique()  # the first row of each number, in file order
+    # The first ID of number n at position n - 1 (numbers run 1, 2, ... without a gap).
+    first_ids = ids.gather(firsts).gather(numbers.gather(firsts).arg_sort())
+    # eq_missing: a missing ID equals only another missing one.
+    return bool(first_ids.gather(numbers - 1).eq_missing(ids).all())
 
 
 def id_hash(ids: pl.Series) -> pl.Series:

@@ -426,6 +426,20 @@ def test_customer_numbers_are_equal_exactly_for_equal_ids(monkeypatch):
     assert _groups(reconciliation.customer_numbers(ids)) == [[0, 2], [1, 4], [3]]
 
 
+def _hash_by_length(ids: pl.Series) -> pl.Series:
+    # "7" and "K" share a hash, "007" and "K17" too; a missing ID hashes as its own.
+    return ids.str.len_bytes().cast(pl.UInt64).fill_null(99)
+
+
+def test_customer_numbers_separate_ids_that_share_a_hash_with_some_others(monkeypatch):
+    ids = pl.Series(["7", "007", "7", "K", None, "K17", None, "007"])
+    monkeypatch.setattr(reconciliation, "id_hash", _hash_by_length)
+    assert _groups(reconciliation.customer_numbers(ids)) == [[0, 2], [1, 7], [3], [4, 6], [5]]
+    # Without a shared hash the hash numbers are kept: missing IDs are one customer.
+    unique = pl.Series(["7", "007", "7", None, None])
+    assert _groups(reconciliation.customer_numbers(unique)) == [[0, 2], [1], [3, 4]]
+
+
 def test_ids_that_share_a_hash_change_no_figure(monkeypatch, german):
     monkeypatch.setattr(reconciliation, "id_hash", _one_hash_for_all)
     assert reconcile_tables(*german_vendor_tables(), AS_OF_GERMAN_VENDOR) == german
