@@ -43,6 +43,7 @@ BENCH = Path(__file__).resolve().parent
 REPOSITORY = BENCH.parent
 RESULTS = BENCH / "RESULTS.md"
 DEFAULT_WORK = Path(tempfile.gettempdir()) / "reconcile-bench"
+ALL_FORMATS = ("html", "md", "json")  # what reconcile report writes by default
 FLOORS = {
     "polars floor": "floor_polars.py",
     "duckdb floor": "floor_duckdb.py",
@@ -260,7 +261,12 @@ def size_label(rows: int) -> str:
     return f"{rows // 1000}k" if rows % 1000 == 0 else str(rows)
 
 
-def size_commands(data: Dataset, out: Path, reconcile: list[str]) -> dict[str, list[str]]:
+def size_commands(
+    data: Dataset, out: Path, reconcile: list[str], formats: tuple[str, ...] = ALL_FORMATS
+) -> dict[str, list[str]]:
+    """The floors' commands and reconcile's, writing the report in `formats` (issue 6
+    measures all three; issue 3 measures the JSON alone). report.json is always written:
+    the figures check reads it."""
     folder = data.subscriptions.parent
     commands = {
         name: [sys.executable, str(BENCH / script), str(folder), "--as-of", str(data.as_of)]
@@ -274,8 +280,8 @@ def size_commands(data: Dataset, out: Path, reconcile: list[str]) -> dict[str, l
         str(data.customers),
         "--as-of",
         str(data.as_of),
-        *("-o", str(out / "report.html"), "-o", str(out / "report.md")),
-        *("-o", str(out / "report.json"), "--quiet"),
+        *(arg for fmt in formats for arg in ("-o", str(out / f"report.{fmt}"))),
+        "--quiet",
     ]
     return commands
 
@@ -493,6 +499,13 @@ def _git_revision() -> str:
     return f"{revision} (plus any uncommitted changes)"
 
 
+def _formats(text: str) -> tuple[str, ...]:
+    wanted = {part.strip() for part in text.split(",") if part.strip()}
+    if not wanted <= set(ALL_FORMATS):
+        raise argparse.ArgumentTypeError(f"formats are {', '.join(ALL_FORMATS)}")
+    return tuple(fmt for fmt in ALL_FORMATS if fmt in wanted | {"json"})
+
+
 def _sizes(text: str) -> list[int]:
     return [parse_size(part) for part in text.split(",") if part.strip()]
 
@@ -504,13 +517,14 @@ def bench_size(rows: int, args: argparse.Namespace, reconcile: list[str]) -> lis
     out.mkdir(parents=True, exist_ok=True)
     warm_page_cache(data.subscriptions, data.customers)
     load_before = os.getloadavg()[0]
-    commands = size_commands(data, out, reconcile)
+    commands = size_commands(data, out, reconcile, args.formats)
     timings = measure(commands, args.repeat, args.timeout)
     checks = {timing.name: figures_check(timing, data, out) for timing in timings}
     size_mib = data.subscriptions.stat().st_size / 2**20
     lines = [
         f"### {data.subscription_rows:,} subscription rows ({size_mib:.0f} MiB), "
-        f"{data.customer_rows:,} customer rows, as of {data.as_of}, median of {args.repeat}",
+        f"{data.customer_rows:,} customer rows, as of {data.as_of}, median of {args.repeat}; "
+        f"reconcile writes {', '.join(args.formats)}",
         "",
         f"Load average before / after: {load_before:.2f} / {os.getloadavg()[0]:.2f} "
         f"on {os.cpu_count()} cores.",
@@ -544,6 +558,13 @@ def main() -> None:
         type=Path,
         help="the reconcile script to measure, e.g. one installed with `pip install .` in a"
         " fresh venv (the floors still run with this Python)",
+    )
+    parser.add_argument(
+        "--formats",
+        type=_formats,
+        default=ALL_FORMATS,
+        help="the report formats reconcile writes, e.g. json (issue 3's benchmark); "
+        "default html,md,json (issue 6's)",
     )
     args = parser.parse_args()
     reconcile = reconcile_executable(args.reconcile)
