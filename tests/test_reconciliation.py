@@ -17,7 +17,7 @@ from factories import (
     subscriptions_table,
 )
 
-from reconcile import reconciliation
+from reconcile import reconciliation, snapshot
 from reconcile.reconciliation import reconcile_tables
 from reconcile.result import (
     BridgeStep,
@@ -499,3 +499,27 @@ def test_an_unreadable_amount_on_a_rejected_row_is_listed_but_is_not_its_reason(
     rejected = [f for f in result.findings if f.code == "rows_rejected"]
     assert [(f.count, f.params["code"]) for f in rejected] == [(1, "invalid_date")]
     assert "unreadable_values" not in {f.code for f in result.findings}
+
+
+@pytest.mark.parametrize("masked_products", [64, 63])
+def test_product_overlap_of_64_products_by_masks_and_by_join(masked_products):
+    # Customer 1 holds all 64 products (the last one takes the mask's top bit), customer 2
+    # the first and the last, customer 3 one product twice (no pair), customer 4 none
+    # named. So P00 & P63: 2 customers; each of the other 2015 pairs: 1. With 64 products
+    # the masks count them, with a limit of 63 the join does.
+    names = [f"P{n:02}" for n in range(64)]
+    holdings = [(1, name) for name in reversed(names)]
+    holdings += [(2, "P63"), (2, "P00"), (3, "P07"), (3, "P07"), (4, None)]
+    active = pl.LazyFrame(
+        {
+            "customer_no": [customer for customer, _ in holdings],
+            "product": [product for _, product in holdings],
+        },
+        schema={"customer_no": pl.UInt32, "product": pl.String},
+    )
+    pairs = snapshot.product_overlap(active, masked_products).collect().rows()
+    assert len(pairs) == 64 * 63 // 2
+    assert pairs[0] == ("P00", "P63", 2)
+    assert pairs[1:4] == [("P00", "P01", 1), ("P00", "P02", 1), ("P00", "P03", 1)]
+    assert pairs[-1] == ("P62", "P63", 1)
+    assert sum(customers for _, _, customers in pairs) == 2016 + 1
