@@ -255,28 +255,26 @@ def format_summary(summary: dict[str, Any]) -> str:
         f"  rejected               {summary['rows_rejected']:>12,}",
         f"  duplicate rows removed {summary['duplicate_rows_removed']:>12,}",
     ]
-    errors = summary["errors"]
-    if errors:
-        lines.append(f"  row errors ({summary['errors_total']:,}):")
-        lines += [
-            f"    line {e['line']}, column {e['column']!r}: {e['message']} [{e['code']}]"
-            for e in errors
-        ]
-        if summary["errors_total"] > len(errors):
-            more = summary["errors_total"] - len(errors)
-            lines.append(f"    … {more:,} more: write them all with --errors-csv PATH")
+    lines += row_error_lines("row errors", summary["errors"], summary["errors_total"])
     # Values no figure uses that could not be read: the rows are kept and counted.
-    warnings = summary.get("warnings", [])
-    if warnings:
-        lines.append(f"  values not read, rows kept ({summary['warnings_total']:,}):")
-        lines += [
-            f"    line {w['line']}, column {w['column']!r}: {w['message']} [{w['code']}]"
-            for w in warnings
-        ]
-        if summary["warnings_total"] > len(warnings):
-            more = summary["warnings_total"] - len(warnings)
-            lines.append(f"    … {more:,} more: the report's JSON lists them all (warnings)")
+    lines += row_error_lines(
+        "values not read, rows kept", summary.get("warnings", []), summary.get("warnings_total", 0)
+    )
     return "\n".join(lines)
+
+
+def row_error_lines(title: str, errors: list[dict[str, Any]], total: int) -> list[str]:
+    """The first row errors of a file, one a line, and how many more there are."""
+    if not errors:
+        return []
+    lines = [f"  {title} ({total:,}):"]
+    lines += [
+        f"    line {e['line']}, column {e['column']!r}: {e['message']} [{e['code']}]"
+        for e in errors
+    ]
+    if total > len(errors):
+        lines.append(f"    … {total - len(errors):,} more: write them all with --errors-csv PATH")
+    return lines
 
 
 def parse_as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date:

@@ -552,5 +552,5 @@ def test_validate_shows_warnings_apart_from_row_errors(tmp_path):
         "counted [missing_id]",
         "  values not read, rows kept (2):",
         "    line 2, column 'amount': 'n/a' is not an amount [invalid_amount]",
-        "    … 1 more: the report's JSON lists them all (warnings)",
+        "    … 1 more: write them all with --errors-csv PATH",
     ]
