@@ -184,8 +184,10 @@ FINDINGS: dict[str, FindingTemplate] = {
         WARNING,
         (
             Sentence(
-                "{count} subscription belongs to a customer ID that is not in {customers_file}.",
-                "{count} subscriptions belong to customer IDs that are not in {customers_file}.",
+                "{count} subscription belongs to a customer ID that is not among the accepted"
+                " rows of {customers_file}.",
+                "{count} subscriptions belong to customer IDs that are not among the accepted"
+                " rows of {customers_file}.",
             ),
             Sentence(
                 "It still counts; the report lists it.",
