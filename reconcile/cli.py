@@ -85,10 +85,8 @@ def handle_errors(command: Callable[..., int | None]) -> Callable[..., None]:
         try:
             with collection_paused():
                 code = command(*args, **kwargs) or EXIT_OK
-        except click.exceptions.Exit:
-            raise
-        except click.ClickException:
-            raise
+        except (click.exceptions.Exit, click.ClickException):
+            raise  # click reports its own usage errors (exit 2)
         except Exception as error:
             from reconcile.problems import ReconcileError
 

@@ -636,7 +636,7 @@ def _explain(error: BaseException, settings: SmtpSettings) -> str:
         case smtplib.SMTPNotSupportedError() if "STARTTLS" in str(error).upper():
             return (
                 f"{where} does not offer STARTTLS; use --smtp-ssl if it expects TLS from "
-                "the start, or --smtp-security none if it takes mail unencrypted"
+                "the start, or --smtp-plain if it takes mail unencrypted"
             )
         case smtplib.SMTPNotSupportedError():
             return f"{where} cannot take the login: {error}"
