@@ -27,6 +27,7 @@ def input_summary(table: LoadedTable) -> InputSummary:
         rows_rejected=table.rows_rejected,
         duplicate_rows_removed=table.duplicate_rows_removed,
         duplicate_lines=tuple(sorted(table.duplicate_lines)),
+        blank_lines_skipped=table.blank_lines_skipped,
     )
 
 

@@ -78,6 +78,9 @@ class LoadedTable:
     duplicate_lines: tuple[int, ...]
     has_status: bool = True
     warnings: pl.DataFrame = field(default_factory=empty_rejections)
+    # Records with no value at all (empty lines, ',,,'): not rows, so not in rows_read,
+    # but counted so that a reader can reconcile rows_read with the file's line count.
+    blank_lines_skipped: int = 0
 
     @property
     def rows_accepted(self) -> int:

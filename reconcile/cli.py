@@ -253,6 +253,9 @@ def format_summary(summary: dict[str, Any]) -> str:
         f"  rejected               {summary['rows_rejected']:>12,}",
         f"  duplicate rows removed {summary['duplicate_rows_removed']:>12,}",
     ]
+    if summary.get("blank_lines_skipped"):
+        blank = summary["blank_lines_skipped"]
+        lines.append(f"  blank lines skipped    {blank:>12,}  (no value at all: not rows)")
     lines += row_error_lines("row errors", summary["errors"], summary["errors_total"])
     # Values no figure uses that could not be read: the rows are kept and counted.
     lines += row_error_lines(

@@ -27,6 +27,8 @@ class InputSummary:
     duplicate_rows_removed: int
     # Physical line numbers of the rows removed as exact duplicates of an earlier row.
     duplicate_lines: tuple[int, ...] = ()
+    # Records with no value at all (empty lines, ",,,"): not rows, so not in rows_read.
+    blank_lines_skipped: int = 0
 
 
 @dataclass(frozen=True)

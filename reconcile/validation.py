@@ -105,6 +105,7 @@ def validate(raw: RawTable, *, date_format: str | None = None) -> LoadedTable:
         duplicate_lines=tuple(raw.frame.get_column("line").filter(repeats.repeated).to_list()),
         has_status=plan.has_status,
         warnings=errors.filter(~of_rejected_row),
+        blank_lines_skipped=raw.blank_rows_skipped,
     )
 
 
@@ -236,6 +237,7 @@ def validation_summary(table: LoadedTable, *, max_errors: int = 20) -> dict:
         "rows_accepted": table.rows_accepted,
         "rows_rejected": table.rows_rejected,
         "duplicate_rows_removed": table.duplicate_rows_removed,
+        "blank_lines_skipped": table.blank_lines_skipped,
         "errors": _first_row_errors(errors, max_errors),
         "errors_total": errors.height,
         "warnings": _first_row_errors(warnings, max_errors),

@@ -138,3 +138,24 @@ def test_validate_json_agrees_with_the_text_and_adds_up(tmp_path):
 @pytest.mark.skipif(not SHARED_MRR_PLAYBOOK.exists(), reason="no shared/ beside the repository")
 def test_the_copy_of_the_playbook_data_is_the_shared_file():
     assert MRR_PLAYBOOK.read_bytes() == SHARED_MRR_PLAYBOOK.read_bytes()
+
+
+def test_blank_lines_are_not_rows_but_the_reports_say_how_many(tmp_path):
+    # Lines 3 and 5 hold no value at all: 2 rows read, 2 blank lines skipped, and every
+    # output says so, so that rows read can be reconciled with the file's line count.
+    export = tmp_path / "subscriptions.csv"
+    export.write_text(
+        "subscription_id,customer_id,start_date\nS1,C1,2024-01-01\n,,\nS2,C2,2024-02-01\n\n",
+        encoding="utf-8",
+    )
+    result = reconcile.reconcile(export, as_of=date(2025, 1, 1))
+    assert result.inputs.subscriptions.rows_read == 2
+    assert result.inputs.subscriptions.blank_lines_skipped == 2
+    jsonschema.validate(result.to_dict(), SCHEMA)
+    text = CliRunner().invoke(main, ["validate", str(export)]).output
+    assert "blank lines skipped               2" in text
+    for lang, words in (("en", "2 lines of"), ("de", "2 Zeilen in")):
+        out = tmp_path / f"r.{lang}.md"
+        args = ["report", str(export), "--as-of", "2025-01-01", "--lang", lang, "-o", str(out)]
+        assert CliRunner().invoke(main, args).exit_code == 0
+        assert words in out.read_text(encoding="utf-8")
