@@ -25,6 +25,7 @@ from pathlib import Path
 
 import polars as pl
 
+from reconcile import excel
 from reconcile.canonical import CUSTOMERS, SUBSCRIPTIONS
 from reconcile.problems import ReconcileError, UnusableFileError
 from reconcile.sources import (
@@ -44,7 +45,7 @@ from reconcile.sources import (
 SEPARATORS = (",", ";", "\t", "|")
 SNIFF_BYTES = 64 * 1024  # enough for a title, the header and a few records
 HEADER_SEARCH_LINES = 30  # a header below this many lines is not looked for
-EXPORT_SUFFIXES = (".csv", ".tsv", ".txt")
+EXPORT_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
 UTF8_BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
 # The physical line of each record while every file column is still present (a file may
@@ -52,10 +53,29 @@ UTF16_BOMS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
 LINE = "row:line"
 
 _SIGNATURES = (  # leading bytes of files that are often saved or sent as ".csv"
-    (b"PK\x03\x04", "an Excel workbook (.xlsx) or a zip archive", "save it as CSV"),
-    (b"\xd0\xcf\x11\xe0", "an old Excel workbook (.xls)", "save it as CSV"),
+    # The compound-file format of Excel 97-2003, and of a password-protected .xlsx.
+    (
+        b"\xd0\xcf\x11\xe0",
+        "an old Excel workbook (.xls) or a password-protected one",
+        "save it as .xlsx or as CSV",
+    ),
     (b"%PDF", "a PDF document", "export the data as CSV"),
 )
+# What a zip file other than an .xlsx workbook is (excel.workbook_kind), and what to do.
+_ZIP_KINDS = {
+    "xlsb": ("an Excel binary workbook (.xlsb)", "save it as .xlsx or as CSV"),
+    "ods": ("an OpenDocument spreadsheet (.ods)", "save it as .xlsx or as CSV"),
+    "docx": ("a Word document", "export the data from the billing system as .xlsx or CSV"),
+    "pptx": (
+        "a PowerPoint presentation",
+        "export the data from the billing system as .xlsx or CSV",
+    ),
+    "damaged": (
+        "a damaged Excel workbook or zip archive (perhaps a download cut short)",
+        "download or export it again",
+    ),
+    None: ("a zip archive", "unpack it and give the export inside"),
+}
 _HTML_STARTS = ("<!doctype", "<html", "<head", "<body", "<?xml", "<!--", "<table")
 
 
@@ -556,6 +576,8 @@ def _scan_file(
 ) -> _Scan:
     """The scan of a file; `encoding` None decides it from the head of the file."""
     head = _read_head(path, label)
+    if head.startswith(excel.ZIP_SIGNATURE):
+        return _scan_sheet(path, label, candidates, mapping)
     _refuse_non_csv(head, label)
     encoding = encoding or _encoding_of(head)
     if encoding == "utf-8":
@@ -566,6 +588,44 @@ def _scan_file(
     else:
         utf8 = _decode_utf16(content, encoding, label).encode("utf-8")
     return _scan_body(_Body(utf8, encoding), label, candidates, mapping)
+
+
+def _scan_sheet(
+    path: Path,
+    label: str,
+    candidates: tuple[SourceSpec, ...],
+    mapping: Mapping[str, str] | None,
+    rows: int | None = None,
+) -> _Scan:
+    """The scan of an .xlsx workbook's first sheet (its first `rows` rows; None: all): the
+    header row found as a CSV file's header line is, a sheet row per line."""
+    _refuse_other_zip(path, label)
+    sheet = excel.read_first_sheet(path, label, rows=rows)
+    index = _header_index(
+        [[cell or "" for cell in row] for row in sheet.rows(HEADER_SEARCH_LINES)],
+        _known_header_keys(candidates, mapping),
+    )
+    frame, headers = sheet.table(index)
+    return _Scan(
+        frame.lazy(),
+        headers,
+        first_line=index + 2,
+        header_line=index + 1,
+        encoding="xlsx",
+        separator="",
+    )
+
+
+def _refuse_other_zip(path: Path, label: str) -> None:
+    kind = excel.workbook_kind(path)
+    if kind == "xlsx":
+        return
+    what, advice = _ZIP_KINDS[kind]
+    problem = (
+        f"is {what}" if kind == "damaged" else f"is {what}, not a CSV file or an Excel workbook"
+    )
+    advice = advice[0].upper() + advice[1:] if kind == "damaged" else f"Open it and {advice}"
+    raise UnusableFileError(label, problem, f"{advice}.")
 
 
 class _NotUtf8(Exception):
@@ -725,28 +785,43 @@ def _find_header(sample: str, known: frozenset[str]) -> tuple[str, int]:
     line. The separator is the one that makes the header's cells known, else the most
     frequent one in that line.
     """
-    lines = sample.split("\n")[:HEADER_SEARCH_LINES]
+    lines = [line.rstrip("\r") for line in sample.split("\n")[:HEADER_SEARCH_LINES]]
     best: tuple[int, int, int, str] | None = None  # score, -index, occurrences, separator
-    first_non_blank: int | None = None
     for index, line in enumerate(lines):
-        line = line.rstrip("\r")
         if not line.strip():
             continue
-        if first_non_blank is None:
-            first_non_blank = index
         for separator in SEPARATORS:
-            score = sum(1 for cell in _cells(line, separator) if normalize_header(cell) in known)
+            score = _header_score(_cells(line, separator), known)
             candidate = (score, -index, line.count(separator), separator)
             if score and (best is None or candidate > best):
                 best = candidate
     if best is None:
-        index = first_non_blank or 0
+        index = _first_non_blank(lines)
         line = lines[index] if lines else ""
         separator = max(SEPARATORS, key=lambda s: (line.count(s), -SEPARATORS.index(s)))
     else:
         index, separator = -best[1], best[3]
-    offset = sum(len(line) + 1 for line in lines[:index])
+    offset = sum(len(line) + 1 for line in sample.split("\n")[:index])
     return separator, offset
+
+
+def _header_index(rows: list[list[str]], known: frozenset[str]) -> int:
+    """The index of the header among a sheet's first rows (cells already split), by the
+    rule of _find_header: the row naming the most known columns, the first of equals;
+    with none, the first row that is not blank."""
+    scores = [_header_score(cells, known) for cells in rows]
+    if any(scores):
+        return scores.index(max(scores))
+    return _first_non_blank(["".join(cells) for cells in rows])
+
+
+def _header_score(cells: list[str], known: frozenset[str]) -> int:
+    """How many cells of a candidate header line name a known column."""
+    return sum(1 for cell in cells if normalize_header(cell) in known)
+
+
+def _first_non_blank(lines: list[str]) -> int:
+    return next((index for index, line in enumerate(lines) if line.strip()), 0)
 
 
 def _cells(line: str, separator: str) -> list[str]:
@@ -807,9 +882,12 @@ def _kind_of_file(path: Path) -> str:
         raise UnusableFileError(label, f"cannot be read: {error.strerror}") from None
     if not head.strip():
         raise UnusableFileError(label, "is empty")
+    candidates = all_sources()
+    if head.startswith(excel.ZIP_SIGNATURE):
+        headers = _scan_sheet(path, label, candidates, None, rows=HEADER_SEARCH_LINES).headers
+        return _resolve(headers, None, candidates, {}, label)[1]
     _refuse_non_csv(head, label)
     text = _decode_head(head)
-    candidates = all_sources()
     separator, offset = _find_header(text, _known_header_keys(candidates, None))
     header_text = text[offset:].split("\n", 1)[0].rstrip("\r")
     headers = tuple(_cells(header_text, separator))
