@@ -24,9 +24,60 @@ from pathlib import Path
 import polars as pl
 
 from reconcile.problems import UnusableFileError
+from reconcile.reading.header import HEADER_SEARCH_LINES, header_row
 
 ZIP_SIGNATURE = b"PK\x03\x04"
-HEADER_SEARCH_ROWS = 30  # as for a CSV file's lines: a header further down is not looked for
+
+# What a zip file other than an .xlsx workbook is (workbook_kind), and what to do.
+_OTHER_ZIPS = {
+    "xlsb": ("an Excel binary workbook (.xlsb)", "Open it and save it as .xlsx or as CSV."),
+    "ods": ("an OpenDocument spreadsheet (.ods)", "Open it and save it as .xlsx or as CSV."),
+    "docx": ("a Word document", "Export the data from the billing system as .xlsx or CSV."),
+    "pptx": (
+        "a PowerPoint presentation",
+        "Export the data from the billing system as .xlsx or CSV.",
+    ),
+    None: ("a zip archive", "Unpack it and give the export inside."),
+}
+
+
+@dataclass(frozen=True)
+class SheetTable:
+    """The records of a workbook's first sheet: `frame` holds the rows below the header
+    row, every value text, named by `headers`; `header_line` is the header's sheet row."""
+
+    sheet: str
+    frame: pl.DataFrame
+    headers: tuple[str, ...]
+    header_line: int
+
+
+def read_workbook(
+    path: Path, label: str, known: frozenset[str], *, head_only: bool = False
+) -> SheetTable:
+    """The first sheet of an .xlsx workbook as a table (with `head_only`, only the rows a
+    header is looked for in); the header row is found as a CSV file's header line is.
+    UnusableFileError for a zip file that is no .xlsx workbook or cannot be read."""
+    refuse_other_zip(path, label)
+    sheet = read_first_sheet(path, label, rows=HEADER_SEARCH_LINES if head_only else None)
+    index = header_row([[cell or "" for cell in row] for row in sheet.rows()], known)
+    frame, headers = sheet.table(index)
+    return SheetTable(sheet.name, frame, headers, header_line=index + 1)
+
+
+def refuse_other_zip(path: Path, label: str) -> None:
+    """UnusableFileError, saying what the file is, unless it is an .xlsx workbook."""
+    kind = workbook_kind(path)
+    if kind == "xlsx":
+        return
+    if kind == "damaged":
+        raise UnusableFileError(
+            label,
+            "is a damaged Excel workbook or zip archive (perhaps a download cut short)",
+            "Download or export it again.",
+        )
+    what, advice = _OTHER_ZIPS[kind]
+    raise UnusableFileError(label, f"is {what}, not a CSV file or an Excel workbook", advice)
 
 
 @dataclass(frozen=True)
@@ -37,7 +88,7 @@ class Sheet:
     name: str
     cells: pl.DataFrame
 
-    def rows(self, count: int = HEADER_SEARCH_ROWS) -> list[tuple[str | None, ...]]:
+    def rows(self, count: int = HEADER_SEARCH_LINES) -> list[tuple[str | None, ...]]:
         """The first `count` rows as tuples of cell texts (None for an empty cell)."""
         return self.cells.head(count).rows()
 
