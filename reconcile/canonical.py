@@ -81,6 +81,9 @@ class LoadedTable:
     # Records with no value at all (empty lines, ',,,'): not rows, so not in rows_read,
     # but counted so that a reader can reconcile rows_read with the file's line count.
     blank_lines_skipped: int = 0
+    # Lines of the file's header line repeated inside it (exports pasted together): not
+    # rows either; each starts a part with its own column order.
+    repeated_header_lines: tuple[int, ...] = ()
 
     @property
     def rows_accepted(self) -> int:

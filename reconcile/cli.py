@@ -92,7 +92,7 @@ def handle_errors(command: Callable[..., int | None]) -> Callable[..., None]:
     @functools.wraps(command)
     def wrapper(*args: Any, debug: bool = False, **kwargs: Any) -> None:
         try:
-            with collection_paused():
+            with collection_paused(), notes_shown():
                 code = command(*args, **kwargs) or EXIT_OK
         except (click.exceptions.Exit, click.ClickException):
             raise  # click reports its own usage errors (exit 2)
@@ -107,6 +107,27 @@ def handle_errors(command: Callable[..., int | None]) -> Callable[..., None]:
     return click.option("--debug", is_flag=True, help="Show the full traceback of an error.")(
         wrapper
     )
+
+
+@contextlib.contextmanager
+def notes_shown() -> Iterator[None]:
+    """The library's notes (problems.ReconcileNote, issued with warnings.warn) as one
+    line each on stderr, while a command runs."""
+    import warnings
+
+    from reconcile.problems import ReconcileNote
+
+    def show(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -> None:
+        if issubclass(category, ReconcileNote):
+            echo(f"Note: {message}")
+        else:
+            original(message, category, *_, **__)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", ReconcileNote)
+        original = warnings.showwarning
+        warnings.showwarning = show
+        yield
 
 
 def error_message(error: Exception) -> str:

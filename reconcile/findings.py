@@ -293,6 +293,17 @@ FINDINGS: dict[str, FindingTemplate] = {
             ),
         ),
     ),
+    "repeated_header": FindingTemplate(
+        INFO,
+        (
+            Sentence(
+                "{file} repeats its header line {count} time (first on line {line}): it holds "
+                "exports pasted together, read part by part, each with its own column order.",
+                "{file} repeats its header line {count} times (first on line {line}): it holds "
+                "exports pasted together, read part by part, each with its own column order.",
+            ),
+        ),
+    ),
     "product_subscriptions_exceed_customers": FindingTemplate(
         INFO,
         (
@@ -321,6 +332,8 @@ REJECTION_REASONS: dict[str, str] = {
     problems.UNKNOWN_STATUS: "the status is not one the billing system uses",
     problems.INVALID_AMOUNT: "an amount cannot be read as a number",
     problems.INVALID_BOOLEAN: "a yes/no value cannot be read",
+    problems.INVALID_BYTE: "a value holds bytes that are not UTF-8",
+    problems.INVISIBLE_CHARACTER: "an ID held an invisible character, which was removed",
     problems.CONFLICTING_DUPLICATE: "the subscription or customer ID repeats an earlier row "
     "with other content",
 }
@@ -390,6 +403,8 @@ class Facts:
     customers_without_subscriptions: int
     # (product, subscriptions_active, customers_active) for named products.
     products: tuple[tuple[str, int, int], ...]
+    # (file, lines of its header repeated inside it) per export.
+    repeated_headers: tuple[tuple[str, tuple[int, ...]], ...] = ()
 
 
 # The English of the source language needs no catalog: ngettext picks by n == 1.
@@ -573,6 +588,14 @@ def _duplicate_rows(facts: Facts) -> list[Finding]:
     ]
 
 
+def _repeated_headers(facts: Facts) -> list[Finding]:
+    return [
+        finding("repeated_header", len(lines), file=file, line=lines[0], lines=list(lines))
+        for file, lines in facts.repeated_headers
+        if lines
+    ]
+
+
 def _products_differing(facts: Facts) -> list[Finding]:
     differing = sorted(
         (
@@ -608,5 +631,6 @@ _FINDERS = {
     "mixed_currencies": _mixed_currencies,
     "customers_without_subscriptions": _without_subscriptions,
     "duplicate_rows_removed": _duplicate_rows,
+    "repeated_header": _repeated_headers,
     "product_subscriptions_exceed_customers": _products_differing,
 }

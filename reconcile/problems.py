@@ -19,6 +19,10 @@ UNKNOWN_STATUS = "unknown_status"
 INVALID_AMOUNT = "invalid_amount"
 INVALID_BOOLEAN = "invalid_boolean"
 CONFLICTING_DUPLICATE = "conflicting_duplicate"
+# Reading's own warnings: a byte that was not UTF-8 in a UTF-8 file (the cell shows U+FFFD),
+# and an invisible character removed from an ID (zero-width space, BOM, soft hyphen).
+INVALID_BYTE = "invalid_byte"
+INVISIBLE_CHARACTER = "invisible_character"
 
 ROW_ERROR_CODES = (
     MISSING_ID,
@@ -29,12 +33,14 @@ ROW_ERROR_CODES = (
     INVALID_AMOUNT,
     INVALID_BOOLEAN,
     CONFLICTING_DUPLICATE,
+    INVALID_BYTE,
+    INVISIBLE_CHARACTER,
 )
 
 # Row-error codes of values that no figure uses: such an error is a warning (the row is
 # kept and counted, the value null), never a reason to reject. On a row rejected for
 # another fault it is listed with that row's rejection.
-WARNING_CODES = frozenset({INVALID_AMOUNT})
+WARNING_CODES = frozenset({INVALID_AMOUNT, INVALID_BYTE, INVISIBLE_CHARACTER})
 
 # The columns of a frame of row errors, in this order, as produced by validation.
 ROW_ERROR_SCHEMA = {
@@ -64,6 +70,11 @@ class UnusableFileError(ReconcileError):
         self.advice = advice
         text = f"{file}: {problem}"
         super().__init__(f"{text}\n{advice}" if advice else text)
+
+
+class ReconcileNote(UserWarning):
+    """Something a run did that its user should know but that stops nothing (a file of an
+    exports folder skipped); issued with `warnings.warn`, shown by the CLI as a note."""
 
 
 class DeliveryError(ReconcileError):

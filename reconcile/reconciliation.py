@@ -285,6 +285,7 @@ def _facts(
         rejections=tuple(fact for table in tables for fact in accounting.rejection_facts(table)),
         warnings=tuple(fact for table in tables for fact in accounting.warning_facts(table)),
         duplicate_rows=tuple((table.file, table.duplicate_rows_removed) for table in tables),
+        repeated_headers=tuple((table.file, table.repeated_header_lines) for table in tables),
         orphan_subscriptions=totals.orphan_subscriptions,
         live_after_end=_count_detail(contradictions, quality.LIVE_AFTER_END),
         end_not_after_start=_count_detail(contradictions, quality.END_NOT_AFTER_START),

@@ -394,8 +394,9 @@ def test_every_message_template_and_label_is_used(german):
 
     assert set(REJECTION_REASONS) == set(ROW_ERROR_CODES)
 
-    # The scenario is built to raise every finding and walk every step once.
-    assert {finding.code for finding in german.findings} == set(FINDINGS)
+    # The scenario is built to raise every finding and walk every step once; a repeated
+    # header is a finding of reading a file (tested in test_hostile_inputs.py).
+    assert {finding.code for finding in german.findings} == set(FINDINGS) - {"repeated_header"}
     steps = [s.step for s in (*german.bridge, *german.customer_bridge)]
     # customers_active ends both walks: one label.
     assert list(dict.fromkeys(steps)) == list(BRIDGE_LABELS)

@@ -560,6 +560,7 @@ def test_no_finding_says_a_plural_for_one(lang):
         "customers_active_if_merged": 1,
         "live_after_end": 1,
         "end_not_after_start": 0,
+        "line": 4,
     }
     for code in FINDINGS:
         text = finding_text(finding(code, 1, **params), lang)

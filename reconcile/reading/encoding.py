@@ -1,13 +1,23 @@
 """Bytes and encoding: what a file is (a CSV, or an old workbook, PDF or web page saved
-under a CSV name), which encoding its text is in, and the text polars reads.
+under a CSV name), which encoding its text is in, its line endings, and the text polars
+reads.
 
-A UTF-8 file is read in place (polars maps it; only its head is read into Python);
-UTF-16 and Windows-1252 files are transcoded to UTF-8 bytes first.
+A UTF-8 file is read in place (polars maps it; only its head is read into Python, and
+polars checks the rest as it reads). Any other file is decided on evidence from the
+whole file, never by one byte: a file whose non-ASCII text is mostly valid UTF-8 is
+UTF-8, and its few bytes that are not become U+FFFD (each cell holding one is a warning);
+otherwise it is a legacy single-byte encoding, the one under which its non-ASCII bytes
+read as letters beside letters (Windows-1252, else Mac Roman). UTF-16 (with a BOM),
+legacy and damaged UTF-8 files are transcoded to UTF-8 bytes first, and so are files
+whose lines end with a bare carriage return (old Mac, Excel's "CSV (Macintosh)"), which
+polars would read as one line.
 """
 
 from __future__ import annotations
 
 import mmap
+import re
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,6 +50,10 @@ class Body:
 
     data: Path | bytes
     encoding: str = "utf-8"
+    # Bytes that were not UTF-8 in a file decided to be UTF-8, each now U+FFFD.
+    bad_bytes: int = 0
+    # Whether the file's lines ended with a bare carriage return (now a line feed).
+    cr_line_ends: bool = False
 
     @contextmanager
     def _buffer(self) -> Iterator[bytes | mmap.mmap]:
@@ -84,6 +98,122 @@ _COUNT_CHUNK = 16 * 2**20  # newlines are counted chunk by chunk: a mapped file 
 
 class NotUtf8(Exception):
     """polars found bytes that are not UTF-8 beyond the sample that was checked."""
+
+
+def body_of(path: Path, head: bytes, label: str, *, whole_file: bool = False) -> Body:
+    """The text of a CSV file as polars reads it. A file whose head is UTF-8 with line
+    feeds is read in place (unless `whole_file`: polars found a byte further down that is
+    not UTF-8); any other is read whole, decided on evidence and transcoded."""
+    utf16 = next((enc for bom, enc in UTF16_BOMS.items() if head.startswith(bom)), None)
+    if utf16 is None and not whole_file and not bare_cr_line_ends(head) and is_utf8(head):
+        return Body(path)
+    content = read_bytes(path, label)
+    if utf16 is not None:
+        text, encoding, bad = decode_utf16(content, utf16, label), utf16, 0
+    else:
+        text, encoding, bad = decode_on_evidence(content)
+    cr_line_ends = bare_cr_line_ends(head)
+    if cr_line_ends:
+        text = _BARE_CR.sub("\n", text)
+    return Body(text.encode("utf-8"), encoding, bad_bytes=bad, cr_line_ends=cr_line_ends)
+
+
+_BARE_CR = re.compile("\r(?!\n)")
+
+
+def bare_cr_line_ends(head: bytes) -> bool:
+    """Whether lines end with a carriage return alone: more bare CRs than line feeds
+    (a line feed may still stand inside a quoted field)."""
+    bare = head.count(b"\r") - head.count(b"\r\n")
+    return bare > 0 and bare > head.count(b"\n")
+
+
+def is_utf8(head: bytes) -> bool:
+    """Whether the head decodes as UTF-8 (a character cut in two by the end of the
+    sample is not a fault)."""
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return error.start >= len(head) - 3 and len(head) == SNIFF_BYTES
+    return True
+
+
+_HIGH_BYTES = bytes(range(0x80, 0x100))
+# Runs of non-ASCII bytes with the byte before and after: the evidence for a legacy
+# encoding (in the text decoded as Latin-1, where each byte is one character).
+_LEGACY_RUN = re.compile("[A-Za-z]?[\x80-\xff]+[A-Za-z]?")
+LEGACY_ENCODINGS = ("cp1252", "mac_roman")
+_NOT_IN_1252 = (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+# Where the legacy encodings are told apart: this many slices spread over the whole file.
+_SLICES, _SLICE_BYTES = 64, 64 * 1024
+
+
+def decode_on_evidence(content: bytes) -> tuple[str, str, int]:
+    """(text, encoding, bytes that were not UTF-8) of a file that is not UTF-16, from
+    the whole file: UTF-8 when its valid multi-byte characters outnumber the bytes that
+    are not UTF-8 (those become U+FFFD); else the legacy encoding that reads best.
+
+    Slices spread over the whole file are looked at first: when they hold many bytes
+    that are not UTF-8 and fewer UTF-8 characters, the file is legacy (counting every
+    such byte of a large legacy file costs seconds). Otherwise the bytes are counted in
+    the whole file, where they are few."""
+    try:
+        return content.decode("utf-8"), "utf-8", 0
+    except UnicodeDecodeError:
+        pass
+    sample = _slices(content)
+    valid, bad = _utf8_evidence(sample)
+    if not (bad >= _CLEARLY_LEGACY and bad > valid):
+        valid, bad = _utf8_evidence(content)
+        if valid > bad:
+            return content.decode("utf-8", errors="replace"), "utf-8", bad
+    encoding = _best_legacy(content, sample)
+    return content.decode(encoding, errors="replace"), encoding, 0
+
+
+# Bytes that are not UTF-8 in the slices beyond which the file is legacy when they also
+# outnumber its UTF-8 characters there.
+_CLEARLY_LEGACY = 32
+
+
+def _slices(content: bytes) -> bytes:
+    """_SLICES slices of _SLICE_BYTES spread evenly over the file, one a line."""
+    step = max(len(content) // _SLICES, _SLICE_BYTES)
+    return b"\n".join(
+        content[start : start + _SLICE_BYTES] for start in range(0, len(content), step)
+    )
+
+
+def _utf8_evidence(content: bytes) -> tuple[int, int]:
+    """(valid non-ASCII UTF-8 characters, bytes that are not UTF-8), without a Python
+    loop: decoded with surrogateescape, a byte that is not UTF-8 becomes one lone
+    surrogate, which encoding with "ignore" drops; every other character re-encodes to
+    its own bytes, and ASCII bytes are one character each."""
+    text = content.decode("utf-8", errors="surrogateescape")
+    bad = len(content) - len(text.encode("utf-8", errors="ignore"))
+    ascii_chars = len(content.translate(None, _HIGH_BYTES))
+    return len(text) - ascii_chars - bad, bad
+
+
+def _best_legacy(content: bytes, sample: bytes) -> str:
+    """Windows-1252 (what Excel writes in western Europe), unless Mac Roman reads more
+    of the non-ASCII bytes of the slices as letters beside letters ("Müller", not
+    "M¸ller"), each distinct run scored once; Latin-1 when the file uses a byte 1252
+    lacks and Mac Roman reads no better."""
+    runs = Counter(_LEGACY_RUN.findall(sample.decode("latin-1")))
+    scores = {encoding: _letter_score(runs, encoding) for encoding in LEGACY_ENCODINGS}
+    best = max(LEGACY_ENCODINGS, key=lambda encoding: scores[encoding])  # ties: 1252
+    if best == "cp1252" and any(bytes([byte]) in content for byte in _NOT_IN_1252):
+        return "latin-1"
+    return best
+
+
+def _letter_score(runs: Counter[str], encoding: str) -> int:
+    score = 0
+    for run, count in runs.items():
+        decoded = run.encode("latin-1").decode(encoding, errors="replace")
+        score += count * sum(1 for char in decoded if ord(char) > 0x7F and char.isalpha())
+    return score
 
 
 def read_head(path: Path, label: str) -> bytes:
@@ -144,26 +274,6 @@ def refuse_non_csv(content: bytes, label: str) -> None:
         raise UnusableFileError(label, "looks like JSON, not a CSV file", "Export the data as CSV.")
 
 
-LEGACY = "legacy"  # Windows-1252, or Latin-1 where it uses the few bytes 1252 lacks
-
-
-def encoding_of(head: bytes) -> str:
-    """The encoding the head of a file shows: a UTF-16 BOM, else UTF-8 if the head decodes
-    as such (polars checks the rest as it reads), else LEGACY, what Excel writes in
-    western Europe."""
-    for bom, encoding in UTF16_BOMS.items():
-        if head.startswith(bom):
-            return encoding
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as error:
-        # A character cut in two by the end of the sample is not a fault.
-        cut_off_at_end = error.start >= len(head) - 3 and len(head) == SNIFF_BYTES
-        if not cut_off_at_end:
-            return LEGACY
-    return "utf-8"
-
-
 def decode_utf16(content: bytes, encoding: str, label: str) -> str:
     try:
         return content[2:].decode(encoding)  # after the BOM
@@ -171,16 +281,6 @@ def decode_utf16(content: bytes, encoding: str, label: str) -> str:
         raise UnusableFileError(
             label, "is not valid UTF-16 text", "Save the file as CSV (UTF-8)."
         ) from None
-
-
-def transcode(content: bytes) -> tuple[bytes, str]:
-    """Windows-1252 content as UTF-8; Latin-1 when it uses the few bytes 1252 lacks."""
-    for encoding in ("cp1252", "latin-1"):
-        try:
-            return content.decode(encoding).encode("utf-8"), encoding
-        except UnicodeDecodeError:
-            continue
-    raise AssertionError("latin-1 decodes every byte")  # pragma: no cover
 
 
 def decode_head(head: bytes) -> str:

@@ -3,10 +3,12 @@ recognised by its header, not its name."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 from reconcile.canonical import CUSTOMERS, SUBSCRIPTIONS
-from reconcile.problems import ReconcileError, UnusableFileError
+from reconcile.filesystem import is_readable_export_file
+from reconcile.problems import ReconcileError, ReconcileNote, UnusableFileError
 from reconcile.reading import excel
 from reconcile.reading.encoding import SNIFF_BYTES, decode_head, refuse_non_csv
 from reconcile.reading.header import cells, find_header, known_header_keys
@@ -30,6 +32,15 @@ def find_exports(folder: Path) -> tuple[Path, Path | None]:
     found: dict[str, list[Path]] = {SUBSCRIPTIONS: [], CUSTOMERS: []}
     skipped: list[str] = []
     for path in sorted(p for p in folder.iterdir() if p.suffix.lower() in EXPORT_SUFFIXES):
+        if not is_readable_export_file(path):
+            # A FIFO would block the run until someone writes to it: never opened.
+            warnings.warn(
+                f"{path}: skipped, not a regular file (a pipe, socket or device)",
+                ReconcileNote,
+                stacklevel=2,
+            )
+            skipped.append(f"{path.name} (not a regular file)")
+            continue
         try:
             kind = _kind_of_file(path)
         except ReconcileError as error:

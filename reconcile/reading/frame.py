@@ -18,29 +18,27 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from reconcile.canonical import CUSTOMERS, SUBSCRIPTIONS
-from reconcile.problems import ReconcileError, UnusableFileError
-from reconcile.reading import excel
+from reconcile.filesystem import check_input_file
+from reconcile.problems import ROW_ERROR_SCHEMA, ReconcileError, UnusableFileError
+from reconcile.reading import cleaning, excel
 from reconcile.reading.encoding import (
-    LEGACY,
     UTF8_BOM,
     Body,
     NotUtf8,
-    decode_utf16,
-    encoding_of,
-    read_bytes,
+    body_of,
     read_head,
     refuse_non_csv,
-    transcode,
 )
 from reconcile.reading.header import find_header, known_header_keys
 from reconcile.reading.matching import candidate_sources, header_of, resolve
 from reconcile.sources import (
+    ID_FIELDS,
     SourceSpec,
     TableSpec,
     normalize_header,
@@ -73,6 +71,11 @@ class RawTable:
     separator: str = ","
     header_line: int = 1
     blank_rows_skipped: int = 0  # records with no value at all (empty lines, ",,,")
+    # Reading's warnings (problems.ROW_ERROR_SCHEMA): bytes that were not UTF-8, invisible
+    # characters removed from IDs. Validation lists them with the row errors.
+    warnings: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=ROW_ERROR_SCHEMA))
+    # Lines of header lines repeated inside the file (exports pasted together).
+    repeated_header_lines: tuple[int, ...] = ()
 
     @property
     def rows_read(self) -> int:
@@ -114,8 +117,8 @@ def read_raw(
         scan = _scan_file(Path(data), label, candidates, mapping)
         return _read(scan, kind, candidates, mapping, label)
     except NotUtf8:
-        # The head was UTF-8 but a later byte is not: the file is Windows-1252 after all.
-        scan = _scan_file(Path(data), label, candidates, mapping, encoding=LEGACY)
+        # The head was UTF-8 but a later byte is not: the whole file decides.
+        scan = _scan_file(Path(data), label, candidates, mapping, whole_file=True)
         return _read(scan, kind, candidates, mapping, label)
 
 
@@ -182,10 +185,19 @@ def _raw_table(scan: _Scan, spec: SourceSpec, kind: str, label: str) -> RawTable
     )
     frame = _null_blank_only(scan.collect(query, label), mapped)
     frame = _with_physical_lines(frame, scan, label)
-    # A record with no value at all (an empty line, ",,,") holds nothing to account for.
-    blank = frame.select(pl.all_horizontal(pl.col(h).is_null() for h in scan.headers)).to_series()
+    _refuse_unread_records(frame, scan, label)
+    parts = cleaning.split_parts(frame, scan.headers, LINE)
+    if parts.header_lines:  # values moved between columns: trimmed again where mapped
+        frame = parts.frame.with_columns(pl.col(c).str.strip_chars() for c in mapped)
+        frame = _null_blank_only(frame, mapped)
+    # A record of separators and blanks only (an empty line, ",,,", " ; ") is no row.
+    blank = cleaning.blank_records(frame, mapped, unmapped)
     if blank.any():
         frame = frame.filter(~blank)
+    frame, warnings = _cleaned_ids(frame, scan, table, headers, label)
+    if scan.body is not None and scan.body.bad_bytes:
+        bad = cleaning.bad_byte_warnings(frame, scan.headers, label, LINE)
+        warnings = pl.concat([warnings, bad]).sort("line", maintain_order=True)
     return RawTable(
         kind=kind,
         file=label,
@@ -201,7 +213,43 @@ def _raw_table(scan: _Scan, spec: SourceSpec, kind: str, label: str) -> RawTable
         separator=scan.separator,
         header_line=scan.header_line,
         blank_rows_skipped=int(blank.sum()),
+        warnings=warnings,
+        repeated_header_lines=parts.header_lines,
     )
+
+
+def _cleaned_ids(
+    frame: pl.DataFrame, scan: _Scan, table: TableSpec, headers: dict[str, str], label: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The frame with its ID columns in NFC and without invisible characters, and a
+    warning for each ID that lost one."""
+    id_headers = [
+        headers[raw]
+        for canonical in sorted(ID_FIELDS)
+        for raw in table.raw_fields_of(canonical)
+        if raw in headers
+    ]
+    cleaned, touched = cleaning.normalised_ids(frame, list(dict.fromkeys(id_headers)))
+    warnings = cleaning.invisible_warnings(frame, touched, label, LINE)
+    return cleaned, warnings
+
+
+def _refuse_unread_records(frame: pl.DataFrame, scan: _Scan, label: str) -> None:
+    """UnusableFileError when the file holds text below its header but not one record
+    was read from it: line endings polars cannot see, say, must never read as an empty
+    export whose every row is accounted for."""
+    if frame.height or scan.body is None:
+        return
+    head = scan.body.head()[scan.header_offset :]
+    below = head.split(b"\n", scan.first_line - scan.header_line)
+    data_below = len(below) > scan.first_line - scan.header_line and below[-1].strip()
+    # polars reads a line end it does not know (a bare CR) as part of the header.
+    if data_below or head.rstrip().replace(b"\r\n", b"").count(b"\r"):
+        raise UnusableFileError(
+            label,
+            "holds data below its header, but no record could be read from it",
+            "Save the file again as CSV (UTF-8) with ordinary line breaks.",
+        )
 
 
 def _numbered(scan: _Scan) -> pl.LazyFrame:
@@ -254,22 +302,16 @@ def _scan_file(
     label: str,
     candidates: tuple[SourceSpec, ...],
     mapping: Mapping[str, str] | None,
-    encoding: str | None = None,
+    whole_file: bool = False,
 ) -> _Scan:
-    """The scan of a file; `encoding` None decides it from the head of the file."""
+    """The scan of a file; its encoding decided from its head when that is UTF-8 (polars
+    checks the rest), else, or with `whole_file`, from the whole file."""
+    check_input_file(path, label)
     head = read_head(path, label)
     if head.startswith(excel.ZIP_SIGNATURE):
         return _scan_sheet(path, label, candidates, mapping)
     refuse_non_csv(head, label)
-    encoding = encoding or encoding_of(head)
-    if encoding == "utf-8":
-        return _scan_body(Body(path), label, candidates, mapping)
-    content = read_bytes(path, label)
-    if encoding == LEGACY:
-        utf8, encoding = transcode(content)
-    else:
-        utf8 = decode_utf16(content, encoding, label).encode("utf-8")
-    return _scan_body(Body(utf8, encoding), label, candidates, mapping)
+    return _scan_body(body_of(path, head, label, whole_file=whole_file), label, candidates, mapping)
 
 
 def _scan_sheet(

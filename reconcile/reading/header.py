@@ -32,7 +32,7 @@ def find_header(sample: str, known: frozenset[str]) -> tuple[str, int]:
     line. The separator is the one that makes the header's cells known, else the most
     frequent one in that line.
     """
-    lines = sample.split("\n")[:HEADER_SEARCH_LINES]
+    lines = records(sample)[:HEADER_SEARCH_LINES]
     best: tuple[int, int, int, str] | None = None  # score, -index, occurrences, separator
     for index, line in enumerate(lines):
         line = line.rstrip("\r")
@@ -51,6 +51,22 @@ def find_header(sample: str, known: frozenset[str]) -> tuple[str, int]:
         index, separator = -best[1], best[3]
     offset = sum(len(line) + 1 for line in lines[:index])
     return separator, offset
+
+
+def records(sample: str) -> list[str]:
+    """The sample's lines, a line break inside a quoted field kept within its record
+    (a header cell may hold one): lines are joined while their quotes are unbalanced.
+    Joined with "\\n" again they give the sample back, so offsets stay right."""
+    joined: list[str] = []
+    pending: str | None = None
+    for line in sample.split("\n"):
+        pending = line if pending is None else f"{pending}\n{line}"
+        if pending.count('"') % 2 == 0:
+            joined.append(pending)
+            pending = None
+    if pending is not None:
+        joined.append(pending)
+    return joined
 
 
 def header_row(rows: list[list[str]], known: frozenset[str]) -> int:

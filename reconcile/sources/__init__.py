@@ -172,10 +172,51 @@ def load_mapping_file(path: Path | str, base: str | None = None) -> SourceSpec:
         raise ReconcileError(f"mapping file {path} not found") from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise ReconcileError(f"mapping file {path} cannot be read: {error}") from None
+    _check_shape(document, str(path))
     extends = document.get("extends", base)
-    parent = load_source(extends) if extends else None
+    try:
+        parent = load_source(extends) if extends else None
+    except ReconcileError as error:
+        raise ReconcileError(f"mapping file {path}: extends = {extends!r}: {error}") from None
     document.setdefault("name", path.stem)
     return _spec_from_document(document, str(path), parent)
+
+
+def _check_shape(document: dict, origin: str) -> None:
+    """ReconcileError naming the key when a mapping file's values have the wrong type
+    (a number where header names belong, a text where a table belongs), before any of
+    them is used."""
+    for key in ("extends", "name", "title"):
+        if key in document and not isinstance(document[key], str):
+            raise ReconcileError(f'{origin}: {key} must be a text, e.g. {key} = "zoho"')
+    for kind in KINDS:
+        section = document.get(kind, {})
+        if not isinstance(section, dict):
+            raise ReconcileError(f"{origin}: {kind} must be a table: [{kind}.columns]")
+        for table in ("columns", "derive"):
+            if not isinstance(section.get(table, {}), dict):
+                raise ReconcileError(f"{origin}: [{kind}.{table}] must be a table")
+        for raw_field, aliases in section.get("columns", {}).items():
+            if not _texts(aliases):
+                raise ReconcileError(
+                    f"{origin}: [{kind}.columns] {raw_field} needs header names, "
+                    f'e.g. {raw_field} = ["Header in the file"]'
+                )
+    statuses = document.get("statuses", {})
+    if not isinstance(statuses, dict):
+        raise ReconcileError(f"{origin}: statuses must be a table: [statuses]")
+    for cls, values in statuses.items():
+        if not _texts(values):
+            raise ReconcileError(
+                f'{origin}: [statuses] {cls} needs status values, e.g. {cls} = ["active"]'
+            )
+
+
+def _texts(value: object) -> bool:
+    """A text, or a list of texts (what header names and status values are)."""
+    return isinstance(value, str) or (
+        isinstance(value, list) and all(isinstance(item, str) for item in value)
+    )
 
 
 def _spec_from_document(document: dict, origin: str, parent: SourceSpec | None) -> SourceSpec:
@@ -223,7 +264,10 @@ def _fallback(step: object, origin: str, kind: str) -> Fallback:
         return Fallback((step,))
     if isinstance(step, dict) and set(step) <= {"field", "when"} and "field" in step:
         return Fallback((str(step["field"]),), step.get("when"))
-    if isinstance(step, dict) and set(step) == {"join"} and len(step["join"]) >= 2:
+    joined = step.get("join") if isinstance(step, dict) else None
+    if isinstance(step, dict) and set(step) == {"join"} and isinstance(joined, list):
+        if len(joined) < 2 or not _texts(joined):
+            raise ReconcileError(f"{origin}: [{kind}.derive] join needs two raw field names")
         return Fallback(tuple(str(f) for f in step["join"]))
     raise ReconcileError(
         f"{origin}: [{kind}.derive] step {step!r} must be a raw field name, "

@@ -63,7 +63,10 @@ def validate(raw: RawTable, *, date_format: str | None = None) -> LoadedTable:
     passes, warned = _verdicts(checked, checks, repeats)
     # The rows with any error: the rejected ones, and the accepted ones with a warning.
     flagged = checked.filter(~passes | warned)
-    errors = row_errors(flagged, checks, raw, repeats.first_lines)
+    repeated_lines = raw.frame.get_column("line").filter(repeats.repeated)
+    errors = _with_reading_warnings(
+        row_errors(flagged, checks, raw, repeats.first_lines), raw, repeated_lines
+    )
     # A row's line (where its record starts) is unique: it tells its errors apart.
     rejected_lines = checked.get_column("line").filter(~passes)
     of_rejected_row = pl.col("line").is_in(rejected_lines.implode())
@@ -77,11 +80,23 @@ def validate(raw: RawTable, *, date_format: str | None = None) -> LoadedTable:
         frame=accepted.filter(passes & ~repeats.repeated),
         rejections=errors.filter(of_rejected_row),
         rows_rejected=rejected_lines.len(),
-        duplicate_lines=tuple(raw.frame.get_column("line").filter(repeats.repeated).to_list()),
+        duplicate_lines=tuple(repeated_lines.to_list()),
         has_status=plan.has_status,
         warnings=errors.filter(~of_rejected_row),
         blank_lines_skipped=raw.blank_rows_skipped,
+        repeated_header_lines=raw.repeated_header_lines,
     )
+
+
+def _with_reading_warnings(
+    errors: pl.DataFrame, raw: RawTable, repeated_lines: pl.Series
+) -> pl.DataFrame:
+    """The row errors with reading's warnings (bytes that were not UTF-8, invisible
+    characters removed from IDs) of the rows that are not removed as repeats."""
+    if raw.warnings.height == 0:
+        return errors
+    own = raw.warnings.filter(~pl.col("line").is_in(repeated_lines.implode()))
+    return pl.concat([errors, own.select(errors.columns)]).sort("line", maintain_order=True)
 
 
 def _verdicts(

@@ -1,0 +1,164 @@
+"""Records as people's files hold them, made into rows: blank records, a header repeated
+where two exports were pasted together, IDs as different systems write the same text,
+and cells holding bytes that were not UTF-8.
+
+All of it vectorised over the read frame: a Python loop runs only over the few records
+that a cheap test picked out (candidate repeated headers), never over every row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from reconcile.problems import INVALID_BYTE, INVISIBLE_CHARACTER, ROW_ERROR_SCHEMA
+from reconcile.sources import normalize_header
+
+# Characters that show as nothing but make two IDs differ: zero-width space, non-joiner
+# and joiner, word joiner, the byte-order mark (also zero-width no-break space), soft
+# hyphen, and the invisible operators and Mongolian vowel separator.
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u2061\u2062\u2063\u2064\u180e"
+_INVISIBLE_CLASS = "[" + INVISIBLE + "]"
+_NON_ASCII = r"[^\x00-\x7f]"
+
+
+def blank_records(frame: pl.DataFrame, mapped: Sequence[str], unmapped: Sequence[str]) -> pl.Series:
+    """Per record, whether it holds nothing but separators and white space (a blank line,
+    whatever the columns). Mapped values are already trimmed (blank -> null); the other
+    columns are looked at only on the records whose mapped values are all empty."""
+    empty_mapped = (
+        pl.all_horizontal(pl.col(c).is_null() for c in mapped)
+        if mapped
+        else pl.repeat(True, pl.len())
+    )
+    candidates = frame.select(empty_mapped.alias("blank")).to_series()
+    if not unmapped or not candidates.any():
+        return candidates
+    rows = frame.with_row_index("row:index").filter(candidates)
+    blank_rows = rows.filter(
+        pl.all_horizontal(pl.col(c).is_null() | pl.col(c).str.contains(r"^\s*$") for c in unmapped)
+    ).get_column("row:index")
+    return pl.int_range(0, frame.height, eager=True).is_in(blank_rows.implode()).alias("blank")
+
+
+@dataclass(frozen=True)
+class Parts:
+    """A file that is several exports pasted together: the lines of the header lines
+    repeated inside it, and the frame with each part's columns put in the first part's
+    order (the repeated header lines removed)."""
+
+    frame: pl.DataFrame
+    header_lines: tuple[int, ...] = ()
+
+
+def split_parts(frame: pl.DataFrame, headers: Sequence[str], line: str) -> Parts:
+    """Find header lines repeated inside the records, in any column order. A record is
+    a repeated header when its values are the file's headers, each once (compared as
+    headers are matched: case, blanks and punctuation aside). Each one ends a part and
+    starts the next, whose values are moved under the headers its own header line names.
+    Only records whose first value is a header name are looked at closely."""
+    if frame.height == 0 or len(headers) < 2:
+        return Parts(frame)
+    wanted = sorted(normalize_header(h) for h in headers)
+    names = [h.strip() for h in headers]
+    first = pl.col(headers[0]).str.strip_chars()
+    candidates = frame.with_row_index("row:index").filter(first.is_in(names))
+    repeats: list[tuple[int, list[str]]] = []
+    for row in candidates.select("row:index", *headers).iter_rows():
+        values = ["" if value is None else value for value in row[1:]]
+        if sorted(normalize_header(value) for value in values) == wanted:
+            repeats.append((row[0], values))
+    if not repeats:
+        return Parts(frame)
+    by_key = {normalize_header(h): h for h in headers}
+    pieces = [frame.slice(0, repeats[0][0])]
+    bounds = [index for index, _ in repeats[1:]] + [frame.height]
+    for (start, values), end in zip(repeats, bounds, strict=True):
+        piece = frame.slice(start + 1, end - start - 1)
+        # The file's column j holds, in this part, the values of the header it names.
+        moved = {
+            by_key[normalize_header(value)]: column
+            for value, column in zip(values, headers, strict=True)
+        }
+        pieces.append(
+            piece.select(
+                pl.col(moved[c]).alias(c) if c in moved else pl.col(c) for c in frame.columns
+            )
+        )
+    lines = frame.get_column(line).gather([index for index, _ in repeats]).to_list()
+    return Parts(pl.concat(pieces, how="vertical"), tuple(int(n) for n in lines))
+
+
+def normalised_ids(frame: pl.DataFrame, columns: Sequence[str]) -> tuple[pl.DataFrame, list[str]]:
+    """The ID columns in Unicode NFC (a file saved on macOS writes "ü" as "u" and a
+    combining mark, one saved on Windows as one character: they are the same ID) and
+    without invisible characters. Returns the frame and, per column that held one, an
+    the columns that held an invisible character (for their warnings, made by
+    `invisible_warnings`). Only columns with a non-ASCII value are touched."""
+    present = [c for c in columns if c in frame.columns]
+    if not present:
+        return frame, []
+    non_ascii = frame.select(pl.col(c).str.contains(_NON_ASCII).any() for c in present).row(0)
+    touched = [c for c, has in zip(present, non_ascii, strict=True) if has]
+    if not touched:
+        return frame, []
+    invisible = frame.select(pl.col(c).str.contains(_INVISIBLE_CLASS).any() for c in touched).row(0)
+    cleaned = frame.with_columns(
+        pl.col(c)
+        .str.replace_all(_INVISIBLE_CLASS, "")
+        .str.normalize("NFC")
+        .str.strip_chars()
+        .alias(c)
+        for c in touched
+    )
+    # An ID of invisible characters only is no ID (null, so missing_id says so).
+    cleaned = cleaned.with_columns(
+        pl.when(pl.col(c) != "").then(pl.col(c)).alias(c) for c in touched
+    )
+    return cleaned, [c for c, has in zip(touched, invisible, strict=True) if has]
+
+
+def invisible_warnings(
+    before: pl.DataFrame, columns: Sequence[str], file: str, line: str
+) -> pl.DataFrame:
+    """One warning per ID cell that held an invisible character (the value as it was,
+    with the character shown as its code point)."""
+    frames = [
+        before.filter(pl.col(column).str.contains(_INVISIBLE_CLASS)).select(
+            pl.lit(file).alias("file"),
+            pl.col(line).cast(pl.Int64).alias("line"),
+            pl.lit(column).alias("column"),
+            pl.col(column).alias("value"),
+            pl.lit(INVISIBLE_CHARACTER).alias("code"),
+            pl.lit(
+                "ID held an invisible character (zero-width space, byte-order mark, soft "
+                "hyphen or the like); removed"
+            ).alias("message"),
+        )
+        for column in columns
+    ]
+    return pl.concat(frames) if frames else pl.DataFrame(schema=ROW_ERROR_SCHEMA)
+
+
+def bad_byte_warnings(
+    frame: pl.DataFrame, columns: Sequence[str], file: str, line: str
+) -> pl.DataFrame:
+    """One warning per cell holding U+FFFD, where a byte that was not UTF-8 stood (only
+    called for a file that had such bytes)."""
+    frames = [
+        frame.filter(pl.col(column).str.contains("\ufffd", literal=True)).select(
+            pl.lit(file).alias("file"),
+            pl.col(line).cast(pl.Int64).alias("line"),
+            pl.lit(column).alias("column"),
+            pl.col(column).alias("value"),
+            pl.lit(INVALID_BYTE).alias("code"),
+            pl.lit(
+                "holds bytes that are not UTF-8 in a UTF-8 file, each shown as \ufffd; "
+                "correct the value in the billing system or export the file again"
+            ).alias("message"),
+        )
+        for column in columns
+    ]
+    return pl.concat(frames) if frames else pl.DataFrame(schema=ROW_ERROR_SCHEMA)
