@@ -316,6 +316,14 @@ def output_paths(_ctx: click.Context, _param: click.Parameter, values: tuple[Pat
     help="Write the report here; .html, .md or .json, or .csv for every row of the"
     " subscriptions export with its bridge step. Repeatable.",
 )
+@click.option(
+    "--billing-figure",
+    "billing_figures",
+    multiple=True,
+    metavar="NAME[@YYYY-MM]=VALUE",
+    help='A figure your billing system shows, to put beside ours, e.g. "Aktive Kunden=155"'
+    ' or "Net Customers@2026-10=4" (a month). Repeatable.',
+)
 @click.option("--lang", type=click.Choice(["en", "de"]), default="en", show_default=True)
 @click.option("--redact", is_flag=True, help="Replace customer names and emails with pseudonyms.")
 @click.option(
@@ -369,6 +377,7 @@ def report(
     quiet: bool,
     as_of: date,
     outputs: tuple[Path, ...],
+    billing_figures: tuple[str, ...],
     lang: str,
     redact: bool,
     fail_on: str | None,
@@ -383,11 +392,16 @@ def report(
     The format of each -o file follows its extension.
     """
     from reconcile import api
+    from reconcile.problems import ReconcileError
 
     console = Console(quiet=quiet)
     options = make_read_options(source, mapping, mapping_file, date_format)
+    try:  # before the exports are read: a mistyped name fails at once
+        figures = api.figure_inputs(billing_figures, as_of, mapping_file=mapping_file)
+    except ReconcileError as error:
+        raise click.UsageError(str(error)) from None
     tables = api.load(subscriptions, customers, options, progress=console.progress)
-    result = api.reconcile_tables(*tables, as_of, progress=console.progress)
+    result = api.reconcile_tables(*tables, as_of, figures=figures, progress=console.progress)
     rows_files = tuple(path for path in outputs if OUTPUT_FORMATS[path.suffix.lower()] == "csv")
     # Traced before redaction, from the Result of these very tables; asked for, or not at all.
     traced = api.trace(*tables, result) if rows_files else None

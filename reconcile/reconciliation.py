@@ -10,10 +10,11 @@ and collected together, so polars runs them in parallel.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 
 import polars as pl
 
-from reconcile import accounting, history, quality, snapshot
+from reconcile import accounting, billing_figures, history, quality, snapshot
 from reconcile.bridge import (
     EXAMPLES_SHOWN,
     CustomerWalk,
@@ -134,9 +135,13 @@ def id_hash(ids: pl.Series) -> pl.Series:
 
 
 def reconcile_tables(
-    subscriptions: LoadedTable, customers: LoadedTable | None, as_of: datetime.date
+    subscriptions: LoadedTable,
+    customers: LoadedTable | None,
+    as_of: datetime.date,
+    figures: Sequence[billing_figures.FigureInput] = (),
 ) -> Result:
-    """The Result of DOMAIN.md for the accepted rows of both exports on `as_of`."""
+    """The Result of DOMAIN.md for the accepted rows of both exports on `as_of`, with the
+    billing system's own `figures` beside ours."""
     numbered, export = with_customer_numbers(
         subscriptions.frame, None if customers is None else customers.frame
     )
@@ -186,6 +191,7 @@ def reconcile_tables(
         findings=findings_from(facts),
         quality=result_quality,
         warnings=accounting.warnings(subscriptions, customers),
+        billing_figures=billing_figures.compare(subs, figures, as_of),
     )
 
 
