@@ -106,12 +106,12 @@ def _date_formats(
             continue
         formats[raw_field] = fmt or preferred or parsing.DATE_FORMATS[0]
     settled = {_day_month_order(fmt.name) for fmt in formats.values()} - {None}
-    for raw_field, error in ambiguous.items():
+    for raw_field, ambiguity in ambiguous.items():
         chosen = [
-            c for c in error.candidates if len(settled) == 1 and _day_month_order(c) in settled
+            c for c in ambiguity.candidates if len(settled) == 1 and _day_month_order(c) in settled
         ]
         if len(chosen) != 1:
-            raise _ambiguous_dates_error(raw, raw_field, error)
+            raise _ambiguous_dates_error(raw, raw_field, ambiguity)
         formats[raw_field] = parsing.date_format_by_name(chosen[0])
     return formats
 
