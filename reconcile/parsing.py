@@ -429,7 +429,7 @@ def _rows_parsed(counts: pl.DataFrame, fmt: DateFormat, *, every: bool = False) 
         return 0
     # Whether a value parses does not depend on its UTC offset, so the shift is skipped.
     parsed = _parse_date_values(matching.get_column("text"), fmt, to_utc=False).is_not_null()
-    return matching.get_column("count").filter(parsed).sum()
+    return int(matching.get_column("count").filter(parsed).sum())
 
 
 def _examples_fitting(counts: pl.DataFrame, fmt: DateFormat, how_many: int = 3) -> tuple[str, ...]:
