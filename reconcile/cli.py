@@ -119,7 +119,7 @@ def read_options(command: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--source",
-            type=click.Choice(["zoho", "stripe", "chargebee", "recurly", "generic"]),
+            type=click.Choice(["zoho", "stripe", "chargebee", "recurly", "woocommerce", "generic"]),
             help="The billing system; detected from the headers when not given.",
         ),
         click.option(
