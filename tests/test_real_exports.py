@@ -10,8 +10,6 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-import pytest
-
 import reconcile
 
 FIXTURES = Path(__file__).parent / "fixtures"
