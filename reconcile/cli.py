@@ -14,7 +14,7 @@ import functools
 import gc
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -70,7 +70,7 @@ class Console:
     def __init__(self, *, quiet: bool) -> None:
         self.show_progress = not quiet and stderr_is_terminal()
 
-    def progress(self, stage: str, seconds: float, details: dict[str, Any]) -> None:
+    def progress(self, stage: str, seconds: float, details: Mapping[str, Any]) -> None:
         if not self.show_progress:
             return
         counts = ", ".join(f"{key.replace('_', ' ')} {value:,}" for key, value in details.items())
@@ -486,14 +486,14 @@ def deliver(result, written, *, lang, eml, attach, config_file, email_options, c
         recipients=recipients,
     )
     eml_path = eml or delivery.eml_path_for(written[0])
-    if recipients and smtp is None:
-        raise click.UsageError(
-            "--email-to needs an SMTP server: --smtp-host, RECONCILE_SMTP_HOST or reconcile.toml"
-        )
     if not recipients:
         delivery.write_eml(message, eml_path)
         click.echo(f"Email message written to {eml_path}", err=True)
         return
+    if smtp is None:
+        raise click.UsageError(
+            "--email-to needs an SMTP server: --smtp-host, RECONCILE_SMTP_HOST or reconcile.toml"
+        )
     delivery.send(message, smtp, eml_path=eml_path)  # saves the .eml first, then sends
     click.echo(
         f"Sent to {', '.join(recipients)} via {smtp.host}; a copy is in {eml_path}", err=True

@@ -151,8 +151,10 @@ def _explain(error: BaseException, settings: SmtpSettings) -> str:
             )
         case ConnectionRefusedError():
             return f"could not connect to {where}: connection refused"
-        case _:
+        case OSError():
             return f"could not connect to {where}: {error.strerror or error}"
+        case _:
+            return f"could not connect to {where}: {error}"
 
 
 def _reply(error: smtplib.SMTPResponseException) -> str:

@@ -199,7 +199,7 @@ def _raw_table(scan: _Scan, spec: SourceSpec, kind: str, label: str) -> RawTable
         encoding=scan.encoding,
         separator=scan.separator,
         header_line=scan.header_line,
-        blank_rows_skipped=blank.sum(),
+        blank_rows_skipped=int(blank.sum()),
     )
 
 

@@ -106,11 +106,11 @@ def _date_formats(
             continue
         formats[raw_field] = fmt or preferred or parsing.DATE_FORMATS[0]
     settled = {fmt.order for fmt in formats.values()} - {None}
-    for raw_field, error in ambiguous.items():
-        candidates = [parsing.date_format_by_name(c) for c in error.candidates]
+    for raw_field, ambiguity in ambiguous.items():
+        candidates = [parsing.date_format_by_name(c) for c in ambiguity.candidates]
         chosen = [c for c in candidates if len(settled) == 1 and c.order in settled]
         if len(chosen) != 1:
-            raise _ambiguous_dates_error(raw, raw_field, error)
+            raise _ambiguous_dates_error(raw, raw_field, ambiguity)
         formats[raw_field] = chosen[0]
     return formats
 
