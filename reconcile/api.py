@@ -109,6 +109,7 @@ def reconcile(
     mapping_file: str | Path | None = None,
     date_format: str | None = None,
     billing_figures: Sequence[str] = (),
+    plan_change_window: int = 1,
     progress: Progress | None = None,
 ) -> Result:
     """Reconcile customers against subscriptions on `as_of` (default: today).
@@ -118,6 +119,8 @@ def reconcile(
     `billing_figures` are figures the billing system shows, as `--billing-figure` takes
     them (`"Aktive Kunden=155"`, `"Net Customers@2026-10=4"`): the result puts each beside
     reconcile's counts.
+    `plan_change_window` (days; 0 turns it off): a subscription that ends within that
+    many days of another of the customer's starting was replaced, not churned.
     """
     options = ReadOptions(
         source=source,
@@ -129,7 +132,12 @@ def reconcile(
     figures = figure_inputs(billing_figures, day, mapping_file=options.mapping_file)
     subscription_table, customer_table = load(subscriptions, customers, options, progress=progress)
     return reconcile_tables(
-        subscription_table, customer_table, day, figures=figures, progress=progress
+        subscription_table,
+        customer_table,
+        day,
+        figures=figures,
+        plan_change_window=plan_change_window,
+        progress=progress,
     )
 
 
@@ -150,14 +158,21 @@ def reconcile_tables(
     as_of: date,
     *,
     figures: Sequence[FigureInput] = (),
+    plan_change_window: int = 1,
     progress: Progress | None = None,
 ) -> Result:
     """The figures of DOMAIN.md from tables that are already loaded, with the billing
     system's own `figures` (api.figure_inputs) beside ours."""
     from reconcile import reconciliation
 
+    if plan_change_window < 0:
+        from reconcile.problems import ReconcileError
+
+        raise ReconcileError("the plan-change window is a number of days, 0 or more")
     started = time.perf_counter()
-    result = reconciliation.reconcile_tables(subscriptions, customers, as_of, figures)
+    result = reconciliation.reconcile_tables(
+        subscriptions, customers, as_of, figures, plan_change_window=plan_change_window
+    )
     _report(
         progress,
         "reconciled",

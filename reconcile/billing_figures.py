@@ -29,6 +29,7 @@ from pathlib import Path
 
 import polars as pl
 
+from reconcile import plan_changes
 from reconcile.canonical import ENDED, PAYING
 from reconcile.problems import ReconcileError
 from reconcile.result import BillingFigure
@@ -268,17 +269,27 @@ def observation(period: str, as_of: datetime.date) -> Observation | None:
 
 
 def compare(
-    subs: pl.DataFrame, figures: Sequence[FigureInput], as_of: datetime.date
+    subs: pl.DataFrame,
+    figures: Sequence[FigureInput],
+    as_of: datetime.date,
+    replaced: pl.DataFrame | None = None,
 ) -> tuple[BillingFigure, ...]:
     """Each figure beside reconcile's counts, in the order given.
 
     `subs` is the classified subscriptions of reconciliation.classify (status, class,
-    in_history, start, end, customer_no).
+    in_history, start, end, customer_no); `replaced` the plan changes found
+    (plan_changes.successors): customers are counted as the history counts them, a
+    replaced subscription lasting until its successor starts.
     """
     if not figures:
         return ()
     days = {o for o in (observation(f.period, as_of) for f in figures) if o is not None}
-    counts = period_counts(subs, sorted(days, key=lambda o: (o.day, o.before)))
+    with_customer_end = (
+        subs.lazy().with_columns(customer_end=pl.col("end"))
+        if replaced is None
+        else plan_changes.customer_end(subs.lazy(), replaced)
+    )
+    counts = period_counts(with_customer_end, sorted(days, key=lambda o: (o.day, o.before)))
     return tuple(_compared(figure, counts, as_of) for figure in figures)
 
 
@@ -312,27 +323,30 @@ class PeriodCounts:
         return sum(int(getattr(counts, key)) for counts in self.by_status.values())
 
 
-def _active_on(day: datetime.date) -> pl.Expr:
+def _active_on(day: datetime.date, end: str = "end") -> pl.Expr:
     return (
         pl.col("in_history")
         & (pl.col("start") <= day)
-        & (pl.col("end").is_null() | (pl.col("end") > day))
+        & (pl.col(end).is_null() | (pl.col(end) > day))
     )
 
 
 def period_counts(
-    subs: pl.DataFrame, observations: Iterable[Observation]
+    subs: pl.LazyFrame, observations: Iterable[Observation]
 ) -> dict[Observation, PeriodCounts]:
-    """The counts of each observation, their queries collected together."""
+    """The counts of each observation, their queries collected together. `subs` has
+    `customer_end`, the end customer figures use (plan_changes.customer_end)."""
     observations = list(observations)
     queries: list[pl.LazyFrame] = []
     for seen in observations:
-        rows = subs.lazy().select(
+        rows = subs.select(
             "status",
             "class",
             "customer_no",
             now=_active_on(seen.day),
             before=_active_on(seen.before),
+            customer_now=_active_on(seen.day, "customer_end"),
+            customer_before=_active_on(seen.before, "customer_end"),
         )
         queries.append(
             rows.group_by("status", "class").agg(
@@ -344,9 +358,9 @@ def period_counts(
             )
         )
         customers = (
-            rows.filter(pl.col("now") | pl.col("before"))
+            rows.filter(pl.col("customer_now") | pl.col("customer_before"))
             .group_by("customer_no")
-            .agg(pl.col("now").any(), pl.col("before").any())
+            .agg(now=pl.col("customer_now").any(), before=pl.col("customer_before").any())
         )
         queries.append(
             customers.select(

@@ -383,6 +383,15 @@ def email_addresses(_ctx: click.Context, param: click.Parameter, value: Any) -> 
     help='A figure your billing system shows, to put beside ours, e.g. "Aktive Kunden=155"'
     ' or "Net Customers@2026-10=4" (a month). Repeatable.',
 )
+@click.option(
+    "--plan-change-window",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    metavar="DAYS",
+    help="A subscription ending within DAYS of another of the customer's starting is a"
+    " plan change, not churn. 0 turns it off.",
+)
 @click.option("--lang", type=click.Choice(["en", "de"]), default="en", show_default=True)
 @click.option("--redact", is_flag=True, help="Replace customer names and emails with pseudonyms.")
 @click.option(
@@ -443,6 +452,7 @@ def report(
     as_of: date,
     outputs: tuple[Path, ...],
     billing_figures: tuple[str, ...],
+    plan_change_window: int,
     lang: str,
     redact: bool,
     fail_on: str | None,
@@ -479,7 +489,13 @@ def report(
     except ReconcileError as error:
         raise click.UsageError(str(error)) from None
     tables = api.load(subscriptions, customers, options, progress=console.progress)
-    result = api.reconcile_tables(*tables, as_of, figures=figures, progress=console.progress)
+    result = api.reconcile_tables(
+        *tables,
+        as_of,
+        figures=figures,
+        plan_change_window=plan_change_window,
+        progress=console.progress,
+    )
     # Traced before redaction, from the Result of these very tables; asked for, or not at all.
     traced = api.trace(*tables, result) if rows_files else None
     if redact:

@@ -354,3 +354,26 @@ def test_the_readme_example_says_what_the_readme_says(tmp_path, monkeypatch):
     )
     assert (net["subscriptions"], net["customers"], net["verdict"]) == (2, 2, "match")
     assert "Die Zahlen Ihres Abrechnungssystems" in (tmp_path / "report.html").read_text("utf-8")
+
+
+@pytest.mark.parametrize("window", [0, 1, 30])
+def test_month_figures_agree_with_the_history(window):
+    # The same month ends, the same customers (a replaced subscription lasting until its
+    # successor starts): every month of the sample's history, as figures.
+    sample = Path(__file__).resolve().parent.parent / "sample_exports" / "zoho"
+    as_of = date(2026, 11, 15)
+    months = [m.period for m in reconcile.reconcile(sample, as_of=as_of).timeline]
+    texts = [f"Active Customers@{m}=0" for m in months] + [f"Net Customers@{m}=0" for m in months]
+    result = reconcile.reconcile(
+        sample, as_of=as_of, billing_figures=texts, plan_change_window=window
+    )
+    active, net = result.billing_figures[: len(months)], result.billing_figures[len(months) :]
+    for month, stock, change in zip(result.timeline, active, net, strict=True):
+        assert (stock.subscriptions, stock.customers) == (
+            month.subscriptions_active,
+            month.customers_active,
+        ), month.period
+        assert (change.subscriptions, change.customers) == (
+            month.subscriptions_net,
+            month.customers_net,
+        ), month.period
