@@ -1,7 +1,9 @@
-"""Reading an export: bytes -> encoding -> separator -> header line -> text columns.
+"""Reading an export: bytes -> encoding -> separator -> header line -> text columns
+(or an .xlsx workbook's first sheet -> header row -> text columns).
 
 One module per job:
 - encoding: what a file is, its encoding, and the bytes polars reads;
+- excel: an .xlsx workbook's first sheet, every cell as text (a sheet row is a line);
 - header: the header line and the separator;
 - matching: which source and export kind the headers fit, and which header each raw
   field maps to;

@@ -1,5 +1,5 @@
-"""Bytes and encoding: what a file is (a CSV, or a workbook, PDF or web page saved under
-a CSV name), which encoding its text is in, and the text polars reads.
+"""Bytes and encoding: what a file is (a CSV, or an old workbook, PDF or web page saved
+under a CSV name), which encoding its text is in, and the text polars reads.
 
 A UTF-8 file is read in place (polars maps it; only its head is read into Python);
 UTF-16 and Windows-1252 files are transcoded to UTF-8 bytes first.
@@ -19,9 +19,15 @@ SNIFF_BYTES = 64 * 1024  # enough for a title, the header and a few records
 UTF8_BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
 
-_SIGNATURES = (  # leading bytes of files that are often saved or sent as ".csv"
-    (b"PK\x03\x04", "an Excel workbook (.xlsx) or a zip archive", "save it as CSV"),
-    (b"\xd0\xcf\x11\xe0", "an old Excel workbook (.xls)", "save it as CSV"),
+# Leading bytes of files that are often saved or sent as ".csv". (A zip file, an .xlsx
+# workbook among them, is told apart by reconcile.reading.excel.)
+_SIGNATURES = (
+    # The compound-file format of Excel 97-2003, and of a password-protected .xlsx.
+    (
+        b"\xd0\xcf\x11\xe0",
+        "an old Excel workbook (.xls) or a password-protected one",
+        "save it as .xlsx or as CSV",
+    ),
     (b"%PDF", "a PDF document", "export the data as CSV"),
 )
 _HTML_STARTS = ("<!doctype", "<html", "<head", "<body", "<?xml", "<!--", "<table")

@@ -7,12 +7,13 @@ from pathlib import Path
 
 from reconcile.canonical import CUSTOMERS, SUBSCRIPTIONS
 from reconcile.problems import ReconcileError, UnusableFileError
+from reconcile.reading import excel
 from reconcile.reading.encoding import SNIFF_BYTES, decode_head, refuse_non_csv
 from reconcile.reading.header import cells, find_header, known_header_keys
 from reconcile.reading.matching import resolve
 from reconcile.sources import all_sources
 
-EXPORT_SUFFIXES = (".csv", ".tsv", ".txt")
+EXPORT_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
 
 
 def find_exports(folder: Path) -> tuple[Path, Path | None]:
@@ -65,9 +66,13 @@ def _kind_of_file(path: Path) -> str:
         raise UnusableFileError(label, f"cannot be read: {error.strerror}") from None
     if not head.strip():
         raise UnusableFileError(label, "is empty")
+    candidates = all_sources()
+    if head.startswith(excel.ZIP_SIGNATURE):
+        known = known_header_keys(candidates, None)
+        sheet = excel.read_workbook(path, label, known, head_only=True)
+        return resolve(sheet.headers, None, candidates, {}, label)[1]
     refuse_non_csv(head, label)
     text = decode_head(head)
-    candidates = all_sources()
     separator, offset = find_header(text, known_header_keys(candidates, None))
     header_text = text[offset:].split("\n", 1)[0].rstrip("\r")
     headers = tuple(cells(header_text, separator))

@@ -25,6 +25,7 @@ import polars as pl
 
 from reconcile.canonical import CUSTOMERS, SUBSCRIPTIONS
 from reconcile.problems import ReconcileError, UnusableFileError
+from reconcile.reading import excel
 from reconcile.reading.encoding import (
     LEGACY,
     UTF8_BOM,
@@ -93,7 +94,7 @@ def read_raw(
     mapping_file: Path | None = None,
     name: str | None = None,
 ) -> RawTable:
-    """Read one export (a CSV path or a polars DataFrame) as text columns.
+    """Read one export (a CSV or .xlsx path, or a polars DataFrame) as text columns.
 
     `kind` None recognises subscriptions or customers from the header; `source` None
     recognises the billing system. A DataFrame skips the byte-level steps: its columns
@@ -257,6 +258,8 @@ def _scan_file(
 ) -> _Scan:
     """The scan of a file; `encoding` None decides it from the head of the file."""
     head = read_head(path, label)
+    if head.startswith(excel.ZIP_SIGNATURE):
+        return _scan_sheet(path, label, candidates, mapping)
     refuse_non_csv(head, label)
     encoding = encoding or encoding_of(head)
     if encoding == "utf-8":
@@ -267,6 +270,21 @@ def _scan_file(
     else:
         utf8 = decode_utf16(content, encoding, label).encode("utf-8")
     return _scan_body(Body(utf8, encoding), label, candidates, mapping)
+
+
+def _scan_sheet(
+    path: Path, label: str, candidates: tuple[SourceSpec, ...], mapping: Mapping[str, str] | None
+) -> _Scan:
+    """The scan of an .xlsx workbook's first sheet: a sheet row is a line."""
+    sheet = excel.read_workbook(path, label, known_header_keys(candidates, mapping))
+    return _Scan(
+        sheet.frame.lazy(),
+        sheet.headers,
+        first_line=sheet.header_line + 1,
+        header_line=sheet.header_line,
+        encoding="xlsx",
+        separator="",
+    )
 
 
 def _scan_body(

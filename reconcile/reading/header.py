@@ -34,26 +34,42 @@ def find_header(sample: str, known: frozenset[str]) -> tuple[str, int]:
     """
     lines = sample.split("\n")[:HEADER_SEARCH_LINES]
     best: tuple[int, int, int, str] | None = None  # score, -index, occurrences, separator
-    first_non_blank: int | None = None
     for index, line in enumerate(lines):
         line = line.rstrip("\r")
         if not line.strip():
             continue
-        if first_non_blank is None:
-            first_non_blank = index
         for separator in SEPARATORS:
-            score = sum(1 for cell in cells(line, separator) if normalize_header(cell) in known)
+            score = header_score(cells(line, separator), known)
             candidate = (score, -index, line.count(separator), separator)
             if score and (best is None or candidate > best):
                 best = candidate
     if best is None:
-        index = first_non_blank or 0
+        index = _first_non_blank(lines)
         line = lines[index] if lines else ""
         separator = max(SEPARATORS, key=lambda s: (line.count(s), -SEPARATORS.index(s)))
     else:
         index, separator = -best[1], best[3]
     offset = sum(len(line) + 1 for line in lines[:index])
     return separator, offset
+
+
+def header_row(rows: list[list[str]], known: frozenset[str]) -> int:
+    """The index of the header among a sheet's first rows (their cells), by find_header's
+    rule: the row naming the most known columns, the first of equals; with none, the
+    first row that is not blank."""
+    scores = [header_score(row, known) for row in rows[:HEADER_SEARCH_LINES]]
+    if any(scores):
+        return scores.index(max(scores))
+    return _first_non_blank(["".join(row) for row in rows])
+
+
+def header_score(cells: list[str], known: frozenset[str]) -> int:
+    """How many cells of a candidate header name a known column."""
+    return sum(1 for cell in cells if normalize_header(cell) in known)
+
+
+def _first_non_blank(lines: list[str]) -> int:
+    return next((index for index, line in enumerate(lines) if line.strip()), 0)
 
 
 def cells(line: str, separator: str) -> list[str]:
