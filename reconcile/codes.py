@@ -150,7 +150,7 @@ class Detail(StrEnum):
         return member
 
     LIVE_AFTER_END = "live_after_end", N_("end date has passed")
-    END_NOT_AFTER_START = "end_not_after_start", N_("ends on or before its start")
+    END_BEFORE_START = "end_before_start", N_("ends before its start")
     NO_START_DATE = "no_start_date", N_("no start date")
 
     @classmethod
