@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from reconcile.problems import INVALID_BYTE, INVISIBLE_CHARACTER, ROW_ERROR_SCHEMA
+from reconcile.codes import RowError
+from reconcile.problems import ROW_ERROR_SCHEMA
 from reconcile.sources import normalize_header
 
 # Characters that show as nothing but make two IDs differ: zero-width space, non-joiner
@@ -131,7 +132,7 @@ def invisible_warnings(
             pl.col(line).cast(pl.Int64).alias("line"),
             pl.lit(column).alias("column"),
             pl.col(column).alias("value"),
-            pl.lit(INVISIBLE_CHARACTER).alias("code"),
+            pl.lit(RowError.INVISIBLE_CHARACTER.value).alias("code"),
             pl.lit(
                 "ID held an invisible character (zero-width space, byte-order mark, soft "
                 "hyphen or the like); removed"
@@ -153,7 +154,7 @@ def bad_byte_warnings(
             pl.col(line).cast(pl.Int64).alias("line"),
             pl.lit(column).alias("column"),
             pl.col(column).alias("value"),
-            pl.lit(INVALID_BYTE).alias("code"),
+            pl.lit(RowError.INVALID_BYTE.value).alias("code"),
             pl.lit(
                 "holds bytes that are not UTF-8 in a UTF-8 file, each shown as \ufffd; "
                 "correct the value in the billing system or export the file again"
