@@ -560,6 +560,17 @@ def test_no_finding_says_a_plural_for_one(lang):
         "customers_active_if_merged": 1,
         "live_after_end": 1,
         "end_not_after_start": 0,
+        # The findings of report downloads.
+        "month": "2025-09",
+        "months": "2025-08",
+        "files": "a.xlsx, b.xlsx",
+        "used": "a.xlsx",
+        "identical": True,
+        "reports": 1,
+        "difference": 15.0,
+        "explained_by": "credit_rows",
+        "cancelled": 1,
+        "customers_left": 1,
     }
     for code in FINDINGS:
         text = finding_text(finding(code, 1, **params), lang)
@@ -575,6 +586,9 @@ def test_contradiction_kinds_are_said_in_words_beside_the_status():
         quality.LIVE_AFTER_END,
         quality.END_NOT_AFTER_START,
         quality.NO_START_DATE,
+        # Rows behind a difference from the billing system's MRR report (report_history).
+        "credit",
+        "backdated",
     }
     small = small_result()
     refs = (
