@@ -110,14 +110,15 @@ def load(
     date's month (default: the last month).
     """
     if downloads is not None:
-        subscriptions, customers = _from_downloads(downloads, customers, as_of)
-        if isinstance(subscriptions, LoadedTable):
+        chosen, customers = _from_downloads(downloads, customers, as_of)
+        if isinstance(chosen, LoadedTable):
             customer_table = (
                 None
                 if customers is None
                 else load_table(customers, CUSTOMERS, options, progress=progress)
             )
-            return subscriptions, customer_table
+            return chosen, customer_table
+        subscriptions = chosen
     paths = _paths(subscriptions)
     if paths is not None and len(paths) > 1:
         from reconcile.problems import ReconcileError
@@ -173,6 +174,7 @@ def reconcile(
     mapping: Mapping[str, str] | None = None,
     mapping_file: str | Path | None = None,
     date_format: str | None = None,
+    plan_change_window: int = 1,
     progress: Progress | None = None,
 ) -> Result:
     """Reconcile customers against subscriptions on `as_of` (default: today; with report
@@ -183,6 +185,8 @@ def reconcile(
     files). `subscriptions` may also be a folder, or several paths: the billing system's
     report downloads (Zoho's MRR Details, MRR and Churned Subscriptions reports) among
     them are recognised by their headers.
+    `plan_change_window` (days; 0 turns it off): a subscription that ends within that
+    many days of another of the customer's starting was replaced, not churned.
     """
     options = ReadOptions(
         source=source,
@@ -197,7 +201,12 @@ def reconcile(
         subscriptions, customers, options, progress=progress, downloads=downloads, as_of=as_of
     )
     return reconcile_tables(
-        subscription_table, customer_table, as_of, progress=progress, downloads=downloads
+        subscription_table,
+        customer_table,
+        as_of,
+        plan_change_window=plan_change_window,
+        progress=progress,
+        downloads=downloads,
     )
 
 
@@ -206,6 +215,7 @@ def reconcile_tables(
     customers: LoadedTable | None,
     as_of: date,
     *,
+    plan_change_window: int = 1,
     progress: Progress | None = None,
     downloads: Downloads | None = None,
 ) -> Result:
@@ -213,8 +223,14 @@ def reconcile_tables(
     (as `load` used them), what the report downloads say beside them."""
     from reconcile import reconciliation
 
+    if plan_change_window < 0:
+        from reconcile.problems import ReconcileError
+
+        raise ReconcileError("the plan-change window is a number of days, 0 or more")
     started = time.perf_counter()
-    result = reconciliation.reconcile_tables(subscriptions, customers, as_of)
+    result = reconciliation.reconcile_tables(
+        subscriptions, customers, as_of, plan_change_window=plan_change_window
+    )
     if downloads is not None:
         result = _with_downloads(result, downloads, subscriptions, as_of)
     _report(

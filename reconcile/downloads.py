@@ -25,14 +25,8 @@ import polars as pl
 
 from reconcile import parsing
 from reconcile.canonical import CUSTOMERS, SUBSCRIPTIONS, LoadedTable
-from reconcile.problems import (
-    INVALID_AMOUNT,
-    INVALID_DATE,
-    MISSING_ID,
-    ROW_ERROR_SCHEMA,
-    ReconcileError,
-    UnusableFileError,
-)
+from reconcile.codes import RowError
+from reconcile.problems import ROW_ERROR_SCHEMA, ReconcileError, UnusableFileError
 from reconcile.reading import RawTable, file_head, read_as
 from reconcile.reading.folders import export_files
 from reconcile.reading.matching import not_subscriptions_error, resolve
@@ -240,14 +234,14 @@ def gather(
     snapshots = [r for r in reports if r.kind.role == MONTH_SNAPSHOT]
     if not snapshots and not exports[SUBSCRIPTIONS]:
         raise not_subscriptions_error(reports[0].kind, reports[0].file)
-    for kind, found in exports.items():
+    for export_kind, found in exports.items():
         if len(found) > 1:
             names = ", ".join(path.name for path in found)
             raise UnusableFileError(
                 names,
-                f"are {len(found)} {kind} exports given with the reports; which one is meant "
-                "is unclear",
-                f"Give one {kind} export.",
+                f"are {len(found)} {export_kind} exports given with the reports; which one is "
+                "meant is unclear",
+                f"Give one {export_kind} export.",
             )
     return Downloads(
         snapshots=tuple(
@@ -386,18 +380,20 @@ def read_rows(download: Download) -> ReportRows:
         fmt = parsing.detect_date_format(frame.get_column(field)) or parsing.DATE_FORMATS[0]
         typed[field] = parsing.parse_dates(frame.get_column(field), fmt)
         bad = frame.get_column(field).is_not_null() & typed[field].is_null()
-        errors.append(_errors(raw, field, bad, INVALID_DATE, f"is not a date (format {fmt.name})"))
+        errors.append(
+            _errors(raw, field, bad, RowError.INVALID_DATE, f"is not a date (format {fmt.name})")
+        )
     for field in ids:
         missing = frame.get_column(field).is_null()
         errors.append(
-            _errors(raw, field, missing, MISSING_ID, "is missing: the row cannot be read")
+            _errors(raw, field, missing, RowError.MISSING_ID, "is missing: the row cannot be read")
         )
     for field in amounts:
         typed[field] = parsing.parse_amounts(frame.get_column(field))
         bad = frame.get_column(field).is_not_null() & typed[field].is_null()
-        errors.append(_errors(raw, field, bad, INVALID_AMOUNT, "is not an amount"))
+        errors.append(_errors(raw, field, bad, RowError.INVALID_AMOUNT, "is not an amount"))
     all_errors = pl.concat(errors) if errors else pl.DataFrame(schema=ROW_ERROR_SCHEMA)
-    rejecting = all_errors.filter(pl.col("code") != INVALID_AMOUNT)
+    rejecting = all_errors.filter(pl.col("code") != RowError.INVALID_AMOUNT)
     rejected = frame.get_column("line").is_in(rejecting.get_column("line").implode())
     of_rejected = pl.col("line").is_in(rejecting.get_column("line").implode())
     return ReportRows(
@@ -420,7 +416,7 @@ def _errors(raw: RawTable, field: str, bad: pl.Series, code: str, what: str) -> 
     rows = raw.frame.filter(bad).select("line", value=pl.col(field))
     message = (
         pl.lit(f"the {header} {what}")
-        if code == MISSING_ID
+        if code == RowError.MISSING_ID
         else pl.format("'{}' " + what, pl.col("value"))
     )
     return rows.select(

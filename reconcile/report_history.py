@@ -20,6 +20,7 @@ import polars as pl
 
 from reconcile import history
 from reconcile.canonical import LoadedTable
+from reconcile.codes import Detail
 from reconcile.downloads import Downloads, MonthSnapshot, ReportRows, month_end
 from reconcile.findings import finding
 from reconcile.result import (
@@ -39,6 +40,13 @@ from reconcile.result import (
 )
 
 CENT = 0.005  # two amounts closer than half a cent are equal
+
+
+def money(cents: int | float | None) -> float:
+    """Cents (summed as integers, so that figures add up exactly) as currency units."""
+    return 0.0 if cents is None else round(cents / 100, 2)
+
+
 EXAMPLES = 5  # subscription IDs named per list
 LISTED = 25  # customers named per month
 
@@ -138,7 +146,8 @@ def _report_rows(used: Sequence[MonthSnapshot]) -> pl.DataFrame:
             subscription_id="subscription_id",
             customer_id="customer_id",
             customer_name="customer_name",
-            mrr=pl.col("amount"),
+            # In cents: every sum below is exact.
+            mrr=(pl.col("amount") * 100).round(6).round(0).cast(pl.Int64),
             backdated=(pl.col("created") > s.month_end).fill_null(False),
         )
         for s in used
@@ -152,7 +161,7 @@ def _report_rows(used: Sequence[MonthSnapshot]) -> pl.DataFrame:
                 "subscription_id": pl.String,
                 "customer_id": pl.String,
                 "customer_name": pl.String,
-                "mrr": pl.Float64,
+                "mrr": pl.Int64,
                 "backdated": pl.Boolean,
             }
         )
@@ -177,7 +186,7 @@ def _months(used: Sequence[MonthSnapshot], rows: pl.DataFrame) -> tuple[ReportMo
         row = by_month.get(number)
         count = row["subscriptions"] if row else 0
         holders = row["customers"] if row else 0
-        mrr = round(row["mrr"], 2) if row else 0.0
+        mrr = money(row["mrr"]) if row else 0.0
         moved = customers.get(number)
         months.append(
             ReportMonth(
@@ -220,7 +229,7 @@ def _movements(rows: pl.DataFrame, key: str, numbers: list[int]) -> dict[int, di
 
 
 def _no_movement() -> dict:
-    return {**dict.fromkeys(_KINDS, 0.0), **{f"{kind}_count": 0 for kind in _KINDS}}
+    return {**dict.fromkeys(_KINDS, 0), **{f"{kind}_count": 0 for kind in _KINDS}}
 
 
 def _changes(rows: pl.DataFrame, key: str, numbers: list[int]) -> pl.DataFrame:
@@ -237,7 +246,7 @@ def _changes(rows: pl.DataFrame, key: str, numbers: list[int]) -> pl.DataFrame:
         .filter(pl.col("month").is_in(months) & (pl.col("month") - 1).is_in(months))
         .join(first, on=key, how="left")
     )
-    now, previous = pl.col("mrr").fill_null(0.0), pl.col("previous").fill_null(0.0)
+    now, previous = pl.col("mrr").fill_null(0), pl.col("previous").fill_null(0)
     present, was = pl.col("mrr").is_not_null(), pl.col("previous").is_not_null()
     delta = now - previous
     flags = joined.select(
@@ -251,7 +260,7 @@ def _changes(rows: pl.DataFrame, key: str, numbers: list[int]) -> pl.DataFrame:
         is_contraction=present & was & (delta < 0),
         is_churn=~present & was,
     )
-    zero = pl.lit(0.0)
+    zero = pl.lit(0, dtype=pl.Int64)
     return flags.with_columns(
         new=pl.when("is_new").then("now").otherwise(zero),
         reactivation=pl.when("is_reactivation").then("now").otherwise(zero),
@@ -266,7 +275,7 @@ def _changes(rows: pl.DataFrame, key: str, numbers: list[int]) -> pl.DataFrame:
 def _movements_of(row: dict | None) -> MrrMovements | None:
     if row is None:
         return None
-    return MrrMovements(**{kind: round(row[kind], 2) for kind in _KINDS})
+    return MrrMovements(**{kind: money(row[kind]) for kind in _KINDS})
 
 
 def _missing_months(used: Sequence[MonthSnapshot]) -> tuple[str, ...]:
@@ -398,14 +407,15 @@ def _explain_difference(
         "backdated_rows": month_rows.filter(pl.col("backdated")),
         "credit_and_backdated_rows": month_rows.filter(credit | pl.col("backdated")),
     }
+    wanted = round(difference * 100)
     for name, found in candidates.items():
-        if found.height and abs(-found.get_column("mrr").sum() - difference) < CENT:
+        if found.height and -int(found.get_column("mrr").sum()) == wanted:
             return name, tuple(
                 SubscriptionRef(
                     subscription_id=row["subscription_id"],
                     customer_id=row["customer_id"],
                     line=row["line"],
-                    detail="backdated" if row["backdated"] else "credit",
+                    detail=Detail.BACKDATED if row["backdated"] else Detail.CREDIT,
                 )
                 for row in found.sort("line").head(LISTED).iter_rows(named=True)
             )
@@ -429,7 +439,7 @@ def _split_subscription_movements(
     contraction = moved.filter(
         pl.col("is_churn") & pl.col("customer_id").is_in(active_now.implode())
     ).select(pl.col("previous").sum())
-    return round(expansion.item() or 0.0, 2), round(contraction.item() or 0.0, 2)
+    return money(expansion.item()), money(contraction.item())
 
 
 # --------------------------------------------------------------------------- cancellations

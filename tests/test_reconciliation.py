@@ -146,7 +146,7 @@ def test_german_vendor_quality(german):
     )
     assert quality.contradictions == (
         SubscriptionRef("S14", "K002", 15, "CRM", "live", "live_after_end"),
-        SubscriptionRef("S15", "K003", 16, "FiBu", "cancelled", "end_not_after_start"),
+        SubscriptionRef("S15", "K003", 16, "FiBu", "cancelled", "end_before_start"),
     )
     # Active: S12 in CHF, the other 8 in EUR.
     assert quality.currencies == {"EUR": 8, "CHF": 1}
@@ -389,17 +389,17 @@ def test_to_dict_is_asdict_with_dates_as_text(german):
 
 
 def test_every_message_template_and_label_is_used(german):
-    from reconcile.findings import BRIDGE_LABELS, DOWNLOAD_FINDINGS, FINDINGS, REJECTION_REASONS
-    from reconcile.problems import ROW_ERROR_CODES
+    from reconcile.codes import RowError, Step
+    from reconcile.findings import DOWNLOAD_FINDINGS, FINDINGS
 
-    assert set(REJECTION_REASONS) == set(ROW_ERROR_CODES)
+    assert all(code.reason for code in RowError)
 
     # The scenario is built to raise every finding and walk every step once; the findings
     # of report downloads are raised in tests/test_zoho_reports.py.
     assert {finding.code for finding in german.findings} == set(FINDINGS) - DOWNLOAD_FINDINGS
     steps = [s.step for s in (*german.bridge, *german.customer_bridge)]
     # customers_active ends both walks: one label.
-    assert list(dict.fromkeys(steps)) == list(BRIDGE_LABELS)
+    assert list(dict.fromkeys(steps)) == list(Step)
     assert [s.label for s in german.bridge][:2] == [
         "Rows in the subscriptions export",
         "Rows rejected",
