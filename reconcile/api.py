@@ -23,6 +23,7 @@ from reconcile.canonical import CUSTOMERS, SUBSCRIPTIONS, LoadedTable
 if TYPE_CHECKING:
     import polars as pl
 
+    from reconcile.billing_figures import FigureInput
     from reconcile.downloads import Downloads
     from reconcile.result import Result
 
@@ -174,6 +175,7 @@ def reconcile(
     mapping: Mapping[str, str] | None = None,
     mapping_file: str | Path | None = None,
     date_format: str | None = None,
+    billing_figures: Sequence[str] = (),
     plan_change_window: int = 1,
     progress: Progress | None = None,
 ) -> Result:
@@ -185,6 +187,9 @@ def reconcile(
     files). `subscriptions` may also be a folder, or several paths: the billing system's
     report downloads (Zoho's MRR Details, MRR and Churned Subscriptions reports) among
     them are recognised by their headers.
+    `billing_figures` are figures the billing system shows, as `--billing-figure` takes
+    them (`"Aktive Kunden=155"`, `"Net Customers@2026-10=4"`): the result puts each beside
+    reconcile's counts.
     `plan_change_window` (days; 0 turns it off): a subscription that ends within that
     many days of another of the customer's starting was replaced, not churned.
     """
@@ -195,19 +200,31 @@ def reconcile(
         date_format=date_format,
     )
     downloads = load_downloads(subscriptions, customers, options)
-    if as_of is None:
-        as_of = downloads.last_month_end if downloads else date.today()
+    day = as_of or (downloads.last_month_end if downloads else date.today())
+    figures = figure_inputs(billing_figures, day, mapping_file=options.mapping_file)
     subscription_table, customer_table = load(
-        subscriptions, customers, options, progress=progress, downloads=downloads, as_of=as_of
+        subscriptions, customers, options, progress=progress, downloads=downloads, as_of=day
     )
     return reconcile_tables(
         subscription_table,
         customer_table,
-        as_of,
+        day,
+        figures=figures,
         plan_change_window=plan_change_window,
         progress=progress,
         downloads=downloads,
     )
+
+
+def figure_inputs(
+    texts: Sequence[str], as_of: date, *, mapping_file: Path | None = None
+) -> tuple[FigureInput, ...]:
+    """Figures typed in as `NAME=VALUE` or `NAME@YYYY-MM=VALUE`; ReconcileError naming
+    the known figures for a name reconcile does not know."""
+    from reconcile import billing_figures
+
+    known = billing_figures.catalogue_for(mapping_file)
+    return tuple(billing_figures.parse_figure_option(text, as_of, known) for text in texts)
 
 
 def reconcile_tables(
@@ -215,12 +232,14 @@ def reconcile_tables(
     customers: LoadedTable | None,
     as_of: date,
     *,
+    figures: Sequence[FigureInput] = (),
     plan_change_window: int = 1,
     progress: Progress | None = None,
     downloads: Downloads | None = None,
 ) -> Result:
-    """The figures of DOMAIN.md from tables that are already loaded; with `downloads`
-    (as `load` used them), what the report downloads say beside them."""
+    """The figures of DOMAIN.md from tables that are already loaded, with the billing
+    system's own `figures` (api.figure_inputs) beside ours; with `downloads` (as `load`
+    used them), what the report downloads say beside them."""
     from reconcile import reconciliation
 
     if plan_change_window < 0:
@@ -229,7 +248,7 @@ def reconcile_tables(
         raise ReconcileError("the plan-change window is a number of days, 0 or more")
     started = time.perf_counter()
     result = reconciliation.reconcile_tables(
-        subscriptions, customers, as_of, plan_change_window=plan_change_window
+        subscriptions, customers, as_of, figures, plan_change_window=plan_change_window
     )
     if downloads is not None:
         result = _with_downloads(result, downloads, subscriptions, as_of)

@@ -392,6 +392,14 @@ def email_addresses(_ctx: click.Context, param: click.Parameter, value: Any) -> 
     " subscriptions export with its bridge step. Repeatable.",
 )
 @click.option(
+    "--billing-figure",
+    "billing_figures",
+    multiple=True,
+    metavar="NAME[@YYYY-MM]=VALUE",
+    help='A figure your billing system shows, to put beside ours, e.g. "Aktive Kunden=155"'
+    ' or "Net Customers@2026-10=4" (a month). Repeatable.',
+)
+@click.option(
     "--plan-change-window",
     type=click.IntRange(min=0),
     default=1,
@@ -460,6 +468,7 @@ def report(
     quiet: bool,
     as_of: date | None,
     outputs: tuple[Path, ...],
+    billing_figures: tuple[str, ...],
     plan_change_window: int,
     lang: str,
     redact: bool,
@@ -478,6 +487,7 @@ def report(
     extension.
     """
     from reconcile import api
+    from reconcile.problems import ReconcileError
 
     console = Console(quiet=quiet)
     mailing = bool(eml or email_options.get("email_to"))
@@ -497,6 +507,10 @@ def report(
     downloads = api.load_downloads(list(subscriptions), customers, options)
     if as_of is None:
         as_of = downloads.last_month_end if downloads else date.today()
+    try:  # before the exports are read: a mistyped name fails at once
+        figures = api.figure_inputs(billing_figures, as_of, mapping_file=mapping_file)
+    except ReconcileError as error:
+        raise click.UsageError(str(error)) from None
     tables = api.load(
         list(subscriptions),
         customers,
@@ -508,6 +522,7 @@ def report(
     result = api.reconcile_tables(
         *tables,
         as_of,
+        figures=figures,
         plan_change_window=plan_change_window,
         progress=console.progress,
         downloads=downloads,
