@@ -135,18 +135,15 @@ def ref_detail(detail: str | None, lang: str) -> str | None:
 def summarise(result: Result) -> dict[str, Any]:
     """Figures derived from the Result that both templates show (no formatting)."""
     totals = result.totals
-    several = [
-        holding for holding in result.subscriptions_per_customer if holding.subscriptions > 1
-    ]
     months = result.timeline[-MONTHS_SHOWN:]
     return {
-        "extra_subscriptions": totals.subscriptions_active - totals.customers_active,
+        "extra_subscriptions": totals.extra_subscriptions,
         "subscriptions_per_customer": (
             totals.subscriptions_active / totals.customers_active
             if totals.customers_active
             else None
         ),
-        "customers_with_several": sum(holding.customers for holding in several),
+        "customers_with_several": result.customers_with_several,
         "holdings_max": max((h.customers for h in result.subscriptions_per_customer), default=0),
         "months": months,
         "months_hidden": len(result.timeline) - len(months),
@@ -298,9 +295,20 @@ def _currency_list(params: Mapping[str, Any], lang: str) -> str:
     return ", ".join(f"{code} {format_number(count, lang)}" for code, count in by_currency.items())
 
 
+def _month(params: Mapping[str, Any], lang: str) -> str:
+    return format_month(params["month"], lang)
+
+
+def _month_list(params: Mapping[str, Any], lang: str) -> str:
+    """A comma-separated list of YYYY-MM months, each as the locale writes a month."""
+    return ", ".join(format_month(month.strip(), lang) for month in params["months"].split(","))
+
+
 _SPECIAL_PARAMS: dict[str, Callable[[Mapping[str, Any], str], str]] = {
     "reason": _translated_reason,
     "currencies": _currency_list,
+    "month": _month,
+    "months": _month_list,
 }
 
 
