@@ -291,3 +291,9 @@ def test_records_of_separators_and_blanks_are_blank_lines(tmp_path):
     assert summary["blank_lines_skipped"] == 3
     assert (summary["rows_read"], summary["rows_accepted"], summary["rows_rejected"]) == (3, 2, 1)
     assert accounted(summary)
+
+
+def test_a_cr_only_export_is_recognised_in_a_folder(tmp_path):
+    (tmp_path / "export.csv").write_bytes(("\r".join([HEADER, *ROWS]) + "\r").encode("mac_roman"))
+    summary = validate(tmp_path)
+    assert (summary["kind"], summary["rows_read"]) == ("subscriptions", 3)

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reconcile.canonical import CUSTOMERS, SUBSCRIPTIONS
-from reconcile.filesystem import is_readable_export_file
+from reconcile.filesystem import check_input_file, is_readable_export_file
 from reconcile.problems import ReconcileError, ReconcileNote, UnusableFileError
 from reconcile.reading import excel
-from reconcile.reading.encoding import SNIFF_BYTES, decode_head, refuse_non_csv
-from reconcile.reading.header import cells, find_header, known_header_keys
+from reconcile.reading.encoding import SNIFF_BYTES, bare_cr_line_ends, decode_head, refuse_non_csv
+from reconcile.reading.header import cells, find_header, known_header_keys, records
 from reconcile.reading.matching import resolve
 from reconcile.sources import all_sources
 from reconcile.sources.reports import report_kind_of
@@ -95,6 +95,7 @@ class FileHead:
 def file_head(path: Path) -> FileHead:
     """The headers and title of a CSV file or .xlsx workbook, from its head alone."""
     label = str(path)
+    check_input_file(path, label)  # a pipe is never opened here: it can be read only once
     try:
         with path.open("rb") as handle:
             head = handle.read(SNIFF_BYTES)
@@ -108,8 +109,10 @@ def file_head(path: Path) -> FileHead:
         return FileHead(sheet.headers, sheet.title)
     refuse_non_csv(head, label)
     text = decode_head(head)
+    if bare_cr_line_ends(head):  # old-Mac line ends
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     separator, offset = find_header(text, known)
-    header_text = text[offset:].split("\n", 1)[0].rstrip("\r")
+    header_text = records(text[offset:])[0].rstrip("\r")
     above = csv.reader(io.StringIO(text[:offset]), delimiter=separator)
     title = "\n".join(cell for record in above for cell in record if cell.strip())
     return FileHead(tuple(cells(header_text, separator)), title)
