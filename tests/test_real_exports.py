@@ -98,3 +98,77 @@ def test_german_spreadsheet_dates_with_two_digit_years(tmp_path):
     assert accounting(d) == (3, 3, 0, 0)
     assert states(d) == (2, 0, 0, 1)
     assert d["timeline"][0]["period"] == "2024-01"
+
+
+# --------------------------------------------------------------------------- bad rows
+
+
+def errors(table, which: str = "rejections") -> list[tuple[int, str, str]]:
+    return list(getattr(table, which).select("line", "column", "code").iter_rows())
+
+
+def test_only_values_a_count_needs_reject_a_row(tmp_path):
+    # DOMAIN.md, "Bad rows": Stripe's Current Period End is the end only of a subscription
+    # set to cancel at period end; elsewhere an unreadable one is a warning, row kept.
+    path = tmp_path / "subscriptions.csv"
+    path.write_text(
+        "id,Customer ID,Status,Start Date (UTC),Current Period End (UTC),Cancel At Period End\n"
+        "sub_1,cus_1,active,2026-01-01 10:00,soon,false\n"
+        "sub_2,cus_2,active,2026-01-01 10:00,soon,true\n"
+        "sub_3,cus_3,active,2026-01-01 10:00,2026-12-01 10:00,true\n",
+        encoding="utf-8",
+    )
+    subscriptions, _ = reconcile.load(path)
+    assert errors(subscriptions) == [(3, "Current Period End (UTC)", "invalid_date")]
+    assert errors(subscriptions, "warnings") == [(2, "Current Period End (UTC)", "invalid_date")]
+    assert "no figure needs it" in subscriptions.warnings.get_column("message")[0]
+    assert subscriptions.frame.get_column("subscription_id").to_list() == ["sub_1", "sub_3"]
+
+
+def test_a_later_fallback_is_needed_only_where_the_earlier_ones_are_empty(tmp_path):
+    # Zoho's start is Activated On, else Created On: an unreadable Created On beside a
+    # readable Activated On is a warning; a paused row's Cancelled On is not its end (its
+    # pause date is), so an unreadable one is a warning too.
+    path = tmp_path / "subscriptions.csv"
+    path.write_text(
+        "Subscription ID,Customer ID,Status,Activated On,Created On,Cancelled On,Pause Date\n"
+        "1,C1,live,2026-01-05,never,,\n"
+        "2,C2,live,,never,,\n"
+        "3,C3,paused,2026-01-05,2026-01-01,someday,2026-06-01\n"
+        "4,C4,cancelled,2026-01-05,2026-01-01,someday,\n",
+        encoding="utf-8",
+    )
+    subscriptions, _ = reconcile.load(path)
+    assert errors(subscriptions) == [
+        (3, "Created On", "invalid_date"),
+        (5, "Cancelled On", "invalid_date"),
+    ]
+    assert errors(subscriptions, "warnings") == [
+        (2, "Created On", "invalid_date"),
+        (4, "Cancelled On", "invalid_date"),
+    ]
+
+
+def test_a_row_error_names_the_column_format_only_when_most_values_fit_it(tmp_path):
+    path = tmp_path / "subscriptions.csv"
+    rows = ["S1,C1,active,2026-01-05", "S2,C2,active,2026-02-30", "S3,C3,active,2026-03-01"]
+    path.write_text("subscription_id,customer_id,status,start_date\n" + "\n".join(rows) + "\n")
+    subscriptions, _ = reconcile.load(path)
+    assert subscriptions.rejections.get_column("message").to_list() == [
+        "'2026-02-30' is not a date (column format yyyy-MM-dd)"
+    ]
+    mixed = tmp_path / "mixed.csv"
+    rows = [
+        "S1,C1,active,25.12.25",
+        "S2,C2,active,12/25/25",
+        "S3,C3,active,26.12.25",
+        "S4,C4,active,x",
+    ]
+    mixed.write_text("subscription_id,customer_id,status,start_date\n" + "\n".join(rows) + "\n")
+    subscriptions, _ = reconcile.load(mixed)
+    messages = subscriptions.rejections.get_column("message").to_list()
+    assert len(messages) == 4
+    assert messages[0] == (
+        "'25.12.25' is not a date: no single date format fits column 'start_date' (the "
+        "closest, dd.MM.yy, reads 2 of its 4 values); give the format with --date-format"
+    )
