@@ -10,7 +10,12 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
+
 import reconcile
+from reconcile.cli import main
+from reconcile.problems import UnusableFileError
 
 FIXTURES = Path(__file__).parent / "fixtures"
 AS_OF = date(2026, 11, 15)
@@ -163,6 +168,7 @@ def test_a_row_error_names_the_column_format_only_when_most_values_fit_it(tmp_pa
         "S2,C2,active,12/25/25",
         "S3,C3,active,26.12.25",
         "S4,C4,active,x",
+        "S5,C5,active,2026-01-01",
     ]
     mixed.write_text("subscription_id,customer_id,status,start_date\n" + "\n".join(rows) + "\n")
     subscriptions, _ = reconcile.load(mixed)
@@ -170,5 +176,67 @@ def test_a_row_error_names_the_column_format_only_when_most_values_fit_it(tmp_pa
     assert len(messages) == 4
     assert messages[0] == (
         "'25.12.25' is not a date: no single date format fits column 'start_date' (the "
-        "closest, dd.MM.yy, reads 2 of its 4 values); give the format with --date-format"
+        "closest, dd.MM.yy, reads 2 of its 5 values); give the format with --date-format"
     )
+
+
+# --------------------------------------------------------------------------- no report on nothing
+
+RESAVED_BADLY = (
+    "id,Customer ID,Status,Start Date (UTC)\n"
+    "sub_1,cus_1,active,25.12.25 20:18\n"
+    "sub_2,cus_2,active,26.12.25 08:00\n"
+    "sub_3,cus_3,past_due,tbd\n"
+)
+
+
+def test_a_file_of_which_every_row_is_rejected_is_unusable(tmp_path):
+    # dd.MM.yy reads two of the three values, not all: the column is not read that way,
+    # every row is rejected, and the message says what would read it.
+    path = tmp_path / "subscriptions.csv"
+    path.write_text(RESAVED_BADLY, encoding="utf-8")
+    with pytest.raises(UnusableFileError) as error:
+        reconcile.load(path)
+    assert str(error.value) == (
+        f"{path}: every one of its 3 rows was rejected, so no report can be made; the most "
+        "common reason: a date is invalid, column 'Start Date (UTC)', e.g. '25.12.25 20:18' "
+        "on line 2\n"
+        "Read the dates with --date-format 'dd.MM.yy' (2 values of the column fit it)."
+    )
+
+
+def test_the_cli_writes_no_report_when_every_row_is_rejected(tmp_path):
+    path = tmp_path / "subscriptions.csv"
+    path.write_text(RESAVED_BADLY, encoding="utf-8")
+    report = tmp_path / "report.html"
+    result = CliRunner().invoke(
+        main, ["report", str(path), "--as-of", "2026-11-15", "-o", str(report)]
+    )
+    assert result.exit_code == 2
+    assert "every one of its 3 rows was rejected, so no report can be made" in result.output
+    assert "--date-format 'dd.MM.yy'" in result.output
+    assert not report.exists()
+    # The option it names reads the file: two rows, the third still rejected.
+    result = CliRunner().invoke(
+        main,
+        [
+            "report",
+            str(path),
+            "--as-of",
+            "2026-11-15",
+            "--date-format",
+            "dd.MM.yy",
+            "-o",
+            str(report),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert report.exists()
+
+
+def test_a_customers_export_of_which_every_row_is_rejected_is_unusable_too(tmp_path):
+    subscriptions = FIXTURES / "chargebee_web" / "subscriptions.csv"
+    customers = tmp_path / "customers.csv"
+    customers.write_text("customers.id,customers.email\n,a@example.com\n,b@example.com\n")
+    with pytest.raises(UnusableFileError, match="every one of its 2 rows was rejected"):
+        reconcile.load(subscriptions, customers)
