@@ -7,28 +7,20 @@ from __future__ import annotations
 import polars as pl
 
 from reconcile import parsing
-from reconcile.findings import REJECTION_REASONS
-from reconcile.problems import (
-    DAMAGED_ID,
-    INVALID_DATE,
-    MISSING_ID,
-    MISSING_START,
-    UNKNOWN_STATUS,
-    WARNING_CODES,
-    UnusableFileError,
-)
+from reconcile.codes import RowError
+from reconcile.problems import UnusableFileError
 from reconcile.reading import RawTable
 from reconcile.validation.typing_plan import TypingPlan
 
 # What to do about the most common reason, when it is not a date (dates get the format
 # that reads most of the column).
 _ADVICE = {
-    MISSING_ID: "If another column holds the ID, map it with --map subscription_id='HEADER' "
+    RowError.MISSING_ID: "If another column holds the ID, map it with --map subscription_id='HEADER' "
     "(or customer_id='HEADER').",
-    MISSING_START: "If another column holds the start date, map it with --map start='HEADER'.",
-    UNKNOWN_STATUS: "If the file comes from another billing system, name it with --source; "
+    RowError.MISSING_START: "If another column holds the start date, map it with --map start='HEADER'.",
+    RowError.UNKNOWN_STATUS: "If the file comes from another billing system, name it with --source; "
     "or list its statuses in a mapping file (--mapping-file, [statuses]).",
-    DAMAGED_ID: "Export the file again and do not open and save it in a spreadsheet.",
+    RowError.DAMAGED_ID: "Export the file again and do not open and save it in a spreadsheet.",
 }
 _DEFAULT_ADVICE = "Check which column holds which field, and map it with --map FIELD='HEADER'."
 
@@ -40,7 +32,7 @@ def refuse_if_every_row_rejected(
     if rows_accepted or rejections.is_empty():
         return
     reasons = (
-        rejections.filter(~pl.col("code").is_in(list(WARNING_CODES)))
+        rejections.filter(pl.col("code").is_in([code for code in RowError if code.rejects]))
         .sort("line", maintain_order=True)
         .group_by("code", "column", maintain_order=True)
         .agg(
@@ -52,7 +44,8 @@ def refuse_if_every_row_rejected(
     )
     rows_rejected = rejections.get_column("line").n_unique()
     code, column, rows, line, value = reasons.row(0)
-    reason = REJECTION_REASONS.get(code, code)
+    member = RowError.of(code)
+    reason = member.reason if member else code
     shown = f"'{value}'" if value is not None else "an empty value"
     every = (
         "its only row was" if rows_rejected == 1 else f"every one of its {rows_rejected} rows was"
@@ -66,7 +59,7 @@ def refuse_if_every_row_rejected(
 
 
 def _advice(raw: RawTable, plan: TypingPlan, code: str, column: str) -> str:
-    if code != INVALID_DATE:
+    if code != RowError.INVALID_DATE:
         return _ADVICE.get(code, _DEFAULT_ADVICE)
     raw_field = next((f for f, header in raw.headers.items() if header == column), None)
     counts = plan.date_counts.get(raw_field) if raw_field else None
