@@ -14,12 +14,13 @@ from reconcile.validation.typing_plan import TypingPlan
 
 # What to do about the most common reason, when it is not a date (dates get the format
 # that reads most of the column).
-_ADVICE = {
-    RowError.MISSING_ID: "If another column holds the ID, map it with --map subscription_id='HEADER' "
-    "(or customer_id='HEADER').",
-    RowError.MISSING_START: "If another column holds the start date, map it with --map start='HEADER'.",
-    RowError.UNKNOWN_STATUS: "If the file comes from another billing system, name it with --source; "
-    "or list its statuses in a mapping file (--mapping-file, [statuses]).",
+_ADVICE: dict[str, str] = {
+    RowError.MISSING_ID: "If another column holds the ID, map it with "
+    "--map subscription_id='HEADER' (or customer_id='HEADER').",
+    RowError.MISSING_START: "If another column holds the start date, map it with "
+    "--map start='HEADER'.",
+    RowError.UNKNOWN_STATUS: "If the file comes from another billing system, name it with "
+    "--source; or list its statuses in a mapping file (--mapping-file, [statuses]).",
     RowError.DAMAGED_ID: "Export the file again and do not open and save it in a spreadsheet.",
 }
 _DEFAULT_ADVICE = "Check which column holds which field, and map it with --map FIELD='HEADER'."
