@@ -197,6 +197,7 @@ def reconcile_tables(
         warnings=accounting.warnings(subscriptions, customers),
         revenue=revenue.revenue_from(frames["revenue"]),
         settings=Settings(plan_change_window_days=plan_change_window),
+        caveats=accounting.caveats(subscriptions, customers),
     )
 
 

@@ -7,6 +7,7 @@ them shows the reasoning row by row), never by running the code.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -240,3 +241,89 @@ def test_a_customers_export_of_which_every_row_is_rejected_is_unusable_too(tmp_p
     customers.write_text("customers.id,customers.email\n,a@example.com\n,b@example.com\n")
     with pytest.raises(UnusableFileError, match="every one of its 2 rows was rejected"):
         reconcile.load(subscriptions, customers)
+
+
+# --------------------------------------------------------------------------- the 5% caveat
+
+# 10 rows, one with an impossible date: 10% rejected, above the 5% that must be said.
+TEN_ROWS = "subscription_id,customer_id,status,start_date\n" + "".join(
+    f"S{n},C{n},active,2026-03-{n:02d}\n" if n != 2 else "S2,C2,active,2026-02-30\n"
+    for n in range(1, 11)
+)
+CAVEAT = {
+    "en": "Caution: 1 of the 10 rows of {file} was rejected (10.0%); the most common reason: "
+    "a date is invalid. The figures rest on the 9 accepted rows only.",
+    "de": "Achtung: 1 der 10 Zeilen von {file} wurde abgelehnt (10,0 %); häufigster Grund: "
+    "Ein Datumswert ist ungültig. Die Zahlen beruhen nur auf den 9 angenommenen Zeilen.",
+}
+SUBJECT_NOTE = {
+    "en": "Caution: 1 of 10 rows rejected – Customer reconciliation: ",
+    "de": "Achtung: 1 von 10 Zeilen abgelehnt – Kundenabgleich: ",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_more_than_5_percent_rejected_is_said_above_the_answer_everywhere(tmp_path, lang):
+    import email
+    from email.header import decode_header, make_header
+    from email.policy import default
+
+    path = tmp_path / "subscriptions.csv"
+    path.write_text(TEN_ROWS, encoding="utf-8")
+    out = {ext: tmp_path / f"report.{ext}" for ext in ("html", "md", "json")}
+    args = ["report", str(path), "--as-of", "2026-11-15", "--lang", lang, "--quiet"]
+    args += [arg for file in out.values() for arg in ("-o", str(file))]
+    result = CliRunner().invoke(main, [*args, "--eml", str(tmp_path / "r.eml")])
+    assert result.exit_code == 0, result.output
+    caveat = CAVEAT[lang].format(file=path)
+    markdown = out["md"].read_text(encoding="utf-8").replace("\xa0", " ")
+    # Above the answer: right below the heading.
+    assert markdown.splitlines()[2].startswith("> **")
+    assert markdown.index("Caution" if lang == "en" else "Achtung") < markdown.index(
+        "| **9** | **9** |"
+    )
+    # Babel writes "10,0 %" with a no-break space; compared as plain blanks.
+    html = out["html"].read_text(encoding="utf-8").replace("\xa0", " ")
+    assert '<p role="alert"' in html and caveat in html
+    assert html.index(caveat) < html.index('class="card"')
+    message = email.message_from_bytes((tmp_path / "r.eml").read_bytes(), policy=default)
+    subject = str(make_header(decode_header(message["Subject"])))
+    assert subject.startswith(SUBJECT_NOTE[lang])
+    body = message.get_body(("plain",)).get_content().replace("\xa0", " ")
+    assert caveat in body
+    lines = body.splitlines()
+    assert lines.index(caveat) < next(i for i, line in enumerate(lines) if line.endswith(": 9"))
+    html_body = message.get_body(("html",)).get_content().replace("\xa0", " ")
+    assert caveat in html_body
+    caveats = json.loads(out["json"].read_text())["caveats"]
+    assert caveats == [
+        {
+            "file": str(path),
+            "rows_read": 10,
+            "rows_rejected": 1,
+            "rows_accepted": 9,
+            "reason": "invalid_date",
+            "reason_rows": 1,
+        }
+    ]
+
+
+def test_5_percent_or_less_rejected_is_no_caveat(tmp_path):
+    # 1 of 20 rows is exactly 5%: not more than 5%, no caveat.
+    rows = "".join(f"S{n},C{n},active,2026-03-{n:02d}\n" for n in range(1, 20))
+    path = tmp_path / "subscriptions.csv"
+    path.write_text("subscription_id,customer_id,status,start_date\n" + rows + "S20,C20,active,x\n")
+    d = run(path)
+    assert d["inputs"]["subscriptions"]["rows_rejected"] == 1
+    assert d["caveats"] == []
+
+
+def test_fail_on_error_exits_1_when_any_row_was_rejected(tmp_path):
+    path = tmp_path / "subscriptions.csv"
+    path.write_text(TEN_ROWS, encoding="utf-8")
+    args = ["report", str(path), "--as-of", "2026-11-15", "-o", str(tmp_path / "r.md")]
+    assert CliRunner().invoke(main, [*args, "--fail-on", "error"]).exit_code == 1
+    clean = tmp_path / "clean.csv"
+    clean.write_text("subscription_id,customer_id,status,start_date\nS1,C1,active,2026-01-01\n")
+    args = ["report", str(clean), "--as-of", "2026-11-15", "-o", str(tmp_path / "c.md")]
+    assert CliRunner().invoke(main, [*args, "--fail-on", "error"]).exit_code == 0
