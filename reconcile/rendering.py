@@ -253,6 +253,7 @@ def _new_environment(
         # The codes, so that templates compare with Step.PAUSED rather than "paused".
         Step=Step,
         Severity=Severity,
+        RowError=RowError,
     )
     return env
 
