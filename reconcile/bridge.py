@@ -69,6 +69,7 @@ class SubscriptionWalk:
     rows_accepted: int
     not_yet_paying: Evidence
     paused: Evidence
+    unpaid: Evidence
     ended: Evidence
     subscriptions_active: int
     extra_subscriptions: Evidence
@@ -87,6 +88,7 @@ def subscription_bridge(figures: SubscriptionWalk) -> tuple[BridgeStep, ...]:
             ("rows_accepted", SUBTOTAL, Evidence(figures.rows_accepted)),
             ("not_yet_paying", SUBTRACT, figures.not_yet_paying),
             ("paused", SUBTRACT, figures.paused),
+            ("unpaid", SUBTRACT, figures.unpaid),
             ("ended", SUBTRACT, figures.ended),
             ("subscriptions_active", SUBTOTAL, Evidence(figures.subscriptions_active)),
             ("extra_subscriptions", SUBTRACT, figures.extra_subscriptions),

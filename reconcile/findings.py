@@ -265,6 +265,21 @@ FINDINGS: dict[str, FindingTemplate] = {
             ),
         ),
     ),
+    "never_active": FindingTemplate(
+        INFO,
+        (
+            Sentence(
+                "{count} subscription ended without ever paying (its trial expired, or it "
+                "was never created).",
+                "{count} subscriptions ended without ever paying (their trial expired, or "
+                "they were never created).",
+            ),
+            Sentence(
+                "It counts as ended and is left out of the history.",
+                "They count as ended and are left out of the history.",
+            ),
+        ),
+    ),
     "mixed_currencies": FindingTemplate(
         WARNING,
         (
@@ -342,6 +357,7 @@ BRIDGE_LABELS: dict[str, str] = {
     "rows_accepted": "Subscriptions accepted",
     "not_yet_paying": "Not yet paying (trial or future)",
     "paused": "Paused",
+    "unpaid": "Unpaid: payment failed, not renewed",
     "ended": "Ended, or not started, on the as-of date",
     "subscriptions_active": 'Active subscriptions (what the billing system calls "Active '
     'Customers")',
@@ -386,6 +402,8 @@ class Facts:
     contradicting_subscriptions: int
     ended_without_end_date: int
     ended_without_start_date: int
+    # Ended without ever paying (DOMAIN.md, "The life of a subscription").
+    never_active: int
     currencies: Mapping[str, int]
     customers_without_subscriptions: int
     # (product, subscriptions_active, customers_active) for named products.
@@ -539,6 +557,12 @@ def _without_start_date(facts: Facts) -> list[Finding]:
     return [finding("ended_without_start_date", facts.ended_without_start_date)]
 
 
+def _never_active(facts: Facts) -> list[Finding]:
+    if facts.never_active == 0:
+        return []
+    return [finding("never_active", facts.never_active)]
+
+
 def _mixed_currencies(facts: Facts) -> list[Finding]:
     if len(facts.currencies) < 2:
         return []
@@ -605,6 +629,7 @@ _FINDERS = {
     "contradictions": _contradictions,
     "ended_without_end_date": _without_end_date,
     "ended_without_start_date": _without_start_date,
+    "never_active": _never_active,
     "mixed_currencies": _mixed_currencies,
     "customers_without_subscriptions": _without_subscriptions,
     "duplicate_rows_removed": _duplicate_rows,

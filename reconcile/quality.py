@@ -98,6 +98,11 @@ def ended_without_end_date(subs: pl.DataFrame) -> pl.LazyFrame:
     return subs.lazy().filter(pl.col("without_end_date"))
 
 
+def never_active(subs: pl.DataFrame) -> pl.LazyFrame:
+    """Ended subscriptions that never paid: counted as ended, left out of the history."""
+    return subs.lazy().filter(pl.col("never_active"))
+
+
 def ended_without_start_date(subs: pl.DataFrame) -> pl.LazyFrame:
     """Ended or paused subscriptions with an end date but no start date: they cannot be
     placed in time either (those without an end are in ended_without_end_date)."""
@@ -116,7 +121,10 @@ def contradictions(subs: pl.DataFrame, as_of: datetime.date) -> pl.LazyFrame:
     live_after_end = subs.lazy().filter(
         (pl.col("status_class") == PAYING) & has_end & (pl.col("end") <= as_of)
     )
-    end_not_after_start = subs.lazy().filter(has_end & (pl.col("end") <= pl.col("start")))
+    # A row that never paid has no interval to contradict (a trial ending at its end).
+    end_not_after_start = subs.lazy().filter(
+        has_end & (pl.col("end") <= pl.col("start")) & ~pl.col("never_active")
+    )
     return pl.concat(
         [
             live_after_end.with_columns(detail=pl.lit(LIVE_AFTER_END)),

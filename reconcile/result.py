@@ -1,6 +1,6 @@
 """The result of a run: a tree of frozen dataclasses, the one thing templates receive.
 
-`Result.to_dict()` is the JSON contract (schema_version 1, see docs/report.schema.json):
+`Result.to_dict()` is the JSON contract (schema_version 2, see docs/report.schema.json):
 the names of ../shared/DOMAIN.md and of the JSON schema are kept exactly, because people
 script against them. More keys may be added; none may change meaning.
 """
@@ -12,7 +12,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,12 @@ class Totals:
     customers_known: int
     subscriptions_not_yet_paying: int
     subscriptions_paused: int
+    # Unpaid (payment failed, not renewed) and no longer in its last paid period.
+    subscriptions_unpaid: int
     subscriptions_ended: int
+    # Of subscriptions_ended: those that ended without ever paying (a trial that expired,
+    # a creation that failed). They are left out of the history.
+    subscriptions_never_active: int
     customers_without_active_subscription: int
     customers_without_subscriptions: int
     orphan_subscriptions: int

@@ -16,7 +16,7 @@ from __future__ import annotations
 import polars as pl
 
 from reconcile import accounting, reconciliation, snapshot
-from reconcile.canonical import ENDED, NOT_YET_PAYING, PAUSED, LoadedTable
+from reconcile.canonical import ENDED, NOT_YET_PAYING, PAUSED, UNPAID, LoadedTable
 from reconcile.result import DuplicateGroup, Result
 
 # Step codes of reconcile.bridge.subscription_bridge (the keys of findings.BRIDGE_LABELS).
@@ -27,7 +27,7 @@ CUSTOMERS_ACTIVE = "customers_active"
 PROBABLE_DUPLICATES = "probable_duplicates"
 # The state of a subscription on the as-of date (reconciliation.classify) is its step's
 # code when it is not active: the bridge names those steps after the states.
-INACTIVE_STEPS = (NOT_YET_PAYING, PAUSED, ENDED)
+INACTIVE_STEPS = (NOT_YET_PAYING, PAUSED, UNPAID, ENDED)
 ROW_STEPS = (REJECTED, DUPLICATES_REMOVED, *INACTIVE_STEPS, EXTRA_SUBSCRIPTIONS, CUSTOMERS_ACTIVE)
 
 # The columns of a trace, in this order. Rows that were not accepted have only file, line
@@ -61,6 +61,8 @@ _CLASSIFIED = (
     "status_class",
     "start",
     "end",
+    "trial_end",
+    "period_end",
 )
 
 
