@@ -375,6 +375,15 @@ def email_addresses(_ctx: click.Context, param: click.Parameter, value: Any) -> 
     help="Write the report here; .html, .md or .json, or .csv for every row of the"
     " subscriptions export with its bridge step. Repeatable.",
 )
+@click.option(
+    "--plan-change-window",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    metavar="DAYS",
+    help="A subscription ending within DAYS of another of the customer's starting is a"
+    " plan change, not churn. 0 turns it off.",
+)
 @click.option("--lang", type=click.Choice(["en", "de"]), default="en", show_default=True)
 @click.option("--redact", is_flag=True, help="Replace customer names and emails with pseudonyms.")
 @click.option(
@@ -434,6 +443,7 @@ def report(
     quiet: bool,
     as_of: date,
     outputs: tuple[Path, ...],
+    plan_change_window: int,
     lang: str,
     redact: bool,
     fail_on: str | None,
@@ -465,7 +475,9 @@ def report(
     )
     options = make_read_options(source, mapping, mapping_file, date_format)
     tables = api.load(subscriptions, customers, options, progress=console.progress)
-    result = api.reconcile_tables(*tables, as_of, progress=console.progress)
+    result = api.reconcile_tables(
+        *tables, as_of, plan_change_window=plan_change_window, progress=console.progress
+    )
     # Traced before redaction, from the Result of these very tables; asked for, or not at all.
     traced = api.trace(*tables, result) if rows_files else None
     if redact:

@@ -60,10 +60,60 @@ class Totals:
 
 
 @dataclass(frozen=True)
+class CurrencyMrr:
+    """MRR in one currency (null: the subscriptions have no currency)."""
+
+    currency: str | None
+    mrr: float
+
+
+@dataclass(frozen=True)
+class Revenue:
+    """The active subscriptions' revenue in one currency (DOMAIN.md, "Revenue (MRR)").
+
+    `customers` and `subscriptions` are those with MRR (a readable amount);
+    `arpa` = mrr / customers, `arpu_per_subscription` = mrr / subscriptions (Zoho's ARPU),
+    None when there are none; `subscriptions_without_amount`: active subscriptions in
+    this currency whose MRR cannot be known (amount, interval or quantity missing or
+    unreadable). Money in currency units, rounded to cents.
+    """
+
+    currency: str | None
+    mrr: float
+    customers: int
+    subscriptions: int
+    arpa: float | None
+    arpu_per_subscription: float | None
+    subscriptions_without_amount: int
+
+
+@dataclass(frozen=True)
+class MonthRevenue:
+    """A month's MRR in one currency and its movements since the month before; always
+    mrr - previous mrr = new + reactivation + expansion - contraction - churn."""
+
+    currency: str | None
+    mrr: float
+    new: float
+    reactivation: float
+    expansion: float
+    contraction: float
+    churn: float
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The options a run's figures depend on, beyond the inputs and the as-of date."""
+
+    plan_change_window_days: int = 1
+
+
+@dataclass(frozen=True)
 class ProductCount:
     product: str | None
     subscriptions_active: int
     customers_active: int
+    revenue: tuple[CurrencyMrr, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,6 +122,7 @@ class PlanCount:
     plan: str | None
     subscriptions_active: int
     customers_active: int
+    revenue: tuple[CurrencyMrr, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -108,6 +159,12 @@ class Month:
     subscriptions_net: int
     # The real change in customers: new + reactivated - churned.
     customers_net: int
+    # Of subscriptions_ended: those replaced within the plan-change window by another
+    # subscription of the same customer (product switches included), and the switches.
+    plan_changes: int = 0
+    product_switches: int = 0
+    # MRR on the day observed and its movements, per currency (by code).
+    revenue: tuple[MonthRevenue, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -219,6 +276,9 @@ class Result:
     # Row errors of accepted rows: values that no figure uses and that could not be read
     # (the row is kept, the value left empty). Same shape as `rejections`.
     warnings: tuple[Rejection, ...] = ()
+    # Per currency, by code: MRR, ARPA and Zoho's ARPU of the active subscriptions.
+    revenue: tuple[Revenue, ...] = ()
+    settings: Settings = field(default_factory=Settings)
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
