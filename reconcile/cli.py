@@ -23,6 +23,7 @@ from typing import Any
 import click
 
 from reconcile import __version__
+from reconcile.codes import Severity
 from reconcile.terminal import json_shown, shown
 
 EXIT_OK, EXIT_THRESHOLD, EXIT_UNUSABLE, EXIT_BUG = 0, 1, 2, 3
@@ -34,7 +35,6 @@ OUTPUT_FORMATS = {
     ".markdown": "md",
     ".csv": "csv",  # the rows: one line per row of the subscriptions export (tracing.py)
 }
-SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
 # On the way out the interpreter collects garbage over every object of every library a run
 # imported (polars, jinja2, babel, pandera and all it pulls in): ~0.2 s after each report,
@@ -388,7 +388,8 @@ def email_addresses(_ctx: click.Context, param: click.Parameter, value: Any) -> 
 @click.option("--redact", is_flag=True, help="Replace customer names and emails with pseudonyms.")
 @click.option(
     "--fail-on",
-    type=click.Choice(["warning", "error"]),
+    # Info findings are always there (the headline is one): no threshold to choose.
+    type=click.Choice([severity.value for severity in Severity if severity != Severity.INFO]),
     help="Exit with 1 when a finding of this severity or worse is reported.",
 )
 @click.option(
@@ -601,6 +602,6 @@ def deliver(result, written, *, lang, eml, attach, config_file, email_options, c
 def exit_code_for(result, fail_on: str | None) -> int:
     if fail_on is None:
         return EXIT_OK
-    threshold = SEVERITY_RANK[fail_on]
-    crossed = [f for f in result.findings if SEVERITY_RANK.get(f.severity, 0) >= threshold]
+    threshold = Severity(fail_on).rank
+    crossed = [f for f in result.findings if Severity(f.severity).rank >= threshold]
     return EXIT_THRESHOLD if crossed else EXIT_OK

@@ -31,6 +31,7 @@ from reconcile.canonical import (
     UNPAID,
     LoadedTable,
 )
+from reconcile.codes import Detail
 from reconcile.findings import Facts, findings_from
 from reconcile.result import (
     BridgeStep,
@@ -366,8 +367,8 @@ def _facts(
         warnings=tuple(fact for table in tables for fact in accounting.warning_facts(table)),
         duplicate_rows=tuple((table.file, table.duplicate_rows_removed) for table in tables),
         orphan_subscriptions=totals.orphan_subscriptions,
-        live_after_end=_count_detail(contradictions, quality.LIVE_AFTER_END),
-        end_before_start=_count_detail(contradictions, quality.END_BEFORE_START),
+        live_after_end=_count_detail(contradictions, Detail.LIVE_AFTER_END),
+        end_before_start=_count_detail(contradictions, Detail.END_BEFORE_START),
         contradicting_subscriptions=contradictions["line"].n_unique(),
         ended_without_end_date=totals.ended_without_end_date,
         ended_without_start_date=totals.ended_without_start_date,

@@ -12,6 +12,8 @@ from datetime import date
 from functools import cache
 from typing import Any
 
+from reconcile.codes import Severity, Step
+
 SCHEMA_VERSION = 2
 
 
@@ -178,7 +180,7 @@ class BridgeStep:
     rows); `examples_total` how many there are in all.
     """
 
-    step: str
+    step: Step
     label: str
     count: int
     total: int
@@ -215,7 +217,7 @@ class Finding:
     values the message template is filled with, so a renderer can translate it."""
 
     code: str
-    severity: str  # "info", "warning" or "error"
+    severity: Severity
     message: str
     count: int
     params: dict[str, Any] = field(default_factory=dict)
