@@ -10,10 +10,19 @@ and collected together, so polars runs them in parallel.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 
 import polars as pl
 
-from reconcile import accounting, history, plan_changes, quality, revenue, snapshot
+from reconcile import (
+    accounting,
+    billing_figures,
+    history,
+    plan_changes,
+    quality,
+    revenue,
+    snapshot,
+)
 from reconcile.bridge import (
     EXAMPLES_SHOWN,
     CustomerWalk,
@@ -173,10 +182,12 @@ def reconcile_tables(
     subscriptions: LoadedTable,
     customers: LoadedTable | None,
     as_of: datetime.date,
+    figures: Sequence[billing_figures.FigureInput] = (),
     *,
     plan_change_window: int = 1,
 ) -> Result:
-    """The Result of DOMAIN.md for the accepted rows of both exports on `as_of`.
+    """The Result of DOMAIN.md for the accepted rows of both exports on `as_of`, with the
+    billing system's own `figures` beside ours.
 
     `plan_change_window` (days, 0: off) is DOMAIN.md's plan-change window."""
     numbered, export = with_customer_numbers(
@@ -229,6 +240,7 @@ def reconcile_tables(
         findings=findings_from(facts),
         quality=result_quality,
         warnings=accounting.warnings(subscriptions, customers),
+        billing_figures=billing_figures.compare(subs, figures, as_of, replaced),
         revenue=revenue.revenue_from(frames["revenue"]),
         settings=Settings(plan_change_window_days=plan_change_window),
     )

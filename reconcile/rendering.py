@@ -209,6 +209,7 @@ def _new_environment(
         percent=partial(_percent_filter, lang=lang),
         date=partial(_date_filter, lang=lang),
         month=partial(format_month, lang=lang),
+        period=partial(_period_filter, lang=lang),
     )
     env.globals.update(
         lang=lang,
@@ -275,6 +276,13 @@ def _percent_filter(share: float, digits: int = 0, *, lang: str) -> str:
 
 def _date_filter(value: date, style: str = "short", *, lang: str) -> str:
     return format_date(value, lang, style=style)
+
+
+def _period_filter(period: str, *, lang: str) -> str:
+    """A period of the billing system's figures: a month `YYYY-MM` or a day `YYYY-MM-DD`."""
+    if len(period) == len("YYYY-MM"):
+        return format_month(period, lang)
+    return format_date(date.fromisoformat(period), lang)
 
 
 # Finding params that need more than number formatting to read well in every language.

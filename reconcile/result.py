@@ -259,6 +259,34 @@ class Quality:
 
 
 @dataclass(frozen=True)
+class BillingFigure:
+    """A figure the billing system shows beside reconcile's counts for the same period
+    (DOMAIN.md, "The billing system's own figures"; reconcile/billing_figures.py).
+
+    `period` is a day (YYYY-MM-DD) or a month (YYYY-MM); `figure` the kind of count
+    (active, net, activations, cancellations); `difference` = billing_value -
+    subscriptions; `explained_by` the sorted statuses whose subscriptions make up the
+    difference exactly (empty unless `verdict` is "explained"). `verdict`: match,
+    explained, ambiguous (several smallest sets would), unexplained, or after_as_of (the
+    period lies after the as-of date: nothing compared, our counts null). `observed_on`
+    is the day the counts are for; `origin` where the figure came from.
+    """
+
+    name: str
+    figure: str
+    period: str
+    billing_value: int | float
+    subscriptions: int | None = None
+    customers: int | None = None
+    difference: int | float | None = None
+    explained_by: tuple[str, ...] = ()
+    verdict: str = "unexplained"
+    observed_on: date | None = None
+    explained_subscriptions: int = 0
+    origin: str = ""
+
+
+@dataclass(frozen=True)
 class Result:
     as_of: date
     inputs: Inputs
@@ -278,6 +306,8 @@ class Result:
     # Row errors of accepted rows: values that no figure uses and that could not be read
     # (the row is kept, the value left empty). Same shape as `rejections`.
     warnings: tuple[Rejection, ...] = ()
+    # The billing system's own figures beside ours, in the order given; empty without any.
+    billing_figures: tuple[BillingFigure, ...] = ()
     # Per currency, by code: MRR, ARPA and Zoho's ARPU of the active subscriptions.
     revenue: tuple[Revenue, ...] = ()
     settings: Settings = field(default_factory=Settings)
