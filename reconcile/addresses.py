@@ -24,17 +24,27 @@ class AddressError(ValueError):
     """A value that is not exactly one email address; str() says why."""
 
 
+def has_control_character(value: str) -> bool:
+    """Whether `value` holds CR, LF or another control character."""
+    return any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in value)
+
+
+def is_address(address: str) -> bool:
+    """Whether `address` (without display name) is one plain ASCII email address."""
+    return bool(_ADDR_SPEC.fullmatch(address))
+
+
 def one_address(value: str) -> str:
     """`value` as one address for a header (display name kept); AddressError if it is
     not exactly one address or holds a control character (CR, LF, ...)."""
-    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in value):
+    if has_control_character(value):
         raise AddressError(
             f"{value!r} contains a line break or another control character; "
             "give one address per value"
         )
     pairs = getaddresses([value])
     addresses = [address for _, address in pairs if address]
-    if len(pairs) != 1 or len(addresses) != 1 or not _ADDR_SPEC.fullmatch(addresses[0]):
+    if len(pairs) != 1 or len(addresses) != 1 or not is_address(addresses[0]):
         raise AddressError(
             f"{value!r} is not one email address (e.g. jane@example.com or "
             "'Jane Doe <jane@example.com>'); repeat the option for more recipients"

@@ -16,6 +16,7 @@ import json
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -558,20 +559,22 @@ def report(
         from reconcile.rendering import redact as redact_result
 
         result = redact_result(result)
-    written = write_outputs(
-        result, report_files, lang=lang, console=console, traced=traced, rows_files=rows_files
-    )
-    if mailing:
-        deliver(
+    files = render_files(result, report_files, lang=lang, traced=traced, rows_files=rows_files)
+    mail = None
+    if eml_file is not None:
+        mail = compose_mail(
             result,
-            written,
+            files,
             lang=lang,
-            eml=eml,
+            eml_path=eml_file,
             attach=attach,
             config_file=config_file,
             email_options=email_options,
-            console=console,
         )
+        files[eml_file] = mail.eml
+    write_outputs(files, console=console)
+    if mail is not None:
+        send_mail(mail)
     return exit_code_for(result, fail_on)
 
 
@@ -580,22 +583,15 @@ def eml_path_for(first_output: Path) -> Path:
     return first_output.with_suffix(".eml")
 
 
-def write_outputs(
+def render_files(
     result,
     outputs: tuple[Path, ...],
     *,
     lang: str,
-    console: Console,
     traced=None,
     rows_files: tuple[Path, ...] = (),
-) -> list[Path]:
-    """Render every requested file in memory, then write them all at once (see
-    filesystem.write_all): a failure leaves every earlier report as it was."""
-    import time
-
-    from reconcile.filesystem import write_all
-
-    started = time.perf_counter()
+) -> dict[Path, bytes]:
+    """Every requested file rendered in memory: nothing is written before all are."""
     files = {
         path: text.encode("utf-8")
         for path, text in render_outputs(result, outputs, lang=lang).items()
@@ -605,8 +601,19 @@ def write_outputs(
 
         data = csv_bytes(traced)  # the trace (api.trace), safe for spreadsheets
         files.update(dict.fromkeys(rows_files, data))
+    return files
+
+
+def write_outputs(files: dict[Path, bytes], *, console: Console) -> list[Path]:
+    """Write every rendered file at once (filesystem.write_all): a failure leaves every
+    earlier report as it was."""
+    import time
+
+    from reconcile.filesystem import write_all
+
+    started = time.perf_counter()
     written = write_all(files)
-    console.progress("rendered", time.perf_counter() - started, {"files": len(files)})
+    console.progress("written", time.perf_counter() - started, {"files": len(files)})
     return written
 
 
@@ -623,9 +630,23 @@ def render_outputs(result, outputs, *, lang: str) -> dict[Path, str]:
     return texts
 
 
-def deliver(result, written, *, lang, eml, attach, config_file, email_options, console) -> None:
-    """Write the .eml and, with recipients and a server, send it. The report files are
-    already on disk, so a failed send loses nothing."""
+@dataclass(frozen=True)
+class Mail:
+    """The email of a run, composed before anything is written: the message, its .eml
+    (written with the reports), and where to send it."""
+
+    message: Any
+    eml_path: Path
+    eml: bytes
+    smtp: Any
+    recipients: tuple[str, ...]
+
+
+def compose_mail(
+    result, files: dict[Path, bytes], *, lang, eml_path, attach, config_file, email_options
+) -> Mail:
+    """The message with the rendered reports attached; attachments nobody asked to have
+    written (--attach md without -o r.md) are rendered in memory only."""
     import os
 
     from reconcile import delivery
@@ -633,43 +654,41 @@ def deliver(result, written, *, lang, eml, attach, config_file, email_options, c
     smtp, sender, recipients = delivery.settings_from(
         email_options, os.environ, delivery.default_config_file(config_file)
     )
-    kinds = {OUTPUT_FORMATS[path.suffix.lower()]: path for path in written}
+    if recipients and smtp is None:
+        raise click.UsageError(
+            "--email-to needs an SMTP server: --smtp-host, RECONCILE_SMTP_HOST or reconcile.toml"
+        )
     wanted = {"html"} | {item.strip() for item in attach.split(",") if item.strip()}
     unknown = wanted - {"html", "md", "json"}
     if unknown:
         raise click.BadParameter(
             f"cannot attach {', '.join(sorted(unknown))}", param_hint="--attach"
         )
-    extra = {}
+    kinds = {OUTPUT_FORMATS[path.suffix.lower()]: (path.name, data) for path, data in files.items()}
     for kind in sorted(wanted - kinds.keys()):
-        extra_path = (eml or written[0]).with_suffix(f".{kind}")
-        extra_path.write_text(
-            render_outputs(result, (extra_path,), lang=lang)[extra_path],
-            encoding="utf-8",
-            newline="\n",
-        )
-        extra[kind] = extra_path
-    kinds.update(extra)
-    attachments = [kinds[kind] for kind in ("html", "md", "json") if kind in wanted]
+        name = eml_path.with_suffix(f".{kind}")
+        kinds[kind] = (name.name, render_outputs(result, (name,), lang=lang)[name].encode("utf-8"))
     message = delivery.build_message(
         result,
-        attachments=attachments,
+        attachments=[kinds[kind] for kind in ("html", "md", "json") if kind in wanted],
         rejected_rows_csv=delivery.rejected_rows_csv(result),
         lang=lang,
         sender=sender,
         recipients=recipients,
     )
-    eml_path = eml or eml_path_for(written[0])
-    if not recipients:
-        delivery.write_eml(message, eml_path)
-        echo(f"Email message written to {eml_path}")
+    return Mail(message, eml_path, delivery.eml_bytes(message), smtp, tuple(recipients))
+
+
+def send_mail(mail: Mail) -> None:
+    """Send the message, whose .eml is already written with the reports, so a failed
+    send loses nothing; without recipients, say where the .eml is."""
+    from reconcile import delivery
+
+    if not mail.recipients:
+        echo(f"Email message written to {mail.eml_path}")
         return
-    if smtp is None:
-        raise click.UsageError(
-            "--email-to needs an SMTP server: --smtp-host, RECONCILE_SMTP_HOST or reconcile.toml"
-        )
-    delivery.send(message, smtp, eml_path=eml_path)  # saves the .eml first, then sends
-    echo(f"Sent to {', '.join(recipients)} via {smtp.host}; a copy is in {eml_path}")
+    delivery.send(mail.message, mail.smtp, eml_path=mail.eml_path, saved=True)
+    echo(f"Sent to {', '.join(mail.recipients)} via {mail.smtp.host}; a copy is in {mail.eml_path}")
 
 
 def exit_code_for(result, fail_on: str | None) -> int:

@@ -350,3 +350,50 @@ def test_control_and_direction_characters_are_shown_escaped(tmp_path):
     assert "\x1b" not in output and "\u202e" not in output and "\r" not in output
     assert "sub\\x1b[2J\\u202escriptions.csv" in output
     assert "'Kunde\\x1b[31m\\r\\u202eNr'" in output
+
+
+def test_attachments_are_rendered_in_memory_and_the_eml_written_with_the_reports(exports, tmp_path):
+    import email
+    from email import policy
+
+    html, eml = tmp_path / "r.html", tmp_path / "mail" / "r.eml"
+    code, output = run("report", exports, *AS_OF, "-o", html, "--eml", eml, "--attach", "md,json")
+    assert code == 0, output
+    # No r.md or r.json nobody asked for; only the report and the message.
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("r.*")) == [
+        "mail/r.eml",
+        "r.html",
+    ]
+    message = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
+    names = [part.get_filename() for part in message.iter_attachments()]
+    assert names[:3] == ["r.html", "r.md", "r.json"]
+
+
+def test_the_rejected_rows_attached_hold_no_live_formula(tmp_path):
+    import email
+    from email import policy
+
+    export = tmp_path / "subscriptions.csv"
+    export.write_text(HOSTILE)
+    eml = tmp_path / "r.eml"
+    code, output = run("report", export, "--as-of", "2024-06-30", "-o", tmp_path / "r.md",
+                       "--eml", eml)  # fmt: skip
+    assert code == 0, output
+    message = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
+    [rejected] = [p for p in message.iter_attachments() if p.get_filename() == "rejected-rows.csv"]
+    text = rejected.get_content() if isinstance(rejected.get_content(), str) else ""
+    text = text or rejected.get_payload(decode=True).decode("utf-8-sig")
+    written = [cell for row in csv.reader(io.StringIO(text.lstrip("\ufeff"))) for cell in row]
+    assert "'=1+2" in written
+    assert not [cell for cell in written if cell.startswith(LIVE)]
+
+
+def test_an_address_with_a_line_break_from_the_environment_is_refused(
+    exports, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("RECONCILE_EMAIL_FROM", "me@example.com\r\nBcc: spy@example.com")
+    code, output = run("report", exports, *AS_OF, "-o", tmp_path / "r.html", "--eml",
+                       tmp_path / "r.eml")  # fmt: skip
+    assert code == 2
+    assert "contains a line break or control character" in output
+    assert not (tmp_path / "r.html").exists()

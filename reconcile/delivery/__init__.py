@@ -9,6 +9,7 @@ them. One module per job:
 
 from reconcile.delivery.message import (
     build_message,
+    eml_bytes,
     eml_path_for,
     rejected_rows_csv,
     top_findings,
@@ -21,6 +22,7 @@ __all__ = [
     "SmtpSettings",
     "build_message",
     "default_config_file",
+    "eml_bytes",
     "eml_path_for",
     "rejected_rows_csv",
     "send",

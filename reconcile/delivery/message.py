@@ -3,9 +3,7 @@ attached and a short body in the report's language; the rejected rows as a CSV."
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from email import policy
@@ -16,6 +14,8 @@ from pathlib import Path
 import polars as pl
 
 from reconcile.codes import Severity
+from reconcile.csv_output import csv_bytes
+from reconcile.filesystem import write_all
 from reconcile.problems import ROW_ERROR_SCHEMA, ReconcileError
 from reconcile.rendering import environment, finding_text
 from reconcile.result import Finding, Result
@@ -37,7 +37,7 @@ _CONTENT_TYPES = {
 def build_message(
     result: Result,
     *,
-    attachments: Sequence[Path],
+    attachments: Sequence[Path | tuple[str, bytes]],
     rejected_rows_csv: bytes | None,
     lang: str,
     sender: str | None,
@@ -52,11 +52,11 @@ def build_message(
 
     A naive `date` is taken as UTC. Fix `date` and `message_id` for a reproducible file.
     """
-    files = [_read_attachment(path) for path in attachments]
+    named = [_named(attachment) for attachment in attachments]
     context = _template_context(
         result,
         lang,
-        report_file=attachments[0].name if attachments else None,
+        report_file=named[0][0] if named else None,
         rejected_rows_file=REJECTED_ROWS_FILENAME if rejected_rows_csv is not None else None,
     )
 
@@ -81,8 +81,8 @@ def build_message(
         subtype="html",
         cte="quoted-printable",
     )
-    for path, data in zip(attachments, files, strict=True):
-        _attach(message, data, path.name)
+    for name, data in named:
+        _attach(message, data, name)
     if rejected_rows_csv is not None:
         _attach(message, rejected_rows_csv, REJECTED_ROWS_FILENAME)
     # Last: set_content and add_attachment move or drop earlier Content-* headers.
@@ -103,6 +103,13 @@ def _tidy_parts(message: EmailMessage) -> None:
     for part in message.walk():
         if part is not message:
             del part["MIME-Version"]
+
+
+def _named(attachment: Path | tuple[str, bytes]) -> tuple[str, bytes]:
+    """(file name, content) of an attachment given as such, or as a file to read."""
+    if isinstance(attachment, tuple):
+        return attachment
+    return attachment.name, _read_attachment(attachment)
 
 
 def _read_attachment(path: Path) -> bytes:
@@ -181,25 +188,18 @@ def _render_body(name: str, context: Mapping[str, object], lang: str, *, autoesc
     return template.render(**context).strip() + "\n"
 
 
-def write_eml(message: EmailMessage, path: Path) -> Path:
-    """Write the message as a standard .eml (CRLF line ends), creating its folder, and
-    return the path.
+def eml_bytes(message: EmailMessage) -> bytes:
+    """The message as a standard .eml file holds it (CRLF line ends)."""
+    return message.as_bytes(policy=policy.SMTP)
 
-    Written to a temporary file first and renamed, so an existing .eml is never left
-    half-overwritten."""
+
+def write_eml(message: EmailMessage, path: Path) -> Path:
+    """Write the message as a standard .eml, creating its folder, and return the path.
+
+    Written to a temporary file first and renamed (filesystem.write_all), so an existing
+    .eml is never left half-overwritten."""
     path = Path(path)
-    data = message.as_bytes(policy=policy.SMTP)
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial.write_bytes(data)
-        os.replace(partial, path)
-    except OSError as error:
-        with contextlib.suppress(OSError):
-            partial.unlink(missing_ok=True)
-        raise ReconcileError(
-            f"cannot write the message to {path}: {error.strerror or error}"
-        ) from None
+    write_all({path: eml_bytes(message)})
     return path
 
 
@@ -219,4 +219,4 @@ def rejected_rows_csv(result: Result) -> bytes | None:
         for name in ROW_ERROR_SCHEMA
     }
     frame = pl.DataFrame(columns, schema=ROW_ERROR_SCHEMA).sort("file", "line", maintain_order=True)
-    return frame.write_csv(include_bom=True).encode("utf-8")
+    return csv_bytes(frame)  # cells a spreadsheet would run as formulas are quoted

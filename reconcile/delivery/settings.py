@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from email.utils import formataddr, getaddresses
 from pathlib import Path
 
+from reconcile.addresses import has_control_character, is_address
 from reconcile.problems import ReconcileError
 
 SECURITY_MODES = ("starttls", "ssl", "none")
@@ -286,13 +287,11 @@ def _parse_addresses(value: object, origin: str) -> list[str]:
     if not isinstance(texts, Iterable) or not all(isinstance(t, str) for t in texts):
         raise ReconcileError(f"{origin}: expected email addresses, got {value!r}")
     addresses = []
+    for text in texts:
+        if has_control_character(text):  # a line break would start a header of its own
+            raise ReconcileError(f"{origin}: {text!r} contains a line break or control character")
     for name, address in getaddresses([t for t in texts if t.strip()]):
-        if not _looks_like_address(address):
+        if not is_address(address):
             raise ReconcileError(f"{origin}: {address or value!r} is not an email address")
         addresses.append(formataddr((name, address)))
     return addresses
-
-
-def _looks_like_address(address: str) -> bool:
-    local, at, domain = address.rpartition("@")
-    return bool(at and local and domain) and not any(c.isspace() for c in address)

@@ -20,11 +20,15 @@ from reconcile.delivery.settings import DEFAULT_PASSWORD_ENV, SmtpSettings
 from reconcile.problems import DeliveryError
 
 
-def send(message: EmailMessage, settings: SmtpSettings, *, eml_path: Path) -> None:
-    """Save the message to `eml_path`, then send it (without its X-Unsent mark) through
-    the SMTP server of `settings`. Raises DeliveryError saying what failed and where the
-    .eml is, for every failure from a missing password to a refused recipient."""
-    write_eml(message, eml_path)
+def send(
+    message: EmailMessage, settings: SmtpSettings, *, eml_path: Path, saved: bool = False
+) -> None:
+    """Save the message to `eml_path` (unless it is `saved` there already, written with
+    the reports), then send it (without its X-Unsent mark) through the SMTP server of
+    `settings`. Raises DeliveryError saying what failed and where the .eml is, for every
+    failure from a missing password to a refused recipient."""
+    if not saved:
+        write_eml(message, eml_path)
     outgoing = copy.deepcopy(message)
     del outgoing["X-Unsent"]
     sender = parseaddr(str(outgoing.get("From", "")))[1]
