@@ -556,9 +556,7 @@ def report(
     # Traced before redaction, from the Result of these very tables; asked for, or not at all.
     traced = api.trace(*tables, result) if rows_files else None
     if redact:
-        from reconcile.rendering import redact as redact_result
-
-        result = redact_result(result)
+        result, traced = redacted(result, traced, tables)
     files = render_files(result, report_files, lang=lang, traced=traced, rows_files=rows_files)
     mail = None
     if eml_file is not None:
@@ -576,6 +574,15 @@ def report(
     if mail is not None:
         send_mail(mail)
     return exit_code_for(result, fail_on)
+
+
+def redacted(result, traced, tables):
+    """The result and the row trace with every name, company and email of either export
+    replaced by its pseudonym, and the input files named without their folders."""
+    from reconcile.redaction import Redactor, known_people
+
+    redactor = Redactor(result, known_people(*(t.frame for t in tables if t is not None)))
+    return redactor.result(), None if traced is None else redactor.trace(traced)
 
 
 def eml_path_for(first_output: Path) -> Path:

@@ -9,15 +9,18 @@ record share it. Emails are keyed trimmed and lower-cased (as DOMAIN.md compares
 so redaction keeps probable-duplicate groups recognisable; two different emails never
 share a pseudonym, nor do two different names.
 
-Customer IDs, products, plans and file names are not personal data and are kept.
+Customer IDs, products, plans and file names are not personal data and are kept, except
+where they hold a name or email of either export, or the folder of an input (`Redactor`:
+an ID that is an email address, a plan named after its customer).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import replace
-from typing import Any, overload
+from collections.abc import Callable, Iterable
+from dataclasses import fields, is_dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, overload
 
 from reconcile.result import (
     CustomerRef,
@@ -27,6 +30,9 @@ from reconcile.result import (
     ReportDownloads,
     Result,
 )
+
+if TYPE_CHECKING:  # rendering imports this module without loading polars
+    import polars as pl
 
 NAME_PSEUDONYM = "Customer {number:04d}"
 EMAIL_PSEUDONYM = "customer-{number:04d}@redacted.invalid"
@@ -109,9 +115,10 @@ class Pseudonyms:
         return set(self._names), set(self._emails)
 
 
-def redact(result: Result) -> Result:
-    """The same result with every customer name and email replaced by its pseudonym."""
-    pseudonyms = _collect(result)
+def redact(result: Result, pseudonyms: Pseudonyms | None = None) -> Result:
+    """The same result with every customer name and email replaced by its pseudonym
+    (numbered by `pseudonyms` when given, which must have seen the result)."""
+    pseudonyms = pseudonyms or _collect(result)
     quality = replace(
         result.quality,
         customers_without_subscriptions=tuple(
@@ -239,3 +246,112 @@ def _scrub_value(value: Any, scrub: Callable[[str], str]) -> Any:
     if isinstance(value, list | tuple):
         return type(value)(_scrub_value(item, scrub) for item in value)
     return value
+
+
+# --------------------------------------------------------------------------- everywhere
+
+# An email address inside any text: an ID that is an email, a cell, a message.
+_EMAIL_IN_TEXT = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_WORD = re.compile(r"\w+")
+# Fields that hold codes, never a customer's words.
+_CODE_FIELDS = frozenset({"code", "severity", "step", "kind", "status", "status_class"})
+# Names this short or made of digits are not looked for inside other texts: they would
+# eat into ordinary words and numbers.
+_SHORTEST_NAME = 2
+
+
+class Redactor:
+    """Redaction that holds in every output (issue 10): on top of `redact`, every text of
+    the result and of the row trace is searched for the names, companies and emails of
+    both exports (`known`), whole words, and for anything shaped like an email (an ID
+    that is an email, a value in a message); each is replaced by its pseudonym. The
+    folders of the input files are dropped: a file is named by its name alone.
+
+    One Pseudonyms for the result and the trace, so a person has one number in all."""
+
+    def __init__(self, result: Result, known: Iterable[str | None] = ()) -> None:
+        self.pseudonyms = _collect(result)
+        self._result = result
+        names = {name.strip() for name in known if name and len(name.strip()) >= _SHORTEST_NAME}
+        self._names = {n for n in names if not n.isdigit() and "@" not in n}
+        self._longest = max((len(_WORD.findall(n)) for n in self._names), default=0)
+        inputs = [result.inputs.subscriptions, result.inputs.customers]
+        self._files = {s.file: Path(s.file).name for s in inputs if s is not None}
+
+    def result(self) -> Result:
+        redacted = redact(self._result, self.pseudonyms)
+        return _map_texts(redacted, self.text)
+
+    def text(self, text: str) -> str:
+        """`text` with every folder of an input file, email and known name replaced."""
+        for label, name in self._files.items():
+            if label in text:
+                text = text.replace(label, name)
+        text = _EMAIL_IN_TEXT.sub(lambda m: self.pseudonyms.email(m.group(0)) or "", text)
+        return self._names_replaced(text) if self._names else text
+
+    def _names_replaced(self, text: str) -> str:
+        """Known names as whole words: every run of up to `_longest` words is looked up,
+        the longest match first, without a regex of every name."""
+        words = list(_WORD.finditer(text))
+        pieces, position, index = [], 0, 0
+        while index < len(words):
+            for last in range(min(len(words), index + self._longest) - 1, index - 1, -1):
+                candidate = text[words[index].start() : words[last].end()]
+                if candidate in self._names:
+                    pseudonym = self.pseudonyms.name(candidate) or ""
+                    pieces += [text[position : words[index].start()], pseudonym]
+                    position, index = words[last].end(), last + 1
+                    break
+            else:
+                index += 1
+        return "".join(pieces) + text[position:] if pieces else text
+
+    def trace(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """The row trace with IDs that are emails, names inside products and plans, and
+        the folders of the file names replaced, value by distinct value."""
+        import polars as pl
+
+        texts = [c for c, dtype in frame.schema.items() if dtype == pl.String]
+        replaced = []
+        for column in texts:
+            distinct = frame.get_column(column).unique(maintain_order=True).to_list()
+            values = [value for value in distinct if value]
+            changed = {v: self.text(v) for v in values}
+            changed = {v: new for v, new in changed.items() if new != v}
+            if changed:
+                replaced.append(pl.col(column).replace(changed).alias(column))
+        return frame.with_columns(replaced) if replaced else frame
+
+
+def _map_texts(value: Any, change: Callable[[str], str]) -> Any:
+    """`value` (a tree of frozen dataclasses, tuples, lists, dicts) with `change` applied
+    to every text but codes; dict keys are kept."""
+    if isinstance(value, str):
+        return change(value)
+    if is_dataclass(value) and not isinstance(value, type):
+        updates = {
+            f.name: _map_texts(getattr(value, f.name), change)
+            for f in fields(value)
+            if f.name not in _CODE_FIELDS
+        }
+        return replace(value, **updates)
+    if isinstance(value, dict):
+        return {key: _map_texts(item, change) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_map_texts(item, change) for item in value)
+    return value
+
+
+def known_people(*frames: pl.DataFrame | None) -> list[str]:
+    """The distinct names, companies and emails of the exports' accepted rows (the
+    canonical columns that hold them)."""
+    columns = ("customer_name", "customer_email", "name", "company", "email")
+    values: list[str] = []
+    for frame in frames:
+        if frame is None:
+            continue
+        for column in columns:
+            if column in frame.columns:
+                values += frame.get_column(column).drop_nulls().unique().to_list()
+    return values

@@ -650,7 +650,7 @@ def test_write_eml_replaces_an_old_file_and_reports_an_unwritable_place(
     assert write_eml(message, target) == target
     assert target.read_bytes() == message.as_bytes(policy=policy.SMTP)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.eml", "report.html", "report.md"]
-    with pytest.raises(ReconcileError, match="cannot write .*report.eml: .*a file stands where"):
+    with pytest.raises(ReconcileError, match=r"cannot write .*report\.eml: .*a file stands where"):
         write_eml(message, report_files[0] / "report.eml")  # a file is no folder
 
 
