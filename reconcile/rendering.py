@@ -135,18 +135,15 @@ def ref_detail(detail: str | None, lang: str) -> str | None:
 def summarise(result: Result) -> dict[str, Any]:
     """Figures derived from the Result that both templates show (no formatting)."""
     totals = result.totals
-    several = [
-        holding for holding in result.subscriptions_per_customer if holding.subscriptions > 1
-    ]
     months = result.timeline[-MONTHS_SHOWN:]
     return {
-        "extra_subscriptions": totals.subscriptions_active - totals.customers_active,
+        "extra_subscriptions": totals.extra_subscriptions,
         "subscriptions_per_customer": (
             totals.subscriptions_active / totals.customers_active
             if totals.customers_active
             else None
         ),
-        "customers_with_several": sum(holding.customers for holding in several),
+        "customers_with_several": result.customers_with_several,
         "holdings_max": max((h.customers for h in result.subscriptions_per_customer), default=0),
         "months": months,
         "months_hidden": len(result.timeline) - len(months),

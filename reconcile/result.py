@@ -55,6 +55,12 @@ class Totals:
     # either. (Without an end date a row is in ended_without_end_date, whatever its start.)
     ended_without_start_date: int = 0
 
+    @property
+    def extra_subscriptions(self) -> int:
+        """Active subscriptions beyond each active customer's first: the gap between the
+        billing system's "Active Customers" and the customers (not in the JSON: derived)."""
+        return self.subscriptions_active - self.customers_active
+
 
 @dataclass(frozen=True)
 class CurrencyMrr:
@@ -325,9 +331,20 @@ class Result:
     settings: Settings = field(default_factory=Settings)
     schema_version: int = SCHEMA_VERSION
 
+    @property
+    def customers_with_several(self) -> int:
+        """Active customers holding more than one active subscription (derived, so not
+        in the JSON)."""
+        return customers_with_several(self.subscriptions_per_customer)
+
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data: dates as ISO strings, tuples as lists."""
         return _plain(self)
+
+
+def customers_with_several(holdings: tuple[HoldingCount, ...]) -> int:
+    """Of the holdings, the customers holding more than one active subscription."""
+    return sum(holding.customers for holding in holdings if holding.subscriptions > 1)
 
 
 # Values JSON takes as they are, matched by exact type: the fast path for the bulk of the
