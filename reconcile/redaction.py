@@ -19,7 +19,14 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, overload
 
-from reconcile.result import CustomerRef, DuplicateGroup, Finding, Rejection, Result
+from reconcile.result import (
+    CustomerRef,
+    DuplicateGroup,
+    Finding,
+    Rejection,
+    ReportDownloads,
+    Result,
+)
 
 NAME_PSEUDONYM = "Customer {number:04d}"
 EMAIL_PSEUDONYM = "customer-{number:04d}@redacted.invalid"
@@ -127,7 +134,26 @@ def redact(result: Result) -> Result:
         rejections=rejections,
         warnings=warnings,
         findings=findings,
+        report_downloads=_redact_downloads(result.report_downloads, pseudonyms),
     )
+
+
+def _redact_downloads(
+    downloads: ReportDownloads | None, pseudonyms: Pseudonyms
+) -> ReportDownloads | None:
+    """The customers who left, by pseudonym; and not even the number of cancellations
+    with a reason: the reasons are free text people typed, often about people."""
+    if downloads is None:
+        return None
+    cancellations = tuple(
+        replace(
+            month,
+            left=tuple(_redact_customer(customer, pseudonyms) for customer in month.left),
+            reasons_given=None,
+        )
+        for month in downloads.cancellations
+    )
+    return replace(downloads, cancellations=cancellations)
 
 
 def _collect(result: Result) -> Pseudonyms:
@@ -139,6 +165,10 @@ def _collect(result: Result) -> Pseudonyms:
         pseudonyms.see(customer.name, customer.email)
     for group in result.probable_duplicate_groups:
         pseudonyms.see(None, group.key)
+    if result.report_downloads is not None:
+        for month in result.report_downloads.cancellations:
+            for customer in month.left:
+                pseudonyms.see(customer.name, customer.email)
     for rejection in (*result.rejections, *result.warnings):
         if rejection.value is None:
             continue

@@ -295,9 +295,20 @@ def _currency_list(params: Mapping[str, Any], lang: str) -> str:
     return ", ".join(f"{code} {format_number(count, lang)}" for code, count in by_currency.items())
 
 
+def _month(params: Mapping[str, Any], lang: str) -> str:
+    return format_month(params["month"], lang)
+
+
+def _month_list(params: Mapping[str, Any], lang: str) -> str:
+    """A comma-separated list of YYYY-MM months, each as the locale writes a month."""
+    return ", ".join(format_month(month.strip(), lang) for month in params["months"].split(","))
+
+
 _SPECIAL_PARAMS: dict[str, Callable[[Mapping[str, Any], str], str]] = {
     "reason": _translated_reason,
     "currencies": _currency_list,
+    "month": _month,
+    "months": _month_list,
 }
 
 

@@ -561,6 +561,17 @@ def test_no_finding_says_a_plural_for_one(lang):
         "customers_active_if_merged": 1,
         "live_after_end": 1,
         "end_before_start": 0,
+        # The findings of report downloads.
+        "month": "2025-09",
+        "months": "2025-08",
+        "files": "a.xlsx, b.xlsx",
+        "used": "a.xlsx",
+        "identical": True,
+        "reports": 1,
+        "difference": 15.0,
+        "explained_by": "credit_rows",
+        "cancelled": 1,
+        "customers_left": 1,
     }
     for code in FINDINGS:
         text = finding_text(finding(code, 1, **params), lang)
