@@ -38,6 +38,7 @@ from reconcile.i18n import (
     translations,
 )
 from reconcile.redaction import redact
+from reconcile.registry import SOURCE_LANGUAGE
 from reconcile.result import BridgeStep, Finding, Month, Rejection, Result
 
 __all__ = ["FORMATS", "LANGUAGES", "environment", "finding_text", "redact", "render"]
@@ -119,7 +120,7 @@ def rejection_reason(rejection: Rejection, lang: str) -> str:
     more, e.g. the expected date format); other languages the translated reason of
     the rejection's code, since the message is free text that no catalog holds."""
     known = RowError.of(rejection.code)
-    if lang == "en" or known is None:
+    if lang == SOURCE_LANGUAGE or known is None:
         return rejection.message
     # The reasons are written to follow a colon; alone in a table cell they start upper case.
     text = translations(lang).gettext(known.reason)
