@@ -21,7 +21,7 @@ from babel import Locale
 from babel.dates import format_date as babel_format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import format_currency, format_decimal
 
 from reconcile.codes import N_
 from reconcile.problems import ReconcileError
@@ -72,6 +72,14 @@ def format_number(value: int | float, lang: str, *, digits: int = 0) -> str:
     """`1,016` / `1.016`; with `digits`, that many decimals (`2.61` / `2,61`)."""
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
     return format_decimal(value, format=pattern, locale=lang)
+
+
+def format_money(value: float, currency: str | None, lang: str) -> str:
+    """An amount in the locale's currency format: `€1,234.50` / `1.234,50 €`; without a
+    currency (the export names none) the number with two decimals."""
+    if currency is None:
+        return format_number(value, lang, digits=2)
+    return format_currency(value, currency, locale=lang)
 
 
 def format_signed(value: int, lang: str) -> str:

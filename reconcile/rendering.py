@@ -31,6 +31,7 @@ from reconcile.i18n import (
     LANGUAGES,
     check_language,
     format_date,
+    format_money,
     format_month,
     format_number,
     format_percent,
@@ -151,7 +152,40 @@ def summarise(result: Result) -> dict[str, Any]:
         "months_max": _largest_active(months),
         "rows_shown": ROWS_SHOWN,
         "rejections_shown": REJECTIONS_SHOWN,
+        **revenue_summary(result, months),
         "line_steps": STEPS_WITH_LINE_EXAMPLES,
+    }
+
+
+def revenue_summary(result: Result, months: tuple[Month, ...]) -> dict[str, Any]:
+    """What the revenue sections need beyond the Result: MRR per product and currency
+    (largest first within each currency), the largest MRR per currency (the 100% of
+    the bars), the currencies of the history, and whether any month had plan changes."""
+    products = sorted(
+        (
+            (entry.currency or "", -entry.mrr, row.product or "", row.product, entry)
+            for row in result.by_product
+            for entry in row.revenue
+        ),
+        key=lambda item: item[:3],
+    )
+    largest: dict[str | None, float] = {}
+    for _, _, _, _, entry in products:
+        largest[entry.currency] = max(largest.get(entry.currency, 0.0), entry.mrr)
+    history_max: dict[str | None, float] = {}
+    for month in months:
+        for moved in month.revenue:
+            history_max[moved.currency] = max(history_max.get(moved.currency, 0.0), moved.mrr)
+    return {
+        "product_revenue": [(product, entry) for _, _, _, product, entry in products],
+        "product_revenue_max": largest,
+        "revenue_currencies": list(history_max),
+        "revenue_history_max": history_max,
+        "plan_change_months": [month for month in months if month.subscriptions_ended],
+        "plan_changes_total": sum(month.plan_changes for month in result.timeline),
+        "without_amount": sum(r.subscriptions_without_amount for r in result.revenue),
+        # DOMAIN.md: only a billing system whose ARPU divides by subscriptions is named.
+        "arpu_by_subscription_system": result.inputs.subscriptions.source == "zoho",
     }
 
 
@@ -207,6 +241,7 @@ def _new_environment(
         percent=partial(_percent_filter, lang=lang),
         date=partial(_date_filter, lang=lang),
         month=partial(format_month, lang=lang),
+        money=partial(_money_filter, lang=lang),
         period=partial(_period_filter, lang=lang),
     )
     env.globals.update(
@@ -218,6 +253,7 @@ def _new_environment(
         # The codes, so that templates compare with Step.PAUSED rather than "paused".
         Step=Step,
         Severity=Severity,
+        RowError=RowError,
     )
     return env
 
@@ -266,6 +302,10 @@ def _bytecode_cache(fmt: str) -> jinja2.BytecodeCache | None:
 
 def _number_filter(value: int | float, digits: int = 0, *, lang: str) -> str:
     return format_number(value, lang, digits=digits)
+
+
+def _money_filter(value: float, currency: str | None, *, lang: str) -> str:
+    return format_money(value, currency, lang)
 
 
 def _percent_filter(share: float, digits: int = 0, *, lang: str) -> str:

@@ -121,12 +121,17 @@ def test_sections_follow_the_order_of_the_issue():
         "What stands out",
         "By product",
         "By plan",
+        "Revenue",
+        "MRR by product",
         "From rows to customers",
         "The same count from the customers export",
         "Subscriptions per customer",
         "Customers in two products",
         "Month by month",
         "What changed each month",
+        "MRR month by month (EUR)",
+        "MRR month by month (USD)",
+        "Cancellations and plan changes",
         "Data quality",
         "Rejected rows",
         "Values that could not be read (row kept)",
@@ -212,6 +217,14 @@ def test_html_bars_are_table_cells_with_widths():
     # Holdings 2, 1, 1 of largest 2; months' customers 3, 3, 4, 4 of largest 8 subs.
     assert widths[:3] == ["100.0%", "50.0%", "50.0%"]
     assert widths[3:7] == ["37.5%", "37.5%", "50.0%", "50.0%"]
+    # Money has bars of its own colour: MRR by product against the largest of its currency
+    # (EUR 480, 150, 25; USD 49), then the EUR history (400, 500, 575, 655 of 655) and the
+    # USD history (0, 0, 49, 49: an empty bar has no coloured cell).
+    green = soup.find_all("td", attrs={"bgcolor": "#2f7d5b"})
+    money = [cell["width"] for cell in green if cell["width"].endswith("%")]
+    by_product = ["100.0%", "31.2%", "5.2%", "100.0%"]
+    eur = ["61.1%", "76.3%", "87.8%", "100.0%"]
+    assert money == [*by_product, *eur, "100.0%", "100.0%"]
 
 
 def test_rejections_name_file_line_column_value_and_reason():
