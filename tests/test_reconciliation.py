@@ -390,9 +390,11 @@ def test_to_dict_is_asdict_with_dates_as_text(german):
 
 def test_every_message_template_and_label_is_used(german):
     from reconcile.codes import RowError, Step
-    from reconcile.findings import DOWNLOAD_FINDINGS, FINDINGS
+    from reconcile.findings import DOWNLOAD_FINDINGS, FINDINGS, has_rule
 
     assert all(code.reason for code in RowError)
+    # Each finding is decided in one place: a rule of findings.py or the report downloads.
+    assert {code for code in FINDINGS if not has_rule(code)} == DOWNLOAD_FINDINGS
 
     # The scenario is built to raise every finding and walk every step once; the findings
     # of report downloads are raised in tests/test_zoho_reports.py.
