@@ -24,6 +24,7 @@ from reconcile.result import (
     DuplicateGroup,
     Finding,
     Rejection,
+    Renewals,
     ReportDownloads,
     Result,
 )
@@ -135,7 +136,17 @@ def redact(result: Result) -> Result:
         warnings=warnings,
         findings=findings,
         report_downloads=_redact_downloads(result.report_downloads, pseudonyms),
+        renewals=_redact_renewals(result.renewals, pseudonyms),
     )
+
+
+def _redact_renewals(renewals: Renewals | None, pseudonyms: Pseudonyms) -> Renewals | None:
+    if renewals is None:
+        return None
+    customers = tuple(
+        replace(customer, name=pseudonyms.name(customer.name)) for customer in renewals.customers
+    )
+    return replace(renewals, customers=customers)
 
 
 def _redact_downloads(

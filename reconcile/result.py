@@ -311,6 +311,41 @@ class BillingFigure:
 
 
 @dataclass(frozen=True)
+class RenewalCustomer:
+    """A customer whose active subscriptions renew on different dates (renewals.py):
+    invoices a year now (the sum of the subscriptions' renewals a year) and if aligned to
+    one date per currency (the largest of them per currency)."""
+
+    customer_id: str
+    name: str | None
+    subscriptions: int
+    renewal_dates: int
+    next_renewals: tuple[date, ...]
+    invoices_per_year_now: float
+    invoices_per_year_aligned: float
+
+
+@dataclass(frozen=True)
+class Renewals:
+    """Renewal dates (DOMAIN.md, "Renewal dates") of the customers holding two or more
+    active subscriptions. `available`: the export has renewal dates (else
+    `needed_column` names the column that would be needed). The invoice counts leave out
+    the `customers_left_out`, whose subscriptions lack a renewal date or a readable
+    interval; `customers` lists those with several renewal dates, most to gain first."""
+
+    available: bool
+    needed_column: str | None
+    customers_with_several_subscriptions: int
+    customers_with_several_renewal_dates: int
+    invoices_per_year_now: float
+    invoices_per_year_aligned: float
+    customers_left_out: int = 0
+    subscriptions_without_renewal_date: int = 0
+    subscriptions_without_interval: int = 0
+    customers: tuple[RenewalCustomer, ...] = ()
+
+
+@dataclass(frozen=True)
 class BillingReport:
     """What was read of the billing system's report export (--billing-report): its rows,
     the figures they gave, the period column, the columns compared and those no figure
@@ -504,6 +539,8 @@ class Result:
     billing_figures: tuple[BillingFigure, ...] = ()
     # The report export the figures came from (--billing-report); None without one.
     billing_report: BillingReport | None = None
+    # Renewal dates of the customers with several active subscriptions.
+    renewals: Renewals | None = None
     # Per currency, by code: MRR, ARPA and Zoho's ARPU of the active subscriptions.
     revenue: tuple[Revenue, ...] = ()
     settings: Settings = field(default_factory=Settings)
