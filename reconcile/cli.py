@@ -396,7 +396,9 @@ def report(
 
         result = redact_result(result)
     report_files = tuple(path for path in outputs if path not in rows_files)
-    written = write_outputs(result, report_files, lang=lang, console=console)
+    written = write_outputs(
+        result, report_files, lang=lang, console=console, files=companion_files(outputs)
+    )
     if traced is not None:
         written += write_rows_csv(traced, rows_files)
     if eml or email_options.get("email_to"):
@@ -413,12 +415,28 @@ def report(
     return exit_code_for(result, fail_on)
 
 
-def write_outputs(result, outputs: tuple[Path, ...], *, lang: str, console: Console) -> list[Path]:
+def companion_files(outputs: tuple[Path, ...]) -> dict[str, str]:
+    """The first file of each format a run writes, by format: a report cut short names
+    the one that holds the rest, by its file name."""
+    files: dict[str, str] = {}
+    for path in outputs:
+        files.setdefault(OUTPUT_FORMATS[path.suffix.lower()], path.name)
+    return files
+
+
+def write_outputs(
+    result,
+    outputs: tuple[Path, ...],
+    *,
+    lang: str,
+    console: Console,
+    files: dict[str, str] | None = None,
+) -> list[Path]:
     """Render and write every requested file; the one place output files are written."""
     import time
 
     started = time.perf_counter()
-    texts = render_outputs(result, outputs, lang=lang)
+    texts = render_outputs(result, outputs, lang=lang, files=files)
     for path, text in texts.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8", newline="\n")
@@ -435,7 +453,7 @@ def write_rows_csv(traced, paths: tuple[Path, ...]) -> list[Path]:
     return list(paths)
 
 
-def render_outputs(result, outputs, *, lang: str) -> dict[Path, str]:
+def render_outputs(result, outputs, *, lang: str, files=None) -> dict[Path, str]:
     texts = {}
     for path in outputs:
         fmt = OUTPUT_FORMATS[path.suffix.lower()]
@@ -444,7 +462,7 @@ def render_outputs(result, outputs, *, lang: str) -> dict[Path, str]:
         else:
             from reconcile.rendering import render
 
-            texts[path] = render(result, fmt, lang=lang)
+            texts[path] = render(result, fmt, lang=lang, files=files)
     return texts
 
 

@@ -309,7 +309,97 @@ FINDINGS: dict[str, FindingTemplate] = {
             ),
         ),
     ),
+    # The two findings below are not the engine's: rendering folds the engine's findings
+    # into them for "What stands out" (reconcile/standout.py), where every row-level
+    # problem of a file is one line and every subscription to check another.
+    "rows_not_counted": FindingTemplate(
+        WARNING,
+        (
+            Sentence(
+                "{count} row of {file} could not be counted: {reasons}.",
+                "{count} rows of {file} could not be counted: {reasons}.",
+                when=lambda params: params["count"] > 0,
+            ),
+            Sentence(
+                "Every row of {file} could be counted.",
+                when=lambda params: params["count"] == 0,
+            ),
+            Sentence(
+                "{duplicates} exact duplicate row was removed.",
+                "{duplicates} exact duplicate rows were removed.",
+                counted="duplicates",
+                when=lambda params: params["duplicates"] > 0,
+            ),
+            Sentence(
+                "{unreadable} value could not be read; its row is counted without it.",
+                "{unreadable} values could not be read; their rows are counted without them.",
+                counted="unreadable",
+                when=lambda params: params["unreadable"] > 0,
+            ),
+            Sentence("See Data quality."),
+        ),
+    ),
+    "subscriptions_to_check": FindingTemplate(
+        WARNING,
+        (
+            Sentence(
+                "{count} subscription needs a look: {reasons}.",
+                "{count} subscriptions need a look: {reasons}.",
+            ),
+            Sentence("See Data quality."),
+        ),
+    ),
 }
+
+# The parts of the folded findings above: a count and what it counts, in the singular
+# and the plural, by row-error code or by the code of the finding folded in.
+COUNTED_REASONS: dict[str, Sentence] = {
+    problems.MISSING_ID: Sentence("{count} missing ID", "{count} missing IDs"),
+    problems.DAMAGED_ID: Sentence(
+        "{count} ID in scientific notation", "{count} IDs in scientific notation"
+    ),
+    problems.INVALID_DATE: Sentence("{count} invalid date", "{count} invalid dates"),
+    problems.MISSING_START: Sentence("{count} missing start date", "{count} missing start dates"),
+    problems.UNKNOWN_STATUS: Sentence("{count} unknown status", "{count} unknown statuses"),
+    problems.INVALID_AMOUNT: Sentence("{count} unreadable amount", "{count} unreadable amounts"),
+    problems.INVALID_BOOLEAN: Sentence(
+        "{count} unreadable yes/no value", "{count} unreadable yes/no values"
+    ),
+    problems.CONFLICTING_DUPLICATE: Sentence(
+        "{count} ID repeated with other content", "{count} IDs repeated with other content"
+    ),
+    "orphan_subscriptions": Sentence(
+        "{count} without its customer in the customers export",
+        "{count} without their customer in the customers export",
+    ),
+    "contradictions": Sentence("{count} contradicting itself", "{count} contradicting themselves"),
+    "ended_without_end_date": Sentence(
+        "{count} ended or paused without an end date",
+        "{count} ended or paused without an end date",
+    ),
+    "ended_without_start_date": Sentence(
+        "{count} ended or paused without a start date",
+        "{count} ended or paused without a start date",
+    ),
+    # A code without words of its own (a row-error code added later, say).
+    "": Sentence("{count} for another reason", "{count} for other reasons"),
+}
+
+
+def counted_reasons(
+    by_reason: Mapping[str, int],
+    translation: gettext.NullTranslations,
+    number: Callable[[int], str] = str,
+) -> str:
+    """ "2 invalid dates, 1 missing ID": each count with its words, in `by_reason`'s
+    order, in the language of `translation`, numbers formatted by `number`."""
+    return ", ".join(
+        COUNTED_REASONS.get(code, COUNTED_REASONS[""])
+        .text({"count": count}, translation)
+        .format(count=number(count))
+        for code, count in by_reason.items()
+    )
+
 
 # What a row-error code means, filling the {reason} of the "rows_rejected" and
 # "unreadable_values" findings.
@@ -422,7 +512,7 @@ def message(
 def findings_from(facts: Facts) -> tuple[Finding, ...]:
     """Every finding the figures call for, in FINDINGS' order, counts above zero."""
     # Within one code, the finder's own order (file order, largest first).
-    return tuple(item for code in FINDINGS for item in _FINDERS[code](facts))
+    return tuple(item for find in _FINDERS.values() for item in find(facts))
 
 
 def _damaged_ids(facts: Facts) -> list[Finding]:

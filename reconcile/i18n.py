@@ -101,7 +101,13 @@ def format_month(period: str | date, lang: str) -> str:
 
 
 # The dicts of reconcile/findings.py whose English strings are msgids.
-MESSAGE_DICTS = ("FINDINGS", "REJECTION_REASONS", "REF_DETAILS", "BRIDGE_LABELS")
+MESSAGE_DICTS = (
+    "FINDINGS",
+    "REJECTION_REASONS",
+    "REF_DETAILS",
+    "BRIDGE_LABELS",
+    "COUNTED_REASONS",
+)
 # The class of findings.py whose calls hold a sentence's singular and plural.
 SENTENCE_CLASS = "Sentence"
 
