@@ -14,7 +14,8 @@ import functools
 import gc
 import json
 import sys
-from collections.abc import Callable, Iterator
+import traceback
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 import click
 
 from reconcile import __version__
+from reconcile.terminal import json_shown, shown
 
 EXIT_OK, EXIT_THRESHOLD, EXIT_UNUSABLE, EXIT_BUG = 0, 1, 2, 3
 OUTPUT_FORMATS = {
@@ -70,15 +72,22 @@ class Console:
     def __init__(self, *, quiet: bool) -> None:
         self.show_progress = not quiet and stderr_is_terminal()
 
-    def progress(self, stage: str, seconds: float, details: dict[str, Any]) -> None:
+    def progress(self, stage: str, seconds: float, details: Mapping[str, Any]) -> None:
         if not self.show_progress:
             return
         counts = ", ".join(f"{key.replace('_', ' ')} {value:,}" for key, value in details.items())
         click.echo(f"  {stage:<24} {seconds:6.2f} s  {counts}", err=True)
 
 
+def echo(text: str) -> None:
+    """A message for people on stderr, with control characters of file names, headers
+    and values shown escaped (terminal.py)."""
+    click.echo(shown(text), err=True)
+
+
 def handle_errors(command: Callable[..., int | None]) -> Callable[..., None]:
-    """Turn the library's errors into a message and exit code; a traceback only with --debug."""
+    """Turn the library's errors into a message and exit code; a traceback only with
+    --debug, which keeps the exit code the error has without it."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, debug: bool = False, **kwargs: Any) -> None:
@@ -88,24 +97,38 @@ def handle_errors(command: Callable[..., int | None]) -> Callable[..., None]:
         except (click.exceptions.Exit, click.ClickException):
             raise  # click reports its own usage errors (exit 2)
         except Exception as error:
-            from reconcile.problems import ReconcileError
-
             if debug:
-                raise
-            if isinstance(error, ReconcileError):
-                click.echo(f"Error: {error}", err=True)
-                sys.exit(EXIT_UNUSABLE)
-            click.echo(
-                f"Internal error: {type(error).__name__}: {error}\n"
-                "This is a bug in reconcile. Rerun with --debug to see where, and report it.",
-                err=True,
-            )
-            sys.exit(EXIT_BUG)
+                traceback.print_exc()
+            else:
+                echo(error_message(error))
+            sys.exit(error_exit_code(error))
         sys.exit(code)
 
     return click.option("--debug", is_flag=True, help="Show the full traceback of an error.")(
         wrapper
     )
+
+
+def error_message(error: Exception) -> str:
+    """What a user reads about an error that ended the run."""
+    from reconcile.problems import ReconcileError
+
+    if isinstance(error, ReconcileError):
+        return f"Error: {error}"
+    if isinstance(error, OSError):
+        # The environment, not reconcile: a disk, a folder, a device that failed.
+        where = f"{error.filename}: " if error.filename else ""
+        return f"Error: {where}{error.strerror or error}; check the path, the disk and the rights."
+    return (
+        f"Internal error: {type(error).__name__}: {error}\n"
+        "This is a bug in reconcile. Rerun with --debug to see where, and report it."
+    )
+
+
+def error_exit_code(error: Exception) -> int:
+    from reconcile.problems import ReconcileError
+
+    return EXIT_UNUSABLE if isinstance(error, ReconcileError | OSError) else EXIT_BUG
 
 
 def read_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -195,7 +218,13 @@ def main() -> None:
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Write every row error to this CSV file.",
 )
-@click.option("--max-errors", default=20, show_default=True, help="Row errors to show per file.")
+@click.option(
+    "--max-errors",
+    default=20,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Row errors to show per file.",
+)
 @handle_errors
 def validate(
     subscriptions: Path,
@@ -215,34 +244,51 @@ def validate(
     """
     console = Console(quiet=quiet)
     options = make_read_options(source, mapping, mapping_file, date_format)
+    if errors_csv:
+        refuse_output_clashes(
+            {"--errors-csv": [errors_csv]}, subscriptions, customers, mapping_file
+        )
     from reconcile.api import load
     from reconcile.validation import validation_summary
 
     tables = [t for t in load(subscriptions, customers, options, progress=console.progress) if t]
     summaries = [validation_summary(table, max_errors=max_errors) for table in tables]
     if errors_csv:
-        write_errors_csv(tables, errors_csv)
+        from reconcile.filesystem import write_all
+
+        write_all({errors_csv: errors_csv_bytes(tables)})
     if as_json:
-        click.echo(json.dumps({"files": summaries}, ensure_ascii=False, indent=2))
+        click.echo(json_shown({"files": summaries}))
     else:
         for summary in summaries:
-            click.echo(format_summary(summary))
+            click.echo(shown(format_summary(summary)))
     return EXIT_OK
 
 
-def write_errors_csv(tables: list, path: Path) -> None:
+def refuse_output_clashes(
+    outputs: dict[str, list[Path]], *inputs: Path | None, config_file: Path | None = None
+) -> None:
+    """Exit 2 before anything is read when an output would overwrite an input (an
+    export, a file of an exports folder, the mapping or config file) or another output."""
+    from reconcile.filesystem import export_files_of, refuse_clashes
+
+    given = [path for path in (*inputs, config_file) if path is not None]
+    refuse_clashes(outputs, [*given, *export_files_of(given)])
+
+
+def errors_csv_bytes(tables: list) -> bytes:
     """Every row error of every file, with what became of its row: rejected, or kept
-    with the value left empty (a warning)."""
+    with the value left empty (a warning); safe to open in a spreadsheet."""
     import polars as pl
+
+    from reconcile.csv_output import csv_bytes
 
     frames = [
         errors.with_columns(row=pl.lit(outcome))
         for table in tables
         for errors, outcome in ((table.rejections, "rejected"), (table.warnings, "kept"))
     ]
-    # A BOM, so that Excel shows umlauts in names and values.
-    errors = pl.concat(frames).sort("file", "line", maintain_order=True)
-    errors.write_csv(path, include_bom=True)
+    return csv_bytes(pl.concat(frames).sort("file", "line", maintain_order=True))
 
 
 def format_summary(summary: dict[str, Any]) -> str:
@@ -296,6 +342,18 @@ def output_paths(_ctx: click.Context, _param: click.Parameter, values: tuple[Pat
     return values
 
 
+def email_addresses(_ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Each value exactly one address, with no line break that could add a header."""
+    from reconcile.addresses import AddressError, one_address
+
+    values = value if isinstance(value, tuple) else (value,) if value else ()
+    try:
+        checked = tuple(one_address(item) for item in values)
+    except AddressError as error:
+        raise click.BadParameter(shown(str(error))) from None
+    return checked if isinstance(value, tuple) else (checked[0] if checked else value)
+
+
 @main.command()
 @click.argument("subscriptions", type=click.Path(exists=True, path_type=Path))
 @read_options
@@ -334,8 +392,14 @@ def output_paths(_ctx: click.Context, _param: click.Parameter, values: tuple[Pat
     metavar="md,json",
     help="More attachments for the email: md, json (comma-separated).",
 )
-@click.option("--email-to", multiple=True, metavar="ADDRESS", help="Send to. Repeatable.")
-@click.option("--email-from", metavar="ADDRESS", help="Sender address.")
+@click.option(
+    "--email-to",
+    multiple=True,
+    metavar="ADDRESS",
+    callback=email_addresses,
+    help="Send to. Repeatable.",
+)
+@click.option("--email-from", metavar="ADDRESS", callback=email_addresses, help="Sender address.")
 @click.option("--smtp-host", help="SMTP server; env RECONCILE_SMTP_HOST.")
 @click.option("--smtp-port", type=int, help="Default 587 (STARTTLS), 465 (SSL), 25.")
 @click.option("--smtp-starttls", "smtp_security", flag_value="starttls", help="Use STARTTLS.")
@@ -385,23 +449,38 @@ def report(
     from reconcile import api
 
     console = Console(quiet=quiet)
+    mailing = bool(eml or email_options.get("email_to"))
+    if attach and not mailing:
+        raise click.UsageError("--attach has no effect without --eml or --email-to")
+    rows_files = tuple(path for path in outputs if OUTPUT_FORMATS[path.suffix.lower()] == "csv")
+    report_files = tuple(path for path in outputs if path not in rows_files)
+    eml_file = (eml or eml_path_for((*report_files, *rows_files)[0])) if mailing else None
+    refuse_output_clashes(
+        {"-o": list(outputs), "--eml": [eml_file] if eml_file else []},
+        subscriptions,
+        customers,
+        mapping_file,
+        config_file=config_file,
+    )
     options = make_read_options(source, mapping, mapping_file, date_format)
     tables = api.load(subscriptions, customers, options, progress=console.progress)
     result = api.reconcile_tables(*tables, as_of, progress=console.progress)
-    rows_files = tuple(path for path in outputs if OUTPUT_FORMATS[path.suffix.lower()] == "csv")
     # Traced before redaction, from the Result of these very tables; asked for, or not at all.
     traced = api.trace(*tables, result) if rows_files else None
     if redact:
         from reconcile.rendering import redact as redact_result
 
         result = redact_result(result)
-    report_files = tuple(path for path in outputs if path not in rows_files)
     written = write_outputs(
-        result, report_files, lang=lang, console=console, files=companion_files(outputs)
+        result,
+        report_files,
+        lang=lang,
+        console=console,
+        traced=traced,
+        rows_files=rows_files,
+        files=companion_files(outputs),
     )
-    if traced is not None:
-        written += write_rows_csv(traced, rows_files)
-    if eml or email_options.get("email_to"):
+    if mailing:
         deliver(
             result,
             written,
@@ -424,33 +503,40 @@ def companion_files(outputs: tuple[Path, ...]) -> dict[str, str]:
     return files
 
 
+def eml_path_for(first_output: Path) -> Path:
+    """Where the .eml goes when --eml names no place: next to the first report file."""
+    return first_output.with_suffix(".eml")
+
+
 def write_outputs(
     result,
     outputs: tuple[Path, ...],
     *,
     lang: str,
     console: Console,
+    traced=None,
+    rows_files: tuple[Path, ...] = (),
     files: dict[str, str] | None = None,
 ) -> list[Path]:
-    """Render and write every requested file; the one place output files are written."""
+    """Render every requested file in memory, then write them all at once (see
+    filesystem.write_all): a failure leaves every earlier report as it was."""
     import time
 
+    from reconcile.filesystem import write_all
+
     started = time.perf_counter()
-    texts = render_outputs(result, outputs, lang=lang, files=files)
-    for path, text in texts.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8", newline="\n")
-    console.progress("rendered", time.perf_counter() - started, {"files": len(texts)})
-    return list(texts)
+    contents = {
+        path: text.encode("utf-8")
+        for path, text in render_outputs(result, outputs, lang=lang, files=files).items()
+    }
+    if traced is not None and rows_files:
+        from reconcile.csv_output import csv_bytes
 
-
-def write_rows_csv(traced, paths: tuple[Path, ...]) -> list[Path]:
-    """Write the trace (api.trace) to each path."""
-    for path in paths:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # A BOM, so that Excel shows umlauts in products and plans (as --errors-csv).
-        traced.write_csv(path, include_bom=True)
-    return list(paths)
+        data = csv_bytes(traced)  # the trace (api.trace), safe for spreadsheets
+        contents.update(dict.fromkeys(rows_files, data))
+    written = write_all(contents)
+    console.progress("rendered", time.perf_counter() - started, {"files": len(contents)})
+    return written
 
 
 def render_outputs(result, outputs, *, lang: str, files=None) -> dict[Path, str]:
@@ -502,19 +588,17 @@ def deliver(result, written, *, lang, eml, attach, config_file, email_options, c
         sender=sender,
         recipients=recipients,
     )
-    eml_path = eml or delivery.eml_path_for(written[0])
-    if recipients and smtp is None:
+    eml_path = eml or eml_path_for(written[0])
+    if not recipients:
+        delivery.write_eml(message, eml_path)
+        echo(f"Email message written to {eml_path}")
+        return
+    if smtp is None:
         raise click.UsageError(
             "--email-to needs an SMTP server: --smtp-host, RECONCILE_SMTP_HOST or reconcile.toml"
         )
-    if not recipients:
-        delivery.write_eml(message, eml_path)
-        click.echo(f"Email message written to {eml_path}", err=True)
-        return
     delivery.send(message, smtp, eml_path=eml_path)  # saves the .eml first, then sends
-    click.echo(
-        f"Sent to {', '.join(recipients)} via {smtp.host}; a copy is in {eml_path}", err=True
-    )
+    echo(f"Sent to {', '.join(recipients)} via {smtp.host}; a copy is in {eml_path}")
 
 
 def exit_code_for(result, fail_on: str | None) -> int:

@@ -122,7 +122,11 @@ def extract_findings(
     so extraction imports nothing."""
     tree = ast.parse(fileobj.read())
     for node in ast.walk(tree):
-        if _assigned_name(node) in MESSAGE_DICTS and isinstance(node.value, ast.Dict):
+        if (
+            isinstance(node, ast.Assign | ast.AnnAssign)
+            and _assigned_name(node) in MESSAGE_DICTS
+            and isinstance(node.value, ast.Dict)
+        ):
             for value in node.value.values:
                 yield from _messages_in(value)
 
@@ -138,7 +142,7 @@ def _messages_in(value: ast.expr) -> Iterator[tuple[int, str | None, Any, list[s
 
 def _sentence_message(call: ast.Call) -> tuple[int, str | None, Any, list[str]]:
     arguments = dict(zip(("singular", "plural", "counted"), call.args, strict=False))
-    arguments.update((keyword.arg, keyword.value) for keyword in call.keywords)
+    arguments.update((k.arg, k.value) for k in call.keywords if k.arg is not None)
     singular, plural = _literal(arguments["singular"]), _literal(arguments.get("plural"))
     if plural is None:
         return call.lineno, None, singular, []

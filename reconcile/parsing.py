@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
+from typing import cast
 
 import polars as pl
 
@@ -225,7 +226,7 @@ def _rows_parsed(counts: pl.DataFrame, fmt: DateFormat) -> int:
         return 0
     # Whether a value parses does not depend on its UTC offset, so the shift is skipped.
     parsed = _parse_date_values(matching.get_column("text"), fmt, to_utc=False).is_not_null()
-    return matching.get_column("count").filter(parsed).sum()
+    return int(matching.get_column("count").filter(parsed).sum())
 
 
 def _examples_fitting(counts: pl.DataFrame, fmt: DateFormat, how_many: int = 3) -> tuple[str, ...]:
@@ -270,7 +271,8 @@ def _counts_query(text: pl.LazyFrame, *, mostly_distinct: bool) -> pl.LazyFrame:
 def _mostly_distinct(values: pl.Series) -> bool:
     """True for columns such as timestamps, where most values present occur once
     (HyperLogLog estimate: a few milliseconds for a million values)."""
-    return values.approx_n_unique() * 2 > values.len() - values.null_count()
+    distinct = cast(int, values.approx_n_unique())  # a count, typed as any literal
+    return distinct * 2 > values.len() - values.null_count()
 
 
 def _mostly_distinct_expr(column: str) -> pl.Expr:

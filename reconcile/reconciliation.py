@@ -289,7 +289,7 @@ def _facts(
         customers_with_several=sum(h.customers for h in holdings if h.subscriptions > 1),
         extra_subscriptions=totals.subscriptions_active - totals.customers_active,
         duplicate_groups=groups.height,
-        duplicate_group_customer_ids=groups["customer_ids"].list.len().sum(),
+        duplicate_group_customer_ids=int(groups["customer_ids"].list.len().sum()),
         customers_active_if_merged=bridge[-1].total,
         rejections=tuple(fact for table in tables for fact in accounting.rejection_facts(table)),
         warnings=tuple(fact for table in tables for fact in accounting.warning_facts(table)),

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, overload
 
 from reconcile.result import (
     BridgeStep,
@@ -74,24 +74,34 @@ class Pseudonyms:
         key = email_key(email) if email and email.strip() else None
         if key is not None and key not in self._emails:
             partner = self._names.get(name) if name is not None else None
-            free = partner is not None and partner not in self._emails.values()
-            self._emails[key] = partner if free else self._fresh()
+            if partner is None or partner in self._emails.values():  # not free
+                partner = self._fresh()
+            self._emails[key] = partner
         if name is not None and name not in self._names:
             partner = self._emails.get(key) if key is not None else None
-            free = partner is not None and partner not in self._names.values()
-            self._names[name] = partner if free else self._fresh()
+            if partner is None or partner in self._names.values():  # not free
+                partner = self._fresh()
+            self._names[name] = partner
 
     def _fresh(self) -> int:
         number = self._next
         self._next += 1
         return number
 
+    @overload
+    def name(self, name: str) -> str: ...
+    @overload
+    def name(self, name: None) -> None: ...
     def name(self, name: str | None) -> str | None:
         if name is None or not name.strip():
             return name
         self.see(name, None)
         return NAME_PSEUDONYM.format(number=self._names[name.strip()])
 
+    @overload
+    def email(self, email: str) -> str: ...
+    @overload
+    def email(self, email: None) -> None: ...
     def email(self, email: str | None) -> str | None:
         if email is None or not email.strip():
             return email

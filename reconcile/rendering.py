@@ -234,7 +234,8 @@ def _new_environment(
         keep_trailing_newline=True,
         bytecode_cache=bytecode_cache,
     )
-    env.install_gettext_translations(translations(lang), newstyle=True)
+    # Added to the environment by the i18n extension, so unknown to its type.
+    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(
         number=partial(_number_filter, lang=lang),
         signed=partial(format_signed, lang=lang),

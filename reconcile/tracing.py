@@ -47,7 +47,7 @@ TRACE_SCHEMA: dict[str, pl.DataType] = {
 }
 
 # The columns of the rows before the file's name is added.
-_ROW_SCHEMA = {name: dtype for name, dtype in TRACE_SCHEMA.items() if name != "file"}
+_ROW_SCHEMA = pl.Schema({name: dtype for name, dtype in TRACE_SCHEMA.items() if name != "file"})
 
 # The canonical columns classify and the trace read (classify adds the rest).
 _CLASSIFIED = (

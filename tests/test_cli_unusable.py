@@ -18,7 +18,8 @@ CASES = {
     "empty": (b"", "is empty", "Export the data again"),
     "blanks only": (b" \r\n\n\t\n", "is empty (only blanks)", ""),
     "binary": (b"\x00\x01\x02binary\x00stuff", "is not a CSV file (it holds binary data)", ""),
-    "xlsx": (b"PK\x03\x04\x14\x00rest", "is an Excel workbook (.xlsx)", "save it as CSV"),
+    "damaged xlsx": (b"PK\x03\x04\x14\x00rest", "is a damaged Excel workbook", "again"),
+    "xls": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "is an old Excel workbook (.xls)", "as .xlsx"),
     "html page": (
         b"<!DOCTYPE html>\n<html><head><title>Session expired</title></head></html>\n",
         "is an HTML or XML page, not a CSV file",

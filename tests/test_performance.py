@@ -135,5 +135,6 @@ def test_a_command_runs_without_the_collector_and_gives_it_back(monkeypatch, tmp
     assert gc.isenabled()
     outcome = CliRunner().invoke(main, ["validate", str(SAMPLES), "--quiet"])
     assert seen == [False]
-    assert outcome.exit_code == (0 if error is None else 3), outcome.output
+    # An OSError is the environment's fault: exit 2 (issue 10), not the 3 of a bug.
+    assert outcome.exit_code == (0 if error is None else 2), outcome.output
     assert gc.isenabled()

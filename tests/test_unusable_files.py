@@ -46,10 +46,13 @@ def test_binary_file(tmp_path):
     assert error.problem == "is not a CSV file (it holds binary data)"
 
 
-def test_excel_workbook_saved_as_csv(tmp_path):
+def test_damaged_workbook_or_zip(tmp_path):
+    # .xlsx workbooks are read (test_excel.py); a zip cut short is neither.
     error = unusable(write(tmp_path, b"PK\x03\x04\x14\x00\x06\x00rest of a zip"))
-    assert error.problem == "is an Excel workbook (.xlsx) or a zip archive, not a CSV file"
-    assert error.advice == "Open it and save it as CSV (UTF-8)."
+    assert error.problem == (
+        "is a damaged Excel workbook or zip archive (perhaps a download cut short)"
+    )
+    assert error.advice == "Download or export it again."
 
 
 def test_html_error_page_saved_as_csv(tmp_path):

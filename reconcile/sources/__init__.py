@@ -295,14 +295,10 @@ def with_mapping(spec: SourceSpec, kind: str, mapping: Mapping[str, str]) -> Sou
             )
     mapped = TableSpec(kind, MappingProxyType(columns), MappingProxyType(derive))
     if kind == SUBSCRIPTIONS:
-        return _replace_table(spec, subscriptions=mapped)
-    return _replace_table(spec, customers=mapped)
+        return replace(spec, subscriptions=mapped)
+    return replace(spec, customers=mapped)
 
 
 def _is_field_of_other_kind(spec: SourceSpec, kind: str, name: str) -> bool:
     other = CUSTOMERS if kind == SUBSCRIPTIONS else SUBSCRIPTIONS
     return name in CANONICAL_FIELDS[other] or name in spec.table(other).columns
-
-
-def _replace_table(spec: SourceSpec, **tables: TableSpec) -> SourceSpec:
-    return replace(spec, **tables)

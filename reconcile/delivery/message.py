@@ -1,0 +1,222 @@
+"""The message: the report as a ready-to-send MIME message (.eml), with the report files
+attached and a short body in the report's language; the rejected rows as a CSV."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from email import policy
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from pathlib import Path
+
+import polars as pl
+
+from reconcile.problems import ROW_ERROR_SCHEMA, ReconcileError
+from reconcile.rendering import environment, finding_text
+from reconcile.result import Finding, Result
+
+REJECTED_ROWS_FILENAME = "rejected-rows.csv"
+FINDINGS_IN_BODY = 3
+# The finding that states subscriptions_active against customers_active (findings.py).
+HEADLINE_FINDING = "subscriptions_counted_as_customers"
+_SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
+_CONTENT_TYPES = {
+    ".html": ("text", "html"),
+    ".htm": ("text", "html"),
+    ".md": ("text", "markdown"),
+    ".json": ("application", "json"),
+    ".csv": ("text", "csv"),
+    ".txt": ("text", "plain"),
+}
+
+
+def build_message(
+    result: Result,
+    *,
+    attachments: Sequence[Path],
+    rejected_rows_csv: bytes | None,
+    lang: str,
+    sender: str | None,
+    recipients: Sequence[str],
+    date: datetime | None = None,
+    message_id: str | None = None,
+) -> EmailMessage:
+    """The report as a MIME message: subject with the headline figures and as-of date,
+    a short plain-text body with an HTML alternative, the given files attached byte for
+    byte, then the rejected rows as CSV when there are any. Marked `X-Unsent: 1` so mail
+    programs open the saved .eml as a draft; `send` removes the mark.
+
+    A naive `date` is taken as UTC. Fix `date` and `message_id` for a reproducible file.
+    """
+    files = [_read_attachment(path) for path in attachments]
+    context = _template_context(
+        result,
+        lang,
+        report_file=attachments[0].name if attachments else None,
+        rejected_rows_file=REJECTED_ROWS_FILENAME if rejected_rows_csv is not None else None,
+    )
+
+    message = EmailMessage(policy=policy.SMTP)
+    subject = _render_subject(context, lang)
+    context["subject"] = subject
+    message["Subject"] = subject
+    if sender:
+        message["From"] = sender
+    if recipients:
+        message["To"] = ", ".join(recipients)
+    message["Date"] = format_datetime(_aware(date or datetime.now(UTC).astimezone()))
+    message["Message-ID"] = _message_id(message_id, sender)
+    message["X-Unsent"] = "1"
+    # quoted-printable keeps every line 7-bit, so no relay needs 8BITMIME.
+    message.set_content(
+        _render_body("body.txt.j2", context, lang, autoescape=False),
+        cte="quoted-printable",
+    )
+    message.add_alternative(
+        _render_body("body.html.j2", context, lang, autoescape=True),
+        subtype="html",
+        cte="quoted-printable",
+    )
+    for path, data in zip(attachments, files, strict=True):
+        _attach(message, data, path.name)
+    if rejected_rows_csv is not None:
+        _attach(message, rejected_rows_csv, REJECTED_ROWS_FILENAME)
+    # Last: set_content and add_attachment move or drop earlier Content-* headers.
+    message["Content-Language"] = lang
+    _tidy_parts(message)
+    return message
+
+
+def _tidy_parts(message: EmailMessage) -> None:
+    """Boundaries derived from the Message-ID instead of random ones, so a fixed date and
+    id give the same bytes every time ("=_" occurs in neither base64 nor quoted-printable
+    text, so no content can contain a boundary line); and no MIME-Version header on the
+    parts, where the email package leaves one but only the message's own counts."""
+    digest = hashlib.sha256(str(message["Message-ID"]).encode()).hexdigest()[:24]
+    multiparts = (part for part in message.walk() if part.is_multipart())
+    for depth, part in enumerate(multiparts):
+        part.set_boundary(f"=_reconcile_{digest}_{depth}")
+    for part in message.walk():
+        if part is not message:
+            del part["MIME-Version"]
+
+
+def _read_attachment(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise ReconcileError(f"cannot attach {path}: {error.strerror or error}") from None
+
+
+def _attach(message: EmailMessage, data: bytes, filename: str) -> None:
+    maintype, subtype = _CONTENT_TYPES.get(
+        Path(filename).suffix.lower(), ("application", "octet-stream")
+    )
+    # The report files are written as UTF-8; say so, or mail programs guess.
+    params = {"charset": "utf-8"} if maintype == "text" else None
+    message.add_attachment(
+        data, maintype=maintype, subtype=subtype, filename=filename, params=params
+    )
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _message_id(message_id: str | None, sender: str | None) -> str:
+    if message_id:
+        return message_id if message_id.startswith("<") else f"<{message_id.strip('<>')}>"
+    # The sender's domain keeps the id unique to this mail system without the DNS
+    # look-up make_msgid would do for the local host name.
+    domain = parseaddr(sender or "")[1].rpartition("@")[2] or "reconcile.invalid"
+    return make_msgid(domain=domain)
+
+
+def top_findings(findings: Sequence[Finding], limit: int = FINDINGS_IN_BODY) -> list[Finding]:
+    """The most important findings for the body: errors before warnings before info,
+    in the engine's order within a severity (it lists them by importance), without the
+    headline finding, which the body's answer already states in figures."""
+    ranked = sorted(
+        (finding for finding in findings if finding.code != HEADLINE_FINDING),
+        key=lambda finding: _SEVERITY_RANK.get(finding.severity, len(_SEVERITY_RANK)),
+    )
+    return ranked[:limit]
+
+
+def _template_context(
+    result: Result, lang: str, *, report_file: str | None, rejected_rows_file: str | None
+) -> dict[str, object]:
+    """What the email templates get: the Result and the few figures and texts they
+    cannot work out themselves (the findings chosen and translated, file names)."""
+    inputs = [result.inputs.subscriptions, result.inputs.customers]
+    shown = top_findings(result.findings)
+    others = sum(finding.code != HEADLINE_FINDING for finding in result.findings) - len(shown)
+    return {
+        "result": result,
+        "totals": result.totals,
+        "extra_subscriptions": result.totals.subscriptions_active - result.totals.customers_active,
+        "findings": [
+            {"severity": finding.severity, "text": finding_text(finding, lang)} for finding in shown
+        ],
+        "more_findings": others,
+        "lang": lang,
+        "rows_rejected": sum(summary.rows_rejected for summary in inputs if summary),
+        "report_file": report_file,
+        "rejected_rows_file": rejected_rows_file,
+    }
+
+
+def _render_subject(context: Mapping[str, object], lang: str) -> str:
+    text = _render_body("subject.txt.j2", context, lang, autoescape=False)
+    # A header is one line: the template may wrap for readability.
+    return " ".join(text.split())
+
+
+def _render_body(name: str, context: Mapping[str, object], lang: str, *, autoescape: bool) -> str:
+    template = environment(lang, autoescape=autoescape).get_template(f"email/{name}")
+    return template.render(**context).strip() + "\n"
+
+
+def write_eml(message: EmailMessage, path: Path) -> Path:
+    """Write the message as a standard .eml (CRLF line ends), creating its folder, and
+    return the path.
+
+    Written to a temporary file first and renamed, so an existing .eml is never left
+    half-overwritten."""
+    path = Path(path)
+    data = message.as_bytes(policy=policy.SMTP)
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(data)
+        os.replace(partial, path)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        raise ReconcileError(
+            f"cannot write the message to {path}: {error.strerror or error}"
+        ) from None
+    return path
+
+
+def eml_path_for(report_file: Path) -> Path:
+    """Where the .eml goes when the user named none: next to the first report file."""
+    return report_file.with_suffix(".eml")
+
+
+def rejected_rows_csv(result: Result) -> bytes | None:
+    """The rejections as UTF-8 CSV (file,line,column,value,code,message) in file order,
+    with a byte-order mark so spreadsheet programs read accents right; None when no row
+    was rejected."""
+    if not result.rejections:
+        return None
+    columns = {
+        name: [getattr(rejection, name) for rejection in result.rejections]
+        for name in ROW_ERROR_SCHEMA
+    }
+    frame = pl.DataFrame(columns, schema=ROW_ERROR_SCHEMA).sort("file", "line", maintain_order=True)
+    return frame.write_csv(include_bom=True).encode("utf-8")

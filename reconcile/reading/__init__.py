@@ -1,0 +1,17 @@
+"""Reading an export: bytes -> encoding -> separator -> header line -> text columns
+(or an .xlsx workbook's first sheet -> header row -> text columns).
+
+One module per job:
+- encoding: what a file is, its encoding, and the bytes polars reads;
+- excel: an .xlsx workbook's first sheet, every cell as text (a sheet row is a line);
+- header: the header line and the separator;
+- matching: which source and export kind the headers fit, and which header each raw
+  field maps to;
+- frame: the RawTable, read by one lazy polars query (`read_raw`);
+- folders: the two exports in a folder (`find_exports`).
+"""
+
+from reconcile.reading.folders import find_exports
+from reconcile.reading.frame import LINE, RawTable, read_raw
+
+__all__ = ["LINE", "RawTable", "find_exports", "read_raw"]

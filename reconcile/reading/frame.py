@@ -1,0 +1,362 @@
+"""The frame: an export read as text columns, one lazy polars query (reading's entry
+point; the steps before it are in reconcile.reading.encoding, .header and .matching).
+
+Every column is read as text (`infer_schema=False`); validation types the values, so that
+every value that fails to parse becomes a row error, never a silent null. The file's own
+headers are mapped onto the raw fields of a source (reconcile/sources/*.toml), and the
+export kind (subscriptions or customers) and the source are recognised from the header.
+
+Line numbers are physical: a record's `line` is the line it starts on, counted with the
+title lines above the header, blank lines, and newlines inside quoted fields.
+
+Speed: a UTF-8 file is read in place (only its head is read into Python to find the
+encoding, separator and header), by one lazy polars query that also numbers the records
+and trims the mapped values.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from reconcile.canonical import CUSTOMERS, SUBSCRIPTIONS
+from reconcile.problems import ReconcileError, UnusableFileError
+from reconcile.reading import excel
+from reconcile.reading.encoding import (
+    LEGACY,
+    UTF8_BOM,
+    Body,
+    NotUtf8,
+    decode_utf16,
+    encoding_of,
+    read_bytes,
+    read_head,
+    refuse_non_csv,
+    transcode,
+)
+from reconcile.reading.header import find_header, known_header_keys
+from reconcile.reading.matching import candidate_sources, header_of, resolve
+from reconcile.sources import (
+    SourceSpec,
+    TableSpec,
+    normalize_header,
+)
+
+# The physical line of each record while every file column is still present (a file may
+# have a column of its own called "line").
+LINE = "row:line"
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """One export as read: every value still text, columns named by raw field.
+
+    `frame` holds the mapped raw fields (pl.String, surrounding blanks trimmed, empty ->
+    null) and `line` (pl.Int64, the physical line the record starts on), in file order.
+    `unmapped` (aligned with `frame`) holds the file's other columns as read, so that
+    validation can tell an exact repeat of a row (equal in *every* column) from a
+    different row.
+    """
+
+    kind: str
+    file: str
+    source: SourceSpec
+    frame: pl.DataFrame
+    headers: dict[str, str]  # raw field -> header as written in the file
+    unmapped: pl.DataFrame
+    file_headers: tuple[str, ...] = ()  # every header of the file, in order
+    encoding: str = "utf-8"
+    separator: str = ","
+    header_line: int = 1
+    blank_rows_skipped: int = 0  # records with no value at all (empty lines, ",,,")
+
+    @property
+    def rows_read(self) -> int:
+        return self.frame.height
+
+    def table(self) -> TableSpec:
+        return self.source.table(self.kind)
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def read_raw(
+    data: Path | str | pl.DataFrame,
+    kind: str | None,
+    *,
+    source: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    mapping_file: Path | None = None,
+    name: str | None = None,
+) -> RawTable:
+    """Read one export (a CSV or .xlsx path, or a polars DataFrame) as text columns.
+
+    `kind` None recognises subscriptions or customers from the header; `source` None
+    recognises the billing system. A DataFrame skips the byte-level steps: its columns
+    are cast to text, its column names are the headers, and line = row index + 2.
+    Raises UnusableFileError for a file that cannot be used, ReconcileError for bad
+    options (unknown source, bad --map).
+    """
+    if kind not in (None, SUBSCRIPTIONS, CUSTOMERS):
+        raise ReconcileError(f"unknown export kind {kind!r}; use {SUBSCRIPTIONS} or {CUSTOMERS}")
+    candidates = candidate_sources(source, mapping_file)
+    mapping = mapping or {}
+    if isinstance(data, pl.DataFrame):
+        label = name or "dataframe"
+        return _read(_Scan.of_frame(data), kind, candidates, mapping, label)
+    label = name or str(data)
+    try:
+        scan = _scan_file(Path(data), label, candidates, mapping)
+        return _read(scan, kind, candidates, mapping, label)
+    except NotUtf8:
+        # The head was UTF-8 but a later byte is not: the file is Windows-1252 after all.
+        scan = _scan_file(Path(data), label, candidates, mapping, encoding=LEGACY)
+        return _read(scan, kind, candidates, mapping, label)
+
+
+def _read(
+    scan: _Scan,
+    kind: str | None,
+    candidates: tuple[SourceSpec, ...],
+    mapping: Mapping[str, str],
+    label: str,
+) -> RawTable:
+    spec, kind = resolve(scan.headers, kind, candidates, mapping, label)
+    return _raw_table(scan, spec, kind, label)
+
+
+# --------------------------------------------------------------------------- the query
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """An export ready to be read: a lazy query of every column as text, and what was
+    learnt from its head. The text is read once, by one query that also numbers the
+    records and trims the mapped values."""
+
+    frame: pl.LazyFrame  # every column of the file as text
+    headers: tuple[str, ...]  # as polars names the columns
+    first_line: int  # the physical line of the first record
+    header_line: int = 1
+    encoding: str = "utf-8"
+    separator: str = ","
+    body: Body | None = None  # None for a DataFrame
+    header_offset: int = 0  # the byte where the header starts in `body`
+
+    @classmethod
+    def of_frame(cls, frame: pl.DataFrame) -> _Scan:
+        text = frame.lazy().select(pl.all().cast(pl.String))
+        # As if written to a CSV file: the header on line 1, one line per row.
+        return cls(text, tuple(frame.columns), first_line=2)
+
+    def collect(self, query: pl.LazyFrame, label: str) -> pl.DataFrame:
+        """`query` (over `frame`) collected; a CSV fault becomes UnusableFileError."""
+        try:
+            return query.collect()
+        except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as error:
+            raise _reading_error(
+                error, self.body, self.separator, label, self.header_line
+            ) from None
+
+
+def _raw_table(scan: _Scan, spec: SourceSpec, kind: str, label: str) -> RawTable:
+    table = spec.table(kind)
+    keys = [normalize_header(h) for h in scan.headers]
+    headers: dict[str, str] = {}
+    for raw_field in table.columns:
+        index = header_of(table, raw_field, keys)
+        if index is not None:
+            headers[raw_field] = scan.headers[index]
+    mapped = list(dict.fromkeys(headers.values()))
+    unmapped = [h for h in scan.headers if h not in headers.values()]
+    # Surrounding blanks trimmed from every mapped value (IDs included: DOMAIN.md). Blanks
+    # are Unicode white space, as the value parsers trim it (" ", tab, no-break and thin
+    # spaces, line breaks), which polars trims faster than a list of characters.
+    query = _numbered(scan).with_columns(
+        pl.col(LINE).cast(pl.Int64), *(pl.col(c).str.strip_chars() for c in mapped)
+    )
+    frame = _null_blank_only(scan.collect(query, label), mapped)
+    frame = _with_physical_lines(frame, scan, label)
+    # A record with no value at all (an empty line, ",,,") holds nothing to account for.
+    blank = frame.select(pl.all_horizontal(pl.col(h).is_null() for h in scan.headers)).to_series()
+    if blank.any():
+        frame = frame.filter(~blank)
+    return RawTable(
+        kind=kind,
+        file=label,
+        source=spec,
+        frame=frame.select(
+            pl.col(LINE).alias("line"),
+            *(pl.col(header).alias(raw_field) for raw_field, header in headers.items()),
+        ),
+        headers=headers,
+        unmapped=frame.select(unmapped),
+        file_headers=scan.headers,
+        encoding=scan.encoding,
+        separator=scan.separator,
+        header_line=scan.header_line,
+        blank_rows_skipped=int(blank.sum()),
+    )
+
+
+def _numbered(scan: _Scan) -> pl.LazyFrame:
+    """The scan with LINE: one line per record, from the line of the first record."""
+    if LINE in scan.headers:  # the file's own column of that name is replaced
+        return scan.frame.with_columns(
+            pl.int_range(scan.first_line, scan.first_line + pl.len()).alias(LINE)
+        )
+    # A row index, which the reader numbers as it reads: cheaper than an int_range.
+    return scan.frame.with_row_index(LINE, offset=scan.first_line)
+
+
+def _null_blank_only(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """Trimmed values that were blanks only, as null. polars already reads empty fields
+    as null: only the few columns where trimming left an empty string get the (costlier)
+    conditional."""
+    if not columns or frame.height == 0:
+        return frame
+    emptied = frame.select((pl.col(c) == "").any() for c in columns).row(0)
+    blank_only = [c for c, empty in zip(columns, emptied, strict=True) if empty]
+    return frame.with_columns(pl.when(pl.col(c) != "").then(pl.col(c)).alias(c) for c in blank_only)
+
+
+def _with_physical_lines(frame: pl.DataFrame, scan: _Scan, label: str) -> pl.DataFrame:
+    """`frame`, whose LINE counts one line per record, with LINE corrected where quoted
+    fields hold newlines: a record starts one line below the previous one, plus one
+    line per newline inside the previous one's fields. polars keeps empty lines as
+    all-null records, so they are counted too.
+
+    Without a quote character no field can hold a newline, and when the body has exactly
+    one line per record none does: only then is the file not read a second time.
+    """
+    body = scan.body
+    if body is None or not body.has_quote(scan.header_offset):
+        return frame
+    header_newlines = scan.first_line - scan.header_line - 1
+    if body.lines(scan.header_offset) == 1 + header_newlines + frame.height:
+        return frame
+    # Counted on the text as read: trimming drops the newlines at the edges of a value.
+    embedded = pl.sum_horizontal(
+        pl.col(c).str.count_matches("\n", literal=True).fill_null(0) for c in scan.headers
+    )
+    span = (embedded + 1).cast(pl.Int64)
+    lines = scan.collect(scan.frame.select(scan.first_line + span.cum_sum() - span), label)
+    return frame.with_columns(lines.to_series().alias(LINE))
+
+
+def _scan_file(
+    path: Path,
+    label: str,
+    candidates: tuple[SourceSpec, ...],
+    mapping: Mapping[str, str] | None,
+    encoding: str | None = None,
+) -> _Scan:
+    """The scan of a file; `encoding` None decides it from the head of the file."""
+    head = read_head(path, label)
+    if head.startswith(excel.ZIP_SIGNATURE):
+        return _scan_sheet(path, label, candidates, mapping)
+    refuse_non_csv(head, label)
+    encoding = encoding or encoding_of(head)
+    if encoding == "utf-8":
+        return _scan_body(Body(path), label, candidates, mapping)
+    content = read_bytes(path, label)
+    if encoding == LEGACY:
+        utf8, encoding = transcode(content)
+    else:
+        utf8 = decode_utf16(content, encoding, label).encode("utf-8")
+    return _scan_body(Body(utf8, encoding), label, candidates, mapping)
+
+
+def _scan_sheet(
+    path: Path, label: str, candidates: tuple[SourceSpec, ...], mapping: Mapping[str, str] | None
+) -> _Scan:
+    """The scan of an .xlsx workbook's first sheet: a sheet row is a line."""
+    sheet = excel.read_workbook(path, label, known_header_keys(candidates, mapping))
+    return _Scan(
+        sheet.frame.lazy(),
+        sheet.headers,
+        first_line=sheet.header_line + 1,
+        header_line=sheet.header_line,
+        encoding="xlsx",
+        separator="",
+    )
+
+
+def _scan_body(
+    body: Body, label: str, candidates: tuple[SourceSpec, ...], mapping: Mapping[str, str] | None
+) -> _Scan:
+    head = body.head()
+    bom = len(UTF8_BOM) if head.startswith(UTF8_BOM) else 0
+    sample = head[bom:].decode("utf-8", errors="ignore")
+    separator, offset_chars = find_header(sample, known_header_keys(candidates, mapping))
+    header_line = sample.count("\n", 0, offset_chars) + 1
+    frame = pl.scan_csv(
+        str(body.data) if isinstance(body.data, Path) else body.data,
+        separator=separator,
+        has_header=True,
+        infer_schema=False,
+        quote_char='"',
+        raise_if_empty=False,
+        # The title lines above the header, skipped as lines: find_header split them
+        # on line breaks, not as CSV records.
+        skip_lines=header_line - 1,
+        glob=False,  # "export[1].csv" is a file name, not a pattern
+    )
+    try:
+        headers = tuple(frame.collect_schema().names())
+    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as error:
+        raise _reading_error(error, body, separator, label, header_line) from None
+    header_newlines = sum(header.count("\n") for header in headers)
+    return _Scan(
+        frame,
+        headers,
+        first_line=header_line + header_newlines + 1,
+        header_line=header_line,
+        encoding=body.encoding,
+        separator=separator,
+        body=body,
+        header_offset=bom + len(sample[:offset_chars].encode("utf-8")),
+    )
+
+
+def _reading_error(
+    error: Exception, body: Body | None, separator: str, label: str, header_line: int
+) -> Exception:
+    """What a polars error while reading means: NotUtf8, or an UnusableFileError that
+    says where the CSV breaks."""
+    if "utf-8" in str(error).lower():
+        return NotUtf8()
+    text = body.text() if body is not None else ""
+    below_titles = text.split("\n", header_line - 1)[-1]
+    line, problem = _locate_csv_fault(below_titles, separator, header_line)
+    return UnusableFileError(
+        label,
+        f"is not a well-formed CSV file: {problem}"
+        + (f" (line {line})" if line else f" ({str(error).splitlines()[0]})"),
+        "Quote fields that contain the separator or line breaks, or export the file again.",
+    )
+
+
+def _locate_csv_fault(text: str, separator: str, header_line: int) -> tuple[int | None, str]:
+    """Where the CSV breaks, found with Python's csv module (only when polars refused):
+    the line the faulty record starts on, and what is wrong with it."""
+    reader = csv.reader(text.splitlines(keepends=True), delimiter=separator, strict=True)
+    width: int | None = None
+    start = header_line
+    try:
+        for record in reader:
+            if width is None:
+                width = len(record)
+            elif len(record) > width:
+                return start, f"a record has {len(record)} fields, the header {width}"
+            start = header_line + reader.line_num
+    except csv.Error as error:
+        if "end of data" in str(error):
+            return start, "a quoted field is never closed"
+        return start, f"a field breaks the quoting rules ({error})"
+    return None, "polars could not parse it"

@@ -1,0 +1,131 @@
+"""The checked frame: the rows with raw text, typed values and canonical fields side by
+side, parsed once per distinct value and in parallel; the status and its class."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from reconcile import parsing
+from reconcile.canonical import (
+    PAUSED,
+    SUBSCRIPTIONS,
+)
+from reconcile.reading import RawTable
+from reconcile.sources import ID_FIELDS, TableSpec
+from reconcile.validation.columns import (
+    AMOUNT,
+    DATE,
+    FIRST_OF_ID,
+    RAW,
+    SCIENTIFIC,
+    TEXT,
+    TYPED,
+    canonical_expr,
+    canonical_fields,
+)
+from reconcile.validation.repeats import Repeats
+from reconcile.validation.typing_plan import TypingPlan, id_raw_fields
+
+
+def _typed_expr(raw_field: str, plan: TypingPlan) -> pl.Expr:
+    """A raw field parsed as its type says; null where empty or unparseable.
+
+    Each parser works on the whole column (once per distinct value) inside map_batches,
+    so that the typed columns, given to one `with_columns`, are parsed in parallel."""
+    kind = plan.types[raw_field]
+    if kind == DATE:
+        parsed = parsing.date_expr(RAW + raw_field, plan.date_formats[raw_field])
+    elif kind == AMOUNT:
+        parsed = parsing.amount_expr(RAW + raw_field, plan.decimals[raw_field])
+    else:
+        parsed = pl.col(RAW + raw_field).map_batches(
+            _parsed_booleans, return_dtype=pl.Boolean(), is_elementwise=True
+        )
+    return parsed.alias(TYPED + raw_field)
+
+
+def _parsed_booleans(values: pl.Series) -> pl.Series:
+    return _on_distinct(values, parsing.boolean_expr("value")).to_series()
+
+
+def _on_distinct(values: pl.Series, *exprs: pl.Expr) -> pl.DataFrame:
+    """`exprs` evaluated once per distinct value, one column each, aligned with `values`:
+    export columns repeat a few values many times, and the parsers are regular
+    expressions. The first expression reads the column "value", each later one may read
+    the columns before it."""
+    key = "row:distinct"
+    parsed = values.unique().to_frame("value").with_columns(pl.col("value").alias(key))
+    for expr in exprs:
+        parsed = parsed.with_columns(expr)
+    outputs = [expr.meta.output_name() for expr in exprs]
+    return (
+        values.to_frame(key)
+        .join(parsed.select(key, *outputs), on=key, how="left", maintain_order="left")
+        .drop(key)
+    )
+
+
+def checked_frame(
+    rows: pl.DataFrame, raw: RawTable, table: TableSpec, plan: TypingPlan, repeats: Repeats
+) -> pl.DataFrame:
+    """The rows with raw text, typed raw fields and canonical fields side by side."""
+    id_canonicals = ID_FIELDS & set(canonical_fields(raw.kind))
+    id_fields = {f for c in id_canonicals for f in id_raw_fields(table, plan, c)}
+    # Typed values and scientific-notation flags each read one raw column: computed in one
+    # `with_columns`, polars runs them in parallel.
+    typed = rows.with_columns(
+        *(_typed_expr(f, plan) for f, kind in plan.types.items() if kind != TEXT),
+        *(_scientific_expr(f) for f in sorted(id_fields)),
+    )
+
+    def value_of(raw_field: str) -> pl.Expr:
+        text = plan.types[raw_field] == TEXT
+        return pl.col((RAW if text else TYPED) + raw_field)
+
+    canonical = [canonical_expr(c, table, plan.types, value_of) for c in canonical_fields(raw.kind)]
+    frame = typed.with_columns(*canonical, repeats.first_of_id.alias(FIRST_OF_ID))
+    if raw.kind != SUBSCRIPTIONS:
+        return frame.with_columns(_status_columns(frame, raw, plan, with_class=False))
+    frame = frame.with_columns(_status_columns(frame, raw, plan, with_class=True))
+    # A paused subscription counts until its pause date (DOMAIN.md).
+    end = pl.when(pl.col("status_class") == PAUSED).then(pl.col("pause_date"))
+    return frame.with_columns(end.otherwise(pl.col("end")).alias("end"))
+
+
+def _scientific_expr(raw_field: str) -> pl.Expr:
+    flags = pl.col(RAW + raw_field).map_batches(
+        parsing.scientific_ids, return_dtype=pl.Boolean(), is_elementwise=True
+    )
+    return flags.alias(SCIENTIFIC + raw_field)
+
+
+def _status_columns(
+    frame: pl.DataFrame, raw: RawTable, plan: TypingPlan, *, with_class: bool
+) -> pl.DataFrame:
+    """ "status" normalised and, `with_class`, its "status_class" (null when the status is
+    unknown, and without a status column), in one pass over the status column."""
+    exprs = [_normalized_status("value")]
+    if with_class:
+        exprs.append(_status_class_expr(raw, plan).alias("status_class"))
+    return _on_distinct(frame.get_column("status").cast(pl.String), *exprs)
+
+
+def _normalized_status(column: str) -> pl.Expr:
+    return parsing.normalize_status_expr(column).alias("status")
+
+
+def _status_class_expr(raw: RawTable, plan: TypingPlan) -> pl.Expr:
+    if not plan.has_status:
+        return pl.lit(None, pl.String)
+    classes = _normalized_status_classes(raw)
+    return pl.col("status").replace_strict(classes, default=None, return_dtype=pl.String)
+
+
+def _normalized_status_classes(raw: RawTable) -> dict[str, str]:
+    values = raw.source.status_values()
+    normalized = (
+        pl.DataFrame({"status": list(values)}, schema={"status": pl.String})
+        .select(parsing.normalize_status_expr("status"))
+        .get_column("status")
+    )
+    return dict(zip(normalized.to_list(), values.values(), strict=True))

@@ -1,0 +1,193 @@
+"""The checks of each row: missing and damaged IDs, unreadable dates, amounts and yes/no
+values, unknown statuses, missing starts, conflicting duplicates. Each check is a
+row-local polars expression with the code, header and message of its row error."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from reconcile.canonical import (
+    PAYING,
+    SUBSCRIPTIONS,
+)
+from reconcile.problems import (
+    CONFLICTING_DUPLICATE,
+    DAMAGED_ID,
+    INVALID_AMOUNT,
+    INVALID_BOOLEAN,
+    INVALID_DATE,
+    MISSING_ID,
+    MISSING_START,
+    UNKNOWN_STATUS,
+    WARNING_CODES,
+)
+from reconcile.reading import RawTable
+from reconcile.sources import ID_FIELDS, TableSpec
+from reconcile.validation.columns import (
+    AMOUNT,
+    BOOLEAN,
+    DATE,
+    FIRST_OF_ID,
+    RAW,
+    SCIENTIFIC,
+    TYPED,
+    canonical_fields,
+    id_key,
+)
+from reconcile.validation.typing_plan import TypingPlan, id_raw_fields
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check of the schema: on which column of the checked frame, which code it
+    reports, under which header, and how its message reads."""
+
+    name: str  # unique within the schema: code + column
+    code: str
+    column: str  # column of the checked frame; its value becomes the error's value
+    header: str  # the column as named in the file
+    passes: pl.Expr  # row-local boolean over the checked frame: true = fine
+    message: pl.Expr  # over the columns "value" and "first_line"
+    # False for a value that no figure uses: its error is a warning and the row is kept.
+    rejects: bool = True
+
+
+def checks_for(raw: RawTable, table: TableSpec, plan: TypingPlan) -> list[Check]:
+    checks: list[Check] = []
+    for canonical in sorted(ID_FIELDS & set(canonical_fields(raw.kind))):
+        checks.extend(_id_checks(raw, table, plan, canonical))
+    for raw_field, kind in plan.types.items():
+        if kind == DATE:
+            fmt = plan.date_formats[raw_field].name
+            checks.append(
+                _parse_check(raw, raw_field, INVALID_DATE, f"is not a date (column format {fmt})")
+            )
+        elif kind == AMOUNT:
+            # No figure uses amounts: an unreadable one is a warning, the row still counts.
+            # (A yes/no value decides a row's end, so an unreadable one rejects the row.)
+            checks.append(_parse_check(raw, raw_field, INVALID_AMOUNT, "is not an amount"))
+        elif kind == BOOLEAN:
+            checks.append(
+                _parse_check(raw, raw_field, INVALID_BOOLEAN, "is not true or false (yes/no, 1/0)")
+            )
+    if raw.kind == SUBSCRIPTIONS:
+        checks.extend(_status_checks(raw, table, plan))
+        checks.extend(_start_checks(raw, table, plan))
+    checks.append(_conflict_check(raw, table, plan))
+    return checks
+
+
+def _id_checks(raw: RawTable, table: TableSpec, plan: TypingPlan, canonical: str) -> list[Check]:
+    present = id_raw_fields(table, plan, canonical)
+    label = canonical.replace("_", " ").replace(" id", " ID")
+    checks = [
+        Check(
+            name=f"{MISSING_ID}:{canonical}",
+            code=MISSING_ID,
+            column=canonical,
+            header=_header(raw, present, canonical),
+            passes=pl.col(canonical).is_not_null(),
+            message=pl.lit(f"the {label} is missing: the row cannot be counted"),
+        )
+    ]
+    for raw_field in present:
+        checks.append(
+            Check(
+                name=f"{DAMAGED_ID}:{raw_field}",
+                code=DAMAGED_ID,
+                column=RAW + raw_field,
+                header=raw.headers[raw_field],
+                passes=~pl.col(SCIENTIFIC + raw_field).fill_null(False),
+                message=pl.format(
+                    "'{}' is an ID in scientific notation: a spreadsheet damaged it; export the "
+                    "file again and do not open and save it in a spreadsheet",
+                    pl.col("value"),
+                ),
+            )
+        )
+    return checks
+
+
+def _parse_check(raw: RawTable, raw_field: str, code: str, what: str) -> Check:
+    column, typed = RAW + raw_field, TYPED + raw_field
+    return Check(
+        name=f"{code}:{raw_field}",
+        code=code,
+        column=column,
+        header=raw.headers[raw_field],
+        passes=pl.col(column).is_null() | pl.col(typed).is_not_null(),
+        message=pl.format("'{}' " + what, pl.col("value")),
+        rejects=code not in WARNING_CODES,
+    )
+
+
+def _status_checks(raw: RawTable, table: TableSpec, plan: TypingPlan) -> list[Check]:
+    if not plan.has_status:
+        return []
+    raw_field = next(f for f in table.raw_fields_of("status") if f in plan.types)
+    known = ", ".join(raw.source.status_values())
+    empty = "the status is empty"
+    unknown = f"'{{}}' is not a {raw.source.title} status; known statuses: {known}"
+    return [
+        Check(
+            name=f"{UNKNOWN_STATUS}:{raw_field}",
+            code=UNKNOWN_STATUS,
+            column=RAW + raw_field,
+            header=raw.headers[raw_field],
+            passes=pl.col("status_class").is_not_null(),
+            message=pl.when(pl.col("value").is_null())
+            .then(pl.lit(empty))
+            .otherwise(pl.format(unknown, pl.col("value"))),
+        )
+    ]
+
+
+def _start_checks(raw: RawTable, table: TableSpec, plan: TypingPlan) -> list[Check]:
+    present = [f for f in table.raw_fields_of("start") if f in plan.types]
+    if not present:
+        return []  # reading refuses a subscriptions export without a start column
+    any_start = pl.any_horizontal(pl.col(RAW + f).is_not_null() for f in present)
+    # Only a paying row needs a start: a live subscription that cannot be placed in time
+    # would be active on no day, and the history's last month must equal the snapshot.
+    # An ended or paused one without a start is accepted, counted in its class and left
+    # out of the history (DOMAIN.md); a not-yet-paying one is never active anyway.
+    # Without a status column every row needs a start: only a status gives the class.
+    needs_start = (
+        (pl.col("status_class") == PAYING).fill_null(False) if plan.has_status else pl.lit(True)
+    )
+    headers = " / ".join(f"'{raw.headers[f]}'" for f in present)
+    return [
+        Check(
+            name=f"{MISSING_START}:start",
+            code=MISSING_START,
+            column=RAW + present[0],
+            header=raw.headers[present[0]],
+            passes=any_start | ~needs_start,
+            message=pl.lit(f"no start date ({headers} empty): the row cannot be placed in time"),
+        )
+    ]
+
+
+def _conflict_check(raw: RawTable, table: TableSpec, plan: TypingPlan) -> Check:
+    key = id_key(raw.kind)
+    present = [f for f in table.raw_fields_of(key) if f in plan.types]
+    label = key.replace("_id", " ID")
+    return Check(
+        name=f"{CONFLICTING_DUPLICATE}:{key}",
+        code=CONFLICTING_DUPLICATE,
+        column=key,
+        header=_header(raw, present, key),
+        passes=pl.col(FIRST_OF_ID),
+        message=pl.format(
+            "{} '{}' is already on line {} with other content; the first row is kept",
+            pl.lit(label),
+            pl.col("value"),
+            pl.col("first_line"),
+        ),
+    )
+
+
+def _header(raw: RawTable, present: list[str], fallback: str) -> str:
+    return raw.headers[present[0]] if present else fallback

@@ -1,0 +1,63 @@
+"""The columns of the checked frame (raw text, typed values, flags), and the canonical
+fields derived from a source's raw fields through its ordered fallbacks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import polars as pl
+
+from reconcile.canonical import (
+    CUSTOMER_COLUMNS,
+    SUBSCRIPTION_COLUMNS,
+    SUBSCRIPTIONS,
+)
+from reconcile.sources import Fallback, TableSpec
+
+# Prefixes of the helper columns of the frame pandera validates.
+RAW = "raw:"  # the raw text of a raw field
+TYPED = "typed:"  # the parsed value of a raw field (date, amount, boolean)
+SCIENTIFIC = "scientific:"  # whether the raw text of an ID field is in scientific notation
+# True on the first row of each ID (and where there is none): later ones conflict.
+FIRST_OF_ID = "row:first_of_id"
+
+# Raw field types, from the canonical field a raw field feeds.
+DATE, AMOUNT, BOOLEAN, TEXT = "date", "amount", "boolean", "text"
+
+
+def _value_of(
+    fallback: Fallback, types: dict[str, str], value_of: Callable[[str], pl.Expr]
+) -> pl.Expr | None:
+    """One fallback's value, or None when the file lacks one of its raw fields."""
+    if any(f not in types for f in fallback.raw_fields):
+        return None
+    if fallback.is_join:
+        joined = pl.concat_str(
+            [pl.col(RAW + f) for f in fallback.fields], separator=" ", ignore_nulls=True
+        )
+        return pl.when(joined != "").then(joined)
+    value = value_of(fallback.fields[0])
+    if fallback.when:
+        return pl.when(value_of(fallback.when).fill_null(False)).then(value)
+    return value
+
+
+def canonical_expr(
+    canonical: str, table: TableSpec, types: dict[str, str], value_of: Callable[[str], pl.Expr]
+) -> pl.Expr:
+    """A canonical field from its fallbacks; `value_of` gives a raw field's value."""
+    fallbacks = (_value_of(f, types, value_of) for f in table.fallbacks(canonical))
+    values = [v for v in fallbacks if v is not None]
+    if not values:
+        return pl.lit(None).alias(canonical)
+    value = values[0] if len(values) == 1 else pl.coalesce(values)
+    return value.alias(canonical)
+
+
+def canonical_fields(kind: str) -> tuple[str, ...]:
+    columns = SUBSCRIPTION_COLUMNS if kind == SUBSCRIPTIONS else CUSTOMER_COLUMNS
+    return tuple(c for c in columns if c not in ("line", "status_class"))
+
+
+def id_key(kind: str) -> str:
+    return "subscription_id" if kind == SUBSCRIPTIONS else "customer_id"

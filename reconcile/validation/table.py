@@ -1,0 +1,124 @@
+"""Validation: from a RawTable (text) to a LoadedTable (typed canonical rows + row errors).
+
+In this order (DOMAIN.md, "Bad rows"):
+1. exact duplicates: a row identical in every column of the file to an earlier row is
+   removed and its line recorded;
+2. typing with reconcile.parsing, one date format per column (a column whose day/month
+   order is ambiguous takes the order the file's other date columns settle, else the
+   file is unusable until --date-format says it);
+3. the canonical fields derived from the raw fields as the source says (ordered
+   fallbacks), `end` of a paused subscription being its pause date;
+4. a pandera schema over one frame holding the raw text, the typed values and the
+   canonical fields; its failure cases become our row errors (problems.ROW_ERROR_SCHEMA)
+   with the file's line, the file's header and the raw value. Conflicting duplicates
+   (same ID, other content, not the first in file order) are one of its checks. A check
+   on a value that no figure uses (an amount) only warns: the row is kept, its error goes
+   to `warnings`; on a row rejected for another fault it is listed with the rejection.
+Every row is accounted for: rows_read == accepted + rejected + duplicates removed.
+
+Speed (a million rows should take about twice a plain polars.read_csv): the frame is
+never copied to drop rows until the accepted rows are selected at the end; repeats and
+conflicts are looked for only among the rows whose ID occurs more than once; columns
+that repeat a few values (dates, amounts, statuses) are parsed once per distinct value,
+and the columns are counted and parsed in parallel; all checks run together in one
+parallel pass, and pandera validates only the rows and checks that failed it.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from reconcile.canonical import (
+    CUSTOMER_COLUMNS,
+    SUBSCRIPTION_COLUMNS,
+    SUBSCRIPTIONS,
+    LoadedTable,
+)
+from reconcile.reading import RawTable
+from reconcile.validation.checked import checked_frame
+from reconcile.validation.checks import Check, checks_for
+from reconcile.validation.columns import RAW
+from reconcile.validation.repeats import Repeats
+from reconcile.validation.schema import row_errors
+from reconcile.validation.typing_plan import TypingPlan, preferred_format, raw_field_types
+
+
+def validate(raw: RawTable, *, date_format: str | None = None) -> LoadedTable:
+    """Type, check and account for every row of one export.
+
+    `date_format` (a parsing.DATE_FORMATS name or alias) settles the day/month order of
+    ambiguous date columns. Raises ReconcileError for an unknown date format and
+    UnusableFileError when the day/month order of a date column cannot be decided.
+    """
+    preferred = preferred_format(date_format)
+    table = raw.table()
+    types = raw_field_types(table, raw.headers)
+    # One contiguous chunk per column, as the Series computed below have: a frame whose
+    # columns are chunked differently is realigned (copied) by every later select.
+    rows = raw.frame.rechunk().rename({f: RAW + f for f in raw.frame.columns if f != "line"})
+    repeats = Repeats.of(raw, rows, table, types)
+    plan = TypingPlan.of(raw, rows, types, repeats, preferred)
+    checked = checked_frame(rows, raw, table, plan, repeats)
+    checks = checks_for(raw, table, plan)
+    passes, warned = _verdicts(checked, checks, repeats)
+    # The rows with any error: the rejected ones, and the accepted ones with a warning.
+    flagged = checked.filter(~passes | warned)
+    errors = row_errors(flagged, checks, raw, repeats.first_lines)
+    # A row's line (where its record starts) is unique: it tells its errors apart.
+    rejected_lines = checked.get_column("line").filter(~passes)
+    of_rejected_row = pl.col("line").is_in(rejected_lines.implode())
+    canonical = SUBSCRIPTION_COLUMNS if raw.kind == SUBSCRIPTIONS else CUSTOMER_COLUMNS
+    accepted = checked.select(pl.col(name).cast(dtype) for name, dtype in canonical.items())
+    return LoadedTable(
+        kind=raw.kind,
+        file=raw.file,
+        source=raw.source.name,
+        rows_read=raw.frame.height,
+        frame=accepted.filter(passes & ~repeats.repeated),
+        rejections=errors.filter(of_rejected_row),
+        rows_rejected=rejected_lines.len(),
+        duplicate_lines=tuple(raw.frame.get_column("line").filter(repeats.repeated).to_list()),
+        has_status=plan.has_status,
+        warnings=errors.filter(~of_rejected_row),
+        blank_lines_skipped=raw.blank_rows_skipped,
+    )
+
+
+def _verdicts(
+    checked: pl.DataFrame, checks: list[Check], repeats: Repeats
+) -> tuple[pl.Series, pl.Series]:
+    """(passes, warned) per row, in one pass: `passes` when no check that rejects fails
+    (or the row is a repeat: removed, not checked, its errors are its original's);
+    `warned` when a check that only warns fails on a row that is checked."""
+    rejecting = [c.passes for c in checks if c.rejects]
+    warning = [c.passes for c in checks if not c.rejects]
+    warned = ~pl.all_horizontal(warning) & ~repeats.repeated if warning else pl.lit(False)
+    verdicts = checked.select(passes=pl.all_horizontal(rejecting) | repeats.repeated, warned=warned)
+    return verdicts.get_column("passes"), verdicts.get_column("warned")
+
+
+def validation_summary(table: LoadedTable, *, max_errors: int = 20) -> dict:
+    """What `reconcile validate --json` prints for one file: its accounting, the first
+    `max_errors` row errors of its rejected rows (`errors`) and the first `max_errors` of
+    its accepted rows (`warnings`: values that could not be read, the row kept), each in
+    file order, several errors of one line in check order."""
+    errors = table.rejections.sort("line", maintain_order=True)
+    warnings = table.warnings.sort("line", maintain_order=True)
+    return {
+        "file": table.file,
+        "kind": table.kind,
+        "source": table.source,
+        "rows_read": table.rows_read,
+        "rows_accepted": table.rows_accepted,
+        "rows_rejected": table.rows_rejected,
+        "duplicate_rows_removed": table.duplicate_rows_removed,
+        "blank_lines_skipped": table.blank_lines_skipped,
+        "errors": _first_row_errors(errors, max_errors),
+        "errors_total": errors.height,
+        "warnings": _first_row_errors(warnings, max_errors),
+        "warnings_total": warnings.height,
+    }
+
+
+def _first_row_errors(errors: pl.DataFrame, count: int) -> list[dict]:
+    return list(errors.head(count).iter_rows(named=True))

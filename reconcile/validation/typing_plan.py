@@ -1,0 +1,142 @@
+"""Typing: how each raw field is typed, and the one date format of each date column
+(an ambiguous day/month order takes the order the file's other date columns settle,
+else the file is unusable until --date-format says it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from reconcile import parsing
+from reconcile.problems import (
+    ReconcileError,
+    UnusableFileError,
+)
+from reconcile.reading import RawTable
+from reconcile.sources import DATE_FIELDS, TableSpec
+from reconcile.validation.columns import (
+    AMOUNT,
+    BOOLEAN,
+    DATE,
+    RAW,
+    TEXT,
+    canonical_fields,
+)
+from reconcile.validation.repeats import Repeats
+
+
+def preferred_format(name: str | None) -> parsing.DateFormat | None:
+    if name is None:
+        return None
+    try:
+        return parsing.date_format_by_name(name)
+    except ValueError as error:
+        raise ReconcileError(f"--date-format: {error}") from None
+
+
+@dataclass(frozen=True)
+class TypingPlan:
+    """How each raw field present in the file is typed."""
+
+    types: dict[str, str]  # raw field -> DATE, AMOUNT, BOOLEAN or TEXT
+    date_formats: dict[str, parsing.DateFormat]  # date raw field -> its format
+    decimals: dict[str, str | None]  # amount raw field -> decimal separator
+    has_status: bool
+
+    @classmethod
+    def of(
+        cls,
+        raw: RawTable,
+        rows: pl.DataFrame,
+        types: dict[str, str],
+        repeats: Repeats,
+        preferred: parsing.DateFormat | None,
+    ) -> TypingPlan:
+        date_fields = [f for f, t in types.items() if t == DATE]
+        # A date format is chosen by how many rows it parses: repeats do not count. (The
+        # decimal separator and the status column only ask whether a value occurs, and a
+        # repeat's values occur on its original too.)
+        dates = rows.select(RAW + f for f in date_fields)
+        if date_fields and repeats.repeated.any():
+            dates = dates.filter(~repeats.repeated)
+        amount_fields = [f for f, t in types.items() if t == AMOUNT]
+        # The distinct values of every date and amount column, counted in parallel.
+        counts = parsing.distinct_non_empty_counts_of(
+            {f: dates.get_column(RAW + f) for f in date_fields}
+            | {f: rows.get_column(RAW + f) for f in amount_fields}
+        )
+        formats = _date_formats(raw, counts, date_fields, preferred)
+        decimals = {f: parsing.decimal_separator_of_counts(counts[f]) for f in amount_fields}
+        status_fields = [f for f in raw.table().raw_fields_of("status") if f in raw.headers]
+        # A status column without a single value says nothing: treated as no status column.
+        has_status = any(rows.get_column(RAW + f).null_count() < rows.height for f in status_fields)
+        return cls(types, formats, decimals, has_status)
+
+
+def raw_field_types(table: TableSpec, present: dict[str, str]) -> dict[str, str]:
+    types: dict[str, str] = {}
+    for canonical in canonical_fields(table.kind):
+        for fallback in table.fallbacks(canonical):
+            for raw_field in fallback.fields:
+                kind = DATE if canonical in DATE_FIELDS else TEXT
+                kind = AMOUNT if canonical == "amount" else kind
+                types.setdefault(raw_field, kind)
+            if fallback.when:
+                types.setdefault(fallback.when, BOOLEAN)
+    return {f: t for f, t in types.items() if f in present}
+
+
+def _date_formats(
+    raw: RawTable,
+    counts: dict[str, pl.DataFrame],
+    date_fields: list[str],
+    preferred: parsing.DateFormat | None,
+) -> dict[str, parsing.DateFormat]:
+    """The format of every date column (`counts`: its distinct_non_empty_counts); an
+    ambiguous column takes the day/month order of the file's other date columns when they
+    agree on one."""
+    formats: dict[str, parsing.DateFormat] = {}
+    ambiguous: dict[str, parsing.AmbiguousDateOrder] = {}
+    for raw_field in date_fields:
+        try:
+            fmt = parsing.date_format_of_counts(counts[raw_field], preferred=preferred)
+        except parsing.AmbiguousDateOrder as error:
+            ambiguous[raw_field] = error
+            continue
+        formats[raw_field] = fmt or preferred or parsing.DATE_FORMATS[0]
+    settled = {_day_month_order(fmt.name) for fmt in formats.values()} - {None}
+    for raw_field, ambiguity in ambiguous.items():
+        chosen = [
+            c for c in ambiguity.candidates if len(settled) == 1 and _day_month_order(c) in settled
+        ]
+        if len(chosen) != 1:
+            raise _ambiguous_dates_error(raw, raw_field, ambiguity)
+        formats[raw_field] = parsing.date_format_by_name(chosen[0])
+    return formats
+
+
+def _day_month_order(format_name: str) -> str | None:
+    """ "day" for day-first numeric formats, "month" for month-first, else None."""
+    if format_name.startswith("dd") and "MMM" not in format_name:
+        return "day"
+    if format_name.startswith("MM") and not format_name.startswith("MMM"):
+        return "month"
+    return None
+
+
+def _ambiguous_dates_error(
+    raw: RawTable, raw_field: str, error: parsing.AmbiguousDateOrder
+) -> UnusableFileError:
+    examples = ", ".join(error.examples)
+    options = " or ".join(f"--date-format '{c}'" for c in error.candidates)
+    return UnusableFileError(
+        raw.file,
+        f"the dates in column '{raw.headers[raw_field]}' (e.g. {examples}) can be read as "
+        f"{' or '.join(error.candidates)}, and no other date column settles the day/month order",
+        f"Say which it is with {options}.",
+    )
+
+
+def id_raw_fields(table: TableSpec, plan: TypingPlan, canonical: str) -> list[str]:
+    return [f for f in table.raw_fields_of(canonical) if f in plan.types]
