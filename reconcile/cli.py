@@ -142,7 +142,7 @@ def read_options(command: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--source",
-            type=click.Choice(["zoho", "stripe", "chargebee", "recurly", "generic"]),
+            type=click.Choice(["zoho", "stripe", "chargebee", "recurly", "woocommerce", "generic"]),
             help="The billing system; detected from the headers when not given.",
         ),
         click.option(
@@ -160,8 +160,9 @@ def read_options(command: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--date-format",
-            metavar="FORMAT",
-            help="Settle ambiguous dates, e.g. dd/MM/yyyy or MM/dd/yyyy.",
+            metavar="PATTERN",
+            help="How the dates are written, as a Unicode date pattern, e.g. dd/MM/yyyy, "
+            "MM/dd/yyyy or M/d/yy H:mm (yy is 20yy).",
         ),
         click.option("--quiet", "-q", is_flag=True, help="No progress messages on stderr."),
     ]

@@ -63,16 +63,16 @@ class FindingTemplate:
 
 
 def _only_live_after_end(params: Params) -> bool:
-    return params["live_after_end"] > 0 and params["end_not_after_start"] == 0
+    return params["live_after_end"] > 0 and params["end_before_start"] == 0
 
 
-def _only_end_not_after_start(params: Params) -> bool:
-    return params["end_not_after_start"] > 0 and params["live_after_end"] == 0
+def _only_end_before_start(params: Params) -> bool:
+    return params["end_before_start"] > 0 and params["live_after_end"] == 0
 
 
 def _both_contradictions(params: Params) -> bool:
     # Also the fallback should neither kind be counted: the total is then still stated.
-    return not (_only_live_after_end(params) or _only_end_not_after_start(params))
+    return not (_only_live_after_end(params) or _only_end_before_start(params))
 
 
 def _merging_changes_the_count(params: Params) -> bool:
@@ -208,11 +208,11 @@ FINDINGS: dict[str, FindingTemplate] = {
                 when=_only_live_after_end,
             ),
             Sentence(
-                "{count} subscription contradicts itself: it ends on or before its start (it "
+                "{count} subscription contradicts itself: it ends before its start (it "
                 "is never active).",
-                "{count} subscriptions contradict themselves: they end on or before their "
+                "{count} subscriptions contradict themselves: they end before their "
                 "start (they are never active).",
-                when=_only_end_not_after_start,
+                when=_only_end_before_start,
             ),
             Sentence(
                 "{count} subscription contradicts itself.",
@@ -228,10 +228,10 @@ FINDINGS: dict[str, FindingTemplate] = {
                 when=lambda params: _both_contradictions(params) and params["live_after_end"],
             ),
             Sentence(
-                "{end_not_after_start} ends on or before its start (it is never active).",
-                "{end_not_after_start} end on or before their start (they are never active).",
-                counted="end_not_after_start",
-                when=lambda params: _both_contradictions(params) and params["end_not_after_start"],
+                "{end_before_start} ends before its start (it is never active).",
+                "{end_before_start} end before their start (they are never active).",
+                counted="end_before_start",
+                when=lambda params: _both_contradictions(params) and params["end_before_start"],
             ),
         ),
     ),
@@ -416,11 +416,11 @@ REJECTION_REASONS: dict[str, str] = {
 }
 
 # What the `detail` of a listed subscription means (the kinds of contradiction, keys as
-# quality.LIVE_AFTER_END and END_NOT_AFTER_START, not imported: that would load polars
+# quality.LIVE_AFTER_END and END_BEFORE_START, not imported: that would load polars
 # into rendering), shown beside its status; an unknown detail is shown as it is.
 REF_DETAILS: dict[str, str] = {
     "live_after_end": "end date has passed",
-    "end_not_after_start": "ends on or before its start",
+    "end_before_start": "ends before its start",
     "no_start_date": "no start date",
 }
 
@@ -472,7 +472,7 @@ class Facts:
     duplicate_rows: tuple[tuple[str, int], ...]
     orphan_subscriptions: int
     live_after_end: int
-    end_not_after_start: int
+    end_before_start: int
     contradicting_subscriptions: int
     ended_without_end_date: int
     ended_without_start_date: int
@@ -612,7 +612,7 @@ def _contradictions(facts: Facts) -> list[Finding]:
             "contradictions",
             facts.contradicting_subscriptions,
             live_after_end=facts.live_after_end,
-            end_not_after_start=facts.end_not_after_start,
+            end_before_start=facts.end_before_start,
         )
     ]
 

@@ -9,7 +9,11 @@ few of them). Each format is an anchored regular expression whose named groups (
 for timestamps, the time of day and the UTC offset) are rebuilt into an ISO date and parsed
 strictly, so impossible dates (31.02.2024) and trailing garbage come back null. Timestamps
 are reduced to their UTC date (DOMAIN.md); a timestamp without an offset is taken as UTC.
-Two-digit years are not supported: "01.03.24" does not name its century, so it is invalid.
+
+Two-digit years (what Excel and LibreOffice write when they re-save a file: "12/25/25 20:18",
+"25.12.25") are read as 20yy. Detection takes such a format only when it reads every value
+of the column, since "01.03.24" alone does not name its century. `--date-format` also takes
+any Unicode (CLDR) date pattern, such as "M/d/yy H:mm" or "dd.MM.yy" (`date_format_by_name`).
 
 Amounts: the decimal separator is decided per column when the caller detects it
 (`detect_decimal_separator`), else per value (`amount_expr(column)`): when both "." and ","
@@ -24,6 +28,7 @@ map_batches. Repetitive columns are parsed once per distinct value and mapped ba
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -84,23 +89,43 @@ _SECONDS_PER_DAY = 86_400
 _MINUTES_PER_DAY = 1_440
 
 
+DAY_FIRST = "day"
+MONTH_FIRST = "month"
+
+
 @dataclass(frozen=True)
 class DateFormat:
     """A date format: `name` is what users see and pass to --date-format; `pattern` is an
     anchored regular expression with named groups y, m, d (calendar and ISO formats) or n
-    (numeric formats); `month_names` says the m group holds a month name."""
+    (numeric formats); `month_names` says the m group holds a month name;
+    `two_digit_year` that the y group holds the last two digits of a year of 2000-2099;
+    `order` is DAY_FIRST or MONTH_FIRST for numeric formats whose day and month can be
+    swapped (01/02/2024), else None."""
 
     name: str
     kind: str
     pattern: str
     aliases: tuple[str, ...] = ()
     month_names: bool = False
+    two_digit_year: bool = False
+    order: str | None = None
 
 
 def _calendar(
-    name: str, body: str, aliases: tuple[str, ...], month_names: bool = False
+    name: str,
+    body: str,
+    aliases: tuple[str, ...],
+    month_names: bool = False,
+    *,
+    two_digit_year: bool = False,
+    order: str | None = None,
 ) -> DateFormat:
-    return DateFormat(name, CALENDAR, rf"^{body}{_NAIVE_TIME}$", aliases, month_names)
+    return DateFormat(
+        name, CALENDAR, rf"^{body}{_NAIVE_TIME}$", aliases, month_names, two_digit_year, order
+    )
+
+
+_YEAR_2 = r"(?<y>\d{2})"  # two digits: 20yy
 
 
 # Detection order: when two formats parse equally many values, the earlier one wins, except
@@ -120,12 +145,42 @@ DATE_FORMATS: tuple[DateFormat, ...] = (
             "%Y-%m-%d",
         ),
     ),
-    _calendar("dd.MM.yyyy", rf"{_DAY}\.{_MONTH}\.{_YEAR}", ("d.m.yyyy", "%d.%m.%Y")),
-    _calendar("dd/MM/yyyy", rf"{_DAY}/{_MONTH}/{_YEAR}", ("d/m/yyyy", "%d/%m/%Y")),
-    _calendar("MM/dd/yyyy", rf"{_MONTH}/{_DAY}/{_YEAR}", ("m/d/yyyy", "%m/%d/%Y")),
-    _calendar("dd-MM-yyyy", rf"{_DAY}-{_MONTH}-{_YEAR}", ("d-m-yyyy", "%d-%m-%Y")),
-    _calendar("MM-dd-yyyy", rf"{_MONTH}-{_DAY}-{_YEAR}", ("m-d-yyyy", "%m-%d-%Y")),
+    _calendar(
+        "dd.MM.yyyy", rf"{_DAY}\.{_MONTH}\.{_YEAR}", ("d.m.yyyy", "%d.%m.%Y"), order=DAY_FIRST
+    ),
+    _calendar("dd/MM/yyyy", rf"{_DAY}/{_MONTH}/{_YEAR}", ("d/m/yyyy", "%d/%m/%Y"), order=DAY_FIRST),
+    _calendar(
+        "MM/dd/yyyy", rf"{_MONTH}/{_DAY}/{_YEAR}", ("m/d/yyyy", "%m/%d/%Y"), order=MONTH_FIRST
+    ),
+    _calendar("dd-MM-yyyy", rf"{_DAY}-{_MONTH}-{_YEAR}", ("d-m-yyyy", "%d-%m-%Y"), order=DAY_FIRST),
+    _calendar(
+        "MM-dd-yyyy", rf"{_MONTH}-{_DAY}-{_YEAR}", ("m-d-yyyy", "%m-%d-%Y"), order=MONTH_FIRST
+    ),
     _calendar("yyyy/MM/dd", rf"{_YEAR}/{_MONTH}/{_DAY}", ("yyyy/m/d", "%Y/%m/%d")),
+    # What spreadsheets write when they re-save a file: 12/25/25 20:18 (Excel, LibreOffice
+    # in English), 25.12.25 (German), 25/12/25 (British). Detected only when every value of
+    # the column fits (see date_format_of_counts).
+    _calendar(
+        "dd.MM.yy",
+        rf"{_DAY}\.{_MONTH}\.{_YEAR_2}",
+        ("d.m.yy", "%d.%m.%y"),
+        two_digit_year=True,
+        order=DAY_FIRST,
+    ),
+    _calendar(
+        "dd/MM/yy",
+        rf"{_DAY}/{_MONTH}/{_YEAR_2}",
+        ("d/m/yy", "%d/%m/%y"),
+        two_digit_year=True,
+        order=DAY_FIRST,
+    ),
+    _calendar(
+        "MM/dd/yy",
+        rf"{_MONTH}/{_DAY}/{_YEAR_2}",
+        ("m/d/yy", "%m/%d/%y"),
+        two_digit_year=True,
+        order=MONTH_FIRST,
+    ),
     # 05-Apr-2024, 05 Apr 2024, 5. April 2024, 05-Mär-2024, 05/Okt/2024
     _calendar(
         "dd-MMM-yyyy",
@@ -158,14 +213,112 @@ class AmbiguousDateOrder(ValueError):
 
 
 def date_format_by_name(name: str) -> DateFormat:
-    """The format called `name` (case-insensitive; aliases such as "excel", "iso",
-    "d.M.yyyy" and strftime patterns such as "%d.%m.%Y" are accepted)."""
+    """The format called `name`: a built-in format (case-insensitive; aliases such as
+    "excel", "iso", "d.M.yyyy" and strftime patterns such as "%d.%m.%Y"), else the Unicode
+    (CLDR) date pattern `name` ("M/d/yy H:mm", "dd.MM.yy", "MM/dd/yyyy HH:mm:ss").
+    ValueError when it is neither."""
     wanted = name.strip().lower()
     for fmt in DATE_FORMATS:
         if wanted == fmt.name.lower() or wanted in (alias.lower() for alias in fmt.aliases):
             return fmt
-    valid = ", ".join(fmt.name for fmt in DATE_FORMATS)
-    raise ValueError(f"unknown date format {name!r}; valid formats: {valid}")
+    try:
+        return date_format_of_pattern(name.strip())
+    except ValueError as error:
+        valid = ", ".join(fmt.name for fmt in DATE_FORMATS)
+        raise ValueError(
+            f"unknown date format {name!r} ({error}); give a Unicode date pattern such as "
+            f"'M/d/yy H:mm' or 'dd.MM.yyyy', or one of: {valid}"
+        ) from None
+
+
+# The pattern letters of Unicode date patterns (CLDR, the ones Babel formats with) that a
+# billing export's dates use. The time of day is matched but never moves the date: a naive
+# time is taken as UTC.
+_PATTERN_TIME = {
+    "H": r"(?:[01]?\d|2[0-3])",  # hour 0-23
+    "k": r"(?:[01]?\d|2[0-4])",  # hour 1-24
+    "h": r"(?:0?[1-9]|1[0-2])",  # hour 1-12
+    "K": r"(?:0?\d|1[01])",  # hour 0-11
+    "m": r"[0-5]?\d",  # minute
+    "s": r"(?:[0-5]?\d|60)",  # second
+    "S": r"\d+",  # fraction of a second
+    "a": r"[AaPp]\.?\s?[Mm]\.?",  # AM/PM
+}
+_PATTERN_TOKEN = r"'(?:[^']|'')*'|([A-Za-z])\1*|\s+|[^A-Za-z'\s]|'"
+
+
+def date_format_of_pattern(pattern: str) -> DateFormat:
+    """The DateFormat of a Unicode date pattern; ValueError naming what is wrong with it.
+
+    y, yyyy: a four-digit year; yy: two digits, read as 20yy. M, MM: the month, with or
+    without its leading zero (L likewise); MMM, MMMM: its name or abbreviation (English or
+    German). d, dd: the day. H, HH, h, hh, k, K, m, mm, s, ss, S..., a: the time of day,
+    matched and ignored. E, EEE: a weekday name, ignored. Text in single quotes and any
+    other character stand for themselves; blanks match any run of blanks. A pattern
+    without a time letter also reads values with a time after the date, as the built-in
+    formats do.
+    """
+    parts: list[str] = []
+    seen: dict[str, int] = {}
+    has_time = False
+    for match in re.finditer(_PATTERN_TOKEN, pattern):
+        token = match.group(0)
+        letter = match.group(1)
+        if letter is None:
+            if token == "'":  # the quoted alternative needs a closing quote
+                raise ValueError("a quote (') is never closed")
+            if token.startswith("'"):
+                literal = token[1:-1].replace("''", "'") if len(token) > 2 else "'"
+                parts.append(re.escape(literal))
+            elif token.isspace():
+                parts.append(r"\s+")
+            else:
+                parts.append(re.escape(token))
+            continue
+        width = len(token)
+        if letter in "yMLd":
+            key = "M" if letter == "L" else letter
+            seen[key] = seen.get(key, 0) + 1
+            seen[f"{key}:width"] = width
+            parts.append(_date_letter_regex(key, width))
+        elif letter in _PATTERN_TIME:
+            has_time = True
+            parts.append(_PATTERN_TIME[letter])
+        elif letter in "Ec":
+            parts.append(r"\p{L}+\.?")
+        else:
+            raise ValueError(f"the pattern letter {letter!r} is not supported")
+    for key, what in (("y", "year"), ("M", "month"), ("d", "day")):
+        if seen.get(key, 0) != 1:
+            raise ValueError(f"a date pattern needs exactly one {what} (letter {key})")
+    body = "".join(parts)
+    time = "" if has_time else _NAIVE_TIME
+    return DateFormat(
+        name=pattern,
+        kind=CALENDAR,
+        pattern=rf"^{body}{time}$",
+        month_names=seen["M:width"] >= 3,
+        two_digit_year=seen["y:width"] == 2,
+        order=_order_of_pattern(pattern) if seen["M:width"] < 3 else None,
+    )
+
+
+def _date_letter_regex(letter: str, width: int) -> str:
+    if letter == "y":
+        return _YEAR_2 if width == 2 else _YEAR
+    if letter == "M":
+        return _MONTH_NAME if width >= 3 else _MONTH
+    return _DAY
+
+
+def _order_of_pattern(pattern: str) -> str | None:
+    """DAY_FIRST or MONTH_FIRST when the day comes before the month or the reverse, and
+    neither is preceded by the year (yyyy/MM/dd is never read the other way round)."""
+    unquoted = re.sub(r"'(?:[^']|'')*'", "", pattern)
+    positions = {letter: unquoted.find(letter) for letter in "yMd"}
+    if positions["y"] < min(positions["M"], positions["d"]):
+        return None
+    return DAY_FIRST if positions["d"] < positions["M"] else MONTH_FIRST
 
 
 def parse_dates(values: pl.Series, fmt: DateFormat) -> pl.Series:
@@ -189,10 +342,13 @@ def detect_date_format(
 ) -> DateFormat | None:
     """The format that parses the most non-empty values of `values` (counted per row).
 
-    None when there is no non-empty value. When several formats tie (day-first and
-    month-first both fit because every day is <= 12), `preferred` settles it if it is one of
-    them, else AmbiguousDateOrder is raised. When no format parses anything, `preferred`
-    (else the first format) is returned, so that every value is reported as invalid.
+    None when there is no non-empty value. A two-digit-year format counts only when it
+    parses every value. When several formats tie (day-first and month-first both fit
+    because every day is <= 12), `preferred` settles it if it is one of them, else
+    AmbiguousDateOrder is raised. `preferred` competes too, also when it is not a built-in
+    format (a pattern given with --date-format). When no format parses anything,
+    `preferred` (else the first format) is returned, so that every value is reported as
+    invalid.
     """
     return date_format_of_counts(distinct_non_empty_counts(values), preferred=preferred)
 
@@ -203,11 +359,21 @@ def date_format_of_counts(
     """`detect_date_format` from a column's `distinct_non_empty_counts`."""
     if counts.is_empty():
         return None
-    parsed_rows = [_rows_parsed(counts, fmt) for fmt in DATE_FORMATS]
+    formats = _candidate_formats(preferred)
+    total = int(counts.get_column("count").sum())
+    parsed_rows = [
+        _rows_parsed(counts, fmt, every=fmt.two_digit_year and fmt != preferred) for fmt in formats
+    ]
+    # A two-digit year does not name its century: such a format is taken on its own only
+    # when it reads the whole column (a user's pattern always competes).
+    parsed_rows = [
+        n if n == total or not fmt.two_digit_year or fmt == preferred else 0
+        for fmt, n in zip(formats, parsed_rows, strict=True)
+    ]
     best = max(parsed_rows)
     if best == 0:
         return preferred or DATE_FORMATS[0]
-    candidates = tuple(fmt for fmt, n in zip(DATE_FORMATS, parsed_rows, strict=True) if n == best)
+    candidates = tuple(fmt for fmt, n in zip(formats, parsed_rows, strict=True) if n == best)
     if preferred in candidates:
         return preferred
     if len(candidates) == 1:
@@ -217,8 +383,46 @@ def date_format_of_counts(
     )
 
 
-def _rows_parsed(counts: pl.DataFrame, fmt: DateFormat) -> int:
-    """How many rows `fmt` parses, from distinct values "text" and their row "count"."""
+def best_fitting_format(counts: pl.DataFrame) -> tuple[DateFormat | None, int]:
+    """The built-in format that parses the most rows of a column (two-digit years
+    included, whether or not they read every value), and how many rows it parses: what to
+    suggest with --date-format when no format was good enough. (None, 0) when none parses
+    any."""
+    if counts.is_empty():
+        return None, 0
+    parsed = [(_rows_parsed(counts, fmt), -i, fmt) for i, fmt in enumerate(DATE_FORMATS)]
+    rows, _, fmt = max(parsed, key=lambda item: (item[0], item[1]))
+    return (fmt, rows) if rows else (None, 0)
+
+
+def rows_parsed(counts: pl.DataFrame, fmt: DateFormat) -> tuple[int, int]:
+    """(rows `fmt` parses, rows with a value) of a column's `distinct_non_empty_counts`:
+    whether most of a column fits the format it was read with."""
+    if counts.is_empty():
+        return 0, 0
+    return _rows_parsed(counts, fmt), int(counts.get_column("count").sum())
+
+
+def _candidate_formats(preferred: DateFormat | None) -> tuple[DateFormat, ...]:
+    if preferred is None or preferred in DATE_FORMATS:
+        return DATE_FORMATS
+    return (*DATE_FORMATS, preferred)
+
+
+# How many values are tried before a format that must read every value is parsed in full:
+# a column of ISO timestamps is never scanned for two-digit years.
+_EVERY_VALUE_PROBE = 64
+
+
+def _rows_parsed(counts: pl.DataFrame, fmt: DateFormat, *, every: bool = False) -> int:
+    """How many rows `fmt` parses, from distinct values "text" and their row "count".
+    `every`: only whether it parses all of them matters, so a first value that does not
+    even match ends the count at 0."""
+    if (
+        every
+        and not counts.head(_EVERY_VALUE_PROBE).get_column("text").str.contains(fmt.pattern).all()
+    ):
+        return 0
     # A cheap regex match first (most formats match no value at all); the full parse, which
     # costs more regex passes, then runs only on the values that match.
     matching = counts.filter(pl.col("text").str.contains(fmt.pattern))
@@ -342,14 +546,15 @@ def _iso_date_text(cleaned: pl.Expr, fmt: DateFormat) -> pl.Expr:
     """The y, m, d groups rebuilt as "yyyy-M-d", to be parsed strictly (2024-2-30 fails)."""
     if fmt.kind == ISO:  # already in order: a simpler regex than fmt.pattern is faster
         return cleaned.str.extract(_ISO_DATE_PREFIX, 1)
+    century = "20" if fmt.two_digit_year else ""  # 25 is 2025 (DOMAIN.md is silent)
     if not fmt.month_names:
-        return cleaned.str.replace(fmt.pattern, "${y}-${m}-${d}")
+        return cleaned.str.replace(fmt.pattern, century + "${y}-${m}-${d}")
     month = (
         cleaned.str.replace(fmt.pattern, "${m}")
         .str.to_lowercase()
         .replace_strict(MONTH_NUMBERS, default=None, return_dtype=pl.String)
     )
-    year_day = cleaned.str.replace(fmt.pattern, "${y}-${d}")  # the year has 4 digits
+    year_day = cleaned.str.replace(fmt.pattern, century + "${y}-${d}")  # 4-digit year now
     return pl.concat_str(year_day.str.head(5), month, pl.lit("-"), year_day.str.slice(5))
 
 

@@ -17,7 +17,7 @@ from reconcile.result import CustomerRef, DuplicateGroup, SubscriptionRef
 
 # Contradiction kinds, the `detail` of a contradiction's SubscriptionRef.
 LIVE_AFTER_END = "live_after_end"
-END_NOT_AFTER_START = "end_not_after_start"
+END_BEFORE_START = "end_before_start"
 # The `detail` of an ended or paused subscription that has an end but no start.
 NO_START_DATE = "no_start_date"
 
@@ -116,11 +116,13 @@ def contradictions(subs: pl.DataFrame, as_of: datetime.date) -> pl.LazyFrame:
     live_after_end = subs.lazy().filter(
         (pl.col("status_class") == PAYING) & has_end & (pl.col("end") <= as_of)
     )
-    end_not_after_start = subs.lazy().filter(has_end & (pl.col("end") <= pl.col("start")))
+    # An end on the start day is a subscription that never reached a day end: never active,
+    # but no contradiction (DOMAIN.md). Only an end before the start contradicts itself.
+    end_before_start = subs.lazy().filter(has_end & (pl.col("end") < pl.col("start")))
     return pl.concat(
         [
             live_after_end.with_columns(detail=pl.lit(LIVE_AFTER_END)),
-            end_not_after_start.with_columns(detail=pl.lit(END_NOT_AFTER_START)),
+            end_before_start.with_columns(detail=pl.lit(END_BEFORE_START)),
         ]
     ).sort("line", "detail")
 

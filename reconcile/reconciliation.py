@@ -296,7 +296,7 @@ def _facts(
         duplicate_rows=tuple((table.file, table.duplicate_rows_removed) for table in tables),
         orphan_subscriptions=totals.orphan_subscriptions,
         live_after_end=_count_detail(contradictions, quality.LIVE_AFTER_END),
-        end_not_after_start=_count_detail(contradictions, quality.END_NOT_AFTER_START),
+        end_before_start=_count_detail(contradictions, quality.END_BEFORE_START),
         contradicting_subscriptions=contradictions["line"].n_unique(),
         ended_without_end_date=totals.ended_without_end_date,
         ended_without_start_date=totals.ended_without_start_date,

@@ -478,11 +478,38 @@ def test_paused_pause_date_on_the_as_of_date_and_contradictions(tmp_path):
     d = run(subs)
     assert totals(d, *STATES) == dict(zip(STATES, (1, 0, 2, 2), strict=True))
     assert [(c["subscription_id"], c["detail"]) for c in d["quality"]["contradictions"]] == [
-        ("S1", "end_not_after_start"),
+        ("S1", "end_before_start"),
         ("S1", "live_after_end"),
-        ("S3", "end_not_after_start"),
+        ("S3", "end_before_start"),
         ("S4", "live_after_end"),
     ]
+
+
+def test_an_end_on_the_start_day_is_never_active_but_no_contradiction(tmp_path):
+    # DOMAIN.md: "An end on the start day is a subscription that never reached a day end:
+    # never active, no contradiction. Only an end *before* the start contradicts itself."
+    # S1 cancelled the day it started (a real Chargebee file had 126 of these): ended,
+    #   not active on any day, no contradiction.
+    # S2 ends the day before it starts: ended, and a contradiction (end before start).
+    # S3 active, open: active. History: starts 2024-03 (S1, S2 can never be placed on a
+    #   month end), S3 active from March on: 1 subscription at every month end.
+    subs = write(
+        tmp_path,
+        "subs.csv",
+        """
+        subscription_id,customer_id,status,start_date,end_date
+        S1,C1,cancelled,2024-03-10,2024-03-10
+        S2,C2,cancelled,2024-03-10,2024-03-09
+        S3,C3,active,2024-03-01,
+        """,
+    )
+    d = run(subs)
+    assert totals(d, *STATES) == dict(zip(STATES, (1, 0, 0, 2), strict=True))
+    assert [(c["subscription_id"], c["detail"]) for c in d["quality"]["contradictions"]] == [
+        ("S2", "end_before_start"),
+    ]
+    assert [m["subscriptions_active"] for m in d["timeline"]] == [1, 1, 1, 1]
+    assert all(m["subscriptions_new"] <= 1 for m in d["timeline"])
 
 
 def test_not_yet_paying_rows_never_count_and_do_not_start_the_history(tmp_path):

@@ -15,6 +15,7 @@ from reconcile.parsing import (
     DATE_FORMATS,
     AmbiguousDateOrder,
     amount_expr,
+    best_fitting_format,
     boolean_expr,
     date_expr,
     date_format_by_name,
@@ -26,6 +27,7 @@ from reconcile.parsing import (
     normalize_status_expr,
     parse_amounts,
     parse_dates,
+    rows_parsed,
     scientific_ids,
 )
 
@@ -180,10 +182,119 @@ def test_date_format_by_name(name, expected):
 
 
 def test_unknown_date_format_name_lists_the_valid_ones():
-    with pytest.raises(ValueError, match=r"unknown date format 'yy\.MM\.dd'") as error:
-        date_format_by_name("yy.MM.dd")
+    with pytest.raises(ValueError, match=r"unknown date format 'dd\.QQ\.yyyy'") as error:
+        date_format_by_name("dd.QQ.yyyy")
+    assert "the pattern letter 'Q' is not supported" in str(error.value)
+    assert "'M/d/yy H:mm'" in str(error.value)
     for fmt in DATE_FORMATS:
         assert fmt.name in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "reason"),
+    [
+        ("dd.MM", "exactly one year"),
+        ("yyyy-dd", "exactly one month"),
+        ("MM/yyyy", "exactly one day"),
+        ("dd.MM.yyyy dd", "exactly one day"),
+        ("dd.MM.yyyy 'um", "never closed"),
+        ("dd.MM.yyyy z", "letter 'z'"),
+    ],
+)
+def test_unusable_date_patterns_say_why(pattern, reason):
+    with pytest.raises(ValueError, match=reason):
+        date_format_by_name(pattern)
+
+
+# Unicode (CLDR) date patterns, as --date-format takes them: what a spreadsheet writes when
+# it re-saves an export. Two-digit years are 20yy; a time of day never moves the date.
+PATTERN_CASES = [
+    ("M/d/yy H:mm", "12/25/25 20:18", D(2025, 12, 25)),  # Excel (en-US) re-saving Stripe
+    ("M/d/yy H:mm", "1/2/26 0:05", D(2026, 1, 2)),
+    ("M/d/yy H:mm", "01/02/26 00:05", D(2026, 1, 2)),
+    ("M/d/yy H:mm", "12/25/25", None),  # the pattern has a time: the value must too
+    ("M/d/yy H:mm", "12/25/2025 20:18", None),  # four digits are not yy
+    ("M/d/yy H:mm", "25/12/25 20:18", None),  # month 25
+    ("M/d/yy H:mm", "12/25/25 24:18", None),
+    ("M/d/yy h:mm a", "12/25/25 8:18 PM", D(2025, 12, 25)),
+    ("dd.MM.yy", "25.12.25", D(2025, 12, 25)),  # LibreOffice (de)
+    ("dd.MM.yy", "25.12.25 20:18", D(2025, 12, 25)),  # no time in the pattern: optional
+    ("dd.MM.yy", "29.02.23", None),  # 2023 is no leap year
+    ("dd.MM.yy", "29.02.24", D(2024, 2, 29)),
+    ("dd.MM.yy", "01.03.99", D(2099, 3, 1)),  # always 20yy
+    ("MM/dd/yyyy HH:mm:ss", "12/25/2025 20:18:00", D(2025, 12, 25)),
+    ("MM/dd/yyyy HH:mm:ss", "12/25/2025 20:18", None),
+    ("yyyy-MM-dd'T'HH:mm", "2025-12-25T23:59", D(2025, 12, 25)),
+    ("d. MMMM yy", "5. Dezember 24", D(2024, 12, 5)),
+    ("d-MMM-yy", "05-Apr-24", D(2024, 4, 5)),
+    ("EEE, d MMM yyyy", "Thu, 25 Dec 2025", D(2025, 12, 25)),
+    ("dd/MM/yyyy", "25/12/2025", D(2025, 12, 25)),  # a built-in format by its name
+]
+
+
+@pytest.mark.parametrize(("pattern", "text", "expected"), PATTERN_CASES)
+def test_cldr_date_patterns(pattern, text, expected):
+    assert parse_one(pattern, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("pattern", "order", "two_digit_year"),
+    [
+        ("M/d/yy H:mm", "month", True),
+        ("dd.MM.yy", "day", True),
+        ("d/M/yyyy", "day", False),
+        ("yyyy/dd/MM", None, False),
+        ("dd-MMM-yy", None, True),
+    ],
+)
+def test_cldr_patterns_know_their_day_month_order(pattern, order, two_digit_year):
+    fmt = date_format_by_name(pattern)
+    assert (fmt.order, fmt.two_digit_year) == (order, two_digit_year)
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (["12/25/25 20:18", "1/2/26 0:05", None], "MM/dd/yy"),  # day 25 settles the order
+        (["25/12/25", "01/02/26"], "dd/MM/yy"),
+        (["25.12.25", "01.01.26 10:00"], "dd.MM.yy"),  # dots are always day first
+        # one value that does not fit: a two-digit year is not taken on its own
+        (["25.12.25", "01.01.26", "soon"], "yyyy-MM-dd"),
+        (["25.12.25", "01.01.26", "2025-12-25"], "yyyy-MM-dd"),
+    ],
+)
+def test_detect_two_digit_years_only_when_every_value_fits(values, expected):
+    assert detect_date_format(pl.Series(values, dtype=pl.String)).name == expected
+
+
+def test_two_digit_years_with_unsettled_order_are_not_guessed():
+    with pytest.raises(AmbiguousDateOrder) as error:
+        detect_date_format(pl.Series(["12/11/25 20:18", "1/2/26 0:05"]))
+    assert error.value.candidates == ("dd/MM/yy", "MM/dd/yy")
+
+
+def test_a_users_pattern_competes_and_wins_ties():
+    values = pl.Series(["12/11/25 20:18", "1/2/26 0:05", "1/2/26 0:05"])
+    pattern = date_format_by_name("M/d/yy H:mm")
+    assert detect_date_format(values, preferred=pattern) == pattern
+    # a user's two-digit pattern is taken even where a few values do not fit it
+    values = pl.Series(["12/25/25 20:18", "1/2/26 0:05", "garbage"])
+    assert detect_date_format(values, preferred=pattern) == pattern
+    # and loses to a format that reads more of the column
+    iso = pl.Series(["2025-12-25", "2025-12-26", "12/25/25 20:18"])
+    assert detect_date_format(iso, preferred=pattern).name == "yyyy-MM-dd"
+
+
+def test_best_fitting_format_suggests_two_digit_years_that_read_most_values():
+    counts = distinct_non_empty_counts_of(
+        {"v": pl.Series(["12/25/25 20:18", "12/24/25 9:00", "12/24/25 9:00", "soon"])}
+    )["v"]
+    fmt, rows = best_fitting_format(counts)
+    assert (fmt.name, rows) == ("MM/dd/yy", 3)
+    assert rows_parsed(counts, fmt) == (3, 4)
+    assert rows_parsed(counts, date_format_by_name("iso")) == (0, 4)
+    none = distinct_non_empty_counts_of({"v": pl.Series(["soon", "later"])})["v"]
+    assert best_fitting_format(none) == (None, 0)
 
 
 @pytest.mark.parametrize(

@@ -154,7 +154,7 @@ def test_german_vendor_quality(german):
     )
     assert quality.contradictions == (
         SubscriptionRef("S14", "K002", 15, "CRM", "live", "live_after_end", "Schmidt AG"),
-        SubscriptionRef("S15", "K003", 16, "FiBu", "cancelled", "end_not_after_start", "Weber KG"),
+        SubscriptionRef("S15", "K003", 16, "FiBu", "cancelled", "end_before_start", "Weber KG"),
     )
     # Active: S12 in CHF, the other 8 in EUR.
     assert quality.currencies == {"EUR": 8, "CHF": 1}

@@ -560,12 +560,12 @@ def test_one_group_of_duplicates_names_its_ids_and_a_merge_that_changes_nothing_
     }
 
 
-def contradictions(count: int, live_after_end: int, end_not_after_start: int) -> Finding:
+def contradictions(count: int, live_after_end: int, end_before_start: int) -> Finding:
     return finding(
         "contradictions",
         count,
         live_after_end=live_after_end,
-        end_not_after_start=end_not_after_start,
+        end_before_start=end_before_start,
     )
 
 
@@ -577,9 +577,9 @@ def test_contradictions_of_one_kind_never_mention_the_other():
         "Enddatum vorbei ist; es wird nach seinem Enddatum gezählt.",
     }
     assert said(contradictions(2, 0, 2)) == {
-        "en": "2 subscriptions contradict themselves: they end on or before their start "
+        "en": "2 subscriptions contradict themselves: they end before their start "
         "(they are never active).",
-        "de": "2 Abonnements sind widersprüchlich: Ihr Ende liegt am oder vor ihrem Beginn, "
+        "de": "2 Abonnements sind widersprüchlich: Ihr Ende liegt vor ihrem Beginn, "
         "daher sind sie nie aktiv.",
     }
 
@@ -588,16 +588,16 @@ def test_contradictions_of_both_kinds_give_the_total_then_each_kind():
     # Three subscriptions, one of them of both kinds: 2 + 2 kinds, 3 in all.
     assert said(contradictions(3, 2, 2)) == {
         "en": "3 subscriptions contradict themselves. Of these, 2 are live by status although "
-        "their end date has passed (they are counted by their end date). 2 end on or before "
+        "their end date has passed (they are counted by their end date). 2 end before "
         "their start (they are never active).",
         "de": "3 Abonnements sind widersprüchlich. Davon sind 2 laut Status aktiv, obwohl ihr "
-        "Enddatum vorbei ist; sie werden nach ihrem Enddatum gezählt. Bei 2 liegt das Ende am "
-        "oder vor dem Beginn; sie sind nie aktiv.",
+        "Enddatum vorbei ist; sie werden nach ihrem Enddatum gezählt. Bei 2 liegt das Ende "
+        "vor dem Beginn; sie sind nie aktiv.",
     }
     # One subscription of both kinds.
     assert said(contradictions(1, 1, 1))["en"] == (
         "1 subscription contradicts itself. Of these, 1 is live by status although its end "
-        "date has passed (it is counted by its end date). 1 ends on or before its start (it "
+        "date has passed (it is counted by its end date). 1 ends before its start (it "
         "is never active)."
     )
 
@@ -631,7 +631,7 @@ def test_no_finding_says_a_plural_for_one(lang):
         "customer_ids": 2,
         "customers_active_if_merged": 1,
         "live_after_end": 1,
-        "end_not_after_start": 0,
+        "end_before_start": 0,
         "reasons": "1 invalid date",
         "by_reason": {"invalid_date": 1},
         "duplicates": 1,
@@ -649,23 +649,23 @@ def test_contradiction_kinds_are_said_in_words_beside_the_status():
 
     assert set(REF_DETAILS) == {
         quality.LIVE_AFTER_END,
-        quality.END_NOT_AFTER_START,
+        quality.END_BEFORE_START,
         quality.NO_START_DATE,
     }
     small = small_result()
     refs = (
         SubscriptionRef("S-1001", "C1", 2, "Payroll", "live", quality.LIVE_AFTER_END),
-        SubscriptionRef("S-1001", "C1", 2, "Payroll", "live", quality.END_NOT_AFTER_START),
+        SubscriptionRef("S-1001", "C1", 2, "Payroll", "live", quality.END_BEFORE_START),
         SubscriptionRef("S-1002", "C1", 3, "Payroll", "live", "from_a_newer_engine"),
     )
     result = replace(small, quality=replace(small.quality, contradictions=refs))
     english = render(result, "md", lang="en")
     assert "| S-1001 | C1 | 2 | Payroll | live (end date has passed) |" in english
-    assert "| S-1001 | C1 | 2 | Payroll | live (ends on or before its start) |" in english
+    assert "| S-1001 | C1 | 2 | Payroll | live (ends before its start) |" in english
     assert "| S-1002 | C1 | 3 | Payroll | live (from\\_a\\_newer\\_engine) |" in english
     german = text_of(render(result, "html", lang="de"))
     assert "S-1001 C1 2 Payroll live Enddatum vorbei" in german
-    assert "S-1001 C1 2 Payroll live Ende am oder vor dem Beginn" in german
+    assert "S-1001 C1 2 Payroll live Ende vor dem Beginn" in german
 
 
 def test_currency_list_is_rebuilt_for_the_locale():

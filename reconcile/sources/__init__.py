@@ -8,6 +8,9 @@ the raw field of the same name. A fallback is a raw field name, an inline table
 `{ field = "...", when = "<boolean raw field>" }` (used only where that field is true),
 or `{ join = ["first_name", "last_name"] }` (the non-empty parts joined by a blank).
 
+`no_date` lists values that mean "no date" in the date columns of that source
+(WooCommerce writes `0`): they are read as empty, not as invalid dates.
+
 A user's mapping file has the same format and may start from a built-in source with
 `extends = "zoho"`; `--map canonical=Header` pins one field to one header.
 """
@@ -32,7 +35,7 @@ from reconcile.canonical import (
 from reconcile.problems import ReconcileError
 
 # Detection order; on equal header coverage the generic source wins.
-SOURCE_NAMES = ("zoho", "stripe", "chargebee", "recurly", "generic")
+SOURCE_NAMES = ("zoho", "stripe", "chargebee", "recurly", "woocommerce", "generic")
 GENERIC = "generic"
 KINDS = (SUBSCRIPTIONS, CUSTOMERS)
 
@@ -115,6 +118,8 @@ class SourceSpec:
     customers: TableSpec
     statuses: Mapping[str, tuple[str, ...]]  # status class -> status values
     origin: str = field(default="", compare=False)  # the TOML file it came from
+    # Values that mean "no date" in a date column (WooCommerce writes 0): read as empty.
+    no_date: tuple[str, ...] = ()
 
     def table(self, kind: str) -> TableSpec:
         if kind == SUBSCRIPTIONS:
@@ -184,6 +189,7 @@ def _spec_from_document(document: dict, origin: str, parent: SourceSpec | None) 
         kind: _table_from_document(kind, document.get(kind, {}), origin, parent) for kind in KINDS
     }
     statuses = _statuses_from_document(document.get("statuses", {}), origin, parent)
+    no_date = _no_date_from_document(document.get("no_date"), origin, parent)
     return SourceSpec(
         name=name,
         title=str(document.get("title") or (parent.title if parent else name)),
@@ -191,7 +197,19 @@ def _spec_from_document(document: dict, origin: str, parent: SourceSpec | None) 
         customers=tables[CUSTOMERS],
         statuses=statuses,
         origin=origin,
+        no_date=no_date,
     )
+
+
+def _no_date_from_document(
+    value: object, origin: str, parent: SourceSpec | None
+) -> tuple[str, ...]:
+    if value is None:
+        return parent.no_date if parent else ()
+    values = _as_list(value)
+    if not all(isinstance(v, str) and v.strip() for v in values):
+        raise ReconcileError(f'{origin}: no_date must list values as text, e.g. no_date = ["0"]')
+    return tuple(v.strip() for v in values)
 
 
 def _table_from_document(

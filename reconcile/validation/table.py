@@ -37,7 +37,7 @@ from reconcile.canonical import (
 from reconcile.reading import RawTable
 from reconcile.validation.checked import checked_frame
 from reconcile.validation.checks import Check, checks_for
-from reconcile.validation.columns import RAW
+from reconcile.validation.columns import DATE, RAW
 from reconcile.validation.repeats import Repeats
 from reconcile.validation.schema import row_errors
 from reconcile.validation.typing_plan import TypingPlan, preferred_format, raw_field_types
@@ -56,6 +56,7 @@ def validate(raw: RawTable, *, date_format: str | None = None) -> LoadedTable:
     # One contiguous chunk per column, as the Series computed below have: a frame whose
     # columns are chunked differently is realigned (copied) by every later select.
     rows = raw.frame.rechunk().rename({f: RAW + f for f in raw.frame.columns if f != "line"})
+    rows = _without_no_date_values(rows, types, raw.source.no_date)
     repeats = Repeats.of(raw, rows, table, types)
     plan = TypingPlan.of(raw, rows, types, repeats, preferred)
     checked = checked_frame(rows, raw, table, plan, repeats)
@@ -82,6 +83,18 @@ def validate(raw: RawTable, *, date_format: str | None = None) -> LoadedTable:
         warnings=errors.filter(~of_rejected_row),
         blank_lines_skipped=raw.blank_rows_skipped,
     )
+
+
+def _without_no_date_values(
+    rows: pl.DataFrame, types: dict[str, str], no_date: tuple[str, ...]
+) -> pl.DataFrame:
+    """The rows with the source's "no date" values (WooCommerce's `0`) emptied in its
+    date columns: a date that is not set, not an invalid one."""
+    date_columns = [RAW + f for f, kind in types.items() if kind == DATE]
+    if not no_date or not date_columns:
+        return rows
+    empty = [pl.when(~pl.col(c).is_in(no_date)).then(pl.col(c)).alias(c) for c in date_columns]
+    return rows.with_columns(empty)
 
 
 def _verdicts(

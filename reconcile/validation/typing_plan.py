@@ -105,24 +105,14 @@ def _date_formats(
             ambiguous[raw_field] = error
             continue
         formats[raw_field] = fmt or preferred or parsing.DATE_FORMATS[0]
-    settled = {_day_month_order(fmt.name) for fmt in formats.values()} - {None}
+    settled = {fmt.order for fmt in formats.values()} - {None}
     for raw_field, ambiguity in ambiguous.items():
-        chosen = [
-            c for c in ambiguity.candidates if len(settled) == 1 and _day_month_order(c) in settled
-        ]
+        candidates = [parsing.date_format_by_name(c) for c in ambiguity.candidates]
+        chosen = [c for c in candidates if len(settled) == 1 and c.order in settled]
         if len(chosen) != 1:
             raise _ambiguous_dates_error(raw, raw_field, ambiguity)
-        formats[raw_field] = parsing.date_format_by_name(chosen[0])
+        formats[raw_field] = chosen[0]
     return formats
-
-
-def _day_month_order(format_name: str) -> str | None:
-    """ "day" for day-first numeric formats, "month" for month-first, else None."""
-    if format_name.startswith("dd") and "MMM" not in format_name:
-        return "day"
-    if format_name.startswith("MM") and not format_name.startswith("MMM"):
-        return "month"
-    return None
 
 
 def _ambiguous_dates_error(
