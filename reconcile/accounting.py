@@ -9,7 +9,8 @@ import polars as pl
 
 from reconcile.bridge import EXAMPLES_SHOWN, Evidence
 from reconcile.canonical import LoadedTable
-from reconcile.problems import ROW_ERROR_CODES, ROW_ERROR_SCHEMA
+from reconcile.codes import RowError
+from reconcile.problems import ROW_ERROR_SCHEMA
 from reconcile.result import InputSummary, Rejection
 
 
@@ -60,17 +61,17 @@ def duplicate_lines(table: LoadedTable) -> Evidence:
 
 
 def rejection_facts(table: LoadedTable) -> list[tuple[str, str, int, str | None]]:
-    """(file, code, rows, first value) per rejection code, in ROW_ERROR_CODES' order."""
+    """(file, code, rows, first value) per rejection code, in RowError's order."""
     return _facts(table.file, table.rejections)
 
 
 def warning_facts(table: LoadedTable) -> list[tuple[str, str, int, str | None]]:
-    """(file, code, rows, first value) per warning code, in ROW_ERROR_CODES' order."""
+    """(file, code, rows, first value) per warning code, in RowError's order."""
     return _facts(table.file, table.warnings)
 
 
 def _facts(file: str, errors: pl.DataFrame) -> list[tuple[str, str, int, str | None]]:
-    order = {code: position for position, code in enumerate(ROW_ERROR_CODES)}
+    order = {code.value: position for position, code in enumerate(RowError)}
     per_code = (
         errors.group_by("code")
         .agg(rows=pl.col("line").n_unique(), example=pl.col("value").sort_by("line").first())

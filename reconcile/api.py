@@ -107,12 +107,15 @@ def reconcile(
     mapping: Mapping[str, str] | None = None,
     mapping_file: str | Path | None = None,
     date_format: str | None = None,
+    plan_change_window: int = 1,
     progress: Progress | None = None,
 ) -> Result:
     """Reconcile customers against subscriptions on `as_of` (default: today).
 
     `subscriptions` and `customers` are paths to CSV exports or polars DataFrames with the
     export's own columns (they are mapped and validated exactly like files).
+    `plan_change_window` (days; 0 turns it off): a subscription that ends within that
+    many days of another of the customer's starting was replaced, not churned.
     """
     options = ReadOptions(
         source=source,
@@ -122,7 +125,11 @@ def reconcile(
     )
     subscription_table, customer_table = load(subscriptions, customers, options, progress=progress)
     return reconcile_tables(
-        subscription_table, customer_table, as_of or date.today(), progress=progress
+        subscription_table,
+        customer_table,
+        as_of or date.today(),
+        plan_change_window=plan_change_window,
+        progress=progress,
     )
 
 
@@ -131,13 +138,20 @@ def reconcile_tables(
     customers: LoadedTable | None,
     as_of: date,
     *,
+    plan_change_window: int = 1,
     progress: Progress | None = None,
 ) -> Result:
     """The figures of DOMAIN.md from tables that are already loaded."""
     from reconcile import reconciliation
 
+    if plan_change_window < 0:
+        from reconcile.problems import ReconcileError
+
+        raise ReconcileError("the plan-change window is a number of days, 0 or more")
     started = time.perf_counter()
-    result = reconciliation.reconcile_tables(subscriptions, customers, as_of)
+    result = reconciliation.reconcile_tables(
+        subscriptions, customers, as_of, plan_change_window=plan_change_window
+    )
     _report(
         progress,
         "reconciled",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reconcile.findings import BRIDGE_LABELS
+from reconcile.codes import Step
 from reconcile.result import BridgeStep
 
 START = "start"
@@ -28,10 +28,10 @@ class Evidence:
     examples: tuple[str, ...] = ()
 
 
-def _step(code: str, kind: str, count: int, total: int, evidence: Evidence) -> BridgeStep:
+def _step(code: Step, kind: str, count: int, total: int, evidence: Evidence) -> BridgeStep:
     return BridgeStep(
         step=code,
-        label=BRIDGE_LABELS[code],
+        label=code.label,
         count=count,
         total=total,
         kind=kind,
@@ -41,7 +41,7 @@ def _step(code: str, kind: str, count: int, total: int, evidence: Evidence) -> B
     )
 
 
-def walk(moves: list[tuple[str, str, Evidence]]) -> tuple[BridgeStep, ...]:
+def walk(moves: list[tuple[Step, str, Evidence]]) -> tuple[BridgeStep, ...]:
     """The steps of one walk; `moves` are (step code, kind, evidence), the first a start."""
     steps: list[BridgeStep] = []
     total = 0
@@ -81,18 +81,22 @@ def subscription_bridge(figures: SubscriptionWalk) -> tuple[BridgeStep, ...]:
     """rows read → accepted → active subscriptions → active customers → if merged."""
     return walk(
         [
-            ("rows_read", START, Evidence(figures.rows_read)),
-            ("rejected", SUBTRACT, figures.rejected),
-            ("duplicates_removed", SUBTRACT, figures.duplicates_removed),
-            ("rows_accepted", SUBTOTAL, Evidence(figures.rows_accepted)),
-            ("not_yet_paying", SUBTRACT, figures.not_yet_paying),
-            ("paused", SUBTRACT, figures.paused),
-            ("ended", SUBTRACT, figures.ended),
-            ("subscriptions_active", SUBTOTAL, Evidence(figures.subscriptions_active)),
-            ("extra_subscriptions", SUBTRACT, figures.extra_subscriptions),
-            ("customers_active", SUBTOTAL, Evidence(figures.customers_active)),
-            ("probable_duplicates", SUBTRACT, figures.probable_duplicates),
-            ("customers_active_if_merged", SUBTOTAL, Evidence(figures.customers_active_if_merged)),
+            (Step.ROWS_READ, START, Evidence(figures.rows_read)),
+            (Step.REJECTED, SUBTRACT, figures.rejected),
+            (Step.DUPLICATES_REMOVED, SUBTRACT, figures.duplicates_removed),
+            (Step.ROWS_ACCEPTED, SUBTOTAL, Evidence(figures.rows_accepted)),
+            (Step.NOT_YET_PAYING, SUBTRACT, figures.not_yet_paying),
+            (Step.PAUSED, SUBTRACT, figures.paused),
+            (Step.ENDED, SUBTRACT, figures.ended),
+            (Step.SUBSCRIPTIONS_ACTIVE, SUBTOTAL, Evidence(figures.subscriptions_active)),
+            (Step.EXTRA_SUBSCRIPTIONS, SUBTRACT, figures.extra_subscriptions),
+            (Step.CUSTOMERS_ACTIVE, SUBTOTAL, Evidence(figures.customers_active)),
+            (Step.PROBABLE_DUPLICATES, SUBTRACT, figures.probable_duplicates),
+            (
+                Step.CUSTOMERS_ACTIVE_IF_MERGED,
+                SUBTOTAL,
+                Evidence(figures.customers_active_if_merged),
+            ),
         ]
     )
 
@@ -112,16 +116,16 @@ def customer_bridge(figures: CustomerWalk) -> tuple[BridgeStep, ...]:
     """customer rows → customers in the export → active customers."""
     return walk(
         [
-            ("customer_rows_read", START, Evidence(figures.rows_read)),
-            ("customer_rows_rejected", SUBTRACT, figures.rejected),
-            ("customer_duplicates_removed", SUBTRACT, figures.duplicates_removed),
-            ("customers_in_export", SUBTOTAL, Evidence(figures.customers_in_export)),
+            (Step.CUSTOMER_ROWS_READ, START, Evidence(figures.rows_read)),
+            (Step.CUSTOMER_ROWS_REJECTED, SUBTRACT, figures.rejected),
+            (Step.CUSTOMER_DUPLICATES_REMOVED, SUBTRACT, figures.duplicates_removed),
+            (Step.CUSTOMERS_IN_EXPORT, SUBTOTAL, Evidence(figures.customers_in_export)),
             (
-                "customers_without_active_subscription",
+                Step.CUSTOMERS_WITHOUT_ACTIVE_SUBSCRIPTION,
                 SUBTRACT,
                 figures.without_active_subscription,
             ),
-            ("customers_only_in_subscriptions", ADD, figures.only_in_subscriptions),
-            ("customers_active", SUBTOTAL, Evidence(figures.customers_active)),
+            (Step.CUSTOMERS_ONLY_IN_SUBSCRIPTIONS, ADD, figures.only_in_subscriptions),
+            (Step.CUSTOMERS_ACTIVE, SUBTOTAL, Evidence(figures.customers_active)),
         ]
     )

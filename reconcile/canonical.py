@@ -39,7 +39,12 @@ SUBSCRIPTION_COLUMNS: dict[str, pl.DataType] = {
     "pause_date": pl.Date(),
     "amount": pl.Float64(),
     "currency": pl.String(),
-    "interval": pl.String(),
+    "interval": pl.String(),  # the billing interval's unit as exported (month, years, ...)
+    # Revenue only (revenue.py reads both as text): how many units one billing interval
+    # holds, and the multiplier of a per-unit amount (mapped only where the export's
+    # amount is per unit, as Stripe's and Recurly's are).
+    "interval_count": pl.String(),
+    "quantity": pl.String(),
 }
 
 CUSTOMER_COLUMNS: dict[str, pl.DataType] = {

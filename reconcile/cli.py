@@ -23,6 +23,7 @@ from typing import Any
 import click
 
 from reconcile import __version__
+from reconcile.codes import Severity
 from reconcile.terminal import json_shown, shown
 
 EXIT_OK, EXIT_THRESHOLD, EXIT_UNUSABLE, EXIT_BUG = 0, 1, 2, 3
@@ -34,7 +35,6 @@ OUTPUT_FORMATS = {
     ".markdown": "md",
     ".csv": "csv",  # the rows: one line per row of the subscriptions export (tracing.py)
 }
-SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
 # On the way out the interpreter collects garbage over every object of every library a run
 # imported (polars, jinja2, babel, pandera and all it pulls in): ~0.2 s after each report,
@@ -375,11 +375,21 @@ def email_addresses(_ctx: click.Context, param: click.Parameter, value: Any) -> 
     help="Write the report here; .html, .md or .json, or .csv for every row of the"
     " subscriptions export with its bridge step. Repeatable.",
 )
+@click.option(
+    "--plan-change-window",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    metavar="DAYS",
+    help="A subscription ending within DAYS of another of the customer's starting is a"
+    " plan change, not churn. 0 turns it off.",
+)
 @click.option("--lang", type=click.Choice(["en", "de"]), default="en", show_default=True)
 @click.option("--redact", is_flag=True, help="Replace customer names and emails with pseudonyms.")
 @click.option(
     "--fail-on",
-    type=click.Choice(["warning", "error"]),
+    # Info findings are always there (the headline is one): no threshold to choose.
+    type=click.Choice([severity.value for severity in Severity if severity != Severity.INFO]),
     help="Exit with 1 when a finding of this severity or worse is reported.",
 )
 @click.option(
@@ -434,6 +444,7 @@ def report(
     quiet: bool,
     as_of: date,
     outputs: tuple[Path, ...],
+    plan_change_window: int,
     lang: str,
     redact: bool,
     fail_on: str | None,
@@ -465,7 +476,9 @@ def report(
     )
     options = make_read_options(source, mapping, mapping_file, date_format)
     tables = api.load(subscriptions, customers, options, progress=console.progress)
-    result = api.reconcile_tables(*tables, as_of, progress=console.progress)
+    result = api.reconcile_tables(
+        *tables, as_of, plan_change_window=plan_change_window, progress=console.progress
+    )
     # Traced before redaction, from the Result of these very tables; asked for, or not at all.
     traced = api.trace(*tables, result) if rows_files else None
     if redact:
@@ -605,6 +618,6 @@ def deliver(result, written, *, lang, eml, attach, config_file, email_options, c
 def exit_code_for(result, fail_on: str | None) -> int:
     if fail_on is None:
         return EXIT_OK
-    threshold = SEVERITY_RANK[fail_on]
-    crossed = [f for f in result.findings if SEVERITY_RANK.get(f.severity, 0) >= threshold]
+    threshold = Severity(fail_on).rank
+    crossed = [f for f in result.findings if Severity(f.severity).rank >= threshold]
     return EXIT_THRESHOLD if crossed else EXIT_OK

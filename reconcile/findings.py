@@ -1,4 +1,5 @@
-"""The words of the report: findings and bridge steps, as data.
+"""The words of the report's findings, as data (bridge steps, row errors and details
+have theirs in reconcile.codes).
 
 Every English string here is a gettext msgid: rendering extracts them into the German
 catalog and fills the translated text with the same named params. Keep them plain
@@ -24,13 +25,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reconcile import problems
-from reconcile.problems import WARNING_CODES
+from reconcile.codes import RowError, Severity
 from reconcile.result import Finding
 
-ERROR = "error"
-WARNING = "warning"
-INFO = "info"
+ERROR = Severity.ERROR
+WARNING = Severity.WARNING
+INFO = Severity.INFO
 
 Params = Mapping[str, Any]
 
@@ -58,7 +58,7 @@ class Sentence:
 
 @dataclass(frozen=True)
 class FindingTemplate:
-    severity: str
+    severity: Severity
     sentences: tuple[Sentence, ...]
 
 
@@ -354,18 +354,18 @@ FINDINGS: dict[str, FindingTemplate] = {
 # The parts of the folded findings above: a count and what it counts, in the singular
 # and the plural, by row-error code or by the code of the finding folded in.
 COUNTED_REASONS: dict[str, Sentence] = {
-    problems.MISSING_ID: Sentence("{count} missing ID", "{count} missing IDs"),
-    problems.DAMAGED_ID: Sentence(
+    RowError.MISSING_ID: Sentence("{count} missing ID", "{count} missing IDs"),
+    RowError.DAMAGED_ID: Sentence(
         "{count} ID in scientific notation", "{count} IDs in scientific notation"
     ),
-    problems.INVALID_DATE: Sentence("{count} invalid date", "{count} invalid dates"),
-    problems.MISSING_START: Sentence("{count} missing start date", "{count} missing start dates"),
-    problems.UNKNOWN_STATUS: Sentence("{count} unknown status", "{count} unknown statuses"),
-    problems.INVALID_AMOUNT: Sentence("{count} unreadable amount", "{count} unreadable amounts"),
-    problems.INVALID_BOOLEAN: Sentence(
+    RowError.INVALID_DATE: Sentence("{count} invalid date", "{count} invalid dates"),
+    RowError.MISSING_START: Sentence("{count} missing start date", "{count} missing start dates"),
+    RowError.UNKNOWN_STATUS: Sentence("{count} unknown status", "{count} unknown statuses"),
+    RowError.INVALID_AMOUNT: Sentence("{count} unreadable amount", "{count} unreadable amounts"),
+    RowError.INVALID_BOOLEAN: Sentence(
         "{count} unreadable yes/no value", "{count} unreadable yes/no values"
     ),
-    problems.CONFLICTING_DUPLICATE: Sentence(
+    RowError.CONFLICTING_DUPLICATE: Sentence(
         "{count} ID repeated with other content", "{count} IDs repeated with other content"
     ),
     "orphan_subscriptions": Sentence(
@@ -400,52 +400,6 @@ def counted_reasons(
         for code, count in by_reason.items()
     )
 
-
-# What a row-error code means, filling the {reason} of the "rows_rejected" and
-# "unreadable_values" findings.
-REJECTION_REASONS: dict[str, str] = {
-    problems.MISSING_ID: "the subscription or customer ID is missing",
-    problems.DAMAGED_ID: "an ID is in scientific notation",
-    problems.INVALID_DATE: "a date is invalid",
-    problems.MISSING_START: "the start date is missing",
-    problems.UNKNOWN_STATUS: "the status is not one the billing system uses",
-    problems.INVALID_AMOUNT: "an amount cannot be read as a number",
-    problems.INVALID_BOOLEAN: "a yes/no value cannot be read",
-    problems.CONFLICTING_DUPLICATE: "the subscription or customer ID repeats an earlier row "
-    "with other content",
-}
-
-# What the `detail` of a listed subscription means (the kinds of contradiction, keys as
-# quality.LIVE_AFTER_END and END_BEFORE_START, not imported: that would load polars
-# into rendering), shown beside its status; an unknown detail is shown as it is.
-REF_DETAILS: dict[str, str] = {
-    "live_after_end": "end date has passed",
-    "end_before_start": "ends before its start",
-    "no_start_date": "no start date",
-}
-
-# step code -> English label of the two bridges (walks from rows to active customers).
-BRIDGE_LABELS: dict[str, str] = {
-    "rows_read": "Rows in the subscriptions export",
-    "rejected": "Rows rejected",
-    "duplicates_removed": "Exact duplicate rows removed",
-    "rows_accepted": "Subscriptions accepted",
-    "not_yet_paying": "Not yet paying (trial or future)",
-    "paused": "Paused",
-    "ended": "Ended, or not started, on the as-of date",
-    "subscriptions_active": 'Active subscriptions (what the billing system calls "Active '
-    'Customers")',
-    "extra_subscriptions": "Extra subscriptions of customers holding more than one",
-    "customers_active": "Active customers",
-    "probable_duplicates": "Probable duplicate customers (same email, different ID)",
-    "customers_active_if_merged": "Active customers if probable duplicates were merged",
-    "customer_rows_read": "Rows in the customers export",
-    "customer_rows_rejected": "Rows rejected",
-    "customer_duplicates_removed": "Exact duplicate rows removed",
-    "customers_in_export": "Customers in the export",
-    "customers_without_active_subscription": "Customers without an active subscription",
-    "customers_only_in_subscriptions": "Active customers found only in the subscriptions export",
-}
 
 # How many products the "product_subscriptions_exceed_customers" finding names at most.
 TOP_PRODUCTS = 3
@@ -519,7 +473,7 @@ def _damaged_ids(facts: Facts) -> list[Finding]:
     return [
         finding("ids_damaged_by_spreadsheet", rows, file=file, example=example)
         for file, code, rows, example in facts.rejections
-        if code == problems.DAMAGED_ID and rows > 0
+        if code == RowError.DAMAGED_ID and rows > 0
     ]
 
 
@@ -571,10 +525,10 @@ def _rejected(facts: Facts) -> list[Finding]:
             rows,
             file=file,
             code=code,
-            reason=REJECTION_REASONS.get(code, code),
+            reason=_reason(code),
         )
         for file, code, rows, _ in facts.rejections
-        if code != problems.DAMAGED_ID and code not in WARNING_CODES and rows > 0
+        if code != RowError.DAMAGED_ID and _rejects(code) and rows > 0
     ]
 
 
@@ -585,11 +539,21 @@ def _unreadable(facts: Facts) -> list[Finding]:
             rows,
             file=file,
             code=code,
-            reason=REJECTION_REASONS.get(code, code),
+            reason=_reason(code),
         )
         for file, code, rows, _ in facts.warnings
         if rows > 0
     ]
+
+
+def _reason(code: str) -> str:
+    known = RowError.of(code)
+    return code if known is None else known.reason
+
+
+def _rejects(code: str) -> bool:
+    known = RowError.of(code)
+    return known is None or known.rejects
 
 
 def _orphans(facts: Facts) -> list[Finding]:

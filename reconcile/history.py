@@ -17,6 +17,7 @@ plus linear passes over rows and months, never rows times months.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping, Sequence
 
 import polars as pl
 
@@ -42,23 +43,31 @@ def first_active_month(as_of: datetime.date) -> pl.Expr:
     return pl.when(pl.col("start") <= as_of).then(month_of("start"))
 
 
-def last_active_month(as_of: datetime.date) -> pl.Expr:
-    """The last month on whose observation day the subscription is active."""
-    open_on_as_of = pl.col("end").is_null() | (pl.col("end") > as_of)
+def last_active_month(as_of: datetime.date, end: str = "end") -> pl.Expr:
+    """The last month on whose observation day the subscription is active, when it
+    ends on the date column `end`."""
+    open_on_as_of = pl.col(end).is_null() | (pl.col(end) > as_of)
     return (
         pl.when(open_on_as_of)
         .then(pl.lit(month_number(as_of), dtype=pl.Int32))
-        .otherwise(month_of("end") - 1)
+        .otherwise(month_of(end) - 1)
     )
 
 
-def timeline(ranges: pl.LazyFrame, first_month: int | None, as_of: datetime.date) -> pl.LazyFrame:
+def timeline(
+    ranges: pl.LazyFrame,
+    first_month: int | None,
+    as_of: datetime.date,
+    customer_ranges: pl.LazyFrame | None = None,
+) -> pl.LazyFrame:
     """One row per month from `first_month` to the as-of month, with Month's columns.
 
     `ranges` holds one row per subscription that is active on at least one observation
     day: `customer_no` (an integer per customer), `first`, `last` (month numbers,
-    first <= last). Without a first month, or one after the as-of month, there is no
-    month to show: the frame is empty.
+    first <= last). `customer_ranges`, in the same shape, are the runs the customer
+    figures count (a subscription replaced by a plan change lasts until its successor
+    starts, plan_changes.py); by default `ranges`. Without a first month, or one after
+    the as-of month, there is no month to show: the frame is empty.
     """
     last_month = month_number(as_of)
     if first_month is None:
@@ -68,7 +77,11 @@ def timeline(ranges: pl.LazyFrame, first_month: int | None, as_of: datetime.date
     )
     return (
         months.join(_subscription_changes(ranges), on="month", how="left")
-        .join(_customer_changes(ranges, last_month), on="month", how="left")
+        .join(
+            _customer_changes(ranges if customer_ranges is None else customer_ranges, last_month),
+            on="month",
+            how="left",
+        )
         .fill_null(0)
         .sort("month")
         .with_columns(
@@ -91,9 +104,13 @@ def timeline(ranges: pl.LazyFrame, first_month: int | None, as_of: datetime.date
     )
 
 
-def months_from(frame: pl.DataFrame) -> tuple[Month, ...]:
-    """The collected timeline as Month dataclasses."""
-    return tuple(Month(**row) for row in frame.iter_rows(named=True))
+def months_from(frame: pl.DataFrame, extra: Sequence[Mapping] = ()) -> tuple[Month, ...]:
+    """The collected timeline as Month dataclasses; `extra[i]`, when given, holds more
+    fields of the i-th month (plan changes, revenue)."""
+    if not extra:
+        return tuple(Month(**row) for row in frame.iter_rows(named=True))
+    rows = frame.iter_rows(named=True)
+    return tuple(Month(**row, **more) for row, more in zip(rows, extra, strict=True))
 
 
 def _subscription_changes(ranges: pl.LazyFrame) -> pl.LazyFrame:

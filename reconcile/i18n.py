@@ -100,14 +100,9 @@ def format_month(period: str | date, lang: str) -> str:
     return babel_format_date(period, _MONTH_PATTERN, locale=lang)
 
 
-# The dicts of reconcile/findings.py whose English strings are msgids.
-MESSAGE_DICTS = (
-    "FINDINGS",
-    "REJECTION_REASONS",
-    "REF_DETAILS",
-    "BRIDGE_LABELS",
-    "COUNTED_REASONS",
-)
+# The dicts of reconcile/findings.py whose English strings are msgids (the texts of
+# reconcile/codes.py are marked with N_ and extracted by Babel's Python extractor).
+MESSAGE_DICTS = ("FINDINGS", "COUNTED_REASONS")
 # The class of findings.py whose calls hold a sentence's singular and plural.
 SENTENCE_CLASS = "Sentence"
 

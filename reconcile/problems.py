@@ -4,37 +4,12 @@ A *row error* is one fault in one cell of one row (a row of ROW_ERROR_SCHEMA whi
 data is in frames, a result.Rejection in the result); a row with several faults has several
 row errors but is rejected once. An *unusable file* stops the run before any figure is
 computed. Both carry what a user needs to act: file, physical line, column, value.
+The row errors' codes, and which of them reject, are reconcile.codes.RowError.
 """
 
 from __future__ import annotations
 
 import polars as pl
-
-# Stable codes of row errors. Scripts and translations key on these: never rename one.
-MISSING_ID = "missing_id"
-DAMAGED_ID = "id_in_scientific_notation"
-INVALID_DATE = "invalid_date"
-MISSING_START = "missing_start"
-UNKNOWN_STATUS = "unknown_status"
-INVALID_AMOUNT = "invalid_amount"
-INVALID_BOOLEAN = "invalid_boolean"
-CONFLICTING_DUPLICATE = "conflicting_duplicate"
-
-ROW_ERROR_CODES = (
-    MISSING_ID,
-    DAMAGED_ID,
-    INVALID_DATE,
-    MISSING_START,
-    UNKNOWN_STATUS,
-    INVALID_AMOUNT,
-    INVALID_BOOLEAN,
-    CONFLICTING_DUPLICATE,
-)
-
-# Row-error codes of values that no figure uses: such an error is a warning (the row is
-# kept and counted, the value null), never a reason to reject. On a row rejected for
-# another fault it is listed with that row's rejection.
-WARNING_CODES = frozenset({INVALID_AMOUNT})
 
 # The columns of a frame of row errors, in this order, as produced by validation.
 ROW_ERROR_SCHEMA = {

@@ -13,13 +13,11 @@ from typing import TypeVar
 import polars as pl
 
 from reconcile.canonical import PAYING
+from reconcile.codes import Detail
 from reconcile.result import CustomerRef, DuplicateGroup, SubscriptionRef
 
-# Contradiction kinds, the `detail` of a contradiction's SubscriptionRef.
-LIVE_AFTER_END = "live_after_end"
-END_BEFORE_START = "end_before_start"
-# The `detail` of an ended or paused subscription that has an end but no start.
-NO_START_DATE = "no_start_date"
+# The `detail` of a listed SubscriptionRef is a codes.Detail: the kind of contradiction,
+# or NO_START_DATE for an ended or paused subscription that has an end but no start.
 
 _Ref = TypeVar("_Ref", SubscriptionRef, CustomerRef)
 
@@ -102,7 +100,9 @@ def ended_without_start_date(subs: pl.DataFrame) -> pl.LazyFrame:
     """Ended or paused subscriptions with an end date but no start date: they cannot be
     placed in time either (those without an end are in ended_without_end_date)."""
     return (
-        subs.lazy().filter(pl.col("without_start_date")).with_columns(detail=pl.lit(NO_START_DATE))
+        subs.lazy()
+        .filter(pl.col("without_start_date"))
+        .with_columns(detail=pl.lit(Detail.NO_START_DATE))
     )
 
 
@@ -121,8 +121,8 @@ def contradictions(subs: pl.DataFrame, as_of: datetime.date) -> pl.LazyFrame:
     end_before_start = subs.lazy().filter(has_end & (pl.col("end") < pl.col("start")))
     return pl.concat(
         [
-            live_after_end.with_columns(detail=pl.lit(LIVE_AFTER_END)),
-            end_before_start.with_columns(detail=pl.lit(END_BEFORE_START)),
+            live_after_end.with_columns(detail=pl.lit(Detail.LIVE_AFTER_END)),
+            end_before_start.with_columns(detail=pl.lit(Detail.END_BEFORE_START)),
         ]
     ).sort("line", "detail")
 

@@ -13,7 +13,7 @@ import datetime
 
 import polars as pl
 
-from reconcile import accounting, history, names, quality, snapshot
+from reconcile import accounting, history, names, plan_changes, quality, revenue, snapshot
 from reconcile.bridge import (
     EXAMPLES_SHOWN,
     CustomerWalk,
@@ -23,6 +23,7 @@ from reconcile.bridge import (
     subscription_bridge,
 )
 from reconcile.canonical import CUSTOMER_COLUMNS, ENDED, NOT_YET_PAYING, PAUSED, PAYING, LoadedTable
+from reconcile.codes import Detail
 from reconcile.findings import Facts, findings_from
 from reconcile.result import (
     BridgeStep,
@@ -33,6 +34,7 @@ from reconcile.result import (
     ProductOverlap,
     Quality,
     Result,
+    Settings,
     Totals,
 )
 
@@ -134,13 +136,20 @@ def id_hash(ids: pl.Series) -> pl.Series:
 
 
 def reconcile_tables(
-    subscriptions: LoadedTable, customers: LoadedTable | None, as_of: datetime.date
+    subscriptions: LoadedTable,
+    customers: LoadedTable | None,
+    as_of: datetime.date,
+    *,
+    plan_change_window: int = 1,
 ) -> Result:
-    """The Result of DOMAIN.md for the accepted rows of both exports on `as_of`."""
+    """The Result of DOMAIN.md for the accepted rows of both exports on `as_of`.
+
+    `plan_change_window` (days, 0: off) is DOMAIN.md's plan-change window."""
     numbered, export = with_customer_numbers(
         subscriptions.frame, None if customers is None else customers.frame
     )
     subs = classify(numbered, as_of)
+    replaced = plan_changes.successors(subs.lazy(), plan_change_window, as_of).collect()
     if export is not None:
         # Validation rejects a repeated customer ID as a conflicting duplicate; the
         # customers walk counts export rows as customers and relies on it.
@@ -149,12 +158,12 @@ def reconcile_tables(
     # active customers; grouping them once here spares every query its own pass.
     active = _active_subscriptions(subs)
     active_customers = snapshot.active_customers(active.lazy()).collect()
-    frames = _collect(_queries(subs, export, active.lazy(), active_customers, as_of))
+    frames = _collect(_queries(subs, export, active.lazy(), active_customers, as_of, replaced))
 
     states = _state_evidence(frames["states"])
     totals = _totals(states, frames, active_customers.height)
     bridge = subscription_bridge(_subscription_walk(subscriptions, states, frames, totals))
-    by_product = tuple(ProductCount(**row) for row in frames["by_product"].iter_rows(named=True))
+    by_product = _with_revenue(ProductCount, frames["by_product"], frames["product_revenue"])
     holdings = tuple(HoldingCount(**row) for row in frames["holdings"].iter_rows(named=True))
     result_quality = Quality(
         orphan_subscriptions=quality.subscription_refs(frames["orphans"]),
@@ -182,12 +191,12 @@ def reconcile_tables(
         ),
         totals=totals,
         by_product=by_product,
-        by_plan=tuple(PlanCount(**row) for row in frames["by_plan"].iter_rows(named=True)),
+        by_plan=_with_revenue(PlanCount, frames["by_plan"], frames["plan_revenue"]),
         subscriptions_per_customer=holdings,
         product_overlap=tuple(
             ProductOverlap(**row) for row in frames["overlap"].iter_rows(named=True)
         ),
-        timeline=history.months_from(frames["timeline"]),
+        timeline=history.months_from(frames["timeline"], _month_extras(subs, frames, as_of)),
         bridge=named_bridge,
         customer_bridge=customer_walk,
         probable_duplicate_groups=groups,
@@ -195,14 +204,47 @@ def reconcile_tables(
         findings=findings_from(facts),
         quality=result_quality,
         warnings=accounting.warnings(subscriptions, customers),
+        revenue=revenue.revenue_from(frames["revenue"]),
+        settings=Settings(plan_change_window_days=plan_change_window),
     )
 
 
+def _with_revenue(kind, counts: pl.DataFrame, revenues: pl.DataFrame) -> tuple:
+    """ProductCount or PlanCount rows of `counts`, each with its MRR per currency."""
+    keys = [c for c in ("product", "plan") if c in counts.columns]
+    by_key = revenue.group_revenue(revenues, keys)
+    return tuple(
+        kind(**row, revenue=by_key.get(tuple(row[k] for k in keys), ()))
+        for row in counts.iter_rows(named=True)
+    )
+
+
+def _month_extras(
+    subs: pl.DataFrame, frames: dict[str, pl.DataFrame], as_of: datetime.date
+) -> list[dict]:
+    """Per month of the timeline: its plan changes and its revenue."""
+    first = _first_month(subs)
+    last = history.month_number(as_of)
+    months = [] if first is None else list(range(first, last + 1))
+    if not months:
+        return []
+    changes = {row["month"]: row for row in frames["plan_changes"].iter_rows(named=True)}
+    moves = revenue.monthly(frames["revenue_moves"], months)
+    return [
+        {
+            "plan_changes": changes.get(month, {}).get("plan_changes", 0),
+            "product_switches": changes.get(month, {}).get("product_switches", 0),
+            "revenue": moves[month],
+        }
+        for month in months
+    ]
+
+
 def _active_subscriptions(subs: pl.DataFrame) -> pl.DataFrame:
-    """The columns of the active subscriptions that snapshot.py and quality.py read."""
+    """The columns of the active subscriptions that snapshot.py, quality.py and
+    revenue.py read."""
     return (
-        subs.lazy()
-        .filter(pl.col("state") == ACTIVE)
+        revenue.with_mrr(subs.lazy().filter(pl.col("state") == ACTIVE))
         .select(
             "subscription_id",
             "customer_id",
@@ -212,6 +254,8 @@ def _active_subscriptions(subs: pl.DataFrame) -> pl.DataFrame:
             "product",
             "plan",
             "currency",
+            revenue.MRR_CENTS,
+            revenue.CURRENCY,
         )
         .collect()
     )
@@ -295,8 +339,8 @@ def _facts(
         warnings=tuple(fact for table in tables for fact in accounting.warning_facts(table)),
         duplicate_rows=tuple((table.file, table.duplicate_rows_removed) for table in tables),
         orphan_subscriptions=totals.orphan_subscriptions,
-        live_after_end=_count_detail(contradictions, quality.LIVE_AFTER_END),
-        end_before_start=_count_detail(contradictions, quality.END_BEFORE_START),
+        live_after_end=_count_detail(contradictions, Detail.LIVE_AFTER_END),
+        end_before_start=_count_detail(contradictions, Detail.END_BEFORE_START),
         contradicting_subscriptions=contradictions["line"].n_unique(),
         ended_without_end_date=totals.ended_without_end_date,
         ended_without_start_date=totals.ended_without_start_date,
@@ -316,13 +360,15 @@ def _queries(
     active: pl.LazyFrame,
     active_customers: pl.DataFrame,
     as_of: datetime.date,
+    replaced: pl.DataFrame,
 ) -> dict[str, pl.LazyFrame]:
-    """Every derived frame, by name, still lazy."""
+    """Every derived frame, by name, still lazy. `replaced`: plan_changes.successors."""
     customer_rows = (
         pl.DataFrame(schema={**CUSTOMER_COLUMNS, "customer_no": pl.UInt32()})
         if export is None
         else export
     )
+    customer_ranges = _customer_ranges(subs, replaced, as_of)
     queries = {
         "states": _states(subs),
         "by_product": snapshot.active_counts(active, ["product"]),
@@ -344,6 +390,15 @@ def _queries(
             .select("customer_no", "first", "last"),
             _first_month(subs),
             as_of,
+            customer_ranges=customer_ranges.select("customer_no", "first", "last"),
+        ),
+        "plan_changes": plan_changes.per_month(subs.lazy(), replaced),
+        "revenue": revenue.by_currency(active),
+        "product_revenue": revenue.by_group(active, ["product"]),
+        "plan_revenue": revenue.by_group(active, ["product", "plan"]),
+        "revenue_moves": revenue.movements(
+            revenue.with_mrr(customer_ranges).filter(pl.col(revenue.MRR_CENTS).is_not_null()),
+            history.month_number(as_of),
         ),
         "subscription_customers": subs.lazy().select(pl.col("customer_no").n_unique()),
         "without_subscriptions": quality.customers_without_subscriptions(subs, customer_rows),
@@ -358,6 +413,21 @@ def _queries(
             "customer_id",
         )
     return queries
+
+
+def _customer_ranges(
+    subs: pl.DataFrame, replaced: pl.DataFrame, as_of: datetime.date
+) -> pl.LazyFrame:
+    """The runs of month ends every customer-level figure counts: a subscription replaced
+    within the plan-change window lasts until its successor starts."""
+    columns = ["customer_no", "first", "last", "amount", "quantity", "interval"]
+    columns += ["interval_count", "currency"]
+    ranges = subs.lazy()
+    if not replaced.is_empty():
+        ranges = plan_changes.customer_end(ranges, replaced).with_columns(
+            last=pl.when("in_history").then(history.last_active_month(as_of, "customer_end"))
+        )
+    return ranges.filter(pl.col("first") <= pl.col("last")).select(columns)
 
 
 def _states(subs: pl.DataFrame) -> pl.LazyFrame:

@@ -27,6 +27,7 @@ import markupsafe
 
 import reconcile
 from reconcile import findings as words
+from reconcile.codes import Detail, RowError, Severity, Step
 from reconcile.i18n import (
     LANGUAGES,
     check_language,
@@ -59,7 +60,12 @@ EXAMPLES_SHOWN = 5
 
 # Bridge steps whose examples are line numbers of the file rather than IDs.
 STEPS_WITH_LINE_EXAMPLES = frozenset(
-    {"rejected", "duplicates_removed", "customer_rows_rejected", "customer_duplicates_removed"}
+    {
+        Step.REJECTED,
+        Step.DUPLICATES_REMOVED,
+        Step.CUSTOMER_ROWS_REJECTED,
+        Step.CUSTOMER_DUPLICATES_REMOVED,
+    }
 )
 
 # Characters that start markup anywhere in a line of GitHub-flavoured Markdown: table
@@ -82,7 +88,8 @@ def environment(lang: str, *, autoescape: bool) -> jinja2.Environment:
     """A jinja2 environment for `lang`: the gettext catalog installed (newstyle `_()`
     and `ngettext()`), the filters number, signed, percent, date and month, the
     globals lang, finding_text, step_label, rejection_reason and ref_detail (bound to
-    `lang`), StrictUndefined, and loaders for the report's templates."""
+    `lang`) and the enums Step and Severity, StrictUndefined, and loaders for the
+    report's templates."""
     return _new_environment(lang, autoescape=autoescape)
 
 
@@ -119,26 +126,26 @@ def finding_text(finding: Finding, lang: str) -> str:
 
 def step_label(step: BridgeStep, lang: str) -> str:
     """A bridge step's label in `lang` (its English label when the step is unknown)."""
-    label = words.BRIDGE_LABELS.get(step.step)
-    return step.label if label is None else translations(lang).gettext(label)
+    known = Step.of(step.step)
+    return step.label if known is None else translations(lang).gettext(known.label)
 
 
 def rejection_reason(rejection: Rejection, lang: str) -> str:
     """Why a row was rejected. English shows the validator's own message (it can say
     more, e.g. the expected date format); other languages the translated reason of
     the rejection's code, since the message is free text that no catalog holds."""
-    reason = words.REJECTION_REASONS.get(rejection.code)
-    if lang == "en" or reason is None:
+    known = RowError.of(rejection.code)
+    if lang == "en" or known is None:
         return rejection.message
     # The reasons are written to follow a colon; alone in a table cell they start upper case.
-    text = translations(lang).gettext(reason)
+    text = translations(lang).gettext(known.reason)
     return text[:1].upper() + text[1:]
 
 
 def ref_detail(detail: str | None, lang: str) -> str | None:
     """What a listed subscription's `detail` code means, in `lang` (unknown: as given)."""
-    text = words.REF_DETAILS.get(detail or "")
-    return detail if text is None else translations(lang).gettext(text)
+    known = Detail.of(detail)
+    return detail if known is None else translations(lang).gettext(known.text)
 
 
 def summarise(result: Result) -> dict[str, Any]:
@@ -250,6 +257,9 @@ def _new_environment(
         step_label=partial(step_label, lang=lang),
         rejection_reason=partial(rejection_reason, lang=lang),
         ref_detail=partial(ref_detail, lang=lang),
+        # The codes, so that templates compare with Step.PAUSED rather than "paused".
+        Step=Step,
+        Severity=Severity,
     )
     return env
 
@@ -310,8 +320,8 @@ def _date_filter(value: date, style: str = "short", *, lang: str) -> str:
 
 # Finding params that need more than number formatting to read well in every language.
 def _translated_reason(params: Mapping[str, Any], lang: str) -> str:
-    reason = words.REJECTION_REASONS.get(params.get("code", ""))
-    return params["reason"] if reason is None else translations(lang).gettext(reason)
+    known = RowError.of(params.get("code", ""))
+    return params["reason"] if known is None else translations(lang).gettext(known.reason)
 
 
 def _currency_list(params: Mapping[str, Any], lang: str) -> str:

@@ -1,6 +1,6 @@
 """The result of a run: a tree of frozen dataclasses, the one thing templates receive.
 
-`Result.to_dict()` is the JSON contract (schema_version 1, see docs/report.schema.json):
+`Result.to_dict()` is the JSON contract (schema_version 2, see docs/report.schema.json):
 the names of ../shared/DOMAIN.md and of the JSON schema are kept exactly, because people
 script against them. More keys may be added; none may change meaning.
 """
@@ -12,7 +12,9 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-SCHEMA_VERSION = 1
+from reconcile.codes import Severity, Step
+
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -55,10 +57,60 @@ class Totals:
 
 
 @dataclass(frozen=True)
+class CurrencyMrr:
+    """MRR in one currency (null: the subscriptions have no currency)."""
+
+    currency: str | None
+    mrr: float
+
+
+@dataclass(frozen=True)
+class Revenue:
+    """The active subscriptions' revenue in one currency (DOMAIN.md, "Revenue (MRR)").
+
+    `customers` and `subscriptions` are those with MRR (a readable amount);
+    `arpa` = mrr / customers, `arpu_per_subscription` = mrr / subscriptions (Zoho's ARPU),
+    None when there are none; `subscriptions_without_amount`: active subscriptions in
+    this currency whose MRR cannot be known (amount, interval or quantity missing or
+    unreadable). Money in currency units, rounded to cents.
+    """
+
+    currency: str | None
+    mrr: float
+    customers: int
+    subscriptions: int
+    arpa: float | None
+    arpu_per_subscription: float | None
+    subscriptions_without_amount: int
+
+
+@dataclass(frozen=True)
+class MonthRevenue:
+    """A month's MRR in one currency and its movements since the month before; always
+    mrr - previous mrr = new + reactivation + expansion - contraction - churn."""
+
+    currency: str | None
+    mrr: float
+    new: float
+    reactivation: float
+    expansion: float
+    contraction: float
+    churn: float
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The options a run's figures depend on, beyond the inputs and the as-of date."""
+
+    plan_change_window_days: int = 1
+
+
+@dataclass(frozen=True)
 class ProductCount:
     product: str | None
     subscriptions_active: int
     customers_active: int
+    revenue: tuple[CurrencyMrr, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -67,6 +119,7 @@ class PlanCount:
     plan: str | None
     subscriptions_active: int
     customers_active: int
+    revenue: tuple[CurrencyMrr, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -103,6 +156,12 @@ class Month:
     subscriptions_net: int
     # The real change in customers: new + reactivated - churned.
     customers_net: int
+    # Of subscriptions_ended: those replaced within the plan-change window by another
+    # subscription of the same customer (product switches included), and the switches.
+    plan_changes: int = 0
+    product_switches: int = 0
+    # MRR on the day observed and its movements, per currency (by code).
+    revenue: tuple[MonthRevenue, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -116,7 +175,7 @@ class BridgeStep:
     rows); `examples_total` how many there are in all.
     """
 
-    step: str
+    step: Step
     label: str
     count: int
     total: int
@@ -159,7 +218,7 @@ class Finding:
     values the message template is filled with, so a renderer can translate it."""
 
     code: str
-    severity: str  # "info", "warning" or "error"
+    severity: Severity
     message: str
     count: int
     params: dict[str, Any] = field(default_factory=dict)
@@ -222,6 +281,9 @@ class Result:
     # Row errors of accepted rows: values that no figure uses and that could not be read
     # (the row is kept, the value left empty). Same shape as `rejections`.
     warnings: tuple[Rejection, ...] = ()
+    # Per currency, by code: MRR, ARPA and Zoho's ARPU of the active subscriptions.
+    revenue: tuple[Revenue, ...] = ()
+    settings: Settings = field(default_factory=Settings)
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:

@@ -18,8 +18,8 @@ import gettext
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from reconcile import problems
-from reconcile.findings import ERROR, INFO, WARNING, counted_reasons, finding
+from reconcile.codes import RowError, Severity
+from reconcile.findings import INFO, counted_reasons, finding
 from reconcile.result import Finding, Result
 
 SHOWN = 6
@@ -39,7 +39,6 @@ TO_CHECK = (
     "ended_without_end_date",
     "ended_without_start_date",
 )
-_RANK = {ERROR: 0, WARNING: 1, INFO: 2}
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,8 @@ class StandOut:
 def stand_out(result: Result, shown: int = SHOWN) -> StandOut:
     """At most `shown` findings for the top of the report, most important first."""
     lines = _folded(result)
-    ordered = sorted(enumerate(lines), key=lambda item: (_RANK.get(item[1].severity, 1), item[0]))
+    # Most severe first (Severity.rank: info < warning < error), else the engine's order.
+    ordered = sorted(enumerate(lines), key=lambda item: (-Severity(item[1].severity).rank, item[0]))
     chosen = tuple(line for _, line in ordered[:shown])
     return StandOut(chosen, len(lines) - len(chosen))
 
@@ -103,7 +103,7 @@ def _file_line(result: Result, file: str) -> Finding:
     by_reason: dict[str, int] = {}
     for item in of_file:
         if item.code == "ids_damaged_by_spreadsheet":
-            by_reason[problems.DAMAGED_ID] = item.count
+            by_reason[RowError.DAMAGED_ID] = item.count
         elif item.code == "rows_rejected":
             by_reason[str(item.params.get("code"))] = item.count
     rejected = summary.rows_rejected if summary is not None else sum(by_reason.values())
@@ -138,5 +138,5 @@ def _english(by_reason: Mapping[str, int]) -> str:
     return counted_reasons(by_reason, gettext.NullTranslations())
 
 
-def _as(item: Finding, severity: str) -> Finding:
+def _as(item: Finding, severity: Severity) -> Finding:
     return Finding(item.code, severity, item.message, item.count, item.params)

@@ -16,19 +16,20 @@ from __future__ import annotations
 import polars as pl
 
 from reconcile import accounting, reconciliation, snapshot
-from reconcile.canonical import ENDED, NOT_YET_PAYING, PAUSED, LoadedTable
+from reconcile.canonical import LoadedTable
+from reconcile.codes import Step
 from reconcile.result import DuplicateGroup, Result
 
-# Step codes of reconcile.bridge.subscription_bridge (the keys of findings.BRIDGE_LABELS).
-REJECTED = "rejected"
-DUPLICATES_REMOVED = "duplicates_removed"
-EXTRA_SUBSCRIPTIONS = "extra_subscriptions"
-CUSTOMERS_ACTIVE = "customers_active"
-PROBABLE_DUPLICATES = "probable_duplicates"
 # The state of a subscription on the as-of date (reconciliation.classify) is its step's
 # code when it is not active: the bridge names those steps after the states.
-INACTIVE_STEPS = (NOT_YET_PAYING, PAUSED, ENDED)
-ROW_STEPS = (REJECTED, DUPLICATES_REMOVED, *INACTIVE_STEPS, EXTRA_SUBSCRIPTIONS, CUSTOMERS_ACTIVE)
+INACTIVE_STEPS = (Step.NOT_YET_PAYING, Step.PAUSED, Step.ENDED)
+ROW_STEPS = (
+    Step.REJECTED,
+    Step.DUPLICATES_REMOVED,
+    *INACTIVE_STEPS,
+    Step.EXTRA_SUBSCRIPTIONS,
+    Step.CUSTOMERS_ACTIVE,
+)
 
 # The columns of a trace, in this order. Rows that were not accepted have only file, line
 # and step: a LoadedTable keeps no values of the rows it did not accept.
@@ -86,15 +87,15 @@ def trace(
     return rows
 
 
-def step_counts(rows: pl.DataFrame) -> dict[str, int]:
+def step_counts(rows: pl.DataFrame) -> dict[Step, int]:
     """How many rows of a trace fall in each step of ROW_STEPS (zero included), and under
-    PROBABLE_DUPLICATES how many active customers would be merged away."""
+    Step.PROBABLE_DUPLICATES how many active customers would be merged away."""
     counted = dict(rows.group_by("step").len().iter_rows())
     counts = {step: counted.get(step, 0) for step in ROW_STEPS}
     merged_away = rows.filter(
         pl.col("customer_active") & pl.col("probable_duplicate_of").is_not_null()
     )
-    counts[PROBABLE_DUPLICATES] = merged_away["customer_id"].n_unique()
+    counts[Step.PROBABLE_DUPLICATES] = merged_away["customer_id"].n_unique()
     return counts
 
 
@@ -136,8 +137,8 @@ def _accepted_rows(subscriptions: LoadedTable, result: Result) -> pl.LazyFrame:
         pl.when(pl.col("state") != reconciliation.ACTIVE)
         .then(pl.col("state"))
         .when(counts_customer)
-        .then(pl.lit(CUSTOMERS_ACTIVE))
-        .otherwise(pl.lit(EXTRA_SUBSCRIPTIONS))
+        .then(pl.lit(Step.CUSTOMERS_ACTIVE))
+        .otherwise(pl.lit(Step.EXTRA_SUBSCRIPTIONS))
     )
     merged_away, kept = _merged_into(result.probable_duplicate_groups)
     return (
@@ -175,9 +176,9 @@ def _merged_into(groups: tuple[DuplicateGroup, ...]) -> tuple[list[str], list[st
 
 def _dropped_rows(subscriptions: LoadedTable) -> pl.DataFrame:
     """The rejected rows and the exact duplicates removed: their line and step."""
-    rejected = subscriptions.rejections.select(pl.col("line").unique(), step=pl.lit(REJECTED))
+    rejected = subscriptions.rejections.select(pl.col("line").unique(), step=pl.lit(Step.REJECTED))
     duplicates = pl.DataFrame(
-        {"line": subscriptions.duplicate_lines, "step": DUPLICATES_REMOVED},
+        {"line": subscriptions.duplicate_lines, "step": Step.DUPLICATES_REMOVED},
         schema={"line": pl.Int64, "step": pl.String},
     )
     return (

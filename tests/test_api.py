@@ -46,7 +46,7 @@ def test_cli_json_equals_the_api_result(tmp_path, folder):
 def test_the_json_follows_its_schema(folder):
     document = reconcile.reconcile(folder, as_of=AS_OF).to_dict()
     jsonschema.validate(document, SCHEMA)
-    assert document["schema_version"] == 1
+    assert document["schema_version"] == 2
 
 
 def test_a_folder_is_the_same_as_naming_both_files():

@@ -14,6 +14,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from reconcile import findings
+from reconcile.codes import Detail, RowError, Step
 from reconcile.i18n import LOCALE_DIR, catalog_path, translations
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,9 +62,9 @@ def test_extraction_finds_templates_and_findings():
         forms = (sentence.singular,) + ((sentence.plural,) if sentence.plural else ())
         assert msgids[sentence.singular] == forms
     python_texts = (
-        list(findings.REJECTION_REASONS.values())
-        + list(findings.REF_DETAILS.values())
-        + list(findings.BRIDGE_LABELS.values())
+        [code.reason for code in RowError]
+        + [detail.text for detail in Detail]
+        + [step.label for step in Step]
     )
     assert all(msgids[text] == (text,) for text in python_texts)
 

@@ -840,8 +840,8 @@ def test_customers_export_duplicates_orphans_and_probable_duplicates(tmp_path):
     ]
     # Per product: A 4 subscriptions / 4 customers, B 1 / 1; C1 is in both.
     assert d["by_product"] == [
-        {"product": "A", "subscriptions_active": 4, "customers_active": 4},
-        {"product": "B", "subscriptions_active": 1, "customers_active": 1},
+        {"product": "A", "subscriptions_active": 4, "customers_active": 4, "revenue": []},
+        {"product": "B", "subscriptions_active": 1, "customers_active": 1, "revenue": []},
     ]
     assert d["product_overlap"] == [{"product_a": "A", "product_b": "B", "customers": 1}]
     walk = [(s["step"], s["count"], s["total"], s["examples"]) for s in d["bridge"][4:]]
@@ -946,10 +946,24 @@ def test_extra_subscriptions_are_beyond_the_earliest_start_then_file_order(tmp_p
     d = run(subs)
     extra = next(s for s in d["bridge"] if s["step"] == "extra_subscriptions")
     assert (extra["count"], extra["examples"]) == (-2, ["S1", "S3"])
-    assert d["by_product"] == [{"product": "P", "subscriptions_active": 3, "customers_active": 1}]
+    assert d["by_product"] == [
+        {"product": "P", "subscriptions_active": 3, "customers_active": 1, "revenue": []}
+    ]
     assert d["by_plan"] == [
-        {"product": "P", "plan": "x", "subscriptions_active": 2, "customers_active": 1},
-        {"product": "P", "plan": "y", "subscriptions_active": 1, "customers_active": 1},
+        {
+            "product": "P",
+            "plan": "x",
+            "subscriptions_active": 2,
+            "customers_active": 1,
+            "revenue": [],
+        },
+        {
+            "product": "P",
+            "plan": "y",
+            "subscriptions_active": 1,
+            "customers_active": 1,
+            "revenue": [],
+        },
     ]
 
 
@@ -1051,14 +1065,36 @@ def _oracle(rows: list[dict], as_of: date, has_status: bool) -> tuple[dict, list
         placeable = not (cls in ("ended", "paused") and row["end"] is None)
         subs.append((row, cls, placeable))
 
-    def active(sub, day: date) -> bool:
+    def active(sub, day: date, end_key: str = "end") -> bool:
         row, cls, placeable = sub
         return (
             cls != "nyp"
             and placeable
             and row["start"] <= day
-            and (row["end"] is None or day < row["end"])
+            and (row[end_key] is None or day < row[end_key])
         )
+
+    # Plan changes (window 1 day): an ended subscription is replaced by another of its
+    # customer's that starts after it started, by the as-of date, and within a day of its
+    # end (the earliest such); customer figures let it last until that start.
+    placed = [s for s in subs if s[1] != "nyp" and s[2]]
+    replaced: set[str] = set()
+    for sub in subs:
+        row = sub[0]
+        row["customer_end"] = row["end"]
+        if sub not in placed or row["end"] is None:
+            continue
+        successors = [
+            other[0]["start"]
+            for other in placed
+            if other[0]["customer"] == row["customer"]
+            and other[0]["start"] > row["start"]
+            and other[0]["start"] <= as_of
+            and abs((other[0]["start"] - row["end"]).days) <= 1
+        ]
+        if successors:
+            replaced.add(row["id"])
+            row["customer_end"] = max(row["end"], min(successors))
 
     figures = {
         "subscriptions_active": sum(active(s, as_of) for s in subs),
@@ -1086,7 +1122,7 @@ def _oracle(rows: list[dict], as_of: date, has_status: bool) -> tuple[dict, list
         now = {s[0]["id"] for s in subs if active(s, day)}
         counts: dict[str, int] = {}
         for sub in subs:
-            if active(sub, day):
+            if active(sub, day, "customer_end"):
                 counts[sub[0]["customer"]] = counts.get(sub[0]["customer"], 0) + 1
         current, before = set(counts), set(previous)
         both = current & before
@@ -1105,6 +1141,9 @@ def _oracle(rows: list[dict], as_of: date, has_status: bool) -> tuple[dict, list
                 "customers_contracted": sum(counts[c] < previous[c] for c in both),
                 "subscriptions_net": len(now) - len(previous_subs),
                 "customers_net": len(current) - len(before),
+                "plan_changes": len((previous_subs - now) & replaced),
+                "product_switches": 0,  # no product column
+                "revenue": [],  # no amount column
             }
         )
         ever |= current

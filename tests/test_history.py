@@ -24,10 +24,10 @@ FIELDS = (
 )
 
 
-def months(rows, as_of):
+def months(rows, as_of, window=1):
     """{period: (date, figures in FIELDS' order)} of the timeline."""
     rows = [{"status": "live", **row} for row in rows]
-    result = reconcile_tables(subscriptions_table(rows), None, as_of)
+    result = reconcile_tables(subscriptions_table(rows), None, as_of, plan_change_window=window)
     for month in result.timeline:
         # The two nets are derived; check them here once for every test.
         assert month.subscriptions_net == month.subscriptions_new - month.subscriptions_ended
@@ -114,7 +114,8 @@ def test_a_gap_over_a_month_end_is_churn_then_reactivation():
         sub("S2", "A", "2024-02-01", "2024-03-31"),  # active on Feb 29 only
         sub("S3", "A", "2024-04-15"),  # back in April
     ]
-    got = months(rows, D(2024, 4, 30))
+    # Without plan changes (window 0): S1's one-day gap to S2 is churn, then reactivation.
+    got = months(rows, D(2024, 4, 30), window=0)
     assert got == {
         "2023-12": (D(2023, 12, 31), (1, 1, 0, 1, 1, 0, 0, 0, 0)),
         "2024-01": (D(2024, 1, 31), (0, 0, 1, 0, 0, 0, 1, 0, 0)),
@@ -122,6 +123,26 @@ def test_a_gap_over_a_month_end_is_churn_then_reactivation():
         "2024-03": (D(2024, 3, 31), (0, 0, 1, 0, 0, 0, 1, 0, 0)),
         "2024-04": (D(2024, 4, 30), (1, 1, 0, 1, 0, 1, 0, 0, 0)),
     }
+
+
+def test_a_one_day_gap_to_the_next_subscription_is_a_plan_change_not_churn():
+    rows = [
+        sub("S1", "A", "2023-12-01", "2024-01-31"),  # ends Jan 31, S2 starts Feb 1
+        sub("S2", "A", "2024-02-01", "2024-03-31"),
+        sub("S3", "A", "2024-04-15"),  # 15 days after S2: a real gap
+    ]
+    # With the default window of one day A stays active on Jan 31: S1 lasts until S2
+    # starts. Subscriptions still count S1's end in January.
+    got = months(rows, D(2024, 4, 30))
+    assert got == {
+        "2023-12": (D(2023, 12, 31), (1, 1, 0, 1, 1, 0, 0, 0, 0)),
+        "2024-01": (D(2024, 1, 31), (0, 0, 1, 1, 0, 0, 0, 0, 0)),
+        "2024-02": (D(2024, 2, 29), (1, 1, 0, 1, 0, 0, 0, 0, 0)),
+        "2024-03": (D(2024, 3, 31), (0, 0, 1, 0, 0, 0, 1, 0, 0)),
+        "2024-04": (D(2024, 4, 30), (1, 1, 0, 1, 0, 1, 0, 0, 0)),
+    }
+    result = reconcile_tables(subscriptions_table(rows), None, D(2024, 4, 30))
+    assert [m.plan_changes for m in result.timeline] == [0, 1, 0, 0, 0]
 
 
 def test_expansion_and_contraction_need_activity_on_both_month_ends():

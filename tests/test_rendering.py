@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 import reconcile
 from reconcile import i18n
-from reconcile.findings import FINDINGS, REF_DETAILS, finding
+from reconcile.codes import Detail
+from reconcile.findings import FINDINGS, finding
 from reconcile.problems import ReconcileError
 from reconcile.redaction import Pseudonyms, redact
 from reconcile.rendering import (
@@ -645,17 +646,11 @@ def test_no_finding_says_a_plural_for_one(lang):
 
 
 def test_contradiction_kinds_are_said_in_words_beside_the_status():
-    from reconcile import quality
-
-    assert set(REF_DETAILS) == {
-        quality.LIVE_AFTER_END,
-        quality.END_BEFORE_START,
-        quality.NO_START_DATE,
-    }
+    assert all(detail.text for detail in Detail)
     small = small_result()
     refs = (
-        SubscriptionRef("S-1001", "C1", 2, "Payroll", "live", quality.LIVE_AFTER_END),
-        SubscriptionRef("S-1001", "C1", 2, "Payroll", "live", quality.END_BEFORE_START),
+        SubscriptionRef("S-1001", "C1", 2, "Payroll", "live", Detail.LIVE_AFTER_END),
+        SubscriptionRef("S-1001", "C1", 2, "Payroll", "live", Detail.END_BEFORE_START),
         SubscriptionRef("S-1002", "C1", 3, "Payroll", "live", "from_a_newer_engine"),
     )
     result = replace(small, quality=replace(small.quality, contradictions=refs))

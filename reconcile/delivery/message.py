@@ -15,6 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
+from reconcile.codes import Severity
 from reconcile.problems import ROW_ERROR_SCHEMA, ReconcileError
 from reconcile.rendering import environment, finding_text
 from reconcile.result import Finding, Result
@@ -23,7 +24,6 @@ REJECTED_ROWS_FILENAME = "rejected-rows.csv"
 FINDINGS_IN_BODY = 3
 # The finding that states subscriptions_active against customers_active (findings.py).
 HEADLINE_FINDING = "subscriptions_counted_as_customers"
-_SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 _CONTENT_TYPES = {
     ".html": ("text", "html"),
     ".htm": ("text", "html"),
@@ -142,7 +142,7 @@ def top_findings(findings: Sequence[Finding], limit: int = FINDINGS_IN_BODY) -> 
     headline finding, which the body's answer already states in figures."""
     ranked = sorted(
         (finding for finding in findings if finding.code != HEADLINE_FINDING),
-        key=lambda finding: _SEVERITY_RANK.get(finding.severity, len(_SEVERITY_RANK)),
+        key=lambda finding: -Severity(finding.severity).rank,
     )
     return ranked[:limit]
 

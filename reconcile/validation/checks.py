@@ -12,17 +12,7 @@ from reconcile.canonical import (
     PAYING,
     SUBSCRIPTIONS,
 )
-from reconcile.problems import (
-    CONFLICTING_DUPLICATE,
-    DAMAGED_ID,
-    INVALID_AMOUNT,
-    INVALID_BOOLEAN,
-    INVALID_DATE,
-    MISSING_ID,
-    MISSING_START,
-    UNKNOWN_STATUS,
-    WARNING_CODES,
-)
+from reconcile.codes import RowError
 from reconcile.reading import RawTable
 from reconcile.sources import ID_FIELDS, TableSpec
 from reconcile.validation.columns import (
@@ -45,7 +35,7 @@ class Check:
     reports, under which header, and how its message reads."""
 
     name: str  # unique within the schema: code + column
-    code: str
+    code: RowError
     column: str  # column of the checked frame; its value becomes the error's value
     header: str  # the column as named in the file
     passes: pl.Expr  # row-local boolean over the checked frame: true = fine
@@ -62,15 +52,19 @@ def checks_for(raw: RawTable, table: TableSpec, plan: TypingPlan) -> list[Check]
         if kind == DATE:
             fmt = plan.date_formats[raw_field].name
             checks.append(
-                _parse_check(raw, raw_field, INVALID_DATE, f"is not a date (column format {fmt})")
+                _parse_check(
+                    raw, raw_field, RowError.INVALID_DATE, f"is not a date (column format {fmt})"
+                )
             )
         elif kind == AMOUNT:
             # No figure uses amounts: an unreadable one is a warning, the row still counts.
             # (A yes/no value decides a row's end, so an unreadable one rejects the row.)
-            checks.append(_parse_check(raw, raw_field, INVALID_AMOUNT, "is not an amount"))
+            checks.append(_parse_check(raw, raw_field, RowError.INVALID_AMOUNT, "is not an amount"))
         elif kind == BOOLEAN:
             checks.append(
-                _parse_check(raw, raw_field, INVALID_BOOLEAN, "is not true or false (yes/no, 1/0)")
+                _parse_check(
+                    raw, raw_field, RowError.INVALID_BOOLEAN, "is not true or false (yes/no, 1/0)"
+                )
             )
     if raw.kind == SUBSCRIPTIONS:
         checks.extend(_status_checks(raw, table, plan))
@@ -84,8 +78,8 @@ def _id_checks(raw: RawTable, table: TableSpec, plan: TypingPlan, canonical: str
     label = canonical.replace("_", " ").replace(" id", " ID")
     checks = [
         Check(
-            name=f"{MISSING_ID}:{canonical}",
-            code=MISSING_ID,
+            name=f"{RowError.MISSING_ID}:{canonical}",
+            code=RowError.MISSING_ID,
             column=canonical,
             header=_header(raw, present, canonical),
             passes=pl.col(canonical).is_not_null(),
@@ -95,8 +89,8 @@ def _id_checks(raw: RawTable, table: TableSpec, plan: TypingPlan, canonical: str
     for raw_field in present:
         checks.append(
             Check(
-                name=f"{DAMAGED_ID}:{raw_field}",
-                code=DAMAGED_ID,
+                name=f"{RowError.DAMAGED_ID}:{raw_field}",
+                code=RowError.DAMAGED_ID,
                 column=RAW + raw_field,
                 header=raw.headers[raw_field],
                 passes=~pl.col(SCIENTIFIC + raw_field).fill_null(False),
@@ -110,7 +104,7 @@ def _id_checks(raw: RawTable, table: TableSpec, plan: TypingPlan, canonical: str
     return checks
 
 
-def _parse_check(raw: RawTable, raw_field: str, code: str, what: str) -> Check:
+def _parse_check(raw: RawTable, raw_field: str, code: RowError, what: str) -> Check:
     column, typed = RAW + raw_field, TYPED + raw_field
     return Check(
         name=f"{code}:{raw_field}",
@@ -119,7 +113,7 @@ def _parse_check(raw: RawTable, raw_field: str, code: str, what: str) -> Check:
         header=raw.headers[raw_field],
         passes=pl.col(column).is_null() | pl.col(typed).is_not_null(),
         message=pl.format("'{}' " + what, pl.col("value")),
-        rejects=code not in WARNING_CODES,
+        rejects=code.rejects,
     )
 
 
@@ -132,8 +126,8 @@ def _status_checks(raw: RawTable, table: TableSpec, plan: TypingPlan) -> list[Ch
     unknown = f"'{{}}' is not a {raw.source.title} status; known statuses: {known}"
     return [
         Check(
-            name=f"{UNKNOWN_STATUS}:{raw_field}",
-            code=UNKNOWN_STATUS,
+            name=f"{RowError.UNKNOWN_STATUS}:{raw_field}",
+            code=RowError.UNKNOWN_STATUS,
             column=RAW + raw_field,
             header=raw.headers[raw_field],
             passes=pl.col("status_class").is_not_null(),
@@ -160,8 +154,8 @@ def _start_checks(raw: RawTable, table: TableSpec, plan: TypingPlan) -> list[Che
     headers = " / ".join(f"'{raw.headers[f]}'" for f in present)
     return [
         Check(
-            name=f"{MISSING_START}:start",
-            code=MISSING_START,
+            name=f"{RowError.MISSING_START}:start",
+            code=RowError.MISSING_START,
             column=RAW + present[0],
             header=raw.headers[present[0]],
             passes=any_start | ~needs_start,
@@ -175,8 +169,8 @@ def _conflict_check(raw: RawTable, table: TableSpec, plan: TypingPlan) -> Check:
     present = [f for f in table.raw_fields_of(key) if f in plan.types]
     label = key.replace("_id", " ID")
     return Check(
-        name=f"{CONFLICTING_DUPLICATE}:{key}",
-        code=CONFLICTING_DUPLICATE,
+        name=f"{RowError.CONFLICTING_DUPLICATE}:{key}",
+        code=RowError.CONFLICTING_DUPLICATE,
         column=key,
         header=_header(raw, present, key),
         passes=pl.col(FIRST_OF_ID),

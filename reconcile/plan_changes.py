@@ -1,0 +1,105 @@
+"""Plan changes (DOMAIN.md, "Plan changes"): a subscription that ends on day e while
+another subscription of the same customer starts on day s, |s - e| <= the window, was
+replaced, not lost. Same product: a plan change; another product: a product switch.
+
+The billing system still counts a cancellation and an activation, and so do the
+subscription figures. Every customer-level figure (customer counts and movements, MRR)
+takes the old subscription to last until its successor starts, so that a gap of a day
+neither churns nor reactivates the customer.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import polars as pl
+
+# The successor's start, and whether it is in another product (a product switch).
+SUCCESSOR_START = "successor_start"
+PRODUCT_SWITCH = "product_switch"
+
+
+def successors(subs: pl.LazyFrame, window_days: int, as_of: datetime.date) -> pl.LazyFrame:
+    """One row per replaced subscription: `line`, SUCCESSOR_START, PRODUCT_SWITCH.
+
+    `subs` are the classified subscriptions (customer_no, line, product, start, end,
+    in_history). Only subscriptions the history can place take part. A successor starts
+    after the old subscription started (so it is never the old one itself nor a
+    contemporary), on or before the as-of date (a change that has not happened yet
+    changes nothing on a month end), and within the window of the old one's end; the
+    earliest such start is the successor. With several subscriptions starting that
+    day, it is a plan change when one of them is in the old one's product.
+
+    One as-of join by customer finds it, whatever the window: O(n log n), never the
+    customer's subscriptions times each other.
+    """
+    if window_days <= 0:
+        return pl.LazyFrame(
+            schema={"line": pl.Int64, SUCCESSOR_START: pl.Date, PRODUCT_SWITCH: pl.Boolean}
+        )
+    window = pl.duration(days=window_days)
+    placed = subs.filter(pl.col("in_history"))
+    ended = (
+        placed.filter(pl.col("end").is_not_null())
+        .select(
+            "customer_no",
+            "line",
+            "product",
+            "end",
+            earliest=pl.max_horizontal(
+                pl.col("end") - window, pl.col("start") + pl.duration(days=1)
+            ),
+        )
+        .sort("earliest")
+    )
+    starts = (
+        placed.filter(pl.col("start") <= as_of)
+        .group_by("customer_no", "start")
+        .agg(products=pl.col("product").unique())
+        .sort("start")
+    )
+    return (
+        ended.join_asof(
+            starts,
+            left_on="earliest",
+            right_on="start",
+            by="customer_no",
+            strategy="forward",
+            check_sortedness=False,
+        )
+        .filter(pl.col("start").is_not_null() & (pl.col("start") <= pl.col("end") + window))
+        .select(
+            "line",
+            pl.col("start").alias(SUCCESSOR_START),
+            (
+                pl.col("product").is_not_null()
+                & ~pl.col("products").list.contains(pl.col("product"))
+            ).alias(PRODUCT_SWITCH),
+        )
+    )
+
+
+def customer_end(subs: pl.LazyFrame, found: pl.DataFrame) -> pl.LazyFrame:
+    """`subs` with `customer_end`: the end every customer-level figure uses, the later of
+    its end and its successor's start."""
+    if found.is_empty():
+        return subs.with_columns(customer_end=pl.col("end"))
+    return subs.join(found.lazy(), on="line", how="left").with_columns(
+        customer_end=pl.max_horizontal("end", SUCCESSOR_START)
+    )
+
+
+def per_month(subs: pl.LazyFrame, found: pl.DataFrame) -> pl.LazyFrame:
+    """Per month: how many of the subscriptions ended that month (the month after the
+    last one they were active on) were replaced (`plan_changes`, product switches
+    included) and how many of those were `product_switches`."""
+    return (
+        subs.filter(pl.col("first") <= pl.col("last"))
+        .select("line", month=pl.col("last") + 1)
+        .join(found.lazy(), on="line", how="inner")
+        .group_by("month")
+        .agg(
+            plan_changes=pl.len().cast(pl.Int64),
+            product_switches=pl.col(PRODUCT_SWITCH).sum().cast(pl.Int64),
+        )
+    )
