@@ -12,7 +12,7 @@ details) so that a caller can show progress on long runs; the library never prin
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -23,6 +23,7 @@ from reconcile.canonical import CUSTOMERS, SUBSCRIPTIONS, LoadedTable
 if TYPE_CHECKING:
     import polars as pl
 
+    from reconcile.billing_figures import FigureInput
     from reconcile.result import Result
 
     Export = str | Path | pl.DataFrame
@@ -107,6 +108,7 @@ def reconcile(
     mapping: Mapping[str, str] | None = None,
     mapping_file: str | Path | None = None,
     date_format: str | None = None,
+    billing_figures: Sequence[str] = (),
     plan_change_window: int = 1,
     progress: Progress | None = None,
 ) -> Result:
@@ -114,6 +116,9 @@ def reconcile(
 
     `subscriptions` and `customers` are paths to CSV exports or polars DataFrames with the
     export's own columns (they are mapped and validated exactly like files).
+    `billing_figures` are figures the billing system shows, as `--billing-figure` takes
+    them (`"Aktive Kunden=155"`, `"Net Customers@2026-10=4"`): the result puts each beside
+    reconcile's counts.
     `plan_change_window` (days; 0 turns it off): a subscription that ends within that
     many days of another of the customer's starting was replaced, not churned.
     """
@@ -123,14 +128,28 @@ def reconcile(
         mapping_file=Path(mapping_file) if mapping_file else None,
         date_format=date_format,
     )
+    day = as_of or date.today()
+    figures = figure_inputs(billing_figures, day, mapping_file=options.mapping_file)
     subscription_table, customer_table = load(subscriptions, customers, options, progress=progress)
     return reconcile_tables(
         subscription_table,
         customer_table,
-        as_of or date.today(),
+        day,
+        figures=figures,
         plan_change_window=plan_change_window,
         progress=progress,
     )
+
+
+def figure_inputs(
+    texts: Sequence[str], as_of: date, *, mapping_file: Path | None = None
+) -> tuple[FigureInput, ...]:
+    """Figures typed in as `NAME=VALUE` or `NAME@YYYY-MM=VALUE`; ReconcileError naming
+    the known figures for a name reconcile does not know."""
+    from reconcile import billing_figures
+
+    known = billing_figures.catalogue_for(mapping_file)
+    return tuple(billing_figures.parse_figure_option(text, as_of, known) for text in texts)
 
 
 def reconcile_tables(
@@ -138,10 +157,12 @@ def reconcile_tables(
     customers: LoadedTable | None,
     as_of: date,
     *,
+    figures: Sequence[FigureInput] = (),
     plan_change_window: int = 1,
     progress: Progress | None = None,
 ) -> Result:
-    """The figures of DOMAIN.md from tables that are already loaded."""
+    """The figures of DOMAIN.md from tables that are already loaded, with the billing
+    system's own `figures` (api.figure_inputs) beside ours."""
     from reconcile import reconciliation
 
     if plan_change_window < 0:
@@ -150,7 +171,7 @@ def reconcile_tables(
         raise ReconcileError("the plan-change window is a number of days, 0 or more")
     started = time.perf_counter()
     result = reconciliation.reconcile_tables(
-        subscriptions, customers, as_of, plan_change_window=plan_change_window
+        subscriptions, customers, as_of, figures, plan_change_window=plan_change_window
     )
     _report(
         progress,

@@ -2,7 +2,7 @@
 
 Each walk is a list of moves; `walk` keeps the running total and checks every subtotal
 against the figure computed independently. A mismatch is a bug in reconcile, not in the
-data, so it raises AssertionError.
+data, so it raises problems.InternalError.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reconcile.codes import Step
+from reconcile.problems import InternalError
 from reconcile.result import BridgeStep
 
 START = "start"
@@ -50,9 +51,10 @@ def walk(moves: list[tuple[Step, str, Evidence]]) -> tuple[BridgeStep, ...]:
             total = evidence.size
             count = total
         elif kind == SUBTOTAL:
-            assert total == evidence.size, (
-                f"bridge step {code}: walked to {total}, figure is {evidence.size}"
-            )
+            if total != evidence.size:
+                raise InternalError(
+                    f"bridge step {code}: walked to {total}, figure is {evidence.size}"
+                )
             count = total
         else:
             count = evidence.size if kind == ADD else -evidence.size

@@ -376,6 +376,14 @@ def email_addresses(_ctx: click.Context, param: click.Parameter, value: Any) -> 
     " subscriptions export with its bridge step. Repeatable.",
 )
 @click.option(
+    "--billing-figure",
+    "billing_figures",
+    multiple=True,
+    metavar="NAME[@YYYY-MM]=VALUE",
+    help='A figure your billing system shows, to put beside ours, e.g. "Aktive Kunden=155"'
+    ' or "Net Customers@2026-10=4" (a month). Repeatable.',
+)
+@click.option(
     "--plan-change-window",
     type=click.IntRange(min=0),
     default=1,
@@ -444,6 +452,7 @@ def report(
     quiet: bool,
     as_of: date,
     outputs: tuple[Path, ...],
+    billing_figures: tuple[str, ...],
     plan_change_window: int,
     lang: str,
     redact: bool,
@@ -459,6 +468,7 @@ def report(
     The format of each -o file follows its extension.
     """
     from reconcile import api
+    from reconcile.problems import ReconcileError
 
     console = Console(quiet=quiet)
     mailing = bool(eml or email_options.get("email_to"))
@@ -475,9 +485,17 @@ def report(
         config_file=config_file,
     )
     options = make_read_options(source, mapping, mapping_file, date_format)
+    try:  # before the exports are read: a mistyped name fails at once
+        figures = api.figure_inputs(billing_figures, as_of, mapping_file=mapping_file)
+    except ReconcileError as error:
+        raise click.UsageError(str(error)) from None
     tables = api.load(subscriptions, customers, options, progress=console.progress)
     result = api.reconcile_tables(
-        *tables, as_of, plan_change_window=plan_change_window, progress=console.progress
+        *tables,
+        as_of,
+        figures=figures,
+        plan_change_window=plan_change_window,
+        progress=console.progress,
     )
     # Traced before redaction, from the Result of these very tables; asked for, or not at all.
     traced = api.trace(*tables, result) if rows_files else None

@@ -17,11 +17,12 @@ plus linear passes over rows and months, never rows times months.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import polars as pl
 
-from reconcile.result import Month
+from reconcile.result import Month, MonthRevenue
 
 # Month numbers (year * 12 + month - 1) stay far below this for any real date.
 _MONTHS_PER_CUSTOMER = 1 << 20
@@ -104,13 +105,30 @@ def timeline(
     )
 
 
-def months_from(frame: pl.DataFrame, extra: Sequence[Mapping] = ()) -> tuple[Month, ...]:
+@dataclass(frozen=True)
+class MonthExtras:
+    """The figures of a month that other modules compute (plan changes, revenue)."""
+
+    plan_changes: int = 0
+    product_switches: int = 0
+    revenue: tuple[MonthRevenue, ...] = ()
+
+
+def months_from(frame: pl.DataFrame, extra: Sequence[MonthExtras] = ()) -> tuple[Month, ...]:
     """The collected timeline as Month dataclasses; `extra[i]`, when given, holds more
-    fields of the i-th month (plan changes, revenue)."""
+    figures of the i-th month."""
     if not extra:
         return tuple(Month(**row) for row in frame.iter_rows(named=True))
     rows = frame.iter_rows(named=True)
-    return tuple(Month(**row, **more) for row, more in zip(rows, extra, strict=True))
+    return tuple(
+        Month(
+            **row,
+            plan_changes=more.plan_changes,
+            product_switches=more.product_switches,
+            revenue=more.revenue,
+        )
+        for row, more in zip(rows, extra, strict=True)
+    )
 
 
 def _subscription_changes(ranges: pl.LazyFrame) -> pl.LazyFrame:

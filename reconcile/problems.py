@@ -41,5 +41,11 @@ class UnusableFileError(ReconcileError):
         super().__init__(f"{text}\n{advice}" if advice else text)
 
 
+class InternalError(Exception):
+    """A bug in reconcile, never a fault of the input: a figure that must agree with
+    another did not. Raised instead of `assert`, which `python -O` strips. Not a
+    ReconcileError: the CLI reports it as a bug (exit 3), with a traceback under --debug."""
+
+
 class DeliveryError(ReconcileError):
     """Sending the report failed; the report files and the .eml are already on disk."""

@@ -10,10 +10,22 @@ and collected together, so polars runs them in parallel.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from typing import Generic, TypeVar
 
 import polars as pl
 
-from reconcile import accounting, history, names, plan_changes, quality, revenue, snapshot
+from reconcile import (
+    accounting,
+    billing_figures,
+    history,
+    names,
+    plan_changes,
+    quality,
+    revenue,
+    snapshot,
+)
 from reconcile.bridge import (
     EXAMPLES_SHOWN,
     CustomerWalk,
@@ -25,6 +37,7 @@ from reconcile.bridge import (
 from reconcile.canonical import CUSTOMER_COLUMNS, ENDED, NOT_YET_PAYING, PAUSED, PAYING, LoadedTable
 from reconcile.codes import Detail
 from reconcile.findings import Facts, findings_from
+from reconcile.problems import InternalError
 from reconcile.result import (
     BridgeStep,
     HoldingCount,
@@ -36,7 +49,41 @@ from reconcile.result import (
     Result,
     Settings,
     Totals,
+    customers_with_several,
 )
+
+_Frame = TypeVar("_Frame", pl.LazyFrame, pl.DataFrame)
+
+
+@dataclass(frozen=True)
+class Frames(Generic[_Frame]):
+    """The frames derived from the classified subscriptions: `Frames[pl.LazyFrame]` as
+    queried, `Frames[pl.DataFrame]` once collected (all together, see `_collect`)."""
+
+    states: _Frame  # per state: size and first subscription IDs
+    by_product: _Frame
+    by_plan: _Frame
+    holdings: _Frame  # customers per number of active subscriptions held
+    overlap: _Frame  # customers per pair of products
+    extra: _Frame  # evidence: the active subscriptions beyond each customer's first
+    groups: _Frame  # probable duplicate groups
+    currencies: _Frame
+    orphans: _Frame
+    without_end_date: _Frame
+    without_start_date: _Frame
+    contradictions: _Frame
+    timeline: _Frame
+    plan_changes: _Frame  # per month
+    revenue: _Frame  # per currency
+    product_revenue: _Frame
+    plan_revenue: _Frame
+    revenue_moves: _Frame  # per month and currency
+    subscription_customers: _Frame  # one value: customers with a subscription row
+    without_subscriptions: _Frame  # customers of the export without a subscription
+    # Evidence for the customers bridge; None without a customers export.
+    inactive_in_export: _Frame | None = None
+    only_in_subscriptions: _Frame | None = None
+
 
 # The state of a subscription on the as-of date: ACTIVE or its class (NOT_YET_PAYING,
 # PAUSED, ENDED), so that the four add up to the accepted rows.
@@ -139,10 +186,12 @@ def reconcile_tables(
     subscriptions: LoadedTable,
     customers: LoadedTable | None,
     as_of: datetime.date,
+    figures: Sequence[billing_figures.FigureInput] = (),
     *,
     plan_change_window: int = 1,
 ) -> Result:
-    """The Result of DOMAIN.md for the accepted rows of both exports on `as_of`.
+    """The Result of DOMAIN.md for the accepted rows of both exports on `as_of`, with the
+    billing system's own `figures` beside ours.
 
     `plan_change_window` (days, 0: off) is DOMAIN.md's plan-change window."""
     numbered, export = with_customer_numbers(
@@ -150,28 +199,28 @@ def reconcile_tables(
     )
     subs = classify(numbered, as_of)
     replaced = plan_changes.successors(subs.lazy(), plan_change_window, as_of).collect()
-    if export is not None:
-        # Validation rejects a repeated customer ID as a conflicting duplicate; the
-        # customers walk counts export rows as customers and relies on it.
-        assert export["customer_no"].n_unique() == export.height, "repeated customer IDs"
+    # Validation rejects a repeated customer ID as a conflicting duplicate; the customers
+    # walk counts export rows as customers and relies on it.
+    if export is not None and export["customer_no"].n_unique() != export.height:
+        raise InternalError("repeated customer IDs among the accepted customer rows")
     # Collected once each: most queries read the active subscriptions, and several the
     # active customers; grouping them once here spares every query its own pass.
     active = _active_subscriptions(subs)
     active_customers = snapshot.active_customers(active.lazy()).collect()
     frames = _collect(_queries(subs, export, active.lazy(), active_customers, as_of, replaced))
 
-    states = _state_evidence(frames["states"])
+    states = _state_evidence(frames.states)
     totals = _totals(states, frames, active_customers.height)
     bridge = subscription_bridge(_subscription_walk(subscriptions, states, frames, totals))
-    by_product = _with_revenue(ProductCount, frames["by_product"], frames["product_revenue"])
-    holdings = tuple(HoldingCount(**row) for row in frames["holdings"].iter_rows(named=True))
+    by_product = _with_revenue(ProductCount, frames.by_product, frames.product_revenue)
+    holdings = tuple(HoldingCount(**row) for row in frames.holdings.iter_rows(named=True))
     result_quality = Quality(
-        orphan_subscriptions=quality.subscription_refs(frames["orphans"]),
-        customers_without_subscriptions=quality.customer_refs(frames["without_subscriptions"]),
-        ended_without_end_date=quality.subscription_refs(frames["without_end_date"]),
-        ended_without_start_date=quality.subscription_refs(frames["without_start_date"]),
-        contradictions=quality.subscription_refs(frames["contradictions"]),
-        currencies=dict(frames["currencies"].iter_rows()),
+        orphan_subscriptions=quality.subscription_refs(frames.orphans),
+        customers_without_subscriptions=quality.customer_refs(frames.without_subscriptions),
+        ended_without_end_date=quality.subscription_refs(frames.without_end_date),
+        ended_without_start_date=quality.subscription_refs(frames.without_start_date),
+        contradictions=quality.subscription_refs(frames.contradictions),
+        currencies=dict(frames.currencies.iter_rows()),
     )
     facts = _facts(subscriptions, customers, totals, frames, bridge, by_product, holdings)
     # Names beside IDs, looked up only for the customers the lists below name.
@@ -180,7 +229,7 @@ def reconcile_tables(
         export,
         bridge,
         _customer_bridge(customers, frames, totals.customers_active),
-        quality.groups_from(frames["groups"]),
+        quality.groups_from(frames.groups),
         result_quality,
     )
     return Result(
@@ -191,12 +240,12 @@ def reconcile_tables(
         ),
         totals=totals,
         by_product=by_product,
-        by_plan=_with_revenue(PlanCount, frames["by_plan"], frames["plan_revenue"]),
+        by_plan=_with_revenue(PlanCount, frames.by_plan, frames.plan_revenue),
         subscriptions_per_customer=holdings,
         product_overlap=tuple(
-            ProductOverlap(**row) for row in frames["overlap"].iter_rows(named=True)
+            ProductOverlap(**row) for row in frames.overlap.iter_rows(named=True)
         ),
-        timeline=history.months_from(frames["timeline"], _month_extras(subs, frames, as_of)),
+        timeline=history.months_from(frames.timeline, _month_extras(subs, frames, as_of)),
         bridge=named_bridge,
         customer_bridge=customer_walk,
         probable_duplicate_groups=groups,
@@ -204,7 +253,8 @@ def reconcile_tables(
         findings=findings_from(facts),
         quality=result_quality,
         warnings=accounting.warnings(subscriptions, customers),
-        revenue=revenue.revenue_from(frames["revenue"]),
+        billing_figures=billing_figures.compare(subs, figures, as_of, replaced),
+        revenue=revenue.revenue_from(frames.revenue),
         settings=Settings(plan_change_window_days=plan_change_window),
     )
 
@@ -220,22 +270,22 @@ def _with_revenue(kind, counts: pl.DataFrame, revenues: pl.DataFrame) -> tuple:
 
 
 def _month_extras(
-    subs: pl.DataFrame, frames: dict[str, pl.DataFrame], as_of: datetime.date
-) -> list[dict]:
+    subs: pl.DataFrame, frames: Frames[pl.DataFrame], as_of: datetime.date
+) -> list[history.MonthExtras]:
     """Per month of the timeline: its plan changes and its revenue."""
     first = _first_month(subs)
     last = history.month_number(as_of)
     months = [] if first is None else list(range(first, last + 1))
     if not months:
         return []
-    changes = {row["month"]: row for row in frames["plan_changes"].iter_rows(named=True)}
-    moves = revenue.monthly(frames["revenue_moves"], months)
+    changes = {row["month"]: row for row in frames.plan_changes.iter_rows(named=True)}
+    moves = revenue.monthly(frames.revenue_moves, months)
     return [
-        {
-            "plan_changes": changes.get(month, {}).get("plan_changes", 0),
-            "product_switches": changes.get(month, {}).get("product_switches", 0),
-            "revenue": moves[month],
-        }
+        history.MonthExtras(
+            plan_changes=changes.get(month, {}).get("plan_changes", 0),
+            product_switches=changes.get(month, {}).get("product_switches", 0),
+            revenue=moves[month],
+        )
         for month in months
     ]
 
@@ -262,12 +312,10 @@ def _active_subscriptions(subs: pl.DataFrame) -> pl.DataFrame:
 
 
 def _totals(
-    states: dict[str, Evidence], frames: dict[str, pl.DataFrame], customers_active: int
+    states: dict[str, Evidence], frames: Frames[pl.DataFrame], customers_active: int
 ) -> Totals:
     # Known customers: those with a subscription row, and those of the export without.
-    customers_known = (
-        frames["subscription_customers"].item() + frames["without_subscriptions"].height
-    )
+    customers_known = frames.subscription_customers.item() + frames.without_subscriptions.height
     return Totals(
         subscriptions_active=states[ACTIVE].size,
         customers_active=customers_active,
@@ -276,25 +324,25 @@ def _totals(
         subscriptions_paused=states[PAUSED].size,
         subscriptions_ended=states[ENDED].size,
         customers_without_active_subscription=customers_known - customers_active,
-        customers_without_subscriptions=frames["without_subscriptions"].height,
-        orphan_subscriptions=frames["orphans"].height,
-        ended_without_end_date=frames["without_end_date"].height,
-        ended_without_start_date=frames["without_start_date"].height,
+        customers_without_subscriptions=frames.without_subscriptions.height,
+        orphan_subscriptions=frames.orphans.height,
+        ended_without_end_date=frames.without_end_date.height,
+        ended_without_start_date=frames.without_start_date.height,
     )
 
 
 def _subscription_walk(
     subscriptions: LoadedTable,
     states: dict[str, Evidence],
-    frames: dict[str, pl.DataFrame],
+    frames: Frames[pl.DataFrame],
     totals: Totals,
 ) -> SubscriptionWalk:
     # Merging a group of probable duplicates keeps one active member, removes the others.
     merged_away = _evidence(
         _evidence_query(
-            frames["groups"]
-            .lazy()
-            .select(pl.col("active_customer_ids").list.slice(1).explode().drop_nulls()),
+            frames.groups.lazy().select(
+                pl.col("active_customer_ids").list.slice(1).explode().drop_nulls()
+            ),
             "active_customer_ids",
         ).collect()
     )
@@ -307,7 +355,7 @@ def _subscription_walk(
         paused=states[PAUSED],
         ended=states[ENDED],
         subscriptions_active=totals.subscriptions_active,
-        extra_subscriptions=_evidence(frames["extra"]),
+        extra_subscriptions=_evidence(frames.extra),
         customers_active=totals.customers_active,
         probable_duplicates=merged_away,
         customers_active_if_merged=totals.customers_active - merged_away.size,
@@ -318,20 +366,20 @@ def _facts(
     subscriptions: LoadedTable,
     customers: LoadedTable | None,
     totals: Totals,
-    frames: dict[str, pl.DataFrame],
+    frames: Frames[pl.DataFrame],
     bridge: tuple[BridgeStep, ...],
     by_product: tuple[ProductCount, ...],
     holdings: tuple[HoldingCount, ...],
 ) -> Facts:
     tables = accounting.tables(subscriptions, customers)
-    groups, contradictions = frames["groups"], frames["contradictions"]
+    groups, contradictions = frames.groups, frames.contradictions
     return Facts(
         subscriptions_file=subscriptions.file,
         customers_file=None if customers is None else customers.file,
         subscriptions_active=totals.subscriptions_active,
         customers_active=totals.customers_active,
-        customers_with_several=sum(h.customers for h in holdings if h.subscriptions > 1),
-        extra_subscriptions=totals.subscriptions_active - totals.customers_active,
+        customers_with_several=customers_with_several(holdings),
+        extra_subscriptions=totals.extra_subscriptions,
         duplicate_groups=groups.height,
         duplicate_group_customer_ids=int(groups["customer_ids"].list.len().sum()),
         customers_active_if_merged=bridge[-1].total,
@@ -344,7 +392,7 @@ def _facts(
         contradicting_subscriptions=contradictions["line"].n_unique(),
         ended_without_end_date=totals.ended_without_end_date,
         ended_without_start_date=totals.ended_without_start_date,
-        currencies=dict(frames["currencies"].iter_rows()),
+        currencies=dict(frames.currencies.iter_rows()),
         customers_without_subscriptions=totals.customers_without_subscriptions,
         products=tuple(
             (count.product, count.subscriptions_active, count.customers_active)
@@ -361,58 +409,61 @@ def _queries(
     active_customers: pl.DataFrame,
     as_of: datetime.date,
     replaced: pl.DataFrame,
-) -> dict[str, pl.LazyFrame]:
-    """Every derived frame, by name, still lazy. `replaced`: plan_changes.successors."""
+) -> Frames[pl.LazyFrame]:
+    """Every derived frame, still lazy. `replaced`: plan_changes.successors."""
     customer_rows = (
         pl.DataFrame(schema={**CUSTOMER_COLUMNS, "customer_no": pl.UInt32()})
         if export is None
         else export
     )
+    timeline_runs = (
+        subs.lazy().filter(pl.col("first") <= pl.col("last")).select("customer_no", "first", "last")
+    )
     customer_ranges = _customer_ranges(subs, replaced, as_of)
-    queries = {
-        "states": _states(subs),
-        "by_product": snapshot.active_counts(active, ["product"]),
-        "by_plan": snapshot.active_counts(active, ["product", "plan"]),
-        "holdings": snapshot.holdings(active_customers),
-        "overlap": snapshot.product_overlap(active),
-        "extra": _evidence_query(
+    inactive_in_export = only_in_subscriptions = None
+    if export is not None:
+        exported = export.lazy().select("customer_id", "customer_no")
+        inactive_in_export = _evidence_query(
+            exported.join(active_customers.lazy(), on="customer_no", how="anti"), "customer_id"
+        )
+        only_in_subscriptions = _evidence_query(
+            active.join(exported, on="customer_no", how="anti").unique("customer_no"),
+            "customer_id",
+        )
+    return Frames(
+        states=_states(subs),
+        by_product=snapshot.active_counts(active, ["product"]),
+        by_plan=snapshot.active_counts(active, ["product", "plan"]),
+        holdings=snapshot.holdings(active_customers),
+        overlap=snapshot.product_overlap(active),
+        extra=_evidence_query(
             snapshot.extra_subscriptions(active, active_customers), "subscription_id"
         ),
-        "groups": quality.duplicate_groups(quality.customer_emails(subs, export), active_customers),
-        "currencies": quality.currencies(active),
-        "orphans": quality.orphans(subs, export),
-        "without_end_date": quality.ended_without_end_date(subs),
-        "without_start_date": quality.ended_without_start_date(subs),
-        "contradictions": quality.contradictions(subs, as_of),
-        "timeline": history.timeline(
-            subs.lazy()
-            .filter(pl.col("first") <= pl.col("last"))
-            .select("customer_no", "first", "last"),
+        groups=quality.duplicate_groups(quality.customer_emails(subs, export), active_customers),
+        currencies=quality.currencies(active),
+        orphans=quality.orphans(subs, export),
+        without_end_date=quality.ended_without_end_date(subs),
+        without_start_date=quality.ended_without_start_date(subs),
+        contradictions=quality.contradictions(subs, as_of),
+        timeline=history.timeline(
+            timeline_runs,
             _first_month(subs),
             as_of,
             customer_ranges=customer_ranges.select("customer_no", "first", "last"),
         ),
-        "plan_changes": plan_changes.per_month(subs.lazy(), replaced),
-        "revenue": revenue.by_currency(active),
-        "product_revenue": revenue.by_group(active, ["product"]),
-        "plan_revenue": revenue.by_group(active, ["product", "plan"]),
-        "revenue_moves": revenue.movements(
+        plan_changes=plan_changes.per_month(subs.lazy(), replaced),
+        revenue=revenue.by_currency(active),
+        product_revenue=revenue.by_group(active, ["product"]),
+        plan_revenue=revenue.by_group(active, ["product", "plan"]),
+        revenue_moves=revenue.movements(
             revenue.with_mrr(customer_ranges).filter(pl.col(revenue.MRR_CENTS).is_not_null()),
             history.month_number(as_of),
         ),
-        "subscription_customers": subs.lazy().select(pl.col("customer_no").n_unique()),
-        "without_subscriptions": quality.customers_without_subscriptions(subs, customer_rows),
-    }
-    if export is not None:
-        exported = export.lazy().select("customer_id", "customer_no")
-        queries["inactive_in_export"] = _evidence_query(
-            exported.join(active_customers.lazy(), on="customer_no", how="anti"), "customer_id"
-        )
-        queries["only_in_subscriptions"] = _evidence_query(
-            active.join(exported, on="customer_no", how="anti").unique("customer_no"),
-            "customer_id",
-        )
-    return queries
+        subscription_customers=subs.lazy().select(pl.col("customer_no").n_unique()),
+        without_subscriptions=quality.customers_without_subscriptions(subs, customer_rows),
+        inactive_in_export=inactive_in_export,
+        only_in_subscriptions=only_in_subscriptions,
+    )
 
 
 def _customer_ranges(
@@ -443,8 +494,11 @@ def _states(subs: pl.DataFrame) -> pl.LazyFrame:
     )
 
 
-def _collect(queries: dict[str, pl.LazyFrame]) -> dict[str, pl.DataFrame]:
-    return dict(zip(queries, pl.collect_all(list(queries.values())), strict=True))
+def _collect(queries: Frames[pl.LazyFrame]) -> Frames[pl.DataFrame]:
+    """Every query collected in one `collect_all`, so polars runs them in parallel."""
+    names = [f.name for f in fields(queries) if getattr(queries, f.name) is not None]
+    collected = pl.collect_all([getattr(queries, name) for name in names])
+    return Frames[pl.DataFrame](**dict(zip(names, collected, strict=True)))
 
 
 def _first_month(subs: pl.DataFrame) -> int | None:
@@ -477,7 +531,7 @@ def _evidence(frame: pl.DataFrame) -> Evidence:
 
 
 def _customer_bridge(
-    customers: LoadedTable | None, frames: dict[str, pl.DataFrame], customers_active: int
+    customers: LoadedTable | None, frames: Frames[pl.DataFrame], customers_active: int
 ) -> tuple[BridgeStep, ...]:
     if customers is None:
         return ()
@@ -487,11 +541,18 @@ def _customer_bridge(
             rejected=accounting.rejected_lines(customers),
             duplicates_removed=accounting.duplicate_lines(customers),
             customers_in_export=customers.rows_accepted,
-            without_active_subscription=_evidence(frames["inactive_in_export"]),
-            only_in_subscriptions=_evidence(frames["only_in_subscriptions"]),
+            without_active_subscription=_evidence(_queried(frames.inactive_in_export)),
+            only_in_subscriptions=_evidence(_queried(frames.only_in_subscriptions)),
             customers_active=customers_active,
         )
     )
+
+
+def _queried(frame: pl.DataFrame | None) -> pl.DataFrame:
+    """A frame that is queried whenever there is a customers export."""
+    if frame is None:
+        raise InternalError("a customers export without its customers-bridge frames")
+    return frame
 
 
 def _count_detail(contradictions: pl.DataFrame, detail: str) -> int:

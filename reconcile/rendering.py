@@ -151,9 +151,6 @@ def ref_detail(detail: str | None, lang: str) -> str | None:
 def summarise(result: Result) -> dict[str, Any]:
     """Figures derived from the Result that both templates show (no formatting)."""
     totals = result.totals
-    several = [
-        holding for holding in result.subscriptions_per_customer if holding.subscriptions > 1
-    ]
     months = result.timeline[-MONTHS_SHOWN:]
     plans = plans_by_gap(result.by_plan)
     return {
@@ -161,13 +158,13 @@ def summarise(result: Result) -> dict[str, Any]:
         "plans": plans[:PLANS_SHOWN],
         "plans_hidden": len(plans) - PLANS_SHOWN,
         "examples_shown": EXAMPLES_SHOWN,
-        "extra_subscriptions": totals.subscriptions_active - totals.customers_active,
+        "extra_subscriptions": totals.extra_subscriptions,
         "subscriptions_per_customer": (
             totals.subscriptions_active / totals.customers_active
             if totals.customers_active
             else None
         ),
-        "customers_with_several": sum(holding.customers for holding in several),
+        "customers_with_several": result.customers_with_several,
         "holdings_max": max((h.customers for h in result.subscriptions_per_customer), default=0),
         "months": months,
         "months_hidden": len(result.timeline) - len(months),
@@ -250,6 +247,7 @@ def _new_environment(
         date=partial(_date_filter, lang=lang),
         month=partial(format_month, lang=lang),
         filename=file_name,
+        period=partial(_period_filter, lang=lang),
     )
     env.globals.update(
         lang=lang,
@@ -316,6 +314,13 @@ def _percent_filter(share: float, digits: int = 0, *, lang: str) -> str:
 
 def _date_filter(value: date, style: str = "short", *, lang: str) -> str:
     return format_date(value, lang, style=style)
+
+
+def _period_filter(period: str, *, lang: str) -> str:
+    """A period of the billing system's figures: a month `YYYY-MM` or a day `YYYY-MM-DD`."""
+    if len(period) == len("YYYY-MM"):
+        return format_month(period, lang)
+    return format_date(date.fromisoformat(period), lang)
 
 
 # Finding params that need more than number formatting to read well in every language.

@@ -55,6 +55,12 @@ class Totals:
     # either. (Without an end date a row is in ended_without_end_date, whatever its start.)
     ended_without_start_date: int = 0
 
+    @property
+    def extra_subscriptions(self) -> int:
+        """Active subscriptions beyond each active customer's first: the gap between the
+        billing system's "Active Customers" and the customers (not in the JSON: derived)."""
+        return self.subscriptions_active - self.customers_active
+
 
 @dataclass(frozen=True)
 class CurrencyMrr:
@@ -262,6 +268,34 @@ class Quality:
 
 
 @dataclass(frozen=True)
+class BillingFigure:
+    """A figure the billing system shows beside reconcile's counts for the same period
+    (DOMAIN.md, "The billing system's own figures"; reconcile/billing_figures.py).
+
+    `period` is a day (YYYY-MM-DD) or a month (YYYY-MM); `figure` the kind of count
+    (active, net, activations, cancellations); `difference` = billing_value -
+    subscriptions; `explained_by` the sorted statuses whose subscriptions make up the
+    difference exactly (empty unless `verdict` is "explained"). `verdict`: match,
+    explained, ambiguous (several smallest sets would), unexplained, or after_as_of (the
+    period lies after the as-of date: nothing compared, our counts null). `observed_on`
+    is the day the counts are for; `origin` where the figure came from.
+    """
+
+    name: str
+    figure: str
+    period: str
+    billing_value: int | float
+    subscriptions: int | None = None
+    customers: int | None = None
+    difference: int | float | None = None
+    explained_by: tuple[str, ...] = ()
+    verdict: str = "unexplained"
+    observed_on: date | None = None
+    explained_subscriptions: int = 0
+    origin: str = ""
+
+
+@dataclass(frozen=True)
 class Result:
     as_of: date
     inputs: Inputs
@@ -281,14 +315,27 @@ class Result:
     # Row errors of accepted rows: values that no figure uses and that could not be read
     # (the row is kept, the value left empty). Same shape as `rejections`.
     warnings: tuple[Rejection, ...] = ()
+    # The billing system's own figures beside ours, in the order given; empty without any.
+    billing_figures: tuple[BillingFigure, ...] = ()
     # Per currency, by code: MRR, ARPA and Zoho's ARPU of the active subscriptions.
     revenue: tuple[Revenue, ...] = ()
     settings: Settings = field(default_factory=Settings)
     schema_version: int = SCHEMA_VERSION
 
+    @property
+    def customers_with_several(self) -> int:
+        """Active customers holding more than one active subscription (derived, so not
+        in the JSON)."""
+        return customers_with_several(self.subscriptions_per_customer)
+
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data: dates as ISO strings, tuples as lists."""
         return _plain(self)
+
+
+def customers_with_several(holdings: tuple[HoldingCount, ...]) -> int:
+    """Of the holdings, the customers holding more than one active subscription."""
+    return sum(holding.customers for holding in holdings if holding.subscriptions > 1)
 
 
 # Values JSON takes as they are, matched by exact type: the fast path for the bulk of the

@@ -18,6 +18,7 @@ import polars as pl
 from reconcile import accounting, reconciliation, snapshot
 from reconcile.canonical import LoadedTable
 from reconcile.codes import Step
+from reconcile.problems import InternalError
 from reconcile.result import DuplicateGroup, Result
 
 # The state of a subscription on the as-of date (reconciliation.classify) is its step's
@@ -72,7 +73,7 @@ def trace(
 
     `result` must be the Result of these tables (reconcile_tables), not redacted: its
     as-of date and its probable duplicate groups are read. Raises ValueError when the
-    tables are not the Result's, AssertionError when a step count of the trace differs
+    tables are not the Result's, InternalError when a step count of the trace differs
     from the bridge's (a bug in reconcile, as in bridge.walk).
     """
     _check_inputs(subscriptions, customers, result)
@@ -100,13 +101,15 @@ def step_counts(rows: pl.DataFrame) -> dict[Step, int]:
 
 
 def check_against_bridge(rows: pl.DataFrame, result: Result) -> None:
-    """Assert that the trace's step counts are the subscription bridge's, step by step."""
+    """Check that the trace's step counts are the subscription bridge's, step by step."""
     bridge = {step.step: step for step in result.bridge}
     for step, count in step_counts(rows).items():
         # Subtracting steps carry a negative count; customers_active is a subtotal.
         expected = abs(bridge[step].count)
-        assert count == expected, f"trace step {step}: {count} rows, the bridge says {expected}"
-    assert rows.height == result.inputs.subscriptions.rows_read, "trace misses rows"
+        if count != expected:
+            raise InternalError(f"trace step {step}: {count} rows, the bridge says {expected}")
+    if rows.height != result.inputs.subscriptions.rows_read:
+        raise InternalError("trace misses rows")
 
 
 def _check_inputs(

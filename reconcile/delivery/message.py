@@ -158,7 +158,7 @@ def _template_context(
     return {
         "result": result,
         "totals": result.totals,
-        "extra_subscriptions": result.totals.subscriptions_active - result.totals.customers_active,
+        "extra_subscriptions": result.totals.extra_subscriptions,
         "findings": [
             {"severity": finding.severity, "text": finding_text(finding, lang)} for finding in shown
         ],

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconcile.problems import UnusableFileError
+from reconcile.problems import InternalError, UnusableFileError
 
 SNIFF_BYTES = 64 * 1024  # enough for a title, the header and a few records
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -180,7 +180,7 @@ def transcode(content: bytes) -> tuple[bytes, str]:
             return content.decode(encoding).encode("utf-8"), encoding
         except UnicodeDecodeError:
             continue
-    raise AssertionError("latin-1 decodes every byte")  # pragma: no cover
+    raise InternalError("latin-1 decodes every byte")  # pragma: no cover
 
 
 def decode_head(head: bytes) -> str:

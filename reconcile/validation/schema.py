@@ -14,6 +14,7 @@ import polars as pl
 
 from reconcile.problems import (
     ROW_ERROR_SCHEMA,
+    InternalError,
 )
 from reconcile.reading import RawTable
 from reconcile.validation.checks import Check
@@ -65,10 +66,10 @@ def _failure_cases(failing: pl.DataFrame, checks: list[Check]) -> pl.DataFrame:
     except pandera.errors.SchemaErrors as errors:
         cases = errors.failure_cases
     else:  # pragma: no cover - the same expressions failed above
-        raise RuntimeError("pandera passed rows that failed the same checks")
+        raise InternalError("pandera passed rows that failed the same checks")
     unexpected = cases.filter(~pl.col("check").is_in([check.name for check in failed]))
     if unexpected.height:  # a dtype or schema failure: a bug in this module, never user data
-        raise RuntimeError(f"validation schema failed on its own frame: {unexpected.head(5)}")
+        raise InternalError(f"validation schema failed on its own frame: {unexpected.head(5)}")
     return cases.select(
         pl.col("index").cast(pl.Int64),
         pl.col("check"),

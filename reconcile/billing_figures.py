@@ -1,0 +1,490 @@
+"""The billing system's own figures beside reconcile's (DOMAIN.md, "The billing system's
+own figures").
+
+A figure is a number the billing system shows for a day or a month: typed in with
+`--billing-figure "Aktive Kunden=155"` or read from its report export (reading's
+billing_report). For each, the comparison puts beside it reconcile's subscription count
+and customer count for the same period, and where the billing system's number differs
+from the subscription count, names the statuses whose subscriptions make up the
+difference exactly: the paying statuses it left out when its number is lower, the
+not-active statuses it counted when higher. Only the smallest such set is named, and
+none when no set, or more than one smallest set, does: an explanation is never forced.
+
+The search runs over the per-status counts of the period (a handful of numbers), never
+over rows.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import itertools
+import re
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import polars as pl
+
+from reconcile import plan_changes
+from reconcile.canonical import ENDED, PAYING
+from reconcile.problems import ReconcileError
+from reconcile.result import BillingFigure
+from reconcile.sources import normalize_header
+
+# The figures that are counts of subscriptions, by kind (see sources/reports/billing_figures.toml).
+ACTIVE = "active"  # active subscriptions on the period's day
+NET = "net"  # their change over the period
+ACTIVATIONS = "activations"  # became active in the period
+CANCELLATIONS = "cancellations"  # stopped being active in the period
+COUNT_KINDS = (ACTIVE, NET, ACTIVATIONS, CANCELLATIONS)
+
+# How a comparison came out.
+MATCH = "match"  # the billing system's number is the subscription count
+EXPLAINED = "explained"  # one smallest set of statuses makes up the difference exactly
+AMBIGUOUS = "ambiguous"  # several smallest sets would: none is named
+UNEXPLAINED = "unexplained"  # no set of statuses makes up the difference
+AFTER_AS_OF = "after_as_of"  # the period lies after the as-of date: nothing to compare
+
+OPTION = "--billing-figure"
+
+# More candidate statuses than this are not searched (2^16 sets); billing systems have
+# a handful of statuses, so this only guards against a mapping file listing dozens.
+MAX_CANDIDATES = 16
+
+_MONTH = re.compile(r"^\d{4}-\d{2}$")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+# --------------------------------------------------------------------------- the names
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The known figures: normalised name -> kind, and the names per kind and language."""
+
+    kinds: Mapping[str, str]
+    names: Mapping[str, Mapping[str, tuple[str, ...]]]  # kind -> language -> names
+    period_headers: tuple[str, ...]
+
+    def kind_of(self, name: str) -> str | None:
+        return self.kinds.get(normalize_header(name))
+
+    def known_names(self) -> tuple[str, ...]:
+        """Every name, kind by kind, English first."""
+        return tuple(
+            name
+            for by_language in self.names.values()
+            for names in by_language.values()
+            for name in names
+        )
+
+
+@cache
+def catalogue() -> Catalogue:
+    """The built-in catalogue of sources/reports/billing_figures.toml."""
+    text = (
+        resources.files("reconcile.sources")
+        .joinpath("reports/billing_figures.toml")
+        .read_text("utf-8")
+    )
+    return catalogue_from(tomllib.loads(text))
+
+
+def catalogue_from(document: Mapping, base: Catalogue | None = None) -> Catalogue:
+    """A catalogue from a TOML document; `base` (the built-in one) is extended by it."""
+    names: dict[str, dict[str, tuple[str, ...]]] = (
+        {kind: dict(by_language) for kind, by_language in base.names.items()} if base else {}
+    )
+    for kind, by_language in document.get("figures", {}).items():
+        for language, aliases in by_language.items():
+            known = names.setdefault(kind, {}).get(language, ())
+            names[kind][language] = tuple(aliases) + tuple(a for a in known if a not in aliases)
+    columns = document.get("billing_report", {}).get("columns", {})
+    period = tuple(columns.get("period", ())) + (base.period_headers if base else ())
+    # A column named for a figure kind in [billing_report.columns] adds its headers.
+    for kind, aliases in columns.items():
+        if kind != "period":
+            _check_kind(kind, names)
+            extra = (aliases,) if isinstance(aliases, str) else tuple(aliases)
+            known = names[kind].get("mapped", ())
+            names[kind]["mapped"] = extra + tuple(a for a in known if a not in extra)
+    kinds: dict[str, str] = {}
+    for kind, by_language in names.items():
+        for aliases in by_language.values():
+            for alias in aliases:
+                kinds.setdefault(normalize_header(alias), kind)
+    return Catalogue(kinds=kinds, names=names, period_headers=period)
+
+
+def _check_kind(kind: str, names: Mapping[str, object]) -> None:
+    if kind not in names:
+        raise ReconcileError(
+            f"[billing_report.columns] {kind} is not a figure; "
+            f"figures are: period, {', '.join(names)}"
+        )
+
+
+def catalogue_for(mapping_file: Path | str | None) -> Catalogue:
+    """The built-in catalogue, extended by a mapping file's [billing_report] and [figures]."""
+    if mapping_file is None:
+        return catalogue()
+    path = Path(mapping_file)
+    try:
+        document = tomllib.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ReconcileError(f"mapping file {path} cannot be read: {error}") from None
+    return catalogue_from(document, catalogue())
+
+
+# --------------------------------------------------------------------------- the inputs
+
+
+@dataclass(frozen=True)
+class FigureInput:
+    """A figure the billing system shows: for a day (`YYYY-MM-DD`) or a month (`YYYY-MM`)."""
+
+    name: str  # as the user or the report wrote it
+    kind: str  # one of COUNT_KINDS
+    period: str
+    value: int
+    origin: str = OPTION  # "--billing-figure", or "file, line N"
+
+
+def parse_figure_option(
+    text: str, as_of: datetime.date, known: Catalogue | None = None
+) -> FigureInput:
+    """`NAME=VALUE` or `NAME@YYYY-MM=VALUE` (a month; also `@YYYY-MM-DD`, a day) as typed
+    in; without a period the figure is for the as-of date. ReconcileError says what is wrong.
+    """
+    known = known or catalogue()
+    name, equals, value = text.rpartition("=")
+    if not equals or not name.strip():
+        raise ReconcileError(
+            f'{OPTION} {text!r}: give NAME=VALUE, e.g. {OPTION} "Active Customers=155"'
+        )
+    name, at, period = name.partition("@")
+    name, period = name.strip(), period.strip()
+    if (at and not (_MONTH.match(period) or _DAY.match(period))) or not valid_period(period):
+        raise ReconcileError(
+            f"{OPTION} {text!r}: {period!r} is not a month YYYY-MM (or a day YYYY-MM-DD)"
+        )
+    kind = known.kind_of(name)
+    if kind is None:
+        raise ReconcileError(
+            f"{OPTION} {text!r}: {name!r} is not a figure reconcile knows; "
+            f"known figures: {', '.join(known.known_names())}"
+        )
+    number = parse_count(value)
+    if number is None:
+        raise ReconcileError(
+            f"{OPTION} {text!r}: {value.strip()!r} is not a whole number "
+            "(both 1,234 and 1.234 are read as one thousand two hundred and thirty-four)"
+        )
+    return FigureInput(name, kind, period or as_of.isoformat(), number)
+
+
+def valid_period(period: str) -> bool:
+    """An empty period (the as-of date), an existing month or an existing day."""
+    if not period:
+        return True
+    try:
+        if _MONTH.match(period):
+            datetime.date.fromisoformat(period + "-01")
+        else:
+            datetime.date.fromisoformat(period)
+    except ValueError:
+        return False
+    return True
+
+
+_NUMBER = re.compile(r"^[+\-]?\d[\d.,' \u00a0\u202f]*$")
+
+
+def parse_number(text: str) -> float | None:
+    """A number in either format: `1,234.50` and `1.234,50`; `1,234` and `1.234` are both
+    1234 (a single separator followed by exactly three digits groups thousands), `12,5` is
+    12.5. Blanks, apostrophes and currency symbols or codes around it are ignored; a
+    leading minus (also U+2212) makes it negative. None when it is not a number."""
+    cleaned = text.strip().replace("\u2212", "-")
+    cleaned = re.sub(r"^[^\d+\-]+|[^\d]+$", "", cleaned)  # € 12 / 12 EUR / $12
+    if not _NUMBER.match(cleaned):
+        return None
+    sign = -1.0 if cleaned.startswith("-") else 1.0
+    digits = re.sub(r"[' \u00a0\u202f]", "", cleaned.lstrip("+-"))
+    separators = [c for c in digits if c in ".,"]
+    if not separators:
+        return sign * float(digits)
+    last = separators[-1]
+    if len(set(separators)) == 2:  # both: the last one is the decimal separator
+        whole, _, fraction = digits.rpartition(last)
+        return sign * float(re.sub(r"[.,]", "", whole) + "." + fraction)
+    groups = digits.split(last)
+    if len(groups) > 2 or len(groups[-1]) == 3:  # 1.234.567 / 1,234: thousands
+        if any(len(group) != 3 for group in groups[1:]):
+            return None
+        return sign * float("".join(groups))
+    return sign * float(digits.replace(last, "."))
+
+
+def parse_count(text: str) -> int | None:
+    """A whole number in either format (see parse_number), else None."""
+    number = parse_number(text)
+    if number is None or number != int(number):
+        return None
+    return int(number)
+
+
+# --------------------------------------------------------------------------- the periods
+
+
+@dataclass(frozen=True)
+class Observation:
+    """The two days a period is observed on: `day` and the day before the period (`before`),
+    following the history (DOMAIN.md, "Over time"): a month M on its last day E(M), the
+    as-of month on the as-of date, and before it E(M-1); a day D on D, and before it D-1."""
+
+    day: datetime.date
+    before: datetime.date
+
+
+def observation(period: str, as_of: datetime.date) -> Observation | None:
+    """None when the period lies after the as-of date."""
+    if _DAY.match(period):
+        day = datetime.date.fromisoformat(period)
+        if day > as_of:
+            return None
+        return Observation(day, day - datetime.timedelta(days=1))
+    first = datetime.date.fromisoformat(period + "-01")
+    if first > as_of:
+        return None
+    last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    return Observation(min(last, as_of), first - datetime.timedelta(days=1))
+
+
+# --------------------------------------------------------------------------- comparing
+
+
+def compare(
+    subs: pl.DataFrame,
+    figures: Sequence[FigureInput],
+    as_of: datetime.date,
+    replaced: pl.DataFrame | None = None,
+) -> tuple[BillingFigure, ...]:
+    """Each figure beside reconcile's counts, in the order given.
+
+    `subs` is the classified subscriptions of reconciliation.classify (status, class,
+    in_history, start, end, customer_no); `replaced` the plan changes found
+    (plan_changes.successors): customers are counted as the history counts them, a
+    replaced subscription lasting until its successor starts.
+    """
+    if not figures:
+        return ()
+    days = {o for o in (observation(f.period, as_of) for f in figures) if o is not None}
+    with_customer_end = (
+        subs.lazy().with_columns(customer_end=pl.col("end"))
+        if replaced is None
+        else plan_changes.customer_end(subs.lazy(), replaced)
+    )
+    counts = period_counts(with_customer_end, sorted(days, key=lambda o: (o.day, o.before)))
+    return tuple(_compared(figure, counts, as_of) for figure in figures)
+
+
+@dataclass(frozen=True)
+class StatusCounts:
+    """The subscriptions of one status in one observation: `now` active on the day,
+    `before` active on the day before the period, `new` and `ended` between the two,
+    `not_active` not active on the day."""
+
+    status_class: str | None
+    now: int = 0
+    before: int = 0
+    new: int = 0
+    ended: int = 0
+    not_active: int = 0
+
+
+@dataclass(frozen=True)
+class PeriodCounts:
+    """What reconcile counts for one observation, per status and in all. Customers:
+    `customers_now`, `customers_before`, `customers_new` (active on the day, not before),
+    `customers_churned` (the reverse)."""
+
+    by_status: Mapping[str | None, StatusCounts]
+    customers_now: int
+    customers_before: int
+    customers_new: int
+    customers_churned: int
+
+    def total(self, key: str) -> int:
+        return sum(int(getattr(counts, key)) for counts in self.by_status.values())
+
+
+def _active_on(day: datetime.date, end: str = "end") -> pl.Expr:
+    return (
+        pl.col("in_history")
+        & (pl.col("start") <= day)
+        & (pl.col(end).is_null() | (pl.col(end) > day))
+    )
+
+
+def period_counts(
+    subs: pl.LazyFrame, observations: Iterable[Observation]
+) -> dict[Observation, PeriodCounts]:
+    """The counts of each observation, their queries collected together. `subs` has
+    `customer_end`, the end customer figures use (plan_changes.customer_end)."""
+    observations = list(observations)
+    queries: list[pl.LazyFrame] = []
+    for seen in observations:
+        rows = subs.select(
+            "status",
+            "class",
+            "customer_no",
+            now=_active_on(seen.day),
+            before=_active_on(seen.before),
+            customer_now=_active_on(seen.day, "customer_end"),
+            customer_before=_active_on(seen.before, "customer_end"),
+        )
+        queries.append(
+            rows.group_by("status", "class").agg(
+                now=pl.col("now").sum(),
+                before=pl.col("before").sum(),
+                new=(pl.col("now") & ~pl.col("before")).sum(),
+                ended=(pl.col("before") & ~pl.col("now")).sum(),
+                not_active=(~pl.col("now")).sum(),
+            )
+        )
+        customers = (
+            rows.filter(pl.col("customer_now") | pl.col("customer_before"))
+            .group_by("customer_no")
+            .agg(now=pl.col("customer_now").any(), before=pl.col("customer_before").any())
+        )
+        queries.append(
+            customers.select(
+                now=pl.col("now").sum(),
+                before=pl.col("before").sum(),
+                new=(pl.col("now") & ~pl.col("before")).sum(),
+                churned=(pl.col("before") & ~pl.col("now")).sum(),
+            )
+        )
+    frames = pl.collect_all(queries)
+    result: dict[Observation, PeriodCounts] = {}
+    for index, seen in enumerate(observations):
+        statuses, totals = frames[2 * index], frames[2 * index + 1]
+        now, before, new, churned = (int(value or 0) for value in totals.row(0))
+        result[seen] = PeriodCounts(
+            by_status={
+                status: StatusCounts(cls, *(int(v) for v in values))
+                for status, cls, *values in statuses.iter_rows()
+            },
+            customers_now=now,
+            customers_before=before,
+            customers_new=new,
+            customers_churned=churned,
+        )
+    return result
+
+
+def _ours(kind: str, counts: PeriodCounts) -> tuple[int, int]:
+    """reconcile's subscription count and customer count for a figure of `kind`."""
+    if kind == ACTIVE:
+        return counts.total("now"), counts.customers_now
+    if kind == NET:
+        return (
+            counts.total("now") - counts.total("before"),
+            counts.customers_now - counts.customers_before,
+        )
+    if kind == ACTIVATIONS:
+        return counts.total("new"), counts.customers_new
+    return counts.total("ended"), counts.customers_churned
+
+
+def _effects(
+    kind: str, counts: PeriodCounts, seen: Observation, as_of: datetime.date
+) -> dict[str, int]:
+    """How much each status would change our number if the billing system treated it
+    otherwise: a paying status left out takes its subscriptions away (negative); on the
+    as-of date, a not-active status (not yet paying, paused, unpaid) counted adds its
+    subscriptions (positive), only for the count of active subscriptions.
+
+    Statuses are as the export shows them today; on a day before the as-of date only
+    paying statuses are candidates (see docs/decisions.md, #13).
+    """
+    effects: dict[str, int] = {}
+    for status, row in counts.by_status.items():
+        if status is None:
+            continue
+        if row.status_class == PAYING:
+            if kind == NET:
+                effects[status] = row.before - row.now
+            else:
+                effects[status] = -{ACTIVE: row.now, ACTIVATIONS: row.new}.get(kind, row.ended)
+        elif row.status_class != ENDED and kind == ACTIVE and seen.day == as_of:
+            effects[status] = row.not_active
+    return {status: effect for status, effect in effects.items() if effect != 0}
+
+
+def explaining_statuses(effects: Mapping[str, int], difference: int) -> tuple[str, tuple[str, ...]]:
+    """The verdict on a difference (billing - ours) and the statuses that explain it.
+
+    Only statuses whose effect points the difference's way are candidates. Sets are
+    tried from the smallest up: the first size at which some set's effects add up to the
+    difference exactly decides; one such set explains it, several explain nothing.
+    """
+    if difference == 0:
+        return MATCH, ()
+    candidates = sorted(
+        (status, effect)
+        for status, effect in effects.items()
+        if (effect > 0) == (difference > 0) and abs(effect) <= abs(difference)
+    )
+    if len(candidates) > MAX_CANDIDATES:
+        return UNEXPLAINED, ()
+    for size in range(1, len(candidates) + 1):
+        found = [
+            combo
+            for combo in itertools.combinations(candidates, size)
+            if sum(effect for _, effect in combo) == difference
+        ]
+        if len(found) == 1:
+            return EXPLAINED, tuple(sorted(status for status, _ in found[0]))
+        if found:
+            return AMBIGUOUS, ()
+    return UNEXPLAINED, ()
+
+
+def _compared(
+    figure: FigureInput, counts: Mapping[Observation, PeriodCounts], as_of: datetime.date
+) -> BillingFigure:
+    seen = observation(figure.period, as_of)
+    if seen is None:
+        return BillingFigure(
+            name=figure.name,
+            figure=figure.kind,
+            period=figure.period,
+            billing_value=figure.value,
+            verdict=AFTER_AS_OF,
+            origin=figure.origin,
+        )
+    subscriptions, customers = _ours(figure.kind, counts[seen])
+    difference = figure.value - subscriptions
+    verdict, statuses = explaining_statuses(
+        _effects(figure.kind, counts[seen], seen, as_of), difference
+    )
+    return BillingFigure(
+        name=figure.name,
+        figure=figure.kind,
+        period=figure.period,
+        billing_value=figure.value,
+        subscriptions=subscriptions,
+        customers=customers,
+        difference=difference,
+        explained_by=statuses,
+        verdict=verdict,
+        observed_on=seen.day,
+        explained_subscriptions=abs(difference) if verdict == EXPLAINED else 0,
+        origin=figure.origin,
+    )
