@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,9 +24,12 @@ if TYPE_CHECKING:
     import polars as pl
 
     from reconcile.billing_figures import FigureInput
+    from reconcile.downloads import Downloads
     from reconcile.result import Result
 
     Export = str | Path | pl.DataFrame
+    # One path or several: a folder, report downloads, or exports recognised by header.
+    Exports = Export | Sequence[str | Path]
 
 Progress = Callable[[str, float, Mapping[str, Any]], None]
 
@@ -76,31 +79,95 @@ def load_table(
     return table
 
 
+def load_downloads(
+    subscriptions: Exports, customers: Export | None = None, options: ReadOptions = ReadOptions()
+) -> Downloads | None:
+    """The billing system's report downloads among the paths (a folder's files, several
+    paths, or one report file), read and validated; None when there are none (the paths
+    are ordinary exports)."""
+    from reconcile.downloads import gather
+
+    paths = _paths(subscriptions)
+    if paths is None or _described_by_user(options):
+        return None
+    given = Path(customers) if isinstance(customers, str | Path) else None
+    return gather(paths, given, date_format=options.date_format)
+
+
 def load(
-    subscriptions: Export,
+    subscriptions: Exports,
     customers: Export | None = None,
     options: ReadOptions = ReadOptions(),
     *,
     progress: Progress | None = None,
+    downloads: Downloads | None = None,
+    as_of: date | None = None,
 ) -> tuple[LoadedTable, LoadedTable | None]:
     """Read and validate the subscriptions export and, if given, the customers export.
 
     A folder as `subscriptions` (and no `customers`) holds both exports, each recognised
-    by its header.
+    by its header. With report downloads (`load_downloads`), the subscriptions are the
+    Subscriptions export given with them, else the MRR Details report of the as-of
+    date's month (default: the last month).
     """
+    if downloads is not None:
+        chosen, customers = _from_downloads(downloads, customers, as_of)
+        if isinstance(chosen, LoadedTable):
+            customer_table = (
+                None
+                if customers is None
+                else load_table(customers, CUSTOMERS, options, progress=progress)
+            )
+            return chosen, customer_table
+        subscriptions = chosen
+    paths = _paths(subscriptions)
+    if paths is not None and len(paths) > 1:
+        from reconcile.problems import ReconcileError
+
+        raise ReconcileError(
+            "several paths are given, but none is a report download: give the subscriptions "
+            "export (or a folder holding it), and the customers export with --customers"
+        )
+    if paths is not None:
+        subscriptions = paths[0]
     if customers is None and isinstance(subscriptions, str | Path) and Path(subscriptions).is_dir():
         from reconcile.reading import find_exports
 
         subscriptions, customers = find_exports(Path(subscriptions))
-    subscription_table = load_table(subscriptions, SUBSCRIPTIONS, options, progress=progress)
+    subscription_table = load_table(subscriptions, SUBSCRIPTIONS, options, progress=progress)  # type: ignore[arg-type]
     customer_table = (
         None if customers is None else load_table(customers, CUSTOMERS, options, progress=progress)
     )
     return subscription_table, customer_table
 
 
+def _paths(subscriptions: Exports) -> list[Path] | None:
+    """The paths given (None for a DataFrame)."""
+    if isinstance(subscriptions, str | Path):
+        return [Path(subscriptions)]
+    if isinstance(subscriptions, Sequence):
+        return [Path(path) for path in subscriptions]
+    return None
+
+
+def _described_by_user(options: ReadOptions) -> bool:
+    """Whether the user describes the file themselves: then it is read as they say."""
+    return bool(options.source or options.mapping or options.mapping_file)
+
+
+def _from_downloads(
+    downloads: Downloads, customers: Export | None, as_of: date | None
+) -> tuple[LoadedTable | Path, Export | None]:
+    """The subscriptions (a Subscriptions export's path, or the as-of month's MRR Details
+    table) and the customers export of a run on report downloads."""
+    customers = customers if customers is not None else downloads.customers
+    if downloads.subscriptions is not None:
+        return downloads.subscriptions, customers
+    return downloads.snapshot_for(as_of or downloads.last_month_end).table, customers
+
+
 def reconcile(
-    subscriptions: Export,
+    subscriptions: Exports,
     customers: Export | None = None,
     as_of: date | None = None,
     *,
@@ -112,10 +179,14 @@ def reconcile(
     plan_change_window: int = 1,
     progress: Progress | None = None,
 ) -> Result:
-    """Reconcile customers against subscriptions on `as_of` (default: today).
+    """Reconcile customers against subscriptions on `as_of` (default: today; with report
+    downloads, the last report month's end).
 
-    `subscriptions` and `customers` are paths to CSV exports or polars DataFrames with the
-    export's own columns (they are mapped and validated exactly like files).
+    `subscriptions` and `customers` are paths to CSV or .xlsx exports or polars
+    DataFrames with the export's own columns (they are mapped and validated exactly like
+    files). `subscriptions` may also be a folder, or several paths: the billing system's
+    report downloads (Zoho's MRR Details, MRR and Churned Subscriptions reports) among
+    them are recognised by their headers.
     `billing_figures` are figures the billing system shows, as `--billing-figure` takes
     them (`"Aktive Kunden=155"`, `"Net Customers@2026-10=4"`): the result puts each beside
     reconcile's counts.
@@ -128,9 +199,12 @@ def reconcile(
         mapping_file=Path(mapping_file) if mapping_file else None,
         date_format=date_format,
     )
-    day = as_of or date.today()
+    downloads = load_downloads(subscriptions, customers, options)
+    day = as_of or (downloads.last_month_end if downloads else date.today())
     figures = figure_inputs(billing_figures, day, mapping_file=options.mapping_file)
-    subscription_table, customer_table = load(subscriptions, customers, options, progress=progress)
+    subscription_table, customer_table = load(
+        subscriptions, customers, options, progress=progress, downloads=downloads, as_of=day
+    )
     return reconcile_tables(
         subscription_table,
         customer_table,
@@ -138,6 +212,7 @@ def reconcile(
         figures=figures,
         plan_change_window=plan_change_window,
         progress=progress,
+        downloads=downloads,
     )
 
 
@@ -160,9 +235,11 @@ def reconcile_tables(
     figures: Sequence[FigureInput] = (),
     plan_change_window: int = 1,
     progress: Progress | None = None,
+    downloads: Downloads | None = None,
 ) -> Result:
     """The figures of DOMAIN.md from tables that are already loaded, with the billing
-    system's own `figures` (api.figure_inputs) beside ours."""
+    system's own `figures` (api.figure_inputs) beside ours; with `downloads` (as `load`
+    used them), what the report downloads say beside them."""
     from reconcile import reconciliation
 
     if plan_change_window < 0:
@@ -173,6 +250,8 @@ def reconcile_tables(
     result = reconciliation.reconcile_tables(
         subscriptions, customers, as_of, figures, plan_change_window=plan_change_window
     )
+    if downloads is not None:
+        result = _with_downloads(result, downloads, subscriptions, as_of)
     _report(
         progress,
         "reconciled",
@@ -181,6 +260,29 @@ def reconcile_tables(
         subscriptions_active=result.totals.subscriptions_active,
     )
     return result
+
+
+def _with_downloads(
+    result: Result, downloads: Downloads, subscriptions: LoadedTable, as_of: date
+) -> Result:
+    from reconcile import report_history
+    from reconcile.findings import in_report_order
+    from reconcile.problems import ReconcileError
+
+    export = subscriptions if downloads.subscriptions is not None else None
+    if export is None and downloads.snapshot_for(as_of).file != subscriptions.file:
+        raise ReconcileError(
+            f"the subscriptions were loaded from {subscriptions.file}, not from the MRR "
+            f"Details report of the as-of date {as_of.isoformat()}: load them with this as-of date"
+        )
+    built = report_history.build(downloads, as_of, engine_file=subscriptions.file, export=export)
+    return replace(
+        result,
+        report_downloads=built.section,
+        findings=in_report_order(result.findings + built.findings),
+        rejections=result.rejections + built.rejections,
+        warnings=result.warnings + built.warnings,
+    )
 
 
 def trace(

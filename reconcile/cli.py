@@ -211,7 +211,9 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("subscriptions", type=click.Path(exists=True, path_type=Path))
+@click.argument(
+    "subscriptions", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)
+)
 @read_options
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
 @click.option(
@@ -228,7 +230,7 @@ def main() -> None:
 )
 @handle_errors
 def validate(
-    subscriptions: Path,
+    subscriptions: tuple[Path, ...],
     customers: Path | None,
     source: str | None,
     mapping: tuple[str, ...],
@@ -241,18 +243,28 @@ def validate(
 ) -> int:
     """Check exports: rows read, accepted, rejected and removed, with the row errors.
 
-    SUBSCRIPTIONS is the subscriptions export, or a folder holding both exports.
+    SUBSCRIPTIONS is the subscriptions export, or a folder holding both exports; or the
+    billing system's report downloads (Zoho's MRR Details, MRR and Churned Subscriptions
+    reports), as a folder or several paths.
     """
     console = Console(quiet=quiet)
     options = make_read_options(source, mapping, mapping_file, date_format)
     if errors_csv:
         refuse_output_clashes(
-            {"--errors-csv": [errors_csv]}, subscriptions, customers, mapping_file
+            {"--errors-csv": [errors_csv]}, *subscriptions, customers, mapping_file
         )
-    from reconcile.api import load
+    from reconcile.api import load, load_downloads, load_table
+    from reconcile.canonical import CUSTOMERS, SUBSCRIPTIONS
     from reconcile.validation import validation_summary
 
-    tables = [t for t in load(subscriptions, customers, options, progress=console.progress) if t]
+    downloads = load_downloads(list(subscriptions), customers, options)
+    if downloads is None:
+        loaded = load(list(subscriptions), customers, options, progress=console.progress)
+        tables = [table for table in loaded if table]
+    else:
+        exports = ((downloads.subscriptions, SUBSCRIPTIONS), (downloads.customers, CUSTOMERS))
+        tables = [load_table(path, kind, options) for path, kind in exports if path]
+        tables += downloads.tables()
     summaries = [validation_summary(table, max_errors=max_errors) for table in tables]
     if errors_csv:
         from reconcile.filesystem import write_all
@@ -325,9 +337,10 @@ def row_error_lines(title: str, errors: list[dict[str, Any]], total: int) -> lis
     return lines
 
 
-def parse_as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date:
+def parse_as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
+    """The --as-of date; None when not given (today, or the last report month's end)."""
     if value is None:
-        return date.today()
+        return None
     try:
         return date.fromisoformat(value)
     except ValueError:
@@ -356,13 +369,16 @@ def email_addresses(_ctx: click.Context, param: click.Parameter, value: Any) -> 
 
 
 @main.command()
-@click.argument("subscriptions", type=click.Path(exists=True, path_type=Path))
+@click.argument(
+    "subscriptions", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)
+)
 @read_options
 @click.option(
     "--as-of",
     callback=parse_as_of,
     metavar="YYYY-MM-DD",
-    help="The day the figures are for. Default: today.",
+    help="The day the figures are for. Default: today (with report downloads: the last"
+    " report month's end).",
 )
 @click.option(
     "-o",
@@ -443,14 +459,14 @@ def email_addresses(_ctx: click.Context, param: click.Parameter, value: Any) -> 
 )
 @handle_errors
 def report(
-    subscriptions: Path,
+    subscriptions: tuple[Path, ...],
     customers: Path | None,
     source: str | None,
     mapping: tuple[str, ...],
     mapping_file: Path | None,
     date_format: str | None,
     quiet: bool,
-    as_of: date,
+    as_of: date | None,
     outputs: tuple[Path, ...],
     billing_figures: tuple[str, ...],
     plan_change_window: int,
@@ -464,8 +480,11 @@ def report(
 ) -> int:
     """Reconcile customers against subscriptions and write the report.
 
-    SUBSCRIPTIONS is the subscriptions export, or a folder holding both exports.
-    The format of each -o file follows its extension.
+    SUBSCRIPTIONS is the subscriptions export, or a folder holding both exports; or the
+    billing system's report downloads (Zoho's monthly MRR Details reports, with its MRR
+    and Churned Subscriptions reports), as a folder or several paths: then --as-of
+    defaults to the last report month's end. The format of each -o file follows its
+    extension.
     """
     from reconcile import api
     from reconcile.problems import ReconcileError
@@ -479,23 +498,34 @@ def report(
     eml_file = (eml or eml_path_for((*report_files, *rows_files)[0])) if mailing else None
     refuse_output_clashes(
         {"-o": list(outputs), "--eml": [eml_file] if eml_file else []},
-        subscriptions,
+        *subscriptions,
         customers,
         mapping_file,
         config_file=config_file,
     )
     options = make_read_options(source, mapping, mapping_file, date_format)
+    downloads = api.load_downloads(list(subscriptions), customers, options)
+    if as_of is None:
+        as_of = downloads.last_month_end if downloads else date.today()
     try:  # before the exports are read: a mistyped name fails at once
         figures = api.figure_inputs(billing_figures, as_of, mapping_file=mapping_file)
     except ReconcileError as error:
         raise click.UsageError(str(error)) from None
-    tables = api.load(subscriptions, customers, options, progress=console.progress)
+    tables = api.load(
+        list(subscriptions),
+        customers,
+        options,
+        progress=console.progress,
+        downloads=downloads,
+        as_of=as_of,
+    )
     result = api.reconcile_tables(
         *tables,
         as_of,
         figures=figures,
         plan_change_window=plan_change_window,
         progress=console.progress,
+        downloads=downloads,
     )
     # Traced before redaction, from the Result of these very tables; asked for, or not at all.
     traced = api.trace(*tables, result) if rows_files else None

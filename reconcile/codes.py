@@ -152,6 +152,9 @@ class Detail(StrEnum):
     LIVE_AFTER_END = "live_after_end", N_("end date has passed")
     END_BEFORE_START = "end_before_start", N_("ends before its start")
     NO_START_DATE = "no_start_date", N_("no start date")
+    # Rows behind a difference from the billing system's MRR report (report_history).
+    CREDIT = "credit", N_("credit (negative MRR)")
+    BACKDATED = "backdated", N_("created after the month")
 
     @classmethod
     def of(cls, code: str | None) -> Detail | None:

@@ -349,6 +349,121 @@ FINDINGS: dict[str, FindingTemplate] = {
             Sentence("See Data quality."),
         ),
     ),
+    # The billing system's report downloads (reconcile.report_history).
+    "report_month_snapshot": FindingTemplate(
+        INFO,
+        (
+            Sentence(
+                "The figures on the as-of date come from {file}, Zoho Billing's MRR Details "
+                "report of {month}: {count} row, a subscription that earned MRR in that month.",
+                "The figures on the as-of date come from {file}, Zoho Billing's MRR Details "
+                "report of {month}: {count} rows, each a subscription that earned MRR in that "
+                "month.",
+            ),
+            Sentence(
+                "The report has no status and no end dates, so each row counts as active "
+                "until the month's end."
+            ),
+            Sentence(
+                "The history comes from the {reports} monthly reports themselves.",
+                when=lambda params: params["reports"] > 1,
+            ),
+        ),
+    ),
+    "backdated_subscriptions": FindingTemplate(
+        INFO,
+        (
+            Sentence(
+                "{count} subscription in {file} was created after {month} and backdated into "
+                "it: it is counted in {month}, the month it earned MRR in.",
+                "{count} subscriptions in {file} were created after {month} and backdated into "
+                "it: they are counted in {month}, the month they earned MRR in.",
+            ),
+        ),
+    ),
+    "report_month_twice": FindingTemplate(
+        WARNING,
+        (
+            Sentence(
+                # Always two or more; the singular is there for a language that needs it.
+                "{count} MRR Details report covers {month} ({files}): the month is counted "
+                "from {used} only.",
+                "{count} MRR Details reports cover {month} ({files}): the month is counted "
+                "from {used} only, never from both.",
+            ),
+            Sentence("They hold the same rows.", when=lambda params: params["identical"]),
+            Sentence(
+                "They hold different rows: keep only the right one with the others.",
+                when=lambda params: not params["identical"],
+            ),
+        ),
+    ),
+    "report_months_missing": FindingTemplate(
+        WARNING,
+        (
+            Sentence(
+                "{count} month between the first and the last MRR Details report has no "
+                "report ({months}): it has no figures, and the movements into the month "
+                "after it are not computed.",
+                "{count} months between the first and the last MRR Details report have no "
+                "report ({months}): they have no figures, and the movements into the month "
+                "after each are not computed.",
+            ),
+        ),
+    ),
+    "billing_mrr_differs": FindingTemplate(
+        INFO,
+        (
+            Sentence(
+                "Zoho's MRR report gives {month} an MRR that differs by {difference} from the "
+                "sum of that month's MRR Details report."
+            ),
+            Sentence(
+                "The difference is exactly the MRR of {count} credit row (negative MRR), "
+                "which Zoho's MRR report leaves out.",
+                "The difference is exactly the MRR of {count} credit rows (negative MRR), "
+                "which Zoho's MRR report leaves out.",
+                when=lambda params: params["explained_by"] == "credit_rows",
+            ),
+            Sentence(
+                "The difference is exactly the MRR of {count} subscription created after the "
+                "month and backdated into it, which Zoho's MRR report did not hold yet.",
+                "The difference is exactly the MRR of {count} subscriptions created after the "
+                "month and backdated into it, which Zoho's MRR report did not hold yet.",
+                when=lambda params: params["explained_by"] == "backdated_rows",
+            ),
+            Sentence(
+                "The difference is exactly the MRR of {count} credit or backdated row, which "
+                "Zoho's MRR report leaves out.",
+                "The difference is exactly the MRR of {count} credit and backdated rows, which "
+                "Zoho's MRR report leaves out.",
+                when=lambda params: params["explained_by"] == "credit_and_backdated_rows",
+            ),
+            Sentence(
+                "No set of credit or backdated rows makes up the difference.",
+                when=lambda params: not params["explained_by"],
+            ),
+        ),
+    ),
+    "cancellations_not_churn": FindingTemplate(
+        INFO,
+        (
+            Sentence(
+                "Of the subscriptions cancelled in {month} ({cancelled} in all), {count} "
+                "belonged to a customer who still held another subscription: that customer "
+                "did not churn.",
+                "Of the subscriptions cancelled in {month} ({cancelled} in all), {count} "
+                "belonged to customers who still held another subscription: those customers "
+                "did not churn.",
+            ),
+            Sentence(
+                "{customers_left} customer really left.",
+                "{customers_left} customers really left.",
+                counted="customers_left",
+                when=lambda params: params["customers_left"] > 0,
+            ),
+        ),
+    ),
 }
 
 # The parts of the folded findings above: a count and what it counts, in the singular
@@ -467,6 +582,28 @@ def findings_from(facts: Facts) -> tuple[Finding, ...]:
     """Every finding the figures call for, in FINDINGS' order, counts above zero."""
     # Within one code, the finder's own order (file order, largest first).
     return tuple(item for find in _FINDERS.values() for item in find(facts))
+    return tuple(item for code in FINDINGS if code in _FINDERS for item in _FINDERS[code](facts))
+
+
+# The findings of the billing system's report downloads (reconcile.report_history), raised
+# only when such reports are among the inputs.
+DOWNLOAD_FINDINGS = frozenset(
+    {
+        "report_month_snapshot",
+        "backdated_subscriptions",
+        "report_month_twice",
+        "report_months_missing",
+        "billing_mrr_differs",
+        "cancellations_not_churn",
+    }
+)
+
+
+def in_report_order(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
+    """Findings from several places (the engine, the report downloads) in FINDINGS'
+    order; within one code, as given."""
+    order = {code: index for index, code in enumerate(FINDINGS)}
+    return tuple(sorted(findings, key=lambda item: order.get(item.code, len(order))))
 
 
 def _damaged_ids(facts: Facts) -> list[Finding]:

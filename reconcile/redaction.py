@@ -28,6 +28,7 @@ from reconcile.result import (
     Finding,
     InputSummary,
     Rejection,
+    ReportDownloads,
     Result,
     SubscriptionRef,
 )
@@ -146,6 +147,7 @@ def redact(result: Result) -> Result:
             rejections=rejections,
             warnings=warnings,
             findings=findings,
+            report_downloads=_redact_downloads(result.report_downloads, pseudonyms),
             bridge=tuple(_redact_step(step, pseudonyms) for step in result.bridge),
             customer_bridge=tuple(
                 _redact_step(step, pseudonyms) for step in result.customer_bridge
@@ -186,6 +188,24 @@ def _without_folders(result: Result) -> Result:
     )
 
 
+def _redact_downloads(
+    downloads: ReportDownloads | None, pseudonyms: Pseudonyms
+) -> ReportDownloads | None:
+    """The customers who left, by pseudonym; and not even the number of cancellations
+    with a reason: the reasons are free text people typed, often about people."""
+    if downloads is None:
+        return None
+    cancellations = tuple(
+        replace(
+            month,
+            left=tuple(_redact_customer(customer, pseudonyms) for customer in month.left),
+            reasons_given=None,
+        )
+        for month in downloads.cancellations
+    )
+    return replace(downloads, cancellations=cancellations)
+
+
 def _collect(result: Result) -> Pseudonyms:
     """Every person of the result, registered in a fixed order: customer records
     first (they tie a name to an email), then duplicate keys, then rejected cells and
@@ -195,6 +215,10 @@ def _collect(result: Result) -> Pseudonyms:
         pseudonyms.see(customer.name, customer.email)
     for group in result.probable_duplicate_groups:
         pseudonyms.see(None, group.key)
+    if result.report_downloads is not None:
+        for month in result.report_downloads.cancellations:
+            for customer in month.left:
+                pseudonyms.see(customer.name, customer.email)
     for rejection in (*result.rejections, *result.warnings):
         if rejection.value is None:
             continue

@@ -348,12 +348,27 @@ def _file_param(name: str) -> Callable[[Mapping[str, Any], str], str]:
     return lambda params, _lang: file_name(str(params[name]))
 
 
+def _month(params: Mapping[str, Any], lang: str) -> str:
+    return format_month(params["month"], lang)
+
+
+def _month_list(params: Mapping[str, Any], lang: str) -> str:
+    """A comma-separated list of YYYY-MM months, each as the locale writes a month."""
+    return ", ".join(format_month(month.strip(), lang) for month in params["months"].split(","))
+
+
 _SPECIAL_PARAMS: dict[str, Callable[[Mapping[str, Any], str], str]] = {
     "reason": _translated_reason,
     "currencies": _currency_list,
     "reasons": _reason_list,
     "file": _file_param("file"),
     "customers_file": _file_param("customers_file"),
+    "used": _file_param("used"),
+    "files": lambda params, _lang: ", ".join(
+        file_name(path.strip()) for path in str(params["files"]).split(",")
+    ),
+    "month": _month,
+    "months": _month_list,
 }
 
 

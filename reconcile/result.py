@@ -296,6 +296,161 @@ class BillingFigure:
 
 
 @dataclass(frozen=True)
+class MrrMovements:
+    """MRR movements of one month against the month before (DOMAIN.md, "Revenue"):
+    MRR(M) - MRR(M-1) = new + reactivation + expansion - contraction - churn."""
+
+    new: float
+    reactivation: float
+    expansion: float
+    contraction: float
+    churn: float
+
+    @property
+    def net_new(self) -> float:
+        return self.new + self.reactivation + self.expansion - self.contraction - self.churn
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    """One report download (Zoho's MRR Details, MRR or Churned Subscriptions report) and
+    its row accounting: rows_read = rows_accepted + rows_rejected + duplicate_rows_removed.
+    `used` is False for a second report of a month already counted from another file."""
+
+    file: str
+    report: str  # the report kind (reconcile/sources/reports/*.toml)
+    title: str | None  # the report's name as its title row gives it
+    period_start: date | None
+    period_end: date | None
+    month: str | None  # YYYY-MM, for a report of one month
+    rows_read: int
+    rows_accepted: int
+    rows_rejected: int
+    duplicate_rows_removed: int = 0
+    blank_lines_skipped: int = 0
+    used: bool = True
+
+
+@dataclass(frozen=True)
+class ReportMonth:
+    """One month of the history built from the MRR Details reports themselves.
+
+    subscriptions: the report's rows (what Zoho counts); customers: its distinct customer
+    IDs; mrr: the sum of its `mrr`. ARPU as Zoho shows it = mrr / subscriptions; ARPA =
+    mrr / customers. The movements (None for the first month and after a missing month)
+    compare each customer's (or each subscription's, as Zoho counts) MRR with the month
+    before."""
+
+    period: str  # YYYY-MM
+    file: str
+    subscriptions: int
+    customers: int
+    mrr: float
+    arpa: float | None
+    arpu: float | None
+    backdated: int  # rows created after the month (backdated into it), counted
+    credit_rows: int  # rows with negative MRR
+    customers_new: int | None = None
+    customers_reactivated: int | None = None
+    customers_churned: int | None = None
+    customer_movements: MrrMovements | None = None
+    subscription_movements: MrrMovements | None = None
+
+
+@dataclass(frozen=True)
+class MrrFigure:
+    """One of the billing system's MRR figures for a month, beside the same figure from
+    the MRR Details reports, per subscription (as the billing system counts) and per
+    customer (reconcile)."""
+
+    figure: str  # new, reactivation, expansion, contraction, churn, net_new, previous, mrr
+    billing_system: float | None
+    subscriptions: float | None
+    customers: float | None
+
+
+@dataclass(frozen=True)
+class BillingMrrMonth:
+    """The billing system's MRR report for one month against the MRR Details reports.
+
+    `mrr_difference` = the billing system's MRR - the sum of the month's report rows;
+    `explained_by` names the rows that make it up exactly ("credit_rows": negative MRR,
+    "backdated_rows": created after the month, or both), listed in `explaining_rows`.
+    `new_from_active_customers`: the part of the new subscriptions' MRR that came from
+    customers already active the month before (expansion, not new business);
+    `churn_of_staying_customers`: the part of the cancelled subscriptions' MRR whose
+    customers stayed active (contraction, not churn)."""
+
+    period: str
+    file: str
+    figures: tuple[MrrFigure, ...]
+    mrr_difference: float | None = None
+    explained_by: str | None = None
+    explaining_rows: tuple[SubscriptionRef, ...] = ()
+    new_from_active_customers: float | None = None
+    churn_of_staying_customers: float | None = None
+
+
+@dataclass(frozen=True)
+class CancellationMonth:
+    """A Churned Subscriptions report's month. `customer_stayed`: cancellations whose
+    customer still held another subscription in that month's MRR Details report (those
+    customers did not churn); `customers_left`: customers with no subscription left.
+    Both None without the month's MRR Details report. `reasons_given`: cancellations with
+    a reason typed in (the reasons themselves are never shown; None with --redact)."""
+
+    period: str
+    file: str
+    cancelled: int
+    customers: int
+    amount: float | None
+    customer_stayed: int | None = None
+    customers_left: int | None = None
+    left: tuple[CustomerRef, ...] = ()
+    reasons_given: int | None = None
+
+
+@dataclass(frozen=True)
+class ExportCheckMonth:
+    """A Subscriptions export against one month's MRR Details report: subscriptions the
+    export has active at the month's end and the report lists, or only one of them."""
+
+    period: str
+    in_both: int
+    only_in_report: int
+    only_in_export: int
+    only_in_report_examples: tuple[str, ...] = ()
+    only_in_export_examples: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DuplicateMonth:
+    """Two or more MRR Details reports of one month: counted from the first file only."""
+
+    period: str
+    files: tuple[str, ...]
+    used: str
+    identical: bool
+
+
+@dataclass(frozen=True)
+class ReportDownloads:
+    """What the billing system's own report downloads say (Zoho Billing's MRR Details,
+    MRR and Churned Subscriptions reports). MRR is in the organisation's currency: the
+    reports name none."""
+
+    organisation: str | None
+    files: tuple[ReportFile, ...]
+    months: tuple[ReportMonth, ...] = ()
+    missing_months: tuple[str, ...] = ()
+    duplicate_months: tuple[DuplicateMonth, ...] = ()
+    billing_mrr: tuple[BillingMrrMonth, ...] = ()
+    cancellations: tuple[CancellationMonth, ...] = ()
+    export_check: tuple[ExportCheckMonth, ...] = ()
+    export_file: str | None = None  # the Subscriptions export checked against the reports
+
+
+@dataclass(frozen=True)
 class Result:
     as_of: date
     inputs: Inputs
@@ -320,6 +475,8 @@ class Result:
     # Per currency, by code: MRR, ARPA and Zoho's ARPU of the active subscriptions.
     revenue: tuple[Revenue, ...] = ()
     settings: Settings = field(default_factory=Settings)
+    # The billing system's report downloads given as input (None without any).
+    report_downloads: ReportDownloads | None = None
     schema_version: int = SCHEMA_VERSION
 
     @property

@@ -637,6 +637,17 @@ def test_no_finding_says_a_plural_for_one(lang):
         "by_reason": {"invalid_date": 1},
         "duplicates": 1,
         "unreadable": 1,
+        # The findings of report downloads.
+        "month": "2025-09",
+        "months": "2025-08",
+        "files": "a.xlsx, b.xlsx",
+        "used": "a.xlsx",
+        "identical": True,
+        "reports": 1,
+        "difference": 15.0,
+        "explained_by": "credit_rows",
+        "cancelled": 1,
+        "customers_left": 1,
     }
     for code in FINDINGS:
         text = finding_text(finding(code, 1, **params), lang)

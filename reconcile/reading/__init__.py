@@ -11,7 +11,16 @@ One module per job:
 - folders: the two exports in a folder (`find_exports`).
 """
 
-from reconcile.reading.folders import find_exports
-from reconcile.reading.frame import LINE, RawTable, read_raw
+from reconcile.reading.folders import EXPORT_SUFFIXES, FileHead, file_head, find_exports
+from reconcile.reading.frame import LINE, RawTable, read_as, read_raw
 
-__all__ = ["LINE", "RawTable", "find_exports", "read_raw"]
+__all__ = [
+    "EXPORT_SUFFIXES",
+    "LINE",
+    "FileHead",
+    "RawTable",
+    "file_head",
+    "find_exports",
+    "read_as",
+    "read_raw",
+]

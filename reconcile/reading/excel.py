@@ -50,6 +50,7 @@ class SheetTable:
     frame: pl.DataFrame
     headers: tuple[str, ...]
     header_line: int
+    title: str = ""  # the cells of the rows above the header, one per line
 
 
 def read_workbook(
@@ -60,9 +61,11 @@ def read_workbook(
     UnusableFileError for a zip file that is no .xlsx workbook or cannot be read."""
     refuse_other_zip(path, label)
     sheet = read_first_sheet(path, label, rows=HEADER_SEARCH_LINES if head_only else None)
-    index = header_row([[cell or "" for cell in row] for row in sheet.rows()], known)
+    rows = sheet.rows()
+    index = header_row([[cell or "" for cell in row] for row in rows], known)
     frame, headers = sheet.table(index)
-    return SheetTable(sheet.name, frame, headers, header_line=index + 1)
+    title = "\n".join(cell for row in rows[:index] for cell in row if cell and cell.strip())
+    return SheetTable(sheet.name, frame, headers, header_line=index + 1, title=title)
 
 
 def refuse_other_zip(path: Path, label: str) -> None:

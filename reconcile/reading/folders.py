@@ -3,6 +3,9 @@ recognised by its header, not its name."""
 
 from __future__ import annotations
 
+import csv
+import io
+from dataclasses import dataclass
 from pathlib import Path
 
 from reconcile.canonical import CUSTOMERS, SUBSCRIPTIONS
@@ -12,6 +15,7 @@ from reconcile.reading.encoding import SNIFF_BYTES, decode_head, refuse_non_csv
 from reconcile.reading.header import cells, find_header, known_header_keys
 from reconcile.reading.matching import resolve
 from reconcile.sources import all_sources
+from reconcile.sources.reports import report_kind_of
 
 EXPORT_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
 
@@ -29,9 +33,12 @@ def find_exports(folder: Path) -> tuple[Path, Path | None]:
         )
     found: dict[str, list[Path]] = {SUBSCRIPTIONS: [], CUSTOMERS: []}
     skipped: list[str] = []
-    for path in sorted(p for p in folder.iterdir() if p.suffix.lower() in EXPORT_SUFFIXES):
+    for path in export_files(folder):
         try:
-            kind = _kind_of_file(path)
+            head = file_head(path)
+            if report_kind_of(head.headers) is not None:
+                continue  # a report download, not an export (reconcile.downloads)
+            kind = resolve(head.headers, None, all_sources(), {}, str(path))[1]
         except ReconcileError as error:
             skipped.append(f"{path.name} ({str(error).splitlines()[0]})")
             continue
@@ -56,8 +63,26 @@ def find_exports(folder: Path) -> tuple[Path, Path | None]:
     return found[SUBSCRIPTIONS][0], customers
 
 
-def _kind_of_file(path: Path) -> str:
-    """The export kind of a file, recognised from its header alone."""
+def export_files(folder: Path) -> list[Path]:
+    """The files of a folder that may be exports (by extension), in name order."""
+    return sorted(
+        path
+        for path in folder.iterdir()
+        if path.suffix.lower() in EXPORT_SUFFIXES and not path.name.startswith("~$")
+    )
+
+
+@dataclass(frozen=True)
+class FileHead:
+    """What the head of a file shows: its headers, and the text above them (title lines
+    of a CSV file or title rows of a sheet, their cells one per line; "" without)."""
+
+    headers: tuple[str, ...]
+    title: str
+
+
+def file_head(path: Path) -> FileHead:
+    """The headers and title of a CSV file or .xlsx workbook, from its head alone."""
     label = str(path)
     try:
         with path.open("rb") as handle:
@@ -66,15 +91,14 @@ def _kind_of_file(path: Path) -> str:
         raise UnusableFileError(label, f"cannot be read: {error.strerror}") from None
     if not head.strip():
         raise UnusableFileError(label, "is empty")
-    candidates = all_sources()
+    known = known_header_keys(all_sources(), None)
     if head.startswith(excel.ZIP_SIGNATURE):
-        known = known_header_keys(candidates, None)
         sheet = excel.read_workbook(path, label, known, head_only=True)
-        return resolve(sheet.headers, None, candidates, {}, label)[1]
+        return FileHead(sheet.headers, sheet.title)
     refuse_non_csv(head, label)
     text = decode_head(head)
-    separator, offset = find_header(text, known_header_keys(candidates, None))
+    separator, offset = find_header(text, known)
     header_text = text[offset:].split("\n", 1)[0].rstrip("\r")
-    headers = tuple(cells(header_text, separator))
-    _, kind = resolve(headers, None, candidates, {}, label)
-    return kind
+    above = csv.reader(io.StringIO(text[:offset]), delimiter=separator)
+    title = "\n".join(cell for record in above for cell in record if cell.strip())
+    return FileHead(tuple(cells(header_text, separator)), title)

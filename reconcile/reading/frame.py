@@ -119,6 +119,17 @@ def read_raw(
         return _read(scan, kind, candidates, mapping, label)
 
 
+def read_as(path: Path, spec: SourceSpec, *, name: str | None = None) -> RawTable:
+    """Read a file as the subscriptions table of `spec`, as it is: no source or kind is
+    recognised (a report download, whose kind its header has shown)."""
+    label = name or str(path)
+    try:
+        scan = _scan_file(Path(path), label, (spec,), {})
+    except NotUtf8:
+        scan = _scan_file(Path(path), label, (spec,), {}, encoding=LEGACY)
+    return _raw_table(scan, spec, SUBSCRIPTIONS, label)
+
+
 def _read(
     scan: _Scan,
     kind: str | None,

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 
 from reconcile.canonical import CUSTOMERS, SUBSCRIPTIONS
 from reconcile.sources import SourceSpec, normalize_header
+from reconcile.sources.reports import known_report_headers
 
 SEPARATORS = (",", ";", "\t", "|")
 HEADER_SEARCH_LINES = 30  # a header below this many lines is not looked for
@@ -16,7 +17,10 @@ HEADER_SEARCH_LINES = 30  # a header below this many lines is not looked for
 def known_header_keys(
     candidates: Iterable[SourceSpec], mapping: Mapping[str, str] | None
 ) -> frozenset[str]:
-    keys = {normalize_header(str(h)) for h in (mapping or {}).values()}
+    # The headers of report downloads too: a report's header names no column of an export
+    # (Zoho's MRR report: date, new_mrr, ...), and must not be taken for a title line.
+    keys = set(known_report_headers())
+    keys.update(normalize_header(str(h)) for h in (mapping or {}).values())
     for spec in candidates:
         for kind in (SUBSCRIPTIONS, CUSTOMERS):
             keys.update(spec.table(kind).alias_keys())

@@ -23,6 +23,13 @@ from reconcile.sources import (
     normalize_header,
     with_mapping,
 )
+from reconcile.sources.reports import (
+    BILLING_FIGURES,
+    CANCELLATIONS,
+    MONTH_SNAPSHOT,
+    ReportKind,
+    report_kind_of,
+)
 
 
 def candidate_sources(source: str | None, mapping_file: Path | None) -> tuple[SourceSpec, ...]:
@@ -40,7 +47,17 @@ def resolve(
     mapping: Mapping[str, str],
     label: str,
 ) -> tuple[SourceSpec, str]:
-    """The source and kind the header fits best; UnusableFileError when none fits."""
+    """The source and kind the header fits best; UnusableFileError when none fits.
+
+    A report download (reconcile/sources/reports/) is recognised first, unless the user
+    describes the file themselves (--source, --map, --mapping-file): an MRR Details
+    report reads as its own source; a report that holds no subscriptions is refused with
+    a message saying what it is and what to give with it."""
+    report = report_kind_of(headers) if kind != CUSTOMERS and not mapping else None
+    if report is not None and len(candidates) > 1:
+        if report.role != MONTH_SNAPSHOT:
+            raise not_subscriptions_error(report, label)
+        return report.spec, SUBSCRIPTIONS
     keys = [normalize_header(h) for h in headers]
     if kind:
         check_mapped_headers(headers, keys, _mapping_for(kind, candidates, mapping), label)
@@ -63,6 +80,29 @@ def resolve(
     specs = [with_mapping(spec, wanted, mapping) for spec in candidates]
     best = _best_coverage(specs, wanted, keys)
     raise _missing_columns_error(best, wanted, headers, keys, label)
+
+
+# What a report that holds no subscriptions is, and what to give with it, by role.
+_NOT_SUBSCRIPTIONS = {
+    CANCELLATIONS: (
+        "lists the subscriptions cancelled in its period, not the subscriptions that are active",
+        "Give it together with the MRR Details reports of the same months (in one folder, or "
+        "as several paths), or with the Subscriptions export: reconcile then counts which "
+        "cancellations were customers who left.",
+    ),
+    BILLING_FIGURES: (
+        "holds the billing system's own MRR figures per month, not subscriptions",
+        "Give it together with the MRR Details reports of the same months (in one folder, or "
+        "as several paths), or with the Subscriptions export: reconcile then puts its "
+        "figures beside its own.",
+    ),
+}
+
+
+def not_subscriptions_error(report: ReportKind, label: str) -> UnusableFileError:
+    """The message for a report given as the subscriptions input that holds none."""
+    what, advice = _NOT_SUBSCRIPTIONS[report.role]
+    return UnusableFileError(label, f"is the {report.title} (it {what})", advice)
 
 
 def _mapping_for(
