@@ -11,7 +11,7 @@ from reconcile.bridge import EXAMPLES_SHOWN, Evidence
 from reconcile.canonical import LoadedTable
 from reconcile.codes import RowError
 from reconcile.problems import ROW_ERROR_SCHEMA
-from reconcile.result import InputSummary, Rejection
+from reconcile.result import REJECTED_SHARE_CAVEAT, InputSummary, RejectedRowsCaveat, Rejection
 
 
 def tables(subscriptions: LoadedTable, customers: LoadedTable | None) -> list[LoadedTable]:
@@ -30,6 +30,34 @@ def input_summary(table: LoadedTable) -> InputSummary:
         duplicate_lines=tuple(sorted(table.duplicate_lines)),
         blank_lines_skipped=table.blank_lines_skipped,
     )
+
+
+def caveats(
+    subscriptions: LoadedTable, customers: LoadedTable | None
+) -> tuple[RejectedRowsCaveat, ...]:
+    """A caveat for each file with more than 5% of its rows rejected."""
+    found = []
+    for table in tables(subscriptions, customers):
+        if table.rows_rejected <= REJECTED_SHARE_CAVEAT * table.rows_read:
+            continue
+        reasons = [fact for fact in rejection_facts(table) if _rejects(fact[1])]
+        code, rows = max(((f[1], f[2]) for f in reasons), key=lambda f: f[1], default=("", 0))
+        found.append(
+            RejectedRowsCaveat(
+                file=table.file,
+                rows_read=table.rows_read,
+                rows_rejected=table.rows_rejected,
+                rows_accepted=table.rows_accepted,
+                reason=code,
+                reason_rows=rows,
+            )
+        )
+    return tuple(found)
+
+
+def _rejects(code: str) -> bool:
+    member = RowError.of(code)
+    return member is None or member.rejects
 
 
 def rejections(subscriptions: LoadedTable, customers: LoadedTable | None) -> tuple[Rejection, ...]:

@@ -24,6 +24,7 @@ import click
 
 from reconcile import __version__
 from reconcile.codes import Severity
+from reconcile.registry import languages, source_names
 from reconcile.terminal import json_shown, shown
 
 EXIT_OK, EXIT_THRESHOLD, EXIT_UNUSABLE, EXIT_BUG = 0, 1, 2, 3
@@ -142,7 +143,7 @@ def read_options(command: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--source",
-            type=click.Choice(["zoho", "stripe", "chargebee", "recurly", "woocommerce", "generic"]),
+            type=click.Choice(source_names()),
             help="The billing system; detected from the headers when not given.",
         ),
         click.option(
@@ -408,7 +409,7 @@ def email_addresses(_ctx: click.Context, param: click.Parameter, value: Any) -> 
     help="A subscription ending within DAYS of another of the customer's starting is a"
     " plan change, not churn. 0 turns it off.",
 )
-@click.option("--lang", type=click.Choice(["en", "de"]), default="en", show_default=True)
+@click.option("--lang", type=click.Choice(languages()), default="en", show_default=True)
 @click.option("--redact", is_flag=True, help="Replace customer names and emails with pseudonyms.")
 @click.option(
     "--fail-on",

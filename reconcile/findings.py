@@ -152,8 +152,9 @@ FINDINGS: dict[str, FindingTemplate] = {
             ),
         ),
     ),
+    # An error: a rejected row is missing from every figure (--fail-on error exits 1).
     "rows_rejected": FindingTemplate(
-        WARNING,
+        ERROR,
         (
             Sentence(
                 "{count} row of {file} was rejected: {reason}.",

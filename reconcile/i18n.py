@@ -12,6 +12,7 @@ import gettext
 from collections.abc import Iterator
 from datetime import date
 from functools import lru_cache
+from importlib.resources.abc import Traversable
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -20,38 +21,38 @@ from babel import Locale
 from babel.dates import format_date as babel_format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import format_currency, format_decimal
 
+from reconcile.codes import N_
 from reconcile.problems import ReconcileError
+from reconcile.registry import SOURCE_LANGUAGE, catalog, languages
 
-LANGUAGES = ("en", "de")
-SOURCE_LANGUAGE = "en"
+# Found, not listed: English and every language with a catalog in locale/ (registry.py).
+LANGUAGES = languages()
 LOCALE_DIR = Path(__file__).parent / "locale"
-GETTEXT_DOMAIN = "messages"
 
-# One pattern per language and use, kept consistent through the whole report:
-# tables show "15 Nov 2026" / "15.11.2026", sentences "15 November 2026" / "15. November 2026".
-_DATE_PATTERNS = {
-    "en": {"short": "d MMM y", "long": "d MMMM y"},
-    "de": {"short": "dd.MM.y", "long": "d. MMMM y"},
-}
+# One pattern per use, kept consistent through the whole report: tables show "15 Nov 2026",
+# sentences "15 November 2026" (CLDR patterns). Each language's catalog translates them
+# into its own ("dd.MM.y", "d. MMMM y"), so a new language needs no code.
+_DATE_PATTERNS = {"short": N_("d MMM y"), "long": N_("d MMMM y")}
 # Stand-alone abbreviated month names ("LLL"): German "Mär", "Okt" without the trailing
 # dot that the format-context abbreviations carry, so month columns line up.
-_MONTH_PATTERN = "LLL y"
+_MONTH_PATTERN = N_("LLL y")
 
 
 def check_language(lang: str) -> str:
     """`lang` itself when the report speaks it; else a usage error naming the choices."""
-    if lang not in LANGUAGES:
-        raise ReconcileError(f"unknown language {lang!r}; choose one of: {', '.join(LANGUAGES)}")
+    known = languages()
+    if lang not in known:
+        raise ReconcileError(f"unknown language {lang!r}; choose one of: {', '.join(known)}")
     return lang
 
 
-def catalog_path(lang: str) -> Path:
-    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{GETTEXT_DOMAIN}.po"
+def catalog_path(lang: str) -> Traversable:
+    return catalog(lang)
 
 
-@lru_cache(maxsize=len(LANGUAGES))
+@lru_cache(maxsize=16)
 def translations(lang: str) -> gettext.NullTranslations:
     """The gettext translations of `lang`, compiled from its .po file once per process."""
     check_language(lang)
@@ -73,6 +74,14 @@ def format_number(value: int | float, lang: str, *, digits: int = 0) -> str:
     return format_decimal(value, format=pattern, locale=lang)
 
 
+def format_money(value: float, currency: str | None, lang: str) -> str:
+    """An amount in the locale's currency format: `€1,234.50` / `1.234,50 €`; without a
+    currency (the export names none) the number with two decimals."""
+    if currency is None:
+        return format_number(value, lang, digits=2)
+    return format_currency(value, currency, locale=lang)
+
+
 def format_signed(value: int, lang: str) -> str:
     """A change with its sign: `+12`, `-3`, and `0` without one."""
     if value == 0:
@@ -89,7 +98,8 @@ def format_percent(share: float, lang: str, *, digits: int = 0) -> str:
 
 
 def format_date(value: date, lang: str, *, style: str = "short") -> str:
-    return babel_format_date(value, _DATE_PATTERNS[lang][style], locale=lang)
+    pattern = translations(lang).gettext(_DATE_PATTERNS[style])
+    return babel_format_date(value, pattern, locale=lang)
 
 
 def format_month(period: str | date, lang: str) -> str:
@@ -97,7 +107,7 @@ def format_month(period: str | date, lang: str) -> str:
     if isinstance(period, str):
         year, month = period.split("-")
         period = date(int(year), int(month), 1)
-    return babel_format_date(period, _MONTH_PATTERN, locale=lang)
+    return babel_format_date(period, translations(lang).gettext(_MONTH_PATTERN), locale=lang)
 
 
 # The dicts of reconcile/findings.py whose English strings are msgids (the texts of

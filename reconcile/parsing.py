@@ -201,11 +201,15 @@ DATE_FORMATS: tuple[DateFormat, ...] = (
 
 
 class AmbiguousDateOrder(ValueError):
-    """Several formats (typically day-first and month-first) parse a column equally well."""
+    """Several formats (typically day-first and month-first) parse a column equally well:
+    `rows` of it each."""
 
-    def __init__(self, candidates: tuple[str, ...], examples: tuple[str, ...]) -> None:
+    def __init__(
+        self, candidates: tuple[str, ...], examples: tuple[str, ...], rows: int = 0
+    ) -> None:
         self.candidates = candidates
         self.examples = examples
+        self.rows = rows
         super().__init__(
             f"dates such as {', '.join(examples)} fit {' and '.join(candidates)} equally well; "
             f"choose one with --date-format"
@@ -357,8 +361,15 @@ def date_format_of_counts(
     counts: pl.DataFrame, *, preferred: DateFormat | None = None
 ) -> DateFormat | None:
     """`detect_date_format` from a column's `distinct_non_empty_counts`."""
+    return date_format_fit_of_counts(counts, preferred=preferred)[0]
+
+
+def date_format_fit_of_counts(
+    counts: pl.DataFrame, *, preferred: DateFormat | None = None
+) -> tuple[DateFormat | None, int]:
+    """`date_format_of_counts`, and how many rows of the column that format parses."""
     if counts.is_empty():
-        return None
+        return None, 0
     formats = _candidate_formats(preferred)
     total = int(counts.get_column("count").sum())
     parsed_rows = [
@@ -372,14 +383,14 @@ def date_format_of_counts(
     ]
     best = max(parsed_rows)
     if best == 0:
-        return preferred or DATE_FORMATS[0]
+        return preferred or DATE_FORMATS[0], 0  # preferred competed: it parses none either
     candidates = tuple(fmt for fmt, n in zip(formats, parsed_rows, strict=True) if n == best)
     if preferred in candidates:
-        return preferred
+        return preferred, best
     if len(candidates) == 1:
-        return candidates[0]
+        return candidates[0], best
     raise AmbiguousDateOrder(
-        tuple(fmt.name for fmt in candidates), _examples_fitting(counts, candidates[0])
+        tuple(fmt.name for fmt in candidates), _examples_fitting(counts, candidates[0]), best
     )
 
 

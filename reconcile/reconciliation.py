@@ -256,6 +256,7 @@ def reconcile_tables(
         billing_figures=billing_figures.compare(subs, figures, as_of, replaced),
         revenue=revenue.revenue_from(frames.revenue),
         settings=Settings(plan_change_window_days=plan_change_window),
+        caveats=accounting.caveats(subscriptions, customers),
     )
 
 

@@ -32,6 +32,7 @@ from reconcile.i18n import (
     LANGUAGES,
     check_language,
     format_date,
+    format_money,
     format_month,
     format_number,
     format_percent,
@@ -39,6 +40,7 @@ from reconcile.i18n import (
     translations,
 )
 from reconcile.redaction import file_name, redact
+from reconcile.registry import SOURCE_LANGUAGE
 from reconcile.result import BridgeStep, Finding, Month, PlanCount, Rejection, Result
 from reconcile.standout import stand_out
 
@@ -51,12 +53,14 @@ REPORT_TEMPLATES = {"html": "report.html.j2", "md": "report.md.j2"}
 # enough that a report of realistic size stays well under 100 KB as an attachment.
 ROWS_SHOWN = 25
 REJECTIONS_SHOWN = 40
-MONTHS_SHOWN = 24
+MONTHS_SHOWN = 12
 # Plans, largest gap between subscriptions and customers first: the ones that explain
 # the difference. The JSON and the workbook hold them all.
 PLANS_SHOWN = 10
 # Examples named per bridge step, each with its customer's name beside it.
-EXAMPLES_SHOWN = 5
+EXAMPLES_SHOWN = 3
+# Pairs of products with most customers in both: the largest tell the story.
+PAIRS_SHOWN = 5
 
 # Bridge steps whose examples are line numbers of the file rather than IDs.
 STEPS_WITH_LINE_EXAMPLES = frozenset(
@@ -135,7 +139,7 @@ def rejection_reason(rejection: Rejection, lang: str) -> str:
     more, e.g. the expected date format); other languages the translated reason of
     the rejection's code, since the message is free text that no catalog holds."""
     known = RowError.of(rejection.code)
-    if lang == "en" or known is None:
+    if lang == SOURCE_LANGUAGE or known is None:
         return rejection.message
     # The reasons are written to follow a colon; alone in a table cell they start upper case.
     text = translations(lang).gettext(known.reason)
@@ -158,6 +162,7 @@ def summarise(result: Result) -> dict[str, Any]:
         "plans": plans[:PLANS_SHOWN],
         "plans_hidden": len(plans) - PLANS_SHOWN,
         "examples_shown": EXAMPLES_SHOWN,
+        "pairs_shown": PAIRS_SHOWN,
         "extra_subscriptions": totals.extra_subscriptions,
         "subscriptions_per_customer": (
             totals.subscriptions_active / totals.customers_active
@@ -171,6 +176,7 @@ def summarise(result: Result) -> dict[str, Any]:
         "months_max": _largest_active(months),
         "rows_shown": ROWS_SHOWN,
         "rejections_shown": REJECTIONS_SHOWN,
+        **revenue_summary(result, months),
         "line_steps": STEPS_WITH_LINE_EXAMPLES,
     }
 
@@ -187,6 +193,38 @@ def plans_by_gap(plans: tuple[PlanCount, ...]) -> list[PlanCount]:
             plan.plan or "",
         ),
     )
+
+
+def revenue_summary(result: Result, months: tuple[Month, ...]) -> dict[str, Any]:
+    """What the revenue sections need beyond the Result: MRR per product and currency
+    (largest first within each currency), the largest MRR per currency (the 100% of
+    the bars), the currencies of the history, and whether any month had plan changes."""
+    products = sorted(
+        (
+            (entry.currency or "", -entry.mrr, row.product or "", row.product, entry)
+            for row in result.by_product
+            for entry in row.revenue
+        ),
+        key=lambda item: item[:3],
+    )
+    largest: dict[str | None, float] = {}
+    for _, _, _, _, entry in products:
+        largest[entry.currency] = max(largest.get(entry.currency, 0.0), entry.mrr)
+    history_max: dict[str | None, float] = {}
+    for month in months:
+        for moved in month.revenue:
+            history_max[moved.currency] = max(history_max.get(moved.currency, 0.0), moved.mrr)
+    return {
+        "product_revenue": [(product, entry) for _, _, _, product, entry in products],
+        "product_revenue_max": largest,
+        "revenue_currencies": list(history_max),
+        "revenue_history_max": history_max,
+        "plan_change_months": [month for month in months if month.subscriptions_ended],
+        "plan_changes_total": sum(month.plan_changes for month in result.timeline),
+        "without_amount": sum(r.subscriptions_without_amount for r in result.revenue),
+        # DOMAIN.md: only a billing system whose ARPU divides by subscriptions is named.
+        "arpu_by_subscription_system": result.inputs.subscriptions.source == "zoho",
+    }
 
 
 def escape_markdown(value: Any) -> str:
@@ -247,6 +285,9 @@ def _new_environment(
         date=partial(_date_filter, lang=lang),
         month=partial(format_month, lang=lang),
         filename=file_name,
+
+
+        money=partial(_money_filter, lang=lang),
         period=partial(_period_filter, lang=lang),
     )
     env.globals.update(
@@ -258,6 +299,7 @@ def _new_environment(
         # The codes, so that templates compare with Step.PAUSED rather than "paused".
         Step=Step,
         Severity=Severity,
+        RowError=RowError,
     )
     return env
 
@@ -306,6 +348,10 @@ def _bytecode_cache(fmt: str) -> jinja2.BytecodeCache | None:
 
 def _number_filter(value: int | float, digits: int = 0, *, lang: str) -> str:
     return format_number(value, lang, digits=digits)
+
+
+def _money_filter(value: float, currency: str | None, *, lang: str) -> str:
+    return format_money(value, currency, lang)
 
 
 def _percent_filter(share: float, digits: int = 0, *, lang: str) -> str:

@@ -39,6 +39,24 @@ class Inputs:
     customers: InputSummary | None = None
 
 
+# More than this share of a file's rows rejected, and the report says so above the answer.
+REJECTED_SHARE_CAVEAT = 0.05
+
+
+@dataclass(frozen=True)
+class RejectedRowsCaveat:
+    """More than 5% of a file's rows were rejected (DOMAIN.md, "Bad rows"): the figures
+    rest on its accepted rows only. `reason` is the code (RowError) that rejected the most
+    rows, `reason_rows` how many."""
+
+    file: str
+    rows_read: int
+    rows_rejected: int
+    rows_accepted: int
+    reason: str
+    reason_rows: int
+
+
 @dataclass(frozen=True)
 class Totals:
     subscriptions_active: int
@@ -475,6 +493,8 @@ class Result:
     # Per currency, by code: MRR, ARPA and Zoho's ARPU of the active subscriptions.
     revenue: tuple[Revenue, ...] = ()
     settings: Settings = field(default_factory=Settings)
+    # Files with more than 5% of their rows rejected: said above the answer.
+    caveats: tuple[RejectedRowsCaveat, ...] = ()
     # The billing system's report downloads given as input (None without any).
     report_downloads: ReportDownloads | None = None
     schema_version: int = SCHEMA_VERSION

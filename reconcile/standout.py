@@ -72,7 +72,7 @@ def _folded(result: Result) -> list[Finding]:
             continue
         if code == "ids_damaged_by_spreadsheet":
             # The error itself here; its file's line where that file's other row-level
-            # findings are, or at the end.
+            # findings are (which count the damaged rows among the rejected ones).
             lines.append(item)
         elif code in ROW_LEVEL:
             file = str(item.params.get("file", ""))
@@ -85,13 +85,8 @@ def _folded(result: Result) -> list[Finding]:
                 lines.append(_to_check_line(result.findings))
         else:
             lines.append(item)
-    damaged_only = [
-        str(item.params.get("file", ""))
-        for item in result.findings
-        if item.code == "ids_damaged_by_spreadsheet"
-        and str(item.params.get("file", "")) not in files_done
-    ]
-    lines += [_file_line(result, file) for file in dict.fromkeys(damaged_only)]
+    # A file whose only row-level problem is the damaged ID has said it all in that
+    # error's own line: no second line for it.
     return lines
 
 
@@ -118,8 +113,10 @@ def _file_line(result: Result, file: str) -> Finding:
         duplicates=duplicates,
         unreadable=unreadable,
     )
-    # Rows that could not be counted make it a warning; a removed duplicate is a note.
-    return folded if rejected or unreadable else _as(folded, INFO)
+    # As grave as the gravest finding it folds (a rejected row is an error: it is missing
+    # from every figure); a file with only exact duplicates removed is a note.
+    severities = [Severity(item.severity) for item in of_file if item.code in ROW_LEVEL]
+    return _as(folded, max(severities, key=lambda severity: severity.rank, default=INFO))
 
 
 def _to_check_line(findings: tuple[Finding, ...]) -> Finding:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from reconcile import accounting, reconciliation, snapshot
+from reconcile import accounting, reconciliation, revenue, snapshot
 from reconcile.canonical import LoadedTable
 from reconcile.codes import Step
 from reconcile.problems import InternalError
@@ -46,6 +46,11 @@ TRACE_SCHEMA: dict[str, pl.DataType] = {
     "customer_active": pl.Boolean(),
     # The customer ID a probable duplicate would be merged into; null when it is kept.
     "probable_duplicate_of": pl.String(),
+    # The MRR of an active subscription (revenue.py: rounded to the cent, so summing the
+    # column per currency gives the report's MRR exactly); null when it has none.
+    "mrr": pl.Float64(),
+    # The currency as reconcile groups it (upper case), for every accepted row.
+    "currency": pl.String(),
 }
 
 # The columns of the rows before the file's name is added.
@@ -63,6 +68,11 @@ _CLASSIFIED = (
     "status_class",
     "start",
     "end",
+    "amount",
+    "quantity",
+    "interval",
+    "interval_count",
+    "currency",
 )
 
 
@@ -144,8 +154,9 @@ def _accepted_rows(subscriptions: LoadedTable, result: Result) -> pl.LazyFrame:
         .otherwise(pl.lit(Step.EXTRA_SUBSCRIPTIONS))
     )
     merged_away, kept = _merged_into(result.probable_duplicate_groups)
+    is_active = pl.col("state") == reconciliation.ACTIVE
     return (
-        classified.lazy()
+        revenue.with_mrr(classified.lazy())
         .select(
             line="line",
             subscription_id="subscription_id",
@@ -158,6 +169,8 @@ def _accepted_rows(subscriptions: LoadedTable, result: Result) -> pl.LazyFrame:
             probable_duplicate_of=pl.col("customer_id").replace_strict(
                 merged_away, kept, default=None, return_dtype=pl.String
             ),
+            mrr=pl.when(is_active).then(pl.col(revenue.MRR_CENTS) / 100),
+            currency=revenue.CURRENCY,
         )
         .cast(_ROW_SCHEMA)
     )

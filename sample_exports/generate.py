@@ -701,7 +701,8 @@ def zoho_customer_rows(plan: ZohoPlan, rng: random.Random, special: dict) -> lis
             row.note = "customer with no subscription"
         if row.customer is special["mueller_twin"]:
             row.note = "same email as Müller GmbH, other case and blanks (probable duplicate)"
-    # A prospect entered with a date no calendar has: rejected.
+    # A prospect entered with a date no calendar has: no figure uses a customer's created
+    # date, so it is a warning and the row is kept (a customer without subscriptions).
     lead = Customer(
         customer_id="2155364000000098001",
         name="Gasthaus Winter",
@@ -712,7 +713,15 @@ def zoho_customer_rows(plan: ZohoPlan, rng: random.Random, special: dict) -> lis
     )
     lead_cells = zoho_customer_cells(lead)
     lead_cells["Created Time"] = "30.02.2024"
-    rows.insert(25, rejected(lead_cells, [("Created Time", INVALID_DATE)], "impossible date"))
+    rows.insert(
+        25,
+        Row(
+            lead_cells,
+            warnings=[("Created Time", INVALID_DATE)],
+            customer=lead,
+            note="impossible created date: a warning, the customer is kept",
+        ),
+    )
     copied = plain_row(rows, 40)
     rows.insert(52, duplicate_of(copied))
     return rows

@@ -17,6 +17,12 @@ S-1006 on 2, 3, 5, 6, 7, 8, S-1008 on 10, S-1007 on 11, S-1011 on 13, S-1009 on 
 on 15. S-1005's amount (line 7) could not be read: a warning, the row is kept.
 Customers holding 1 / 2 / 4 subscriptions: 2 / 1 / 1; 4 extra subscriptions.
 
+Revenue (monthly amounts): S-1001 100, S-1002 50, S-1003 200, S-1004 25, S-1006 200,
+S-1007 80 (EUR), S-1008 49 (USD), S-1005 none. EUR: MRR 655.00 from C1 (375), C2 (200) and
+C3 (80): ARPA 218.33, ARPU 655 / 6 = 109.17, one subscription without amount; USD 49.00
+from C4. The history's MRR balances month by month; October's ended subscription was a
+product switch.
+
 Customers export (7 rows, line 5 rejected, 6 accepted: C1 C2 C3 C5 C6 C7). C5, C6, C7
 have no subscription; C5 and C6 carry hostile names. C3 and C4 share an email, as do
 C2 and C7: merging them leaves 3 active customers.
@@ -29,18 +35,21 @@ from datetime import date
 from reconcile.findings import finding
 from reconcile.result import (
     BridgeStep,
+    CurrencyMrr,
     CustomerRef,
     DuplicateGroup,
     HoldingCount,
     Inputs,
     InputSummary,
     Month,
+    MonthRevenue,
     PlanCount,
     ProductCount,
     ProductOverlap,
     Quality,
     Rejection,
     Result,
+    Revenue,
     SubscriptionRef,
     Totals,
 )
@@ -95,16 +104,16 @@ def small_result() -> Result:
             ended_without_start_date=1,
         ),
         by_product=(
-            ProductCount("Payroll", 4, 3),
-            ProductCount("Accounting", 3, 3),
-            ProductCount(HOSTILE_PRODUCT, 1, 1),
+            ProductCount("Payroll", 4, 3, (_eur(150.0), _usd(49.0))),
+            ProductCount("Accounting", 3, 3, (_eur(480.0),)),
+            ProductCount(HOSTILE_PRODUCT, 1, 1, (_eur(25.0),)),
         ),
         by_plan=(
-            PlanCount("Payroll", "Standard", 3, 3),
-            PlanCount("Accounting", "Pro", 2, 2),
-            PlanCount("Accounting", "Basic", 1, 1),
-            PlanCount("Payroll", "Plus", 1, 1),
-            PlanCount(HOSTILE_PRODUCT, "Basic", 1, 1),
+            PlanCount("Payroll", "Standard", 3, 3, (_eur(100.0), _usd(49.0))),
+            PlanCount("Accounting", "Pro", 2, 2, (_eur(400.0),)),
+            PlanCount("Accounting", "Basic", 1, 1, (_eur(80.0),)),
+            PlanCount("Payroll", "Plus", 1, 1, (_eur(50.0),)),
+            PlanCount(HOSTILE_PRODUCT, "Basic", 1, 1, (_eur(25.0),)),
         ),
         subscriptions_per_customer=(
             HoldingCount(1, 2),
@@ -176,7 +185,19 @@ def small_result() -> Result:
                 f"'{HOSTILE_AMOUNT}' is not an amount",
             ),
         ),
+        revenue=(
+            Revenue("EUR", 655.0, 3, 6, 218.33, 109.17, 1),
+            Revenue("USD", 49.0, 1, 1, 49.0, 49.0, 0),
+        ),
     )
+
+
+def _eur(mrr: float) -> CurrencyMrr:
+    return CurrencyMrr("EUR", mrr)
+
+
+def _usd(mrr: float) -> CurrencyMrr:
+    return CurrencyMrr("USD", mrr)
 
 
 def _small_timeline() -> tuple[Month, ...]:
@@ -188,7 +209,23 @@ def _small_timeline() -> tuple[Month, ...]:
         ("2026-10", date(2026, 10, 31), 7, 2, 1, 4, 0, 1, 0, 0, 1, 1, 1),
         ("2026-11", AS_OF, 8, 1, 0, 4, 0, 0, 0, 1, 0, 1, 0),
     )
-    return tuple(Month(*row) for row in rows)
+    # (plan changes, product switches, EUR and USD: mrr, new, reactivation, expansion,
+    # contraction, churn); mrr - previous = new + reactivation + expansion - contraction - churn.
+    revenue = (
+        (0, 0, (400.0, 400.0, 0.0, 0.0, 0.0, 0.0), (0.0,) * 6),
+        (0, 0, (500.0, 0.0, 0.0, 150.0, 0.0, 50.0), (0.0,) * 6),
+        (1, 1, (575.0, 0.0, 80.0, 0.0, 5.0, 0.0), (49.0, 49.0, 0.0, 0.0, 0.0, 0.0)),
+        (0, 0, (655.0, 0.0, 0.0, 80.0, 0.0, 0.0), (49.0, 0.0, 0.0, 0.0, 0.0, 0.0)),
+    )
+    return tuple(
+        Month(
+            *row,
+            plan_changes=changes,
+            product_switches=switches,
+            revenue=(MonthRevenue("EUR", *eur), MonthRevenue("USD", *usd)),
+        )
+        for row, (changes, switches, eur, usd) in zip(rows, revenue, strict=True)
+    )
 
 
 def _small_bridge() -> tuple[BridgeStep, ...]:

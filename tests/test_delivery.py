@@ -474,8 +474,8 @@ def test_plain_text_body(report_files: list[Path]):
         "subscriptions of customers who hold more than one.\n"
         "\n"
         "Most important findings:\n"
+        f"- {FINDINGS[3].message}\n"  # a rejected row is an error: first
         f"- {FINDINGS[2].message}\n"
-        f"- {FINDINGS[3].message}\n"
         f"- {FINDINGS[1].message}\n"
         "\n"
         "The attached report has 2 more findings.\n"
@@ -503,8 +503,8 @@ def test_plain_text_body_in_the_singular_in_both_languages(report_files: list[Pa
         "subscription of a customer who holds more than one.\n"
         "\n"
         "Most important findings:\n"
+        f"- {FINDINGS[3].message}\n"  # a rejected row is an error: first
         f"- {FINDINGS[2].message}\n"
-        f"- {FINDINGS[3].message}\n"
         f"- {FINDINGS[1].message}\n"
         "\n"
         "The attached report has 1 more finding.\n"
@@ -572,10 +572,12 @@ def test_the_three_findings_are_errors_then_warnings_then_info():
     error = finding("ids_damaged_by_spreadsheet", 2, file="subscriptions.csv", example="4.604E+15")
     # The error comes last in this tuple on purpose: rank beats position.
     ordered = delivery.top_findings((*FINDINGS, error))
+    # Rejected rows are an error too (they are missing from every figure): errors in
+    # their order, then the warning.
     assert [item.code for item in ordered] == [
+        "rows_rejected",
         "ids_damaged_by_spreadsheet",
         "probable_duplicate_customers",
-        "rows_rejected",
     ]
 
 
@@ -594,7 +596,7 @@ def test_html_body_is_email_safe_and_says_the_same(report_files: list[Path]):
     for item in (FINDINGS[2], FINDINGS[3], FINDINGS[1]):
         assert " ".join(item.message.split()) in words
     assert FINDINGS[4].message not in words
-    assert [span.get_text() for span in soup.find_all("span")] == ["Warning", "Warning", "Note"]
+    assert [span.get_text() for span in soup.find_all("span")] == ["Error", "Warning", "Note"]
     assert "The 3 rejected rows are in rejected-rows.csv." in words
 
 

@@ -85,6 +85,7 @@ def test_hostile_product_names_stay_in_their_cells():
     assert table_rows(markdown, HOSTILE_PRODUCT) == [
         [HOSTILE_PRODUCT, "1", "1", "1,00"],
         [HOSTILE_PRODUCT, "Basic", "1", "1", "1,00"],
+        [HOSTILE_PRODUCT, "25,00\xa0€", "█"],  # its MRR, in the revenue section
     ]
 
 

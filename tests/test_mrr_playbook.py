@@ -25,7 +25,7 @@ from reconcile.reconciliation import reconcile_tables
 PERIODS = MRR_PLAYBOOK
 AS_OF = datetime.date(2020, 1, 31)
 
-PLAYBOOK_SQL = """
+PLAYBOOK_MODELS = """
 with subscription_periods as (
     select * from periods
 ),
@@ -130,6 +130,11 @@ subscriptions_by_month as (
         and months.date_month < subscription_periods.end_date
     group by 1
 )
+"""
+
+PLAYBOOK_SQL = (
+    PLAYBOOK_MODELS
+    + """
 select
     strftime(months.date_month, '%Y-%m') as period,
     count(*) filter (where mrr.is_active) as customers_active,
@@ -143,6 +148,34 @@ join subscriptions_by_month on subscriptions_by_month.date_month = months.date_m
 group by months.date_month
 order by months.date_month
 """
+)
+
+# The playbook's mrr model: mrr_change = mrr - previous_month_mrr per customer-month,
+# classified by change_category; summed per month and category. Churn and downgrade
+# changes are negative there and positive amounts here.
+PLAYBOOK_MRR_SQL = (
+    PLAYBOOK_MODELS
+    + """
+select
+    strftime(months.date_month, '%Y-%m') as period,
+    coalesce(sum(mrr.mrr), 0) as mrr,
+    coalesce(sum(mrr.mrr - mrr.previous_month_mrr)
+        filter (where mrr.change_category = 'new'), 0) as new,
+    coalesce(sum(mrr.mrr - mrr.previous_month_mrr)
+        filter (where mrr.change_category = 'reactivation'), 0) as reactivation,
+    coalesce(sum(mrr.mrr - mrr.previous_month_mrr)
+        filter (where mrr.change_category = 'upgrade'), 0) as expansion,
+    coalesce(-sum(mrr.mrr - mrr.previous_month_mrr)
+        filter (where mrr.change_category = 'downgrade'), 0) as contraction,
+    coalesce(-sum(mrr.mrr - mrr.previous_month_mrr)
+        filter (where mrr.change_category = 'churn'), 0) as churn
+from months
+left join mrr on mrr.date_month = months.date_month
+group by months.date_month
+order by months.date_month
+"""
+)
+
 
 FIGURES = (
     "customers_active",
@@ -158,16 +191,16 @@ def periods() -> pl.DataFrame:
     return pl.read_csv(PERIODS, try_parse_dates=True)
 
 
-def playbook_months() -> list[tuple]:
+def playbook_months(sql: str = PLAYBOOK_SQL) -> list[tuple]:
     """The oracle reads the CSV itself, independently of polars."""
     with duckdb.connect() as connection:
         connection.execute(
             "create table periods as select * from read_csv(?, header = true)", [str(PERIODS)]
         )
-        return connection.execute(PLAYBOOK_SQL, {"as_of": AS_OF}).fetchall()
+        return connection.execute(sql, {"as_of": AS_OF}).fetchall()
 
 
-def engine_months(periods: pl.DataFrame) -> list[tuple]:
+def engine_result(periods: pl.DataFrame):
     # The export has no status column: the class comes from the dates.
     frame = periods.select(
         line=pl.int_range(2, pl.len() + 2),
@@ -179,7 +212,11 @@ def engine_months(periods: pl.DataFrame) -> list[tuple]:
     )
     rows = frame.to_dicts()
     table = loaded_table(SUBSCRIPTIONS, rows, SUBSCRIPTION_COLUMNS, has_status=False)
-    result = reconcile_tables(table, None, AS_OF)
+    return reconcile_tables(table, None, AS_OF)
+
+
+def engine_months(periods: pl.DataFrame) -> list[tuple]:
+    result = engine_result(periods)
     return [
         (month.period, *(getattr(month, name) for name in FIGURES)) for month in result.timeline
     ]
@@ -202,4 +239,28 @@ def test_every_month_agrees_with_the_playbook(periods):
         assert engine_row == playbook_row
     # The oracle is not vacuous: every kind of change happens on this data.
     for column in range(1, len(FIGURES) + 1):
+        assert sum(row[column] for row in expected) > 0
+
+
+MRR_FIGURES = ("mrr", "new", "reactivation", "expansion", "contraction", "churn")
+
+
+def test_every_months_mrr_and_movements_agree_with_the_playbook(periods):
+    # monthly_amount is the export's amount; without an interval column it is monthly,
+    # and without a currency column every figure is in one unnamed currency.
+    expected = [
+        (period, *(float(value) for value in values))
+        for period, *values in playbook_months(PLAYBOOK_MRR_SQL)
+    ]
+    got = []
+    for month in engine_result(periods).timeline:
+        (revenue,) = month.revenue or (None,)
+        values = [getattr(revenue, name) if revenue else 0.0 for name in MRR_FIGURES]
+        got.append((month.period, *values))
+        if revenue:
+            assert revenue.currency is None
+    assert len(expected) == 29
+    assert got == expected
+    # Every kind of movement happens on this data, so the comparison is not vacuous.
+    for column in range(1, len(MRR_FIGURES) + 1):
         assert sum(row[column] for row in expected) > 0

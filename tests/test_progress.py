@@ -20,7 +20,7 @@ STAGES = [
     ("read subscriptions", "rows 205"),
     ("validated subscriptions", "accepted 197, rejected 7, duplicates 1"),
     ("read customers", "rows 102"),
-    ("validated customers", "accepted 100, rejected 1, duplicates 1"),
+    ("validated customers", "accepted 101, rejected 0, duplicates 1"),
     ("reconciled", "customers active 85, subscriptions active 155"),
     ("rendered", "files 3"),
 ]

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from reconcile.canonical import CUSTOMERS, SUBSCRIPTIONS
 from reconcile.problems import ReconcileError, UnusableFileError
 from reconcile.reading import find_exports, read_raw
+from reconcile.registry import source_names
 from reconcile.sources import (
-    SOURCE_NAMES,
     all_sources,
     load_mapping_file,
     load_source,
@@ -216,7 +216,16 @@ def test_header_normalisation():
 
 
 def test_every_builtin_source_loads_and_lists_domain_statuses():
-    assert tuple(s.name for s in all_sources()) == SOURCE_NAMES
+    # Detection order: the named systems by their detection_order, the generic one last.
+    assert tuple(s.name for s in all_sources()) == (
+        "zoho",
+        "stripe",
+        "chargebee",
+        "recurly",
+        "woocommerce",
+        "generic",
+    )
+    assert source_names() == tuple(s.name for s in all_sources())
     zoho = load_source("Zoho")
     assert zoho.statuses["paying"] == ("live", "non_renewing", "dunning", "unpaid")
     assert load_source("stripe").statuses["ended"] == ("canceled", "incomplete_expired")

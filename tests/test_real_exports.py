@@ -7,10 +7,16 @@ them shows the reasoning row by row), never by running the code.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
+
 import reconcile
+from reconcile.cli import main
+from reconcile.problems import UnusableFileError
 
 FIXTURES = Path(__file__).parent / "fixtures"
 AS_OF = date(2026, 11, 15)
@@ -98,3 +104,226 @@ def test_german_spreadsheet_dates_with_two_digit_years(tmp_path):
     assert accounting(d) == (3, 3, 0, 0)
     assert states(d) == (2, 0, 0, 1)
     assert d["timeline"][0]["period"] == "2024-01"
+
+
+# --------------------------------------------------------------------------- bad rows
+
+
+def errors(table, which: str = "rejections") -> list[tuple[int, str, str]]:
+    return list(getattr(table, which).select("line", "column", "code").iter_rows())
+
+
+def test_only_values_a_count_needs_reject_a_row(tmp_path):
+    # DOMAIN.md, "Bad rows": Stripe's Current Period End is the end only of a subscription
+    # set to cancel at period end; elsewhere an unreadable one is a warning, row kept.
+    path = tmp_path / "subscriptions.csv"
+    path.write_text(
+        "id,Customer ID,Status,Start Date (UTC),Current Period End (UTC),Cancel At Period End\n"
+        "sub_1,cus_1,active,2026-01-01 10:00,soon,false\n"
+        "sub_2,cus_2,active,2026-01-01 10:00,soon,true\n"
+        "sub_3,cus_3,active,2026-01-01 10:00,2026-12-01 10:00,true\n",
+        encoding="utf-8",
+    )
+    subscriptions, _ = reconcile.load(path)
+    assert errors(subscriptions) == [(3, "Current Period End (UTC)", "invalid_date")]
+    assert errors(subscriptions, "warnings") == [(2, "Current Period End (UTC)", "invalid_date")]
+    assert "no figure needs it" in subscriptions.warnings.get_column("message")[0]
+    assert subscriptions.frame.get_column("subscription_id").to_list() == ["sub_1", "sub_3"]
+
+
+def test_a_later_fallback_is_needed_only_where_the_earlier_ones_are_empty(tmp_path):
+    # Zoho's start is Activated On, else Created On: an unreadable Created On beside a
+    # readable Activated On is a warning; a paused row's Cancelled On is not its end (its
+    # pause date is), so an unreadable one is a warning too.
+    path = tmp_path / "subscriptions.csv"
+    path.write_text(
+        "Subscription ID,Customer ID,Status,Activated On,Created On,Cancelled On,Pause Date\n"
+        "1,C1,live,2026-01-05,never,,\n"
+        "2,C2,live,,never,,\n"
+        "3,C3,paused,2026-01-05,2026-01-01,someday,2026-06-01\n"
+        "4,C4,cancelled,2026-01-05,2026-01-01,someday,\n",
+        encoding="utf-8",
+    )
+    subscriptions, _ = reconcile.load(path)
+    assert errors(subscriptions) == [
+        (3, "Created On", "invalid_date"),
+        (5, "Cancelled On", "invalid_date"),
+    ]
+    assert errors(subscriptions, "warnings") == [
+        (2, "Created On", "invalid_date"),
+        (4, "Cancelled On", "invalid_date"),
+    ]
+
+
+def test_a_row_error_names_the_column_format_only_when_most_values_fit_it(tmp_path):
+    path = tmp_path / "subscriptions.csv"
+    rows = ["S1,C1,active,2026-01-05", "S2,C2,active,2026-02-30", "S3,C3,active,2026-03-01"]
+    path.write_text("subscription_id,customer_id,status,start_date\n" + "\n".join(rows) + "\n")
+    subscriptions, _ = reconcile.load(path)
+    assert subscriptions.rejections.get_column("message").to_list() == [
+        "'2026-02-30' is not a date (column format yyyy-MM-dd)"
+    ]
+    mixed = tmp_path / "mixed.csv"
+    rows = [
+        "S1,C1,active,25.12.25",
+        "S2,C2,active,12/25/25",
+        "S3,C3,active,26.12.25",
+        "S4,C4,active,x",
+        "S5,C5,active,2026-01-01",
+    ]
+    mixed.write_text("subscription_id,customer_id,status,start_date\n" + "\n".join(rows) + "\n")
+    subscriptions, _ = reconcile.load(mixed)
+    messages = subscriptions.rejections.get_column("message").to_list()
+    assert len(messages) == 4
+    assert messages[0] == (
+        "'25.12.25' is not a date: no single date format fits column 'start_date' (the "
+        "closest, dd.MM.yy, reads 2 of its 5 values); give the format with --date-format"
+    )
+
+
+# --------------------------------------------------------------------------- no report on nothing
+
+RESAVED_BADLY = (
+    "id,Customer ID,Status,Start Date (UTC)\n"
+    "sub_1,cus_1,active,25.12.25 20:18\n"
+    "sub_2,cus_2,active,26.12.25 08:00\n"
+    "sub_3,cus_3,past_due,tbd\n"
+)
+
+
+def test_a_file_of_which_every_row_is_rejected_is_unusable(tmp_path):
+    # dd.MM.yy reads two of the three values, not all: the column is not read that way,
+    # every row is rejected, and the message says what would read it.
+    path = tmp_path / "subscriptions.csv"
+    path.write_text(RESAVED_BADLY, encoding="utf-8")
+    with pytest.raises(UnusableFileError) as error:
+        reconcile.load(path)
+    assert str(error.value) == (
+        f"{path}: every one of its 3 rows was rejected, so no report can be made; the most "
+        "common reason: a date is invalid, column 'Start Date (UTC)', e.g. '25.12.25 20:18' "
+        "on line 2\n"
+        "Read the dates with --date-format 'dd.MM.yy' (2 values of the column fit it)."
+    )
+
+
+def test_the_cli_writes_no_report_when_every_row_is_rejected(tmp_path):
+    path = tmp_path / "subscriptions.csv"
+    path.write_text(RESAVED_BADLY, encoding="utf-8")
+    report = tmp_path / "report.html"
+    result = CliRunner().invoke(
+        main, ["report", str(path), "--as-of", "2026-11-15", "-o", str(report)]
+    )
+    assert result.exit_code == 2
+    assert "every one of its 3 rows was rejected, so no report can be made" in result.output
+    assert "--date-format 'dd.MM.yy'" in result.output
+    assert not report.exists()
+    # The option it names reads the file: two rows, the third still rejected.
+    result = CliRunner().invoke(
+        main,
+        [
+            "report",
+            str(path),
+            "--as-of",
+            "2026-11-15",
+            "--date-format",
+            "dd.MM.yy",
+            "-o",
+            str(report),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert report.exists()
+
+
+def test_a_customers_export_of_which_every_row_is_rejected_is_unusable_too(tmp_path):
+    subscriptions = FIXTURES / "chargebee_web" / "subscriptions.csv"
+    customers = tmp_path / "customers.csv"
+    customers.write_text("customers.id,customers.email\n,a@example.com\n,b@example.com\n")
+    with pytest.raises(UnusableFileError, match="every one of its 2 rows was rejected"):
+        reconcile.load(subscriptions, customers)
+
+
+# --------------------------------------------------------------------------- the 5% caveat
+
+# 10 rows, one with an impossible date: 10% rejected, above the 5% that must be said.
+TEN_ROWS = "subscription_id,customer_id,status,start_date\n" + "".join(
+    f"S{n},C{n},active,2026-03-{n:02d}\n" if n != 2 else "S2,C2,active,2026-02-30\n"
+    for n in range(1, 11)
+)
+CAVEAT = {
+    "en": "Caution: 1 of the 10 rows of {file} was rejected (10.0%); the most common reason: "
+    "a date is invalid. The figures rest on the 9 accepted rows only.",
+    "de": "Achtung: 1 der 10 Zeilen von {file} wurde abgelehnt (10,0 %); häufigster Grund: "
+    "Ein Datumswert ist ungültig. Die Zahlen beruhen nur auf den 9 angenommenen Zeilen.",
+}
+SUBJECT_NOTE = {
+    "en": "Caution: 1 of 10 rows rejected – Customer reconciliation: ",
+    "de": "Achtung: 1 von 10 Zeilen abgelehnt – Kundenabgleich: ",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_more_than_5_percent_rejected_is_said_above_the_answer_everywhere(tmp_path, lang):
+    import email
+    from email.header import decode_header, make_header
+    from email.policy import default
+
+    path = tmp_path / "subscriptions.csv"
+    path.write_text(TEN_ROWS, encoding="utf-8")
+    out = {ext: tmp_path / f"report.{ext}" for ext in ("html", "md", "json")}
+    args = ["report", str(path), "--as-of", "2026-11-15", "--lang", lang, "--quiet"]
+    args += [arg for file in out.values() for arg in ("-o", str(file))]
+    result = CliRunner().invoke(main, [*args, "--eml", str(tmp_path / "r.eml")])
+    assert result.exit_code == 0, result.output
+    caveat = CAVEAT[lang].format(file=path)
+    markdown = out["md"].read_text(encoding="utf-8").replace("\xa0", " ")
+    # Above the answer: right below the heading.
+    assert markdown.splitlines()[2].startswith("> **")
+    assert markdown.index("Caution" if lang == "en" else "Achtung") < markdown.index(
+        "| **9** | **9** |"
+    )
+    # Babel writes "10,0 %" with a no-break space; compared as plain blanks.
+    html = out["html"].read_text(encoding="utf-8").replace("\xa0", " ")
+    assert '<p role="alert"' in html and caveat in html
+    assert html.index(caveat) < html.index('class="card"')
+    message = email.message_from_bytes((tmp_path / "r.eml").read_bytes(), policy=default)
+    subject = str(make_header(decode_header(message["Subject"])))
+    assert subject.startswith(SUBJECT_NOTE[lang])
+    body = message.get_body(("plain",)).get_content().replace("\xa0", " ")
+    assert caveat in body
+    lines = body.splitlines()
+    assert lines.index(caveat) < next(i for i, line in enumerate(lines) if line.endswith(": 9"))
+    html_body = message.get_body(("html",)).get_content().replace("\xa0", " ")
+    assert caveat in html_body
+    caveats = json.loads(out["json"].read_text())["caveats"]
+    assert caveats == [
+        {
+            "file": str(path),
+            "rows_read": 10,
+            "rows_rejected": 1,
+            "rows_accepted": 9,
+            "reason": "invalid_date",
+            "reason_rows": 1,
+        }
+    ]
+
+
+def test_5_percent_or_less_rejected_is_no_caveat(tmp_path):
+    # 1 of 20 rows is exactly 5%: not more than 5%, no caveat.
+    rows = "".join(f"S{n},C{n},active,2026-03-{n:02d}\n" for n in range(1, 20))
+    path = tmp_path / "subscriptions.csv"
+    path.write_text("subscription_id,customer_id,status,start_date\n" + rows + "S20,C20,active,x\n")
+    d = run(path)
+    assert d["inputs"]["subscriptions"]["rows_rejected"] == 1
+    assert d["caveats"] == []
+
+
+def test_fail_on_error_exits_1_when_any_row_was_rejected(tmp_path):
+    path = tmp_path / "subscriptions.csv"
+    path.write_text(TEN_ROWS, encoding="utf-8")
+    args = ["report", str(path), "--as-of", "2026-11-15", "-o", str(tmp_path / "r.md")]
+    assert CliRunner().invoke(main, [*args, "--fail-on", "error"]).exit_code == 1
+    clean = tmp_path / "clean.csv"
+    clean.write_text("subscription_id,customer_id,status,start_date\nS1,C1,active,2026-01-01\n")
+    args = ["report", str(clean), "--as-of", "2026-11-15", "-o", str(tmp_path / "c.md")]
+    assert CliRunner().invoke(main, [*args, "--fail-on", "error"]).exit_code == 0

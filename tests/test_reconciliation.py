@@ -176,8 +176,8 @@ def test_german_vendor_findings(german):
         ("subscriptions_counted_as_customers", "info", 3),  # 9 subscriptions - 6 customers
         ("customers_with_several_subscriptions", "info", 1),
         ("probable_duplicate_customers", "warning", 1),
-        ("rows_rejected", "warning", 1),  # subscriptions.csv, unknown status
-        ("rows_rejected", "warning", 1),  # customers.csv, missing ID
+        ("rows_rejected", "error", 1),  # subscriptions.csv, unknown status
+        ("rows_rejected", "error", 1),  # customers.csv, missing ID
         ("unreadable_values", "warning", 1),  # S05's amount
         ("orphan_subscriptions", "warning", 1),
         ("contradictions", "warning", 2),

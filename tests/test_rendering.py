@@ -128,12 +128,17 @@ def test_sections_follow_the_order_of_the_issue():
         "What stands out",
         "By product",
         "By plan",
+        "Revenue",
+        "MRR by product",
         "From rows to customers",
         "The same count from the customers export",
         "Subscriptions per customer",
         "Customers in two products",
         "Month by month",
         "What changed each month",
+        "MRR month by month (EUR)",
+        "MRR month by month (USD)",
+        "Cancellations and plan changes",
         "Data quality",
         "Every finding",
         "Rejected rows",
@@ -154,27 +159,26 @@ def test_what_stands_out_is_six_conclusions_at_most_errors_first():
     heading = soup.find("h2", string="What stands out")
     lines = [row.get_text(" ", strip=True) for row in heading.find_next("table").find_all("tr")]
     assert lines == [
-        # The error that changes the answer stays on top, as its own line.
+        # The errors first: the ID damaged by a spreadsheet, as its own line, and every
+        # row-level problem of a file in one line: its 2 rejected rows (1 + 1), the exact
+        # duplicate and the value that could not be read. (customers.csv's only problem
+        # is the damaged ID: no second line for it.)
         "Error 1 row of customers.csv has an ID in scientific notation (4.604E+15): a "
         "spreadsheet has damaged the file and this row cannot be matched. Export the file "
         "again and do not open and save it in a spreadsheet before running reconcile.",
-        "Warning 2 groups of different customer IDs share an email address (4 customer IDs "
-        "in all). If they were merged there would be 3 active customers instead of 4.",
-        # Every row-level problem of a file in one line: 2 rejected rows (1 + 1), the
-        # exact duplicate and the value that could not be read.
-        "Warning 2 rows of subscriptions.csv could not be counted: 1 missing ID, 1 invalid "
+        "Error 2 rows of subscriptions.csv could not be counted: 1 missing ID, 1 invalid "
         "date. 1 exact duplicate row was removed. 1 value could not be read; its row is "
         "counted without it. See Data quality.",
+        "Warning 2 groups of different customer IDs share an email address (4 customer IDs "
+        "in all). If they were merged there would be 3 active customers instead of 4.",
         "Warning 4 subscriptions need a look: 2 without their customer in the customers "
         "export, 1 ended or paused without an end date, 1 ended or paused without a start "
         "date. See Data quality.",
         "Warning Active subscriptions are in 2 currencies (EUR 7, USD 1); amounts in "
         "different currencies are never added up.",
-        # customers.csv: its one rejected row is the damaged ID, on top already.
-        "Warning 1 row of customers.csv could not be counted: 1 ID in scientific notation. "
-        "See Data quality.",
-        # The two notes (customers without subscriptions, Payroll's extra subscription).
-        "2 more findings in Data quality",
+        "Note 3 customers of customers.csv have no subscription at all.",
+        # Payroll's extra subscription, a note.
+        "1 more finding in Data quality",
     ]
     german = text_of(render(small_result(), "html", lang="de"))
     assert (
@@ -192,7 +196,8 @@ def test_plans_are_sorted_by_gap_and_cut_at_ten():
     plans += (PlanCount("Q", "Wide", 9, 4), PlanCount(None, None, 3, 2))
     result = replace(small_result(), by_plan=plans)
     markdown = render(result, "md", lang="en")
-    section = markdown[markdown.index("### By plan") : markdown.index("## From rows")]
+    start = markdown.index("### By plan")
+    section = markdown[start : markdown.index("\n## ", start)]
     rows = [line.split(" | ")[:2] for line in section.splitlines() if line.startswith("| ")][1:]
     # Gap 5, then gap 2 (largest first, then by size and name), then gap 1 ...
     assert rows[:4] == [["| Q", "Wide"], ["| P", "Plan 02"], ["| P", "Plan 05"], ["| P", "Plan 08"]]
@@ -279,6 +284,14 @@ def test_html_bars_are_table_cells_with_widths():
     # Holdings 2, 1, 1 of largest 2; months' customers 3, 3, 4, 4 of largest 8 subs.
     assert widths[:3] == ["100.0%", "50.0%", "50.0%"]
     assert widths[3:7] == ["37.5%", "37.5%", "50.0%", "50.0%"]
+    # Money has bars of its own colour: MRR by product against the largest of its currency
+    # (EUR 480, 150, 25; USD 49), then the EUR history (400, 500, 575, 655 of 655) and the
+    # USD history (0, 0, 49, 49: an empty bar has no coloured cell).
+    green = soup.find_all("td", attrs={"bgcolor": "#2f7d5b"})
+    money = [cell["width"] for cell in green if cell["width"].endswith("%")]
+    by_product = ["100.0%", "31.2%", "5.2%", "100.0%"]
+    eur = ["61.1%", "76.3%", "87.8%", "100.0%"]
+    assert money == [*by_product, *eur, "100.0%", "100.0%"]
 
 
 def test_rejections_name_file_line_column_value_and_reason():
@@ -318,25 +331,25 @@ def test_report_without_customers_export_leaves_out_its_walk():
 def test_long_lists_are_cut_with_a_pointer_to_the_json():
     files = {"json": "out/report.json"}
     html = text_of(render(large_result(), "html", lang="en", files=files))
-    # 100 plans, 10 shown; 200 rejections, 40 shown; 39 product pairs, 25 shown.
+    # 100 plans, 10 shown; 200 rejections, 40 shown; 39 product pairs, 5 shown.
     assert "90 more in report.json" in html
     assert "160 more in report.json" in html
-    assert "14 more in report.json" in html
-    assert "The last 24 of 30 months are shown. All are in report.json." in html
+    assert "34 more in report.json" in html
+    assert "The last 12 of 30 months are shown. All are in report.json." in html
     german = text_of(render(large_result(), "html", lang="de", files=files))
     assert "90 weitere in report.json" in german
-    assert "Gezeigt werden die letzten 24 von 30 Monaten. Alle stehen in report.json." in german
+    assert "Gezeigt werden die letzten 12 von 30 Monaten. Alle stehen in report.json." in german
     # Without a file beside it, the report says how many more, and names no command.
     alone = text_of(render(large_result(), "html", lang="en"))
-    assert "90 more" in alone and "The last 24 of 30 months are shown." in alone
+    assert "90 more" in alone and "The last 12 of 30 months are shown." in alone
     assert "-o " not in alone and "JSON" not in alone.replace("The JSON report", "")
 
 
-def test_months_beyond_24_are_left_out_oldest_first():
+def test_months_beyond_12_are_left_out_oldest_first():
     markdown = render(large_result(), "md", lang="en")
-    # 30 months from Jun 2024: the first 6 (to Nov 2024) are cut, Dec 2024 is the first.
-    assert "| Nov 2024 |" not in markdown
-    assert "| Dec 2024 |" in markdown and "| Nov 2026 |" in markdown
+    # 30 months from Jun 2024: the first 18 (to Nov 2025) are cut, Dec 2025 is the first.
+    assert "| Nov 2025 |" not in markdown
+    assert "| Dec 2025 |" in markdown and "| Nov 2026 |" in markdown
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

@@ -36,7 +36,7 @@ SAMPLE_AS_OF = datetime.date(2026, 11, 15)
 SAMPLE_FORMATS = {"zoho": ("utf-8-sig", ";"), "stripe": ("utf-8", ",")}
 HEADER = (
     "file,line,subscription_id,customer_id,product,plan,status,step,customer_active,"
-    "probable_duplicate_of"
+    "probable_duplicate_of,mrr,currency"
 )
 # The steps of the subscriptions bridge that rows fall in, in the bridge's order.
 ROW_STEPS = (
@@ -55,19 +55,22 @@ AS_OF = datetime.date(2024, 6, 15)
 ROWS = [
     # C1: S1 and S3 start on the same day; S1 is first in the file, so it counts C1.
     {"line": 2, "subscription_id": "S1", "customer_id": "C1", "product": "A", "status": "live",
-     "start": "2024-01-10", "customer_email": "a@x.de"},
+     "start": "2024-01-10", "customer_email": "a@x.de", "amount": 10.0, "currency": "EUR"},
     {"line": 3, "subscription_id": "S2", "customer_id": "C2", "product": "B", "status": "trial",
      "start": "2024-05-01"},
+    # S3: 120 a year is 10 a month; S6 is in another currency; S9 has no amount.
     {"line": 4, "subscription_id": "S3", "customer_id": "C1", "product": "B", "plan": "p",
-     "status": "live", "start": "2024-01-10", "customer_email": "a@x.de"},
+     "status": "live", "start": "2024-01-10", "customer_email": "a@x.de", "amount": 120.0,
+     "interval": "year", "currency": "EUR"},
     # line 5: rejected; line 7: an exact duplicate.
     {"line": 6, "subscription_id": "S4", "customer_id": "C3", "product": "A",
      "status": "paused", "start": "2023-01-01", "end": "2024-03-01"},
     {"line": 8, "subscription_id": "S5", "customer_id": "C2", "product": "A",
-     "status": "cancelled", "start": "2023-01-01", "end": "2024-02-01"},
+     "status": "cancelled", "start": "2023-01-01", "end": "2024-02-01", "amount": 30.0,
+     "currency": "eur"},
     # C4 shares C1's email: merged into C1. S9 starts earlier than S6, so S9 counts C4.
     {"line": 9, "subscription_id": "S6", "customer_id": "C4", "product": "A", "status": "live",
-     "start": "2023-06-01", "customer_email": " A@X.de "},
+     "start": "2023-06-01", "customer_email": " A@X.de ", "amount": 5.0, "currency": "usd"},
     # C5 shares it too but is not active (starts after the as-of date): merged into C1.
     {"line": 10, "subscription_id": "S7", "customer_id": "C5", "product": "A", "status": "live",
      "start": "2024-07-01", "customer_email": "a@x.de"},
@@ -78,17 +81,18 @@ ROWS = [
 ]  # fmt: skip
 F = "subscriptions.csv"
 EXPECTED = [
-    (F, 2, "S1", "C1", "A", None, "live", "customers_active", True, None),
-    (F, 3, "S2", "C2", "B", None, "trial", "not_yet_paying", False, None),
-    (F, 4, "S3", "C1", "B", "p", "live", "extra_subscriptions", True, None),
-    (F, 5, None, None, None, None, None, "rejected", None, None),
-    (F, 6, "S4", "C3", "A", None, "paused", "paused", False, None),
-    (F, 7, None, None, None, None, None, "duplicates_removed", None, None),
-    (F, 8, "S5", "C2", "A", None, "cancelled", "ended", False, None),
-    (F, 9, "S6", "C4", "A", None, "live", "extra_subscriptions", True, "C1"),
-    (F, 10, "S7", "C5", "A", None, "live", "ended", False, "C1"),
-    (F, 11, "S8", "C3", "A", None, "live", "ended", False, None),
-    (F, 12, "S9", "C4", "B", None, "live", "customers_active", True, "C1"),
+    (F, 2, "S1", "C1", "A", None, "live", "customers_active", True, None, 10.0, "EUR"),
+    (F, 3, "S2", "C2", "B", None, "trial", "not_yet_paying", False, None, None, None),
+    (F, 4, "S3", "C1", "B", "p", "live", "extra_subscriptions", True, None, 10.0, "EUR"),
+    (F, 5, None, None, None, None, None, "rejected", None, None, None, None),
+    (F, 6, "S4", "C3", "A", None, "paused", "paused", False, None, None, None),
+    (F, 7, None, None, None, None, None, "duplicates_removed", None, None, None, None),
+    # Ended: no MRR, whatever its amount.
+    (F, 8, "S5", "C2", "A", None, "cancelled", "ended", False, None, None, "EUR"),
+    (F, 9, "S6", "C4", "A", None, "live", "extra_subscriptions", True, "C1", 5.0, "USD"),
+    (F, 10, "S7", "C5", "A", None, "live", "ended", False, "C1", None, None),
+    (F, 11, "S8", "C3", "A", None, "live", "ended", False, None, None, None),
+    (F, 12, "S9", "C4", "B", None, "live", "customers_active", True, "C1", None, None),
 ]
 
 
@@ -107,6 +111,20 @@ def test_a_small_export_is_traced_row_by_row():
     rows = trace(table, None, reconcile_tables(table, None, AS_OF))
     assert rows.schema == pl.Schema(TRACE_SCHEMA)
     assert rows.rows() == EXPECTED
+
+
+def test_the_mrr_column_adds_up_to_the_reports_mrr():
+    table = small_export()
+    result = reconcile_tables(table, None, AS_OF)
+    rows = trace(table, None, result)
+    summed = dict(
+        rows.filter(pl.col("mrr").is_not_null())
+        .group_by("currency")
+        .agg(pl.col("mrr").sum())
+        .iter_rows()
+    )
+    assert summed == {r.currency: r.mrr for r in result.revenue if r.subscriptions}
+    assert summed == {"EUR": 20.0, "USD": 5.0}
 
 
 def test_the_small_export_counts_are_its_bridge():

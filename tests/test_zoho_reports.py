@@ -436,3 +436,43 @@ def test_a_subscriptions_export_is_checked_month_by_month(folder):
         assert figures["only_in_report"] == len(listed - exported)
         assert figures["only_in_export"] == len(exported - listed)
     assert check["2025-09"]["only_in_report_examples"] == [zoho.SUBSCRIPTIONS["s9"][0]]
+
+
+# --------------------------------------------------------------------------- safe to mail
+
+
+def test_names_in_the_reports_are_escaped_and_one_file_is_a_month(tmp_path):
+    path = zoho.write_report(
+        tmp_path / "mrr.xlsx",
+        "MRR Details Report",
+        SEP,
+        LAST_END,
+        zoho.MRR_DETAILS_HEADER,
+        [
+            ("2025-09-01", "460000000000200001", "SUB-1", "<b>P</b>", "Plan", "A", "C1", "",
+             "", "2025-01-01", "", "10.00", ""),
+        ],
+    )  # fmt: skip
+    churned = zoho.write_report(
+        tmp_path / "churn.csv",
+        "Churned Subscriptions",
+        SEP,
+        LAST_END,
+        zoho.CHURNED_HEADER,
+        [
+            ("", "5.00", "<script>alert(1)</script> | **x**", "e@x.example", "Plan", "C2",
+             "460000000000200002", "<img src=x>", "SUB-2", "5", "1", "2025-09-03", ""),
+        ],
+    )  # fmt: skip
+    out = tmp_path / "out"
+    args = ["report", str(path), str(churned), "-o", str(out / "r.html"), "-o", str(out / "r.md")]
+    result = CliRunner().invoke(main, [*args, "-o", str(out / "rows.csv")])
+    assert result.exit_code == 0, result.output
+    html = (out / "r.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+    assert "<img src=x>" not in html  # the reason is not there at all
+    markdown = (out / "r.md").read_text(encoding="utf-8")
+    assert "\\<script\\>" in markdown and "\\| \\*\\*x\\*\\*" in markdown
+    # One MRR Details file: the month's snapshot, and the row trace of its rows.
+    rows = (out / "rows.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert len(rows) == 2 and rows[1].startswith(str(path))

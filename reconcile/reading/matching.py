@@ -10,11 +10,11 @@ from pathlib import Path
 
 from reconcile.canonical import CUSTOMERS, SUBSCRIPTIONS
 from reconcile.problems import ReconcileError, UnusableFileError
+from reconcile.registry import source_names
 from reconcile.sources import (
     CANONICAL_FIELDS,
     GENERIC,
     REQUIRED_FIELDS,
-    SOURCE_NAMES,
     SourceSpec,
     TableSpec,
     all_sources,
@@ -230,7 +230,7 @@ def _missing_columns_error(
         problem += f"; closest: '{closest}'"
     target = closest or "<header in the file>"
     advice = f"Map it with --map {field_name}='{target}'"
-    if spec.name not in SOURCE_NAMES or len(headers) == 0:
+    if spec.name not in source_names() or len(headers) == 0:
         return UnusableFileError(label, problem, advice)
     return UnusableFileError(label, problem, advice + " (or pass --source if it is another system)")
 

@@ -13,6 +13,11 @@ or `{ join = ["first_name", "last_name"] }` (the non-empty parts joined by a bla
 
 A user's mapping file has the same format and may start from a built-in source with
 `extends = "zoho"`; `--map canonical=Header` pins one field to one header.
+
+The built-in sources are the TOML files of this package, found by reconcile.registry:
+a new billing system is one file here (docs/architecture.md, "How to add a billing
+system"). `detection_order` (default 100) orders them for detection; on equal header
+coverage the earlier source wins, except that the generic source wins over any named one.
 """
 
 from __future__ import annotations
@@ -21,10 +26,11 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import MappingProxyType
 
+from reconcile import registry
 from reconcile.canonical import (
     CUSTOMER_COLUMNS,
     CUSTOMERS,
@@ -34,8 +40,6 @@ from reconcile.canonical import (
 )
 from reconcile.problems import ReconcileError
 
-# Detection order; on equal header coverage the generic source wins.
-SOURCE_NAMES = ("zoho", "stripe", "chargebee", "recurly", "woocommerce", "generic")
 GENERIC = "generic"
 KINDS = (SUBSCRIPTIONS, CUSTOMERS)
 
@@ -120,6 +124,8 @@ class SourceSpec:
     origin: str = field(default="", compare=False)  # the TOML file it came from
     # Values that mean "no date" in a date column (WooCommerce writes 0): read as empty.
     no_date: tuple[str, ...] = ()
+    # Built-in sources are tried in this order (then by name) when recognising a file.
+    detection_order: int = field(default=registry.DEFAULT_DETECTION_ORDER, compare=False)
 
     def table(self, kind: str) -> TableSpec:
         if kind == SUBSCRIPTIONS:
@@ -136,33 +142,36 @@ class SourceSpec:
 # --------------------------------------------------------------------------- loading
 
 
-def source_names() -> tuple[str, ...]:
-    return SOURCE_NAMES
-
-
 def load_source(name: str) -> SourceSpec:
     """A built-in source by name; ReconcileError naming the known ones otherwise."""
     key = name.strip().lower()
-    if key not in SOURCE_NAMES:
+    builtin = _builtin(registry.SOURCES_ROOT)
+    if key not in builtin:
         raise ReconcileError(
-            f"unknown source {name!r}; known sources: {', '.join(SOURCE_NAMES)}. "
+            f"unknown source {name!r}; known sources: {', '.join(builtin)}. "
             "For any other CSV, use --map canonical=Header or a mapping file."
         )
-    return _builtin(key)
+    return builtin[key]
 
 
 def all_sources() -> tuple[SourceSpec, ...]:
-    return tuple(_builtin(name) for name in SOURCE_NAMES)
+    """Every built-in source, in detection order."""
+    return tuple(_builtin(registry.SOURCES_ROOT).values())
 
 
-_BUILTIN_CACHE: dict[str, SourceSpec] = {}
+def _builtin(root: Traversable) -> dict[str, SourceSpec]:
+    """The specs of the source files in `root` by name, in detection order (built once
+    per folder and process)."""
+    key = str(root)
+    if key not in _BUILT:
+        _BUILT[key] = {
+            name: _spec_from_document(document, file_name, None)
+            for name, (file_name, document) in registry.documents_in(root).items()
+        }
+    return _BUILT[key]
 
 
-def _builtin(name: str) -> SourceSpec:
-    if name not in _BUILTIN_CACHE:
-        text = resources.files(__package__).joinpath(f"{name}.toml").read_text("utf-8")
-        _BUILTIN_CACHE[name] = _spec_from_document(tomllib.loads(text), f"{name}.toml", None)
-    return _BUILTIN_CACHE[name]
+_BUILT: dict[str, dict[str, SourceSpec]] = {}
 
 
 def load_mapping_file(path: Path | str, base: str | None = None) -> SourceSpec:
@@ -190,6 +199,9 @@ def _spec_from_document(document: dict, origin: str, parent: SourceSpec | None) 
     }
     statuses = _statuses_from_document(document.get("statuses", {}), origin, parent)
     no_date = _no_date_from_document(document.get("no_date"), origin, parent)
+    order = document.get("detection_order", registry.DEFAULT_DETECTION_ORDER)
+    if not isinstance(order, int):
+        raise ReconcileError(f"{origin}: detection_order must be a whole number")
     return SourceSpec(
         name=name,
         title=str(document.get("title") or (parent.title if parent else name)),
@@ -198,6 +210,7 @@ def _spec_from_document(document: dict, origin: str, parent: SourceSpec | None) 
         statuses=statuses,
         origin=origin,
         no_date=no_date,
+        detection_order=order,
     )
 
 

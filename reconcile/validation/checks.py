@@ -4,17 +4,20 @@ row-local polars expression with the code, header and message of its row error."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import polars as pl
 
+from reconcile import parsing
 from reconcile.canonical import (
+    CUSTOMERS,
+    PAUSED,
     PAYING,
     SUBSCRIPTIONS,
 )
 from reconcile.codes import RowError
 from reconcile.reading import RawTable
-from reconcile.sources import ID_FIELDS, TableSpec
+from reconcile.sources import ID_FIELDS, Fallback, TableSpec
 from reconcile.validation.columns import (
     AMOUNT,
     BOOLEAN,
@@ -50,12 +53,7 @@ def checks_for(raw: RawTable, table: TableSpec, plan: TypingPlan) -> list[Check]
         checks.extend(_id_checks(raw, table, plan, canonical))
     for raw_field, kind in plan.types.items():
         if kind == DATE:
-            fmt = plan.date_formats[raw_field].name
-            checks.append(
-                _parse_check(
-                    raw, raw_field, RowError.INVALID_DATE, f"is not a date (column format {fmt})"
-                )
-            )
+            checks.extend(_date_checks(raw, table, plan, raw_field))
         elif kind == AMOUNT:
             # No figure uses amounts: an unreadable one is a warning, the row still counts.
             # (A yes/no value decides a row's end, so an unreadable one rejects the row.)
@@ -115,6 +113,91 @@ def _parse_check(raw: RawTable, raw_field: str, code: RowError, what: str) -> Ch
         message=pl.format("'{}' " + what, pl.col("value")),
         rejects=code.rejects,
     )
+
+
+def _date_checks(raw: RawTable, table: TableSpec, plan: TypingPlan, raw_field: str) -> list[Check]:
+    """An unreadable date rejects its row only where a count depends on it (DOMAIN.md,
+    "Bad rows"); elsewhere it is a warning and the row is kept without it."""
+    check = _parse_check(raw, raw_field, RowError.INVALID_DATE, _date_problem(raw, plan, raw_field))
+    needed = _date_needed(raw_field, table, plan, raw.kind)
+    if needed is None:
+        return [check]
+    unused = "; no figure needs it in this row, which is kept without it"
+    return [
+        replace(check, passes=check.passes | ~needed),
+        replace(
+            check,
+            name=f"{check.name}:unused",
+            passes=check.passes | needed,
+            message=pl.concat_str(check.message, pl.lit(unused)),
+            rejects=False,
+        ),
+    ]
+
+
+def _date_problem(raw: RawTable, plan: TypingPlan, raw_field: str) -> str:
+    """What is wrong with an unreadable date: it does not fit the column's format, when
+    most of the column does; else no single format fits the column (and which comes
+    closest)."""
+    fmt = plan.date_formats[raw_field]
+    if plan.most_fit(raw_field):
+        return f"is not a date (column format {fmt.name})"
+    header = raw.headers[raw_field]
+    problem = f"is not a date: no single date format fits column '{header}'"
+    best, rows = parsing.best_fitting_format(plan.date_counts[raw_field])
+    _, total = plan.date_fit[raw_field]
+    if best is not None:
+        problem += f" (the closest, {best.name}, reads {rows} of its {total} values)"
+    return problem + "; give the format with --date-format"
+
+
+def _date_needed(raw_field: str, table: TableSpec, plan: TypingPlan, kind: str) -> pl.Expr | None:
+    """Where a date raw field feeds a count, as an expression; None when everywhere.
+
+    A later fallback is used only where the earlier ones are empty; a `when` fallback only
+    where its yes/no field is true (Stripe's Current Period End, only for a subscription
+    set to cancel at period end); a pause date only for a paused subscription, and the end
+    columns never for one (its end is its pause date); a customer's created date never
+    (no figure uses it)."""
+    uses: list[list[pl.Expr]] = []  # each: conditions that must all hold
+    for canonical in _DATE_CANONICALS[kind]:
+        earlier_empty: list[pl.Expr] = []
+        for fallback in table.fallbacks(canonical):
+            present = all(f in plan.types for f in fallback.raw_fields)
+            if raw_field in fallback.fields and present:
+                conditions = list(earlier_empty)
+                if fallback.when:
+                    conditions.append(pl.col(TYPED + fallback.when).fill_null(False))
+                conditions.extend(_class_needs(canonical))
+                uses.append(conditions)
+            if present:
+                earlier_empty.append(_fallback_empty(fallback))
+    if any(not conditions for conditions in uses):
+        return None  # needed on every row
+    if not uses:
+        return pl.lit(False)
+    return pl.any_horizontal(pl.all_horizontal(conditions) for conditions in uses)
+
+
+# The canonical date fields a count depends on, per export kind.
+_DATE_CANONICALS = {SUBSCRIPTIONS: ("start", "end", "pause_date"), CUSTOMERS: ()}
+
+
+def _class_needs(canonical: str) -> list[pl.Expr]:
+    paused = (pl.col("status_class") == PAUSED).fill_null(False)
+    if canonical == "pause_date":
+        return [paused]
+    if canonical == "end":
+        return [~paused]
+    return []
+
+
+def _fallback_empty(fallback: Fallback) -> pl.Expr:
+    """Where a fallback gives no value: a raw field empty, or its `when` not true."""
+    empty = pl.any_horizontal(pl.col(RAW + f).is_null() for f in fallback.fields)
+    if fallback.when:
+        empty = empty | ~pl.col(TYPED + fallback.when).fill_null(False)
+    return empty
 
 
 def _status_checks(raw: RawTable, table: TableSpec, plan: TypingPlan) -> list[Check]:

@@ -38,6 +38,7 @@ from reconcile.reading import RawTable
 from reconcile.validation.checked import checked_frame
 from reconcile.validation.checks import Check, checks_for
 from reconcile.validation.columns import DATE, RAW
+from reconcile.validation.refusal import refuse_if_every_row_rejected
 from reconcile.validation.repeats import Repeats
 from reconcile.validation.schema import row_errors
 from reconcile.validation.typing_plan import TypingPlan, preferred_format, raw_field_types
@@ -47,8 +48,9 @@ def validate(raw: RawTable, *, date_format: str | None = None) -> LoadedTable:
     """Type, check and account for every row of one export.
 
     `date_format` (a parsing.DATE_FORMATS name or alias) settles the day/month order of
-    ambiguous date columns. Raises ReconcileError for an unknown date format and
-    UnusableFileError when the day/month order of a date column cannot be decided.
+    ambiguous date columns. Raises ReconcileError for an unknown date format, and
+    UnusableFileError when the day/month order of a date column cannot be decided or when
+    every row is rejected.
     """
     preferred = preferred_format(date_format)
     table = raw.table()
@@ -70,13 +72,16 @@ def validate(raw: RawTable, *, date_format: str | None = None) -> LoadedTable:
     of_rejected_row = pl.col("line").is_in(rejected_lines.implode())
     canonical = SUBSCRIPTION_COLUMNS if raw.kind == SUBSCRIPTIONS else CUSTOMER_COLUMNS
     accepted = checked.select(pl.col(name).cast(dtype) for name, dtype in canonical.items())
+    accepted = accepted.filter(passes & ~repeats.repeated)
+    rejections = errors.filter(of_rejected_row)
+    refuse_if_every_row_rejected(raw, plan, rejections, accepted.height)
     return LoadedTable(
         kind=raw.kind,
         file=raw.file,
         source=raw.source.name,
         rows_read=raw.frame.height,
-        frame=accepted.filter(passes & ~repeats.repeated),
-        rejections=errors.filter(of_rejected_row),
+        frame=accepted,
+        rejections=rejections,
         rows_rejected=rejected_lines.len(),
         duplicate_lines=tuple(raw.frame.get_column("line").filter(repeats.repeated).to_list()),
         has_status=plan.has_status,

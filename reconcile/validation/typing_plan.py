@@ -4,7 +4,7 @@ else the file is unusable until --date-format says it)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -43,6 +43,15 @@ class TypingPlan:
     date_formats: dict[str, parsing.DateFormat]  # date raw field -> its format
     decimals: dict[str, str | None]  # amount raw field -> decimal separator
     has_status: bool
+    # date raw field -> (rows its format parses, rows with a value), repeats left out
+    date_fit: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # date raw field -> its distinct_non_empty_counts (to suggest a format when few fit)
+    date_counts: dict[str, pl.DataFrame] = field(default_factory=dict)
+
+    def most_fit(self, raw_field: str) -> bool:
+        """Whether most values of a date column fit the format it is read with."""
+        parsed, total = self.date_fit.get(raw_field, (0, 0))
+        return parsed * 2 > total
 
     @classmethod
     def of(
@@ -66,12 +75,13 @@ class TypingPlan:
             {f: dates.get_column(RAW + f) for f in date_fields}
             | {f: rows.get_column(RAW + f) for f in amount_fields}
         )
-        formats = _date_formats(raw, counts, date_fields, preferred)
+        formats, fit = _date_formats(raw, counts, date_fields, preferred)
         decimals = {f: parsing.decimal_separator_of_counts(counts[f]) for f in amount_fields}
         status_fields = [f for f in raw.table().raw_fields_of("status") if f in raw.headers]
         # A status column without a single value says nothing: treated as no status column.
         has_status = any(rows.get_column(RAW + f).null_count() < rows.height for f in status_fields)
-        return cls(types, formats, decimals, has_status)
+        date_counts = {f: counts[f] for f in date_fields}
+        return cls(types, formats, decimals, has_status, fit, date_counts)
 
 
 def raw_field_types(table: TableSpec, present: dict[str, str]) -> dict[str, str]:
@@ -92,19 +102,23 @@ def _date_formats(
     counts: dict[str, pl.DataFrame],
     date_fields: list[str],
     preferred: parsing.DateFormat | None,
-) -> dict[str, parsing.DateFormat]:
-    """The format of every date column (`counts`: its distinct_non_empty_counts); an
-    ambiguous column takes the day/month order of the file's other date columns when they
-    agree on one."""
+) -> tuple[dict[str, parsing.DateFormat], dict[str, tuple[int, int]]]:
+    """The format of every date column (`counts`: its distinct_non_empty_counts) and how
+    many of its rows that format parses, of how many with a value; an ambiguous column
+    takes the day/month order of the file's other date columns when they agree on one."""
     formats: dict[str, parsing.DateFormat] = {}
+    fit: dict[str, tuple[int, int]] = {}
     ambiguous: dict[str, parsing.AmbiguousDateOrder] = {}
     for raw_field in date_fields:
+        total = int(counts[raw_field].get_column("count").sum())
         try:
-            fmt = parsing.date_format_of_counts(counts[raw_field], preferred=preferred)
+            fmt, parsed = parsing.date_format_fit_of_counts(counts[raw_field], preferred=preferred)
         except parsing.AmbiguousDateOrder as error:
             ambiguous[raw_field] = error
+            fit[raw_field] = (error.rows, total)
             continue
         formats[raw_field] = fmt or preferred or parsing.DATE_FORMATS[0]
+        fit[raw_field] = (parsed, total)
     settled = {fmt.order for fmt in formats.values()} - {None}
     for raw_field, ambiguity in ambiguous.items():
         candidates = [parsing.date_format_by_name(c) for c in ambiguity.candidates]
@@ -112,7 +126,7 @@ def _date_formats(
         if len(chosen) != 1:
             raise _ambiguous_dates_error(raw, raw_field, ambiguity)
         formats[raw_field] = chosen[0]
-    return formats
+    return formats, fit
 
 
 def _ambiguous_dates_error(
