@@ -285,8 +285,6 @@ def _new_environment(
         date=partial(_date_filter, lang=lang),
         month=partial(format_month, lang=lang),
         filename=file_name,
-
-
         money=partial(_money_filter, lang=lang),
         period=partial(_period_filter, lang=lang),
     )
