@@ -581,10 +581,38 @@ def message(
 
 def findings_from(facts: Facts) -> tuple[Finding, ...]:
     """Every finding the figures call for, in FINDINGS' order, counts above zero."""
-    # Within one code, the finder's own order (file order, largest first).
-    return tuple(item for find in _FINDERS.values() for item in find(facts))
-    return tuple(item for code in FINDINGS if code in _FINDERS for item in _FINDERS[code](facts))
+    # Within one code, the rule's own order (file order, largest first).
+    return tuple(item for code in FINDINGS if code in _RULES for item in _RULES[code](facts))
 
+
+Rule = Callable[[Facts], list[Finding]]
+# code -> the rule deciding when that finding fires and with which params, registered by
+# @rule beside its function. FINDINGS holds the words and the order; a finding raised
+# elsewhere (the report downloads: DOWNLOAD_FINDINGS) has no rule here.
+_RULES: dict[str, Rule] = {}
+
+
+def rule(code: str) -> Callable[[Rule], Rule]:
+    """Registers the decorated function as the rule of finding `code`."""
+
+    def register(function: Rule) -> Rule:
+        if code not in FINDINGS:
+            raise KeyError(f"rule for {code!r}, a finding that FINDINGS does not word")
+        if code in _RULES:
+            raise KeyError(f"two rules for the finding {code!r}")
+        _RULES[code] = function
+        return function
+
+    return register
+
+
+def has_rule(code: str) -> bool:
+    return code in _RULES
+
+
+# The findings that rendering folds the engine's findings into for "What stands out"
+# (reconcile/standout.py): worded here, never raised by a rule.
+FOLDED_FINDINGS = frozenset({"rows_not_counted", "subscriptions_to_check"})
 
 # The findings of the billing system's report downloads (reconcile.report_history), raised
 # only when such reports are among the inputs.
@@ -607,6 +635,7 @@ def in_report_order(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
     return tuple(sorted(findings, key=lambda item: order.get(item.code, len(order))))
 
 
+@rule("ids_damaged_by_spreadsheet")
 def _damaged_ids(facts: Facts) -> list[Finding]:
     return [
         finding("ids_damaged_by_spreadsheet", rows, file=file, example=example)
@@ -615,6 +644,7 @@ def _damaged_ids(facts: Facts) -> list[Finding]:
     ]
 
 
+@rule("subscriptions_counted_as_customers")
 def _headline(facts: Facts) -> list[Finding]:
     # Always stated; its count is the gap between the two figures.
     return [
@@ -627,6 +657,7 @@ def _headline(facts: Facts) -> list[Finding]:
     ]
 
 
+@rule("customers_with_several_subscriptions")
 def _several_subscriptions(facts: Facts) -> list[Finding]:
     if facts.customers_with_several == 0:
         return []
@@ -640,6 +671,7 @@ def _several_subscriptions(facts: Facts) -> list[Finding]:
     ]
 
 
+@rule("probable_duplicate_customers")
 def _probable_duplicates(facts: Facts) -> list[Finding]:
     if facts.duplicate_groups == 0:
         return []
@@ -654,6 +686,7 @@ def _probable_duplicates(facts: Facts) -> list[Finding]:
     ]
 
 
+@rule("rows_rejected")
 def _rejected(facts: Facts) -> list[Finding]:
     # Damaged IDs have their own, louder finding above. An unreadable amount listed with a
     # rejected row is never why it was rejected: its other fault says that.
@@ -670,6 +703,7 @@ def _rejected(facts: Facts) -> list[Finding]:
     ]
 
 
+@rule("unreadable_values")
 def _unreadable(facts: Facts) -> list[Finding]:
     return [
         finding(
@@ -694,6 +728,7 @@ def _rejects(code: str) -> bool:
     return known is None or known.rejects
 
 
+@rule("orphan_subscriptions")
 def _orphans(facts: Facts) -> list[Finding]:
     if facts.orphan_subscriptions == 0:
         return []
@@ -706,6 +741,7 @@ def _orphans(facts: Facts) -> list[Finding]:
     ]
 
 
+@rule("contradictions")
 def _contradictions(facts: Facts) -> list[Finding]:
     if facts.contradicting_subscriptions == 0:
         return []
@@ -719,18 +755,21 @@ def _contradictions(facts: Facts) -> list[Finding]:
     ]
 
 
+@rule("ended_without_end_date")
 def _without_end_date(facts: Facts) -> list[Finding]:
     if facts.ended_without_end_date == 0:
         return []
     return [finding("ended_without_end_date", facts.ended_without_end_date)]
 
 
+@rule("ended_without_start_date")
 def _without_start_date(facts: Facts) -> list[Finding]:
     if facts.ended_without_start_date == 0:
         return []
     return [finding("ended_without_start_date", facts.ended_without_start_date)]
 
 
+@rule("mixed_currencies")
 def _mixed_currencies(facts: Facts) -> list[Finding]:
     if len(facts.currencies) < 2:
         return []
@@ -745,6 +784,7 @@ def _mixed_currencies(facts: Facts) -> list[Finding]:
     ]
 
 
+@rule("customers_without_subscriptions")
 def _without_subscriptions(facts: Facts) -> list[Finding]:
     if facts.customers_without_subscriptions == 0:
         return []
@@ -757,6 +797,7 @@ def _without_subscriptions(facts: Facts) -> list[Finding]:
     ]
 
 
+@rule("duplicate_rows_removed")
 def _duplicate_rows(facts: Facts) -> list[Finding]:
     return [
         finding("duplicate_rows_removed", rows, file=file)
@@ -765,6 +806,7 @@ def _duplicate_rows(facts: Facts) -> list[Finding]:
     ]
 
 
+@rule("product_subscriptions_exceed_customers")
 def _products_differing(facts: Facts) -> list[Finding]:
     differing = sorted(
         (
@@ -784,21 +826,3 @@ def _products_differing(facts: Facts) -> list[Finding]:
         )
         for difference, product, subscriptions, customers in differing[:TOP_PRODUCTS]
     ]
-
-
-_FINDERS = {
-    "ids_damaged_by_spreadsheet": _damaged_ids,
-    "subscriptions_counted_as_customers": _headline,
-    "customers_with_several_subscriptions": _several_subscriptions,
-    "probable_duplicate_customers": _probable_duplicates,
-    "rows_rejected": _rejected,
-    "unreadable_values": _unreadable,
-    "orphan_subscriptions": _orphans,
-    "contradictions": _contradictions,
-    "ended_without_end_date": _without_end_date,
-    "ended_without_start_date": _without_start_date,
-    "mixed_currencies": _mixed_currencies,
-    "customers_without_subscriptions": _without_subscriptions,
-    "duplicate_rows_removed": _duplicate_rows,
-    "product_subscriptions_exceed_customers": _products_differing,
-}

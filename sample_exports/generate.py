@@ -20,7 +20,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from itertools import combinations
 from pathlib import Path
 
@@ -156,6 +156,14 @@ class Subscription:
     start: date | None
     end: date | None
     currency: str | None = None
+    # Its monthly recurring revenue in cents (DOMAIN.md, "Revenue (MRR)"): the amount the
+    # row was written with (times its quantity for Stripe, whose Amount is per unit) over
+    # the months of its interval, half a cent up; None when the amount cannot be read.
+    mrr: int | None = None
+    # The end every customer-level figure uses (DOMAIN.md, "Plan changes"), and whether a
+    # plan change ("plan") or product switch ("product") replaced it; set by plan_changes.
+    customer_end: date | None = None
+    replaced_by: str | None = None
 
 
 @dataclass
@@ -212,6 +220,8 @@ def with_unreadable_amount(row: Row, value: str) -> Row:
     for a missing ID, a date that cannot be a date or an unknown status)."""
     row.cells["Amount"] = value
     row.warnings = [("Amount", INVALID_AMOUNT)]
+    if row.subscription is not None:
+        row.subscription.mrr = None  # counted, never guessed
     row.note = "amount is not a number: a warning, the row is kept and counted"
     return row
 
@@ -230,6 +240,11 @@ def duplicate_of(row: Row) -> Row:
 
 # --------------------------------------------------------------------------------------
 # Small helpers for dates, amounts and names.
+
+
+def monthly_cents(amount: Decimal, months: int) -> int:
+    """An amount per `months` months as whole cents per month, half a cent up."""
+    return int((amount * 100 / months).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def add_months(day: date, months: int) -> date:
@@ -437,6 +452,10 @@ class ZohoPlan:
             start=activated or created,
             end=end,
             currency=cells["Currency Code"],
+            mrr=monthly_cents(
+                Decimal(cells["Amount"].replace(".", "").replace(",", ".")),
+                12 if cells["Interval Unit"] == "years" else 1,
+            ),
         )
         row = Row(cells, subscription=subscription, note=note)
         self.rows.append(row)
@@ -933,6 +952,10 @@ class StripePlan:
             status_class=status_class,
             start=moment(created).date(),
             end=end,
+            mrr=monthly_cents(
+                Decimal(cells["Amount"]) * int(cells["Quantity"]),
+                12 if cells["Interval"] == "year" else 1,
+            ),
         )
         row = Row(cells, subscription=subscription, note=note)
         self.rows.append(row)
@@ -1273,8 +1296,136 @@ def observed_days(subs: list[Subscription]) -> list[tuple[str, date]]:
 
 
 def active_counts(subs: list[Subscription], day: date) -> Counter:
-    """Customer ID -> number of its subscriptions active on `day`."""
-    return Counter(sub.customer_id for sub in subs if is_active(sub, day))
+    """Customer ID -> number of its subscriptions active on `day` for customer figures:
+    a subscription replaced by a plan change lasts until its successor starts."""
+    return Counter(sub.customer_id for sub in subs if is_active_for_customer(sub, day))
+
+
+def is_active_for_customer(sub: Subscription, day: date) -> bool:
+    if sub.customer_end is None or sub.customer_end == sub.end:
+        return is_active(sub, day)
+    return is_active(sub, day) or (sub.start <= day < sub.customer_end)
+
+
+PLAN_CHANGE_WINDOW_DAYS = 1  # DOMAIN.md's default
+
+
+def plan_changes(subs: list[Subscription]) -> None:
+    """DOMAIN.md, "Plan changes", checked pair by pair: an ended subscription is replaced
+    by the earliest-starting other subscription of its customer that started after it, by
+    the as-of date, within the window of its end; same product: a plan change, else a
+    product switch. Customer figures let the old one last until the new one starts."""
+    placed = [s for s in subs if s.status_class != NOT_YET_PAYING and can_be_placed(s)]
+    for sub in subs:
+        sub.customer_end, sub.replaced_by = sub.end, None
+        if sub not in placed or sub.end is None:
+            continue
+        successors = [
+            other
+            for other in placed
+            if other.customer_id == sub.customer_id
+            and other.start > sub.start
+            and other.start <= AS_OF
+            and abs((other.start - sub.end).days) <= PLAN_CHANGE_WINDOW_DAYS
+        ]
+        if successors:
+            first = min(other.start for other in successors)
+            same = any(o.product == sub.product for o in successors if o.start == first)
+            sub.customer_end = max(sub.end, first)
+            sub.replaced_by = "plan" if same else "product"
+
+
+def currency_key(currency: str | None) -> tuple[bool, str]:
+    """Currencies by code, the subscriptions without one last."""
+    return (currency is None, currency or "")
+
+
+def upper(currency: str | None) -> str | None:
+    return currency.strip().upper() if currency and currency.strip() else None
+
+
+def expected_revenue(active_subs: list[Subscription]) -> list[dict]:
+    """Per currency: MRR, customers and subscriptions with MRR, ARPA, ARPU, and the active
+    subscriptions without an amount."""
+    revenue = []
+    for currency in sorted({upper(s.currency) for s in active_subs}, key=currency_key):
+        mine = [s for s in active_subs if upper(s.currency) == currency]
+        priced = [s for s in mine if s.mrr is not None]
+        total = sum(s.mrr for s in priced)
+        customers = len({s.customer_id for s in priced})
+        revenue.append(
+            {
+                "currency": currency,
+                "mrr": total / 100,
+                "customers": customers,
+                "subscriptions": len(priced),
+                "arpa": round(total / customers / 100, 2) if customers else None,
+                "arpu_per_subscription": round(total / len(priced) / 100, 2) if priced else None,
+                "subscriptions_without_amount": len(mine) - len(priced),
+            }
+        )
+    return revenue
+
+
+def currency_mrr(subs: list[Subscription]) -> list[dict]:
+    """MRR per currency of the subscriptions with one, by code."""
+    totals: dict[str | None, int] = defaultdict(int)
+    for sub in subs:
+        if sub.mrr is not None:
+            totals[upper(sub.currency)] += sub.mrr
+    return [
+        {"currency": currency, "mrr": totals[currency] / 100}
+        for currency in sorted(totals, key=currency_key)
+    ]
+
+
+MOVEMENTS = ("new", "reactivation", "expansion", "contraction", "churn")
+
+
+def expected_revenue_months(subs: list[Subscription]) -> list[list[dict]]:
+    """Per observed day: per currency that ever has MRR, the MRR and its movements per
+    customer since the day before (DOMAIN.md: new, reactivation, expansion, contraction,
+    churn), from the customers' MRR on each day."""
+    days = [day for _, day in observed_days(subs)]
+    values = []
+    for day in days:
+        mrr: Counter = Counter()
+        for sub in subs:
+            if sub.mrr is not None and is_active_for_customer(sub, day):
+                mrr[sub.customer_id, upper(sub.currency)] += sub.mrr
+        values.append(mrr)
+    currencies = sorted(
+        {key[1] for mrr in values for key, v in mrr.items() if v > 0}, key=currency_key
+    )
+    months, previous, had = [], Counter(), set()
+    for mrr in values:
+        moves = {currency: dict.fromkeys(MOVEMENTS, 0) for currency in currencies}
+        for key in set(mrr) | set(previous):
+            before, after = previous[key], mrr[key]
+            if key[1] not in moves:
+                continue
+            move = moves[key[1]]
+            if before == 0 and after > 0:
+                move["reactivation" if key in had else "new"] += after
+            elif before > 0 and after == 0:
+                move["churn"] += before
+            elif after > before:
+                move["expansion"] += after - before
+            elif after < before:
+                move["contraction"] += before - after
+        months.append(
+            [
+                {
+                    "currency": currency,
+                    "mrr": sum(v for k, v in mrr.items() if k[1] == currency) / 100,
+                    **{name: moves[currency][name] / 100 for name in MOVEMENTS},
+                }
+                for currency in currencies
+            ]
+        )
+        had |= {key for key, value in mrr.items() if value > 0}
+        previous = mrr
+    return months
 
 
 def expected_timeline(subs: list[Subscription]) -> list[dict]:
@@ -1282,7 +1433,9 @@ def expected_timeline(subs: list[Subscription]) -> list[dict]:
     previous_subs: set[str] = set()
     previous: Counter = Counter()
     ever_active: set[str] = set()
-    for period, day in observed_days(subs):
+    replaced = {sub.subscription_id: sub.replaced_by for sub in subs if sub.replaced_by}
+    revenue = expected_revenue_months(subs)
+    for (period, day), month_revenue in zip(observed_days(subs), revenue, strict=True):
         active_subs = {sub.subscription_id for sub in subs if is_active(sub, day)}
         counts = active_counts(subs, day)
         now, before = set(counts), set(previous)
@@ -1305,6 +1458,11 @@ def expected_timeline(subs: list[Subscription]) -> list[dict]:
             "customers_contracted": sum(counts[c] < previous[c] for c in both),
             "subscriptions_net": len(active_subs) - len(previous_subs),
             "customers_net": len(new) + len(reactivated) - len(churned),
+            "plan_changes": sum(s in replaced for s in previous_subs - active_subs),
+            "product_switches": sum(
+                replaced.get(s) == "product" for s in previous_subs - active_subs
+            ),
+            "revenue": month_revenue,
         }
         months.append(month)
         ever_active |= now
@@ -1345,6 +1503,7 @@ def duplicate_groups(customers: list[Customer], active: set[str]) -> list[dict]:
 
 def expected_answers(export: Export) -> dict:
     subs = [row.subscription for row in accepted(export.subscriptions)]
+    plan_changes(subs)
     customers = [row.customer for row in accepted(export.customers)]
     export_ids = {customer.customer_id for customer in customers}
     with_rows = {sub.customer_id for sub in subs}
@@ -1378,6 +1537,7 @@ def expected_answers(export: Export) -> dict:
         "inputs": {"subscriptions": subscriptions_input, "customers": customers_input},
         "totals": totals,
         "by_product": by_product(active_subs),
+        "revenue": expected_revenue(active_subs),
         "subscriptions_per_customer": [
             {"subscriptions": held, "customers": count}
             for held, count in sorted(Counter(holdings.values()).items())
@@ -1421,6 +1581,7 @@ def by_product(active_subs: list[Subscription]) -> list[dict]:
             "product": product,
             "subscriptions_active": subscriptions[product],
             "customers_active": len(customers[product]),
+            "revenue": currency_mrr([sub for sub in active_subs if sub.product == product]),
         }
         for product in ordered
     ]
@@ -1578,8 +1739,40 @@ def readme(export: Export, expected: dict) -> str:
         markdown_table(("file", "line", "ID", "what it shows"), noted_lines(export)),
         "## Per product (active on the as-of date)\n",
         markdown_table(
-            ("product", "subscriptions", "customers"),
-            [tuple(item.values()) for item in expected["by_product"]],
+            ("product", "subscriptions", "customers", "MRR"),
+            [
+                (
+                    item["product"],
+                    item["subscriptions_active"],
+                    item["customers_active"],
+                    ", ".join(
+                        f"{r['mrr']:.2f} {r['currency'] or '(no currency)'}"
+                        for r in item["revenue"]
+                    ),
+                )
+                for item in expected["by_product"]
+            ],
+        ),
+        "## Revenue (active on the as-of date)\n",
+        "MRR per currency: the amount (times the quantity where it is per unit) over the "
+        "months of the billing interval, per subscription to the cent; ARPA per customer, "
+        "ARPU per subscription (as Zoho computes it).\n",
+        markdown_table(
+            ("currency", "MRR", "customers", "ARPA", "subscriptions", "ARPU", "without amount"),
+            [
+                (
+                    r["currency"] or "(no currency)",
+                    f"{r['mrr']:.2f}",
+                    r["customers"],
+                    "–" if r["arpa"] is None else f"{r['arpa']:.2f}",
+                    r["subscriptions"],
+                    "–"
+                    if r["arpu_per_subscription"] is None
+                    else f"{r['arpu_per_subscription']:.2f}",
+                    r["subscriptions_without_amount"],
+                )
+                for r in expected["revenue"]
+            ],
         ),
         "## Customers by number of active subscriptions\n",
         markdown_table(
