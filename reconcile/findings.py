@@ -181,6 +181,23 @@ FINDINGS: dict[str, FindingTemplate] = {
             ),
         ),
     ),
+    "names_from_other_column": FindingTemplate(
+        WARNING,
+        (
+            Sentence(
+                "{count} row of {file} takes its product or plan from a second column "
+                "({example}), since the first is empty there.",
+                "{count} rows of {file} take their product or plan from a second column "
+                "(for example {example}), since the first is empty there.",
+            ),
+            Sentence(
+                "The same product or plan may appear under two names; the report lists the "
+                "row with its line.",
+                "The same product or plan may appear under two names; the report lists each "
+                "row with its line.",
+            ),
+        ),
+    ),
     "orphan_subscriptions": FindingTemplate(
         WARNING,
         (
@@ -263,6 +280,21 @@ FINDINGS: dict[str, FindingTemplate] = {
                 "the history.",
                 "They cannot be placed in time: they are not counted as active and are left "
                 "out of the history.",
+            ),
+        ),
+    ),
+    "never_active": FindingTemplate(
+        INFO,
+        (
+            Sentence(
+                "{count} subscription ended without ever paying (its trial expired, or it "
+                "was never created).",
+                "{count} subscriptions ended without ever paying (their trial expired, or "
+                "they were never created).",
+            ),
+            Sentence(
+                "It counts as ended and is left out of the history.",
+                "They count as ended and are left out of the history.",
             ),
         ),
     ),
@@ -546,6 +578,8 @@ class Facts:
     contradicting_subscriptions: int
     ended_without_end_date: int
     ended_without_start_date: int
+    # Ended without ever paying (DOMAIN.md, "The life of a subscription").
+    never_active: int
     currencies: Mapping[str, int]
     customers_without_subscriptions: int
     # (product, subscriptions_active, customers_active) for named products.
@@ -714,7 +748,16 @@ def _unreadable(facts: Facts) -> list[Finding]:
             reason=_reason(code),
         )
         for file, code, rows, _ in facts.warnings
-        if rows > 0
+        if rows > 0 and code != RowError.OTHER_COLUMN
+    ]
+
+
+@rule("names_from_other_column")
+def _names_from_other_column(facts: Facts) -> list[Finding]:
+    return [
+        finding("names_from_other_column", rows, file=file, example=example or "")
+        for file, code, rows, example in facts.warnings
+        if rows > 0 and code == RowError.OTHER_COLUMN
     ]
 
 
@@ -767,6 +810,13 @@ def _without_start_date(facts: Facts) -> list[Finding]:
     if facts.ended_without_start_date == 0:
         return []
     return [finding("ended_without_start_date", facts.ended_without_start_date)]
+
+
+@rule("never_active")
+def _never_active(facts: Facts) -> list[Finding]:
+    if facts.never_active == 0:
+        return []
+    return [finding("never_active", facts.never_active)]
 
 
 @rule("mixed_currencies")
