@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 from factories import subscriptions_table
 from hypothesis import HealthCheck, given, settings
-from test_properties import active_on, klass, oracle_duplicate_groups, scenarios
+from oracle import active_on, klass, oracle_duplicate_groups, scenarios
 
 from reconcile import api
 from reconcile.canonical import ENDED, NOT_YET_PAYING, PAUSED
