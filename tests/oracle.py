@@ -9,7 +9,7 @@ import datetime
 from factories import customers_table, subscriptions_table
 from hypothesis import strategies as st
 
-from reconcile.canonical import ENDED, NOT_YET_PAYING, PAUSED, PAYING
+from reconcile.canonical import ENDED, NOT_YET_PAYING, PAUSED, PAYING, UNPAID
 
 D = datetime.date
 FIRST_DAY = D(2023, 1, 1)
@@ -32,10 +32,17 @@ def subscription_rows(draw, has_status: bool) -> list[dict]:
         length = draw(st.one_of(st.none(), st.integers(min_value=-40, max_value=500)))
         end = None if length is None else start + datetime.timedelta(length)
         status_class = (
-            draw(st.sampled_from([PAYING, NOT_YET_PAYING, PAUSED, ENDED])) if has_status else None
+            draw(st.sampled_from([PAYING, NOT_YET_PAYING, PAUSED, UNPAID, ENDED]))
+            if has_status
+            else None
         )
-        # Validation accepts a row without a start only when it is ended or paused.
-        if status_class in (ENDED, PAUSED) and draw(st.sampled_from([False, False, True])):
+        # A trial end around the start, often none; the end of the last paid period.
+        trial = draw(st.one_of(st.none(), st.none(), st.integers(min_value=-20, max_value=90)))
+        trial_end = None if trial is None else start + datetime.timedelta(trial)
+        period = draw(st.one_of(st.none(), st.integers(min_value=-10, max_value=400)))
+        period_end = None if period is None else start + datetime.timedelta(period)
+        # Validation accepts a row without a start only when it is not paying.
+        if status_class in (ENDED, PAUSED, UNPAID) and draw(st.sampled_from([False, False, True])):
             start = None
         rows.append(
             {
@@ -46,6 +53,8 @@ def subscription_rows(draw, has_status: bool) -> list[dict]:
                 "status_class": status_class,
                 "start": start,
                 "end": end,
+                "trial_end": trial_end,
+                "period_end": period_end,
                 "customer_email": draw(st.sampled_from(EMAILS)),
                 "currency": draw(st.sampled_from(["EUR", "EUR", "USD", None])),
             }
@@ -83,20 +92,48 @@ def klass(row, as_of):
     return ENDED if row["end"] is not None and row["end"] <= as_of else PAYING
 
 
+def paying_start(row):
+    """The day it began to pay: the trial end when that is later than the start."""
+    start, trial_end = row["start"], row["trial_end"]
+    if start is not None and trial_end is not None and trial_end > start:
+        return trial_end
+    return start
+
+
+def end_of(row, as_of):
+    """An unpaid subscription ends when its last paid period does."""
+    return row["period_end"] if klass(row, as_of) == UNPAID else row["end"]
+
+
+def never_active(row, as_of):
+    """Ended, its trial lasting to its end or past it: it never paid."""
+    end, trial_end = end_of(row, as_of), row["trial_end"]
+    return klass(row, as_of) == ENDED and None not in (end, trial_end) and trial_end >= end
+
+
 def placeable(row, as_of):
-    """Not "not yet paying", a start, and an end date if ended or paused."""
+    """Not "not yet paying", paid once, a start, and an end date if ended, paused or
+    unpaid."""
     cls = klass(row, as_of)
     return (
         cls != NOT_YET_PAYING
-        and row["start"] is not None
-        and not (cls in (ENDED, PAUSED) and row["end"] is None)
+        and not never_active(row, as_of)
+        and paying_start(row) is not None
+        and not (cls in (ENDED, PAUSED, UNPAID) and end_of(row, as_of) is None)
     )
+
+
+def in_trial(row, as_of):
+    """Paying by class, but its trial ends after the as-of date: not yet paying."""
+    trial_end = row["trial_end"]
+    return klass(row, as_of) == PAYING and trial_end is not None and trial_end > as_of
 
 
 def active_on(row, day, as_of):
     if not placeable(row, as_of):
         return False
-    return row["start"] <= day and (row["end"] is None or day < row["end"])
+    end = end_of(row, as_of)
+    return paying_start(row) <= day and (end is None or day < end)
 
 
 def oracle_duplicate_groups(rows, customers, active_ids):

@@ -15,14 +15,18 @@ from hypothesis import HealthCheck, given, settings
 from oracle import (
     D,
     active_on,
+    end_of,
+    in_trial,
     klass,
+    never_active,
     oracle_duplicate_groups,
+    paying_start,
     placeable,
     scenarios,
 )
 
 from reconcile import snapshot
-from reconcile.canonical import ENDED, NOT_YET_PAYING, PAUSED, PAYING
+from reconcile.canonical import ENDED, NOT_YET_PAYING, PAUSED, PAYING, UNPAID
 from reconcile.reconciliation import reconcile_tables
 
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -33,7 +37,7 @@ SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[Healt
 
 def month_ends(rows, as_of):
     """(period, observation day) of every month of the history, by the definition."""
-    starts = [row["start"] for row in rows if placeable(row, as_of)]
+    starts = [paying_start(row) for row in rows if placeable(row, as_of)]
     if not starts:
         return []
     year, month = min(starts).year, min(starts).month
@@ -119,18 +123,28 @@ def test_snapshot_equals_the_definition(scenario):
     assert totals.subscriptions_active == len(active)
     assert totals.customers_active == len({row["customer_id"] for row in active})
     assert totals.subscriptions_not_yet_paying == sum(
-        klass(row, as_of) == NOT_YET_PAYING for row in rows
+        klass(row, as_of) == NOT_YET_PAYING or in_trial(row, as_of) for row in rows
     )
+    assert totals.subscriptions_never_active == sum(never_active(row, as_of) for row in rows)
+    placed = [row for row in rows if not never_active(row, as_of)]
     assert totals.ended_without_end_date == sum(
-        klass(row, as_of) in (ENDED, PAUSED) and row["end"] is None for row in rows
+        klass(row, as_of) in (ENDED, PAUSED) and row["end"] is None for row in placed
     )
-    # Not active: paused by its class, else ended (a row without a start included).
-    inactive = [klass(row, as_of) for row in rows if not active_on(row, as_of, as_of)]
+    # Not active: paused or unpaid by its class, not yet paying within its trial, else
+    # ended (a row without a start included).
+    inactive = [
+        klass(row, as_of)
+        for row in rows
+        if not active_on(row, as_of, as_of) and not in_trial(row, as_of)
+    ]
     assert totals.subscriptions_paused == inactive.count(PAUSED)
+    assert totals.subscriptions_unpaid == inactive.count(UNPAID)
     assert totals.subscriptions_ended == inactive.count(ENDED) + inactive.count(PAYING)
     assert totals.ended_without_start_date == sum(
-        klass(row, as_of) in (ENDED, PAUSED) and row["end"] is not None and row["start"] is None
-        for row in rows
+        klass(row, as_of) in (ENDED, PAUSED, UNPAID)
+        and end_of(row, as_of) is not None
+        and row["start"] is None
+        for row in placed
     )
 
 
@@ -155,7 +169,7 @@ def oracle_snapshot(rows, as_of):
 
     held: dict[str, list] = {}
     for line, row in active:
-        held.setdefault(row["customer_id"], []).append((row["start"], line, row))
+        held.setdefault(row["customer_id"], []).append((paying_start(row), line, row))
     products = {cid: {row["product"] for _, _, row in subs} - {None} for cid, subs in held.items()}
     pairs = Counter(
         pair for names in products.values() for pair in itertools.combinations(sorted(names), 2)
@@ -237,9 +251,11 @@ def test_classes_add_up_to_the_accepted_rows(scenario):
         totals.subscriptions_active
         + totals.subscriptions_not_yet_paying
         + totals.subscriptions_paused
+        + totals.subscriptions_unpaid
         + totals.subscriptions_ended
         == subscriptions.rows_accepted
     )
+    assert totals.subscriptions_never_active <= totals.subscriptions_ended
     assert totals.customers_without_active_subscription == (
         totals.customers_known - totals.customers_active
     )
