@@ -39,8 +39,9 @@ OUTPUT_FORMATS = {
 }
 
 # On the way out the interpreter collects garbage over every object of every library a run
-# imported (polars, jinja2, babel, pandera and all it pulls in): ~0.2 s after each report,
-# for memory the operating system takes back anyway. Frozen objects are left out of those
+# imported (polars, jinja2, babel, pandera and all it pulls in), a noticeable pause after
+# each report (bench/RESULTS.md, "Micro-benchmarks"), for memory the operating system
+# takes back anyway. Frozen objects are left out of those
 # collections; the report files are written and closed long before.
 atexit.register(gc.freeze)
 
@@ -49,9 +50,9 @@ atexit.register(gc.freeze)
 def collection_paused() -> Iterator[None]:
     """No cyclic garbage collection while a command runs. A run makes few reference
     cycles, but the collections that the imports and the Result's objects set off walk
-    every object of every imported library (~100k; twice that with pandas beside
-    pandera): 0.05-0.09 s per 1M-row report. Paused, one collection remains, when the
-    collector is given back (0.01-0.05 s). Reference counting still frees everything
+    every object of every imported library, several times per 1M-row report; paused,
+    one collection remains, when the collector is given back (figures: bench/RESULTS.md,
+    "Micro-benchmarks"). Reference counting still frees everything
     else at once. Restored afterwards, so that a caller in the same process (a test's
     CliRunner) keeps its collector."""
     enabled = gc.isenabled()
@@ -549,7 +550,13 @@ def report(
 
         result = redact_result(result)
     written = write_outputs(
-        result, report_files, lang=lang, console=console, traced=traced, rows_files=rows_files
+        result,
+        report_files,
+        lang=lang,
+        console=console,
+        traced=traced,
+        rows_files=rows_files,
+        files=companion_files(outputs),
     )
     if mailing:
         deliver(
@@ -565,6 +572,15 @@ def report(
     return exit_code_for(result, fail_on)
 
 
+def companion_files(outputs: tuple[Path, ...]) -> dict[str, str]:
+    """The first file of each format a run writes, by format: a report cut short names
+    the one that holds the rest, by its file name."""
+    files: dict[str, str] = {}
+    for path in outputs:
+        files.setdefault(OUTPUT_FORMATS[path.suffix.lower()], path.name)
+    return files
+
+
 def eml_path_for(first_output: Path) -> Path:
     """Where the .eml goes when --eml names no place: next to the first report file."""
     return first_output.with_suffix(".eml")
@@ -578,6 +594,7 @@ def write_outputs(
     console: Console,
     traced=None,
     rows_files: tuple[Path, ...] = (),
+    files: dict[str, str] | None = None,
 ) -> list[Path]:
     """Render every requested file in memory, then write them all at once (see
     filesystem.write_all): a failure leaves every earlier report as it was."""
@@ -586,21 +603,21 @@ def write_outputs(
     from reconcile.filesystem import write_all
 
     started = time.perf_counter()
-    files = {
+    contents = {
         path: text.encode("utf-8")
-        for path, text in render_outputs(result, outputs, lang=lang).items()
+        for path, text in render_outputs(result, outputs, lang=lang, files=files).items()
     }
     if traced is not None and rows_files:
         from reconcile.csv_output import csv_bytes
 
         data = csv_bytes(traced)  # the trace (api.trace), safe for spreadsheets
-        files.update(dict.fromkeys(rows_files, data))
-    written = write_all(files)
-    console.progress("rendered", time.perf_counter() - started, {"files": len(files)})
+        contents.update(dict.fromkeys(rows_files, data))
+    written = write_all(contents)
+    console.progress("rendered", time.perf_counter() - started, {"files": len(contents)})
     return written
 
 
-def render_outputs(result, outputs, *, lang: str) -> dict[Path, str]:
+def render_outputs(result, outputs, *, lang: str, files=None) -> dict[Path, str]:
     texts = {}
     for path in outputs:
         fmt = OUTPUT_FORMATS[path.suffix.lower()]
@@ -609,7 +626,7 @@ def render_outputs(result, outputs, *, lang: str) -> dict[Path, str]:
         else:
             from reconcile.rendering import render
 
-            texts[path] = render(result, fmt, lang=lang)
+            texts[path] = render(result, fmt, lang=lang, files=files)
     return texts
 
 

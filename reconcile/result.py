@@ -1,7 +1,7 @@
 """The result of a run: a tree of frozen dataclasses, the one thing templates receive.
 
 `Result.to_dict()` is the JSON contract (schema_version 2, see docs/report.schema.json):
-the names of ../shared/DOMAIN.md and of the JSON schema are kept exactly, because people
+the names of docs/domain.md and of the JSON schema are kept exactly, because people
 script against them. More keys may be added; none may change meaning.
 """
 
@@ -211,6 +211,10 @@ class BridgeStep:
     kind: str
     examples: tuple[str, ...] = ()
     examples_total: int = 0
+    # Example -> display name of the customer behind it (reconcile/names.py): the
+    # customer's own for a customer ID, its customer's for a subscription ID. Examples
+    # whose customer has no name are not in it.
+    example_names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -220,6 +224,8 @@ class DuplicateGroup:
     key: str
     customer_ids: tuple[str, ...]
     active_customer_ids: tuple[str, ...] = ()
+    # Customer ID -> display name, for the IDs of the group that have one.
+    names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -257,6 +263,8 @@ class SubscriptionRef:
     product: str | None = None
     status: str | None = None
     detail: str | None = None
+    # The display name of the subscription's customer (reconcile/names.py).
+    customer_name: str | None = None
 
 
 @dataclass(frozen=True)
