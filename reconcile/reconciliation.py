@@ -20,6 +20,7 @@ from reconcile import (
     accounting,
     billing_figures,
     history,
+    names,
     plan_changes,
     quality,
     revenue,
@@ -284,6 +285,15 @@ def reconcile_tables(
         currencies=dict(frames.currencies.iter_rows()),
     )
     facts = _facts(subscriptions, customers, totals, frames, bridge, by_product, holdings)
+    # Names beside IDs, looked up only for the customers the lists below name.
+    named_bridge, customer_walk, groups, result_quality = names.named_result_parts(
+        subs,
+        export,
+        bridge,
+        _customer_bridge(customers, frames, totals.customers_active),
+        quality.groups_from(frames.groups),
+        result_quality,
+    )
     return Result(
         as_of=as_of,
         inputs=Inputs(
@@ -298,9 +308,9 @@ def reconcile_tables(
             ProductOverlap(**row) for row in frames.overlap.iter_rows(named=True)
         ),
         timeline=history.months_from(frames.timeline, _month_extras(subs, frames, as_of)),
-        bridge=bridge,
-        customer_bridge=_customer_bridge(customers, frames, totals.customers_active),
-        probable_duplicate_groups=quality.groups_from(frames.groups),
+        bridge=named_bridge,
+        customer_bridge=customer_walk,
+        probable_duplicate_groups=groups,
         rejections=accounting.rejections(subscriptions, customers),
         findings=findings_from(facts),
         quality=result_quality,

@@ -214,6 +214,10 @@ class BridgeStep:
     kind: str
     examples: tuple[str, ...] = ()
     examples_total: int = 0
+    # Example -> display name of the customer behind it (reconcile/names.py): the
+    # customer's own for a customer ID, its customer's for a subscription ID. Examples
+    # whose customer has no name are not in it.
+    example_names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -223,6 +227,8 @@ class DuplicateGroup:
     key: str
     customer_ids: tuple[str, ...]
     active_customer_ids: tuple[str, ...] = ()
+    # Customer ID -> display name, for the IDs of the group that have one.
+    names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -260,6 +266,8 @@ class SubscriptionRef:
     product: str | None = None
     status: str | None = None
     detail: str | None = None
+    # The display name of the subscription's customer (reconcile/names.py).
+    customer_name: str | None = None
 
 
 @dataclass(frozen=True)
