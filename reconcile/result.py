@@ -31,6 +31,9 @@ class InputSummary:
     duplicate_lines: tuple[int, ...] = ()
     # Records with no value at all (empty lines, ",,,"): not rows, so not in rows_read.
     blank_lines_skipped: int = 0
+    # False for an export with a status but no start date column (DOMAIN.md, "Snapshot
+    # exports"): it answers the as-of question only, and has no history.
+    has_start_dates: bool = True
 
 
 @dataclass(frozen=True)
