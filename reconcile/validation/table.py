@@ -88,6 +88,7 @@ def validate(raw: RawTable, *, date_format: str | None = None) -> LoadedTable:
         rows_rejected=rejected_lines.len(),
         duplicate_lines=tuple(repeated_lines.to_list()),
         has_status=plan.has_status,
+        has_start=any(f in plan.types for f in table.raw_fields_of("start")),
         warnings=errors.filter(~of_rejected_row),
         blank_lines_skipped=raw.blank_rows_skipped,
         repeated_header_lines=raw.repeated_header_lines,
