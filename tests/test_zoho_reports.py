@@ -476,3 +476,12 @@ def test_names_in_the_reports_are_escaped_and_one_file_is_a_month(tmp_path):
     # One MRR Details file: the month's snapshot, and the row trace of its rows.
     rows = (out / "rows.csv").read_text(encoding="utf-8-sig").splitlines()
     assert len(rows) == 2 and rows[1].startswith(str(path))
+
+
+def test_the_python_api_with_tables_gives_the_same_result(folder):
+    whole = reconcile.reconcile(folder).to_dict()
+    downloads = reconcile.load_downloads([folder])
+    tables = reconcile.load([folder], downloads=downloads, as_of=LAST_END)
+    assert tables[0].file.endswith("MRR_Details_Sep_2025.xlsx")
+    result = reconcile.reconcile_tables(*tables, LAST_END, downloads=downloads).to_dict()
+    assert result == whole
