@@ -52,9 +52,10 @@ class Step(StrEnum):
     REJECTED = "rejected", N_("Rows rejected")
     DUPLICATES_REMOVED = "duplicates_removed", N_("Exact duplicate rows removed")
     ROWS_ACCEPTED = "rows_accepted", N_("Subscriptions accepted")
-    # The three below are named after the states of reconciliation.classify.
+    # The four below are named after the states of reconciliation.classify.
     NOT_YET_PAYING = "not_yet_paying", N_("Not yet paying (trial or future)")
     PAUSED = "paused", N_("Paused")
+    UNPAID = "unpaid", N_("Unpaid: payment failed, not renewed")
     ENDED = "ended", N_("Ended, or not started, on the as-of date")
     SUBSCRIPTIONS_ACTIVE = (
         "subscriptions_active",

@@ -266,6 +266,21 @@ FINDINGS: dict[str, FindingTemplate] = {
             ),
         ),
     ),
+    "never_active": FindingTemplate(
+        INFO,
+        (
+            Sentence(
+                "{count} subscription ended without ever paying (its trial expired, or it "
+                "was never created).",
+                "{count} subscriptions ended without ever paying (their trial expired, or "
+                "they were never created).",
+            ),
+            Sentence(
+                "It counts as ended and is left out of the history.",
+                "They count as ended and are left out of the history.",
+            ),
+        ),
+    ),
     "mixed_currencies": FindingTemplate(
         WARNING,
         (
@@ -456,6 +471,8 @@ class Facts:
     contradicting_subscriptions: int
     ended_without_end_date: int
     ended_without_start_date: int
+    # Ended without ever paying (DOMAIN.md, "The life of a subscription").
+    never_active: int
     currencies: Mapping[str, int]
     customers_without_subscriptions: int
     # (product, subscriptions_active, customers_active) for named products.
@@ -673,6 +690,13 @@ def _without_start_date(facts: Facts) -> list[Finding]:
     if facts.ended_without_start_date == 0:
         return []
     return [finding("ended_without_start_date", facts.ended_without_start_date)]
+
+
+@rule("never_active")
+def _never_active(facts: Facts) -> list[Finding]:
+    if facts.never_active == 0:
+        return []
+    return [finding("never_active", facts.never_active)]
 
 
 @rule("mixed_currencies")

@@ -64,7 +64,12 @@ class Totals:
     customers_known: int
     subscriptions_not_yet_paying: int
     subscriptions_paused: int
+    # Unpaid (payment failed, not renewed) and no longer in its last paid period.
+    subscriptions_unpaid: int
     subscriptions_ended: int
+    # Of subscriptions_ended: those that ended without ever paying (a trial that expired,
+    # a creation that failed). They are left out of the history.
+    subscriptions_never_active: int
     customers_without_active_subscription: int
     customers_without_subscriptions: int
     orphan_subscriptions: int

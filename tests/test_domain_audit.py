@@ -843,6 +843,7 @@ def test_customers_export_duplicates_orphans_and_probable_duplicates(tmp_path):
     assert walk == [
         ("not_yet_paying", 0, 6, []),
         ("paused", 0, 6, []),
+        ("unpaid", 0, 6, []),
         ("ended", -1, 5, ["S6"]),
         ("subscriptions_active", 5, 5, []),
         ("extra_subscriptions", -1, 4, ["S2"]),
