@@ -150,7 +150,7 @@ class FigureInput:
     name: str  # as the user or the report wrote it
     kind: str  # one of COUNT_KINDS
     period: str
-    value: int
+    value: int | float
     origin: str = OPTION  # "--billing-figure", or "file, line N"
 
 
@@ -475,7 +475,7 @@ def _compared(
             origin=figure.origin,
         )
     subscriptions, customers = _ours(figure.kind, counts[seen])
-    difference = figure.value - subscriptions
+    difference = int(figure.value) - subscriptions
     verdict, statuses = explaining_statuses(
         _effects(figure.kind, counts[seen], seen, as_of), difference
     )

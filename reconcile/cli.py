@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import dataclasses
 import functools
 import gc
 import json
@@ -38,8 +39,9 @@ OUTPUT_FORMATS = {
 }
 
 # On the way out the interpreter collects garbage over every object of every library a run
-# imported (polars, jinja2, babel, pandera and all it pulls in): ~0.2 s after each report,
-# for memory the operating system takes back anyway. Frozen objects are left out of those
+# imported (polars, jinja2, babel, pandera and all it pulls in), a noticeable pause after
+# each report (bench/RESULTS.md, "Micro-benchmarks"), for memory the operating system
+# takes back anyway. Frozen objects are left out of those
 # collections; the report files are written and closed long before.
 atexit.register(gc.freeze)
 
@@ -48,9 +50,9 @@ atexit.register(gc.freeze)
 def collection_paused() -> Iterator[None]:
     """No cyclic garbage collection while a command runs. A run makes few reference
     cycles, but the collections that the imports and the Result's objects set off walk
-    every object of every imported library (~100k; twice that with pandas beside
-    pandera): 0.05-0.09 s per 1M-row report. Paused, one collection remains, when the
-    collector is given back (0.01-0.05 s). Reference counting still frees everything
+    every object of every imported library, several times per 1M-row report; paused,
+    one collection remains, when the collector is given back (figures: bench/RESULTS.md,
+    "Micro-benchmarks"). Reference counting still frees everything
     else at once. Restored afterwards, so that a caller in the same process (a test's
     CliRunner) keeps its collector."""
     enabled = gc.isenabled()
@@ -401,6 +403,12 @@ def email_addresses(_ctx: click.Context, param: click.Parameter, value: Any) -> 
     ' or "Net Customers@2026-10=4" (a month). Repeatable.',
 )
 @click.option(
+    "--billing-report",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Your billing system's report export (CSV or .xlsx: a date or month column and"
+    " a column per figure), each row put beside ours.",
+)
+@click.option(
     "--plan-change-window",
     type=click.IntRange(min=0),
     default=1,
@@ -470,6 +478,7 @@ def report(
     as_of: date | None,
     outputs: tuple[Path, ...],
     billing_figures: tuple[str, ...],
+    billing_report: Path | None,
     plan_change_window: int,
     lang: str,
     redact: bool,
@@ -512,6 +521,10 @@ def report(
         figures = api.figure_inputs(billing_figures, as_of, mapping_file=mapping_file)
     except ReconcileError as error:
         raise click.UsageError(str(error)) from None
+    report = None
+    if billing_report is not None:
+        report = api.read_billing_report(billing_report, mapping_file=mapping_file)
+        figures += report[0]
     tables = api.load(
         list(subscriptions),
         customers,
@@ -528,6 +541,8 @@ def report(
         progress=console.progress,
         downloads=downloads,
     )
+    if report is not None:
+        result = dataclasses.replace(result, billing_report=report[1])
     # Traced before redaction, from the Result of these very tables; asked for, or not at all.
     traced = api.trace(*tables, result) if rows_files else None
     if redact:

@@ -181,6 +181,23 @@ FINDINGS: dict[str, FindingTemplate] = {
             ),
         ),
     ),
+    "names_from_other_column": FindingTemplate(
+        WARNING,
+        (
+            Sentence(
+                "{count} row of {file} takes its product or plan from a second column "
+                "({example}), since the first is empty there.",
+                "{count} rows of {file} take their product or plan from a second column "
+                "(for example {example}), since the first is empty there.",
+            ),
+            Sentence(
+                "The same product or plan may appear under two names; the report lists the "
+                "row with its line.",
+                "The same product or plan may appear under two names; the report lists each "
+                "row with its line.",
+            ),
+        ),
+    ),
     "orphan_subscriptions": FindingTemplate(
         WARNING,
         (
@@ -637,7 +654,16 @@ def _unreadable(facts: Facts) -> list[Finding]:
             reason=_reason(code),
         )
         for file, code, rows, _ in facts.warnings
-        if rows > 0
+        if rows > 0 and code != RowError.OTHER_COLUMN
+    ]
+
+
+@rule("names_from_other_column")
+def _names_from_other_column(facts: Facts) -> list[Finding]:
+    return [
+        finding("names_from_other_column", rows, file=file, example=example or "")
+        for file, code, rows, example in facts.warnings
+        if rows > 0 and code == RowError.OTHER_COLUMN
     ]
 
 

@@ -1,7 +1,7 @@
 """The result of a run: a tree of frozen dataclasses, the one thing templates receive.
 
 `Result.to_dict()` is the JSON contract (schema_version 2, see docs/report.schema.json):
-the names of ../shared/DOMAIN.md and of the JSON schema are kept exactly, because people
+the names of docs/domain.md and of the JSON schema are kept exactly, because people
 script against them. More keys may be added; none may change meaning.
 """
 
@@ -311,6 +311,21 @@ class BillingFigure:
 
 
 @dataclass(frozen=True)
+class BillingReport:
+    """What was read of the billing system's report export (--billing-report): its rows,
+    the figures they gave, the period column, the columns compared and those no figure
+    is known for, and the lines of total rows, which are skipped."""
+
+    file: str
+    rows_read: int
+    figures: int
+    period_column: str
+    columns_compared: tuple[str, ...] = ()
+    columns_not_compared: tuple[str, ...] = ()
+    total_lines_skipped: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class MrrMovements:
     """MRR movements of one month against the month before (DOMAIN.md, "Revenue"):
     MRR(M) - MRR(M-1) = new + reactivation + expansion - contraction - churn."""
@@ -487,6 +502,8 @@ class Result:
     warnings: tuple[Rejection, ...] = ()
     # The billing system's own figures beside ours, in the order given; empty without any.
     billing_figures: tuple[BillingFigure, ...] = ()
+    # The report export the figures came from (--billing-report); None without one.
+    billing_report: BillingReport | None = None
     # Per currency, by code: MRR, ARPA and Zoho's ARPU of the active subscriptions.
     revenue: tuple[Revenue, ...] = ()
     settings: Settings = field(default_factory=Settings)

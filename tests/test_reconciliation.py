@@ -34,11 +34,6 @@ from reconcile.result import (
 D = datetime.date
 
 
-@pytest.fixture(scope="module")
-def german():
-    return reconcile_tables(*german_vendor_tables(), AS_OF_GERMAN_VENDOR)
-
-
 def test_german_vendor_totals(german):
     # On 2024-06-15: active S01 S02 S03 S04 (K001), S05 (K002), S09 (K004), S11 (K005),
     # S12 (K006), S13 (K099) = 9 subscriptions of 6 customers. Not yet paying: S07 (trial).
@@ -163,7 +158,8 @@ def test_german_vendor_quality(german):
     ]
     # S05's unreadable amount: a warning, the row kept (it is active and counted above).
     assert [(w.file, w.line, w.column, w.value, w.code) for w in german.warnings] == [
-        ("subscriptions.csv", 6, "Amount", "auf Anfrage", "invalid_amount")
+        ("subscriptions.csv", 6, "Amount", "auf Anfrage", "invalid_amount"),
+        ("subscriptions.csv", 20, "Produkt-ID", "FiBu", "value_from_other_column"),
     ]
 
 
@@ -176,6 +172,7 @@ def test_german_vendor_findings(german):
         ("rows_rejected", "error", 1),  # subscriptions.csv, unknown status
         ("rows_rejected", "error", 1),  # customers.csv, missing ID
         ("unreadable_values", "warning", 1),  # S05's amount
+        ("names_from_other_column", "warning", 1),  # S16's product from its Produkt-ID
         ("orphan_subscriptions", "warning", 1),
         ("contradictions", "warning", 2),
         ("ended_without_end_date", "warning", 1),
@@ -200,7 +197,7 @@ def test_german_vendor_findings(german):
         "read as a number. No figure uses it, so the row is kept and counted without it; the "
         "report lists it with its line, column and value."
     )
-    assert german.findings[10].message == (
+    assert german.findings[11].message == (
         "1 ended or paused subscription has an end date but no start date. It cannot be "
         "placed in time: it is not counted as active and is left out of the history."
     )
