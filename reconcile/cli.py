@@ -654,7 +654,7 @@ def write_outputs(files: dict[Path, bytes], *, console: Console) -> list[Path]:
 
     started = time.perf_counter()
     written = write_all(files)
-    console.progress("written", time.perf_counter() - started, {"files": len(files)})
+    console.progress("rendered", time.perf_counter() - started, {"files": len(files)})
     return written
 
 
