@@ -369,3 +369,24 @@ def test_a_hint_names_only_a_column_whose_values_fit(tmp_path):
     dated.write_text("customer_id,subscription_id,stage,started\nc1,s1,won,2026-01-01\n")
     with pytest.raises(UnusableFileError, match="--map start='started'"):
         reconcile.load(dated)
+
+
+# --------------------------------------------------------------------------- extra fields
+
+
+def test_a_row_with_more_fields_than_the_header_is_a_row_error(tmp_path):
+    path = tmp_path / "subscriptions.csv"
+    path.write_text(
+        "subscription_id,customer_id,status,start_date\n"
+        "S1,C1,active,2026-01-01\n"
+        "S2,C2,active,2026-01-02,Acme, Inc.\n"
+        '"S3","C3",active,"2026-01-03"\n'
+        "\n"
+        "S4,C4,active,2026-01-04\n",
+        encoding="utf-8",
+    )
+    subscriptions, _ = reconcile.load(path)
+    assert errors(subscriptions) == [(3, "start_date", "extra_fields")]
+    assert subscriptions.rejections.get_column("value").to_list() == ["Acme, Inc."]
+    assert subscriptions.frame.get_column("line").to_list() == [2, 4, 6]
+    assert (subscriptions.rows_read, subscriptions.rows_rejected) == (4, 1)
