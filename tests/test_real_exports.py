@@ -390,3 +390,36 @@ def test_a_row_with_more_fields_than_the_header_is_a_row_error(tmp_path):
     assert subscriptions.rejections.get_column("value").to_list() == ["Acme, Inc."]
     assert subscriptions.frame.get_column("line").to_list() == [2, 4, 6]
     assert (subscriptions.rows_read, subscriptions.rows_rejected) == (4, 1)
+
+
+# --------------------------------------------------------------------------- Excel
+
+
+def test_chargebee_web_export_as_an_excel_workbook_gives_the_same_figures(tmp_path):
+    # Chargebee also exports .xlsx: dates as date cells, amounts as number cells.
+    import csv
+    from datetime import datetime
+
+    import xlsxwriter
+
+    source = FIXTURES / "chargebee_web" / "subscriptions.csv"
+    with source.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    path = tmp_path / "subscriptions.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Subscriptions")
+    timestamp = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if r and len(value) == 19 and value[4] == "-" and value[13] == ":":
+                sheet.write_datetime(r, c, datetime.fromisoformat(value), timestamp)
+            elif r and value.replace(".", "", 1).isdigit():
+                sheet.write_number(r, c, float(value))
+            elif value:
+                sheet.write_string(r, c, value)
+    book.close()
+    from_csv, from_xlsx = run(source), run(path)
+    assert from_xlsx["inputs"]["subscriptions"]["source"] == "chargebee"
+    assert accounting(from_xlsx) == (10, 10, 0, 0)
+    assert from_xlsx["totals"] == from_csv["totals"]
+    assert from_xlsx["timeline"] == from_csv["timeline"]
