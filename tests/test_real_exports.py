@@ -275,7 +275,7 @@ def test_more_than_5_percent_rejected_is_said_above_the_answer_everywhere(tmp_pa
     args += [arg for file in out.values() for arg in ("-o", str(file))]
     result = CliRunner().invoke(main, [*args, "--eml", str(tmp_path / "r.eml")])
     assert result.exit_code == 0, result.output
-    caveat = CAVEAT[lang].format(file=path)
+    caveat = CAVEAT[lang].format(file=path.name)
     markdown = out["md"].read_text(encoding="utf-8").replace("\xa0", " ")
     # Above the answer: right below the heading.
     assert markdown.splitlines()[2].startswith("> **")
