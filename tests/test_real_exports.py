@@ -423,3 +423,29 @@ def test_chargebee_web_export_as_an_excel_workbook_gives_the_same_figures(tmp_pa
     assert accounting(from_xlsx) == (10, 10, 0, 0)
     assert from_xlsx["totals"] == from_csv["totals"]
     assert from_xlsx["timeline"] == from_csv["timeline"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "Two-digit years were read as 20yy (25 is 2025)."),
+        ("de", "Zweistellige Jahreszahlen wurden als 20jj gelesen (25 ist 2025)."),
+    ],
+)
+def test_the_inputs_section_states_each_date_format_and_the_20yy_assumption(
+    tmp_path, lang, expected
+):
+    source = FIXTURES / "stripe_resaved" / "subscriptions.csv"
+    d = run(source)
+    formats = {
+        c["column"]: (c["format"], c["two_digit_year"])
+        for c in d["inputs"]["subscriptions"]["date_formats"]
+    }
+    assert formats["Start (UTC)"] == ("MM/dd/yy", True)
+    assert formats["Ended At (UTC)"] == ("MM/dd/yy", True)
+    out = tmp_path / "report.md"
+    args = ["report", str(source), "--as-of", "2026-11-15", "--lang", lang, "-o", str(out), "-q"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    text = out.read_text(encoding="utf-8")
+    assert "Start (UTC): MM/dd/yy" in text
+    assert expected in text
