@@ -23,6 +23,7 @@ from reconcile import (
     names,
     plan_changes,
     quality,
+    renewals,
     revenue,
     snapshot,
 )
@@ -316,6 +317,7 @@ def reconcile_tables(
         quality=result_quality,
         warnings=accounting.warnings(subscriptions, customers),
         billing_figures=billing_figures.compare(subs, figures, as_of, replaced),
+        renewals=renewals.renewals_of(subs, export, subscriptions.source, ACTIVE),
         revenue=revenue.revenue_from(frames.revenue),
         settings=Settings(plan_change_window_days=plan_change_window),
         caveats=accounting.caveats(subscriptions, customers),
