@@ -176,18 +176,20 @@ class _Scan:
         # As if written to a CSV file: the header on line 1, one line per row.
         return cls(text, tuple(frame.columns), first_line=2)
 
-    def collect(self, query: pl.LazyFrame, label: str) -> pl.DataFrame:
+    def collect(
+        self, query: pl.LazyFrame, label: str, *, allow_ragged: bool = False
+    ) -> pl.DataFrame:
         """`query` (over `frame`) collected; a CSV fault becomes UnusableFileError, or
-        _RaggedRecords when only a minority of records has more fields than the header."""
+        (`allow_ragged`) _RaggedRecords when only a minority of records has more fields
+        than the header."""
         try:
             return query.collect()
         except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as error:
-            ragged = _ragged_records(self.body, self.separator, self.header_line)
-            if ragged is not None and self.ragged is not None:
+            unusable = _reading_error(error, self.body, self.separator, label, self.header_line)
+            ragged = _ragged_records(self.body, self.separator, self.header_line, unusable)
+            if allow_ragged and ragged is not None and self.ragged is not None:
                 raise ragged from None
-            raise _reading_error(
-                error, self.body, self.separator, label, self.header_line
-            ) from None
+            raise unusable from None
 
 
 def _raw_table(scan: _Scan, spec: SourceSpec, kind: str, label: str) -> RawTable:
@@ -207,7 +209,7 @@ def _raw_table(scan: _Scan, spec: SourceSpec, kind: str, label: str) -> RawTable
         pl.col(LINE).cast(pl.Int64), *(pl.col(c).str.strip_chars() for c in mapped)
     )
     try:
-        frame = _null_blank_only(scan.collect(query, label), mapped)
+        frame = _null_blank_only(scan.collect(query, label, allow_ragged=True), mapped)
         extra: _RaggedRecords | None = None
     except _RaggedRecords as ragged:
         # A record with more fields than the header is a row error (extra_fields), not
@@ -217,8 +219,13 @@ def _raw_table(scan: _Scan, spec: SourceSpec, kind: str, label: str) -> RawTable
             pl.col(LINE).cast(pl.Int64), *(pl.col(c).str.strip_chars() for c in mapped)
         )
         frame = _null_blank_only(scan.collect(query, label), mapped)
+        # Both readers must see the same records, or the rows could not be told apart.
+        if frame.height != ragged.records:
+            raise ragged.unusable from None
         extra = ragged
-    frame = _with_physical_lines(frame, scan, label)
+    # Physical lines are counted on the records as read (cut to the header's width).
+    as_read = scan if extra is None or scan.ragged is None else replace(scan, frame=scan.ragged)
+    frame = _with_physical_lines(frame, as_read, label)
     if extra is not None:
         frame = frame.with_columns(extra.column(frame.height))
     # A record with no value at all (an empty line, ",,,") holds nothing to account for.
@@ -399,9 +406,11 @@ class _RaggedRecords(Exception):
     is wrong with the file: `extra` maps each one's record number (0-based, as polars
     numbers them) to its fields beyond the header, joined by the separator."""
 
-    def __init__(self, extra: dict[int, str]) -> None:
+    def __init__(self, extra: dict[int, str], records: int, unusable: Exception) -> None:
         super().__init__(f"{len(extra)} records with more fields than the header")
         self.extra = extra
+        self.records = records  # as Python's csv module counts them
+        self.unusable = unusable  # the error to raise if polars counts otherwise
 
     def column(self, height: int) -> pl.Series:
         values = pl.repeat(None, height, dtype=pl.String, eager=True)
@@ -409,7 +418,9 @@ class _RaggedRecords(Exception):
         return values.scatter(index, pl.Series(list(self.extra.values()))).alias(EXTRA_FIELDS)
 
 
-def _ragged_records(body: Body | None, separator: str, header_line: int) -> _RaggedRecords | None:
+def _ragged_records(
+    body: Body | None, separator: str, header_line: int, unusable: Exception
+) -> _RaggedRecords | None:
     """The records with more fields than the header, when they are the file's only fault
     and fewer than half of its records (else the header itself is likely wrong); None
     otherwise. Python's csv module reads the text: only on this error path."""
@@ -429,7 +440,7 @@ def _ragged_records(body: Body | None, separator: str, header_line: int) -> _Rag
         return None
     if not extra or len(extra) * 2 > records:
         return None
-    return _RaggedRecords(extra)
+    return _RaggedRecords(extra, records, unusable)
 
 
 def _locate_csv_fault(text: str, separator: str, header_line: int) -> tuple[int | None, str]:
