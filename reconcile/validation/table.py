@@ -87,6 +87,7 @@ def validate(raw: RawTable, *, date_format: str | None = None) -> LoadedTable:
         has_status=plan.has_status,
         warnings=errors.filter(~of_rejected_row),
         blank_lines_skipped=raw.blank_rows_skipped,
+        billing_system=raw.source.billing_system(),
     )
 
 
