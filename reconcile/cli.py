@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import dataclasses
 import functools
 import gc
 import json
@@ -38,8 +39,9 @@ OUTPUT_FORMATS = {
 }
 
 # On the way out the interpreter collects garbage over every object of every library a run
-# imported (polars, jinja2, babel, pandera and all it pulls in): ~0.2 s after each report,
-# for memory the operating system takes back anyway. Frozen objects are left out of those
+# imported (polars, jinja2, babel, pandera and all it pulls in), a noticeable pause after
+# each report (bench/RESULTS.md, "Micro-benchmarks"), for memory the operating system
+# takes back anyway. Frozen objects are left out of those
 # collections; the report files are written and closed long before.
 atexit.register(gc.freeze)
 
@@ -48,9 +50,9 @@ atexit.register(gc.freeze)
 def collection_paused() -> Iterator[None]:
     """No cyclic garbage collection while a command runs. A run makes few reference
     cycles, but the collections that the imports and the Result's objects set off walk
-    every object of every imported library (~100k; twice that with pandas beside
-    pandera): 0.05-0.09 s per 1M-row report. Paused, one collection remains, when the
-    collector is given back (0.01-0.05 s). Reference counting still frees everything
+    every object of every imported library, several times per 1M-row report; paused,
+    one collection remains, when the collector is given back (figures: bench/RESULTS.md,
+    "Micro-benchmarks"). Reference counting still frees everything
     else at once. Restored afterwards, so that a caller in the same process (a test's
     CliRunner) keeps its collector."""
     enabled = gc.isenabled()
@@ -401,6 +403,12 @@ def email_addresses(_ctx: click.Context, param: click.Parameter, value: Any) -> 
     ' or "Net Customers@2026-10=4" (a month). Repeatable.',
 )
 @click.option(
+    "--billing-report",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Your billing system's report export (CSV or .xlsx: a date or month column and"
+    " a column per figure), each row put beside ours.",
+)
+@click.option(
     "--plan-change-window",
     type=click.IntRange(min=0),
     default=1,
@@ -470,6 +478,7 @@ def report(
     as_of: date | None,
     outputs: tuple[Path, ...],
     billing_figures: tuple[str, ...],
+    billing_report: Path | None,
     plan_change_window: int,
     lang: str,
     redact: bool,
@@ -512,6 +521,10 @@ def report(
         figures = api.figure_inputs(billing_figures, as_of, mapping_file=mapping_file)
     except ReconcileError as error:
         raise click.UsageError(str(error)) from None
+    report = None
+    if billing_report is not None:
+        report = api.read_billing_report(billing_report, mapping_file=mapping_file)
+        figures += report[0]
     tables = api.load(
         list(subscriptions),
         customers,
@@ -528,6 +541,8 @@ def report(
         progress=console.progress,
         downloads=downloads,
     )
+    if report is not None:
+        result = dataclasses.replace(result, billing_report=report[1])
     # Traced before redaction, from the Result of these very tables; asked for, or not at all.
     traced = api.trace(*tables, result) if rows_files else None
     if redact:
@@ -535,7 +550,13 @@ def report(
 
         result = redact_result(result)
     written = write_outputs(
-        result, report_files, lang=lang, console=console, traced=traced, rows_files=rows_files
+        result,
+        report_files,
+        lang=lang,
+        console=console,
+        traced=traced,
+        rows_files=rows_files,
+        files=companion_files(outputs),
     )
     if mailing:
         deliver(
@@ -551,6 +572,15 @@ def report(
     return exit_code_for(result, fail_on)
 
 
+def companion_files(outputs: tuple[Path, ...]) -> dict[str, str]:
+    """The first file of each format a run writes, by format: a report cut short names
+    the one that holds the rest, by its file name."""
+    files: dict[str, str] = {}
+    for path in outputs:
+        files.setdefault(OUTPUT_FORMATS[path.suffix.lower()], path.name)
+    return files
+
+
 def eml_path_for(first_output: Path) -> Path:
     """Where the .eml goes when --eml names no place: next to the first report file."""
     return first_output.with_suffix(".eml")
@@ -564,6 +594,7 @@ def write_outputs(
     console: Console,
     traced=None,
     rows_files: tuple[Path, ...] = (),
+    files: dict[str, str] | None = None,
 ) -> list[Path]:
     """Render every requested file in memory, then write them all at once (see
     filesystem.write_all): a failure leaves every earlier report as it was."""
@@ -572,21 +603,21 @@ def write_outputs(
     from reconcile.filesystem import write_all
 
     started = time.perf_counter()
-    files = {
+    contents = {
         path: text.encode("utf-8")
-        for path, text in render_outputs(result, outputs, lang=lang).items()
+        for path, text in render_outputs(result, outputs, lang=lang, files=files).items()
     }
     if traced is not None and rows_files:
         from reconcile.csv_output import csv_bytes
 
         data = csv_bytes(traced)  # the trace (api.trace), safe for spreadsheets
-        files.update(dict.fromkeys(rows_files, data))
-    written = write_all(files)
-    console.progress("rendered", time.perf_counter() - started, {"files": len(files)})
+        contents.update(dict.fromkeys(rows_files, data))
+    written = write_all(contents)
+    console.progress("rendered", time.perf_counter() - started, {"files": len(contents)})
     return written
 
 
-def render_outputs(result, outputs, *, lang: str) -> dict[Path, str]:
+def render_outputs(result, outputs, *, lang: str, files=None) -> dict[Path, str]:
     texts = {}
     for path in outputs:
         fmt = OUTPUT_FORMATS[path.suffix.lower()]
@@ -595,13 +626,14 @@ def render_outputs(result, outputs, *, lang: str) -> dict[Path, str]:
         else:
             from reconcile.rendering import render
 
-            texts[path] = render(result, fmt, lang=lang)
+            texts[path] = render(result, fmt, lang=lang, files=files)
     return texts
 
 
 def deliver(result, written, *, lang, eml, attach, config_file, email_options, console) -> None:
-    """Write the .eml and, with recipients and a server, send it. The report files are
-    already on disk, so a failed send loses nothing."""
+    """The options of --eml and --email-to, for delivery.deliver: the settings, and the
+    report files to attach (a format asked for by --attach but not written is rendered
+    beside the .eml). Usage errors are the CLI's; what happened is said here."""
     import os
 
     from reconcile import delivery
@@ -627,25 +659,23 @@ def deliver(result, written, *, lang, eml, attach, config_file, email_options, c
         extra[kind] = extra_path
     kinds.update(extra)
     attachments = [kinds[kind] for kind in ("html", "md", "json") if kind in wanted]
-    message = delivery.build_message(
-        result,
-        attachments=attachments,
-        rejected_rows_csv=delivery.rejected_rows_csv(result),
-        lang=lang,
-        sender=sender,
-        recipients=recipients,
-    )
-    eml_path = eml or eml_path_for(written[0])
-    if not recipients:
-        delivery.write_eml(message, eml_path)
-        echo(f"Email message written to {eml_path}")
-        return
-    if smtp is None:
+    if recipients and smtp is None:
         raise click.UsageError(
             "--email-to needs an SMTP server: --smtp-host, RECONCILE_SMTP_HOST or reconcile.toml"
         )
-    delivery.send(message, smtp, eml_path=eml_path)  # saves the .eml first, then sends
-    echo(f"Sent to {', '.join(recipients)} via {smtp.host}; a copy is in {eml_path}")
+    done = delivery.deliver(
+        result,
+        attachments,
+        lang=lang,
+        eml_path=eml or eml_path_for(written[0]),
+        smtp=smtp,
+        sender=sender,
+        recipients=recipients,
+    )
+    if not done.recipients:
+        echo(f"Email message written to {done.eml_path}")
+    else:
+        echo(f"Sent to {', '.join(done.recipients)} via {done.host}; a copy is in {done.eml_path}")
 
 
 def exit_code_for(result, fail_on: str | None) -> int:

@@ -140,6 +140,13 @@ class RowError(StrEnum):
         True,
         N_("the subscription or customer ID repeats an earlier row with other content"),
     )
+    # A product or plan from its second column (a product ID where the name is empty):
+    # the row is kept, but the value may name the same product differently.
+    OTHER_COLUMN = (
+        "value_from_other_column",
+        False,
+        N_("a product or plan is named from another column"),
+    )
 
     @classmethod
     def of(cls, code: str) -> RowError | None:

@@ -22,8 +22,9 @@ MASKED_PRODUCTS = 64
 def counting_order() -> pl.Expr:
     """The order in which a customer's subscriptions count, (start, line), as one integer:
     a minimum per customer of one integer is far cheaper than sorting by two columns.
-    Unique per row, because lines are; an active subscription always has a start."""
-    return pl.col("start").cast(pl.Int64) * _LINES + pl.col("line")
+    Unique per row, because lines are. An active subscription has a start, except in an
+    export without start dates (DOMAIN.md, "Snapshot exports"): there, file order."""
+    return pl.col("start").cast(pl.Int64).fill_null(0) * _LINES + pl.col("line")
 
 
 def active_customers(active: pl.LazyFrame) -> pl.LazyFrame:
@@ -60,8 +61,8 @@ def product_overlap(active: pl.LazyFrame, masked_products: int | None = None) ->
     With at most `masked_products` products (default MASKED_PRODUCTS), each product is a
     bit and each customer the bit mask of their products: customers are counted per mask
     (a few hundred distinct masks at most in practice), and the pairs come from the masks,
-    not from a join of every customer's products with each other (0.026 s against 0.066 s
-    on 739k active subscriptions). With more products, the join.
+    not from a join of every customer's products with each other, which costs more than
+    twice as much (bench/RESULTS.md, "Micro-benchmarks"). With more products, the join.
     """
     limit = MASKED_PRODUCTS if masked_products is None else masked_products
     # Collected here: its size chooses the plan; sorted, so that codes follow names.

@@ -357,7 +357,14 @@ def german_vendor_tables() -> tuple[LoadedTable, LoadedTable]:
         ],
         duplicate_lines=[19],
         warnings=[
-            {"line": 6, "column": "Amount", "value": "auf Anfrage", "code": "invalid_amount"}
+            {"line": 6, "column": "Amount", "value": "auf Anfrage", "code": "invalid_amount"},
+            # S16's Produktname is empty: its product comes from its Produkt-ID.
+            {
+                "line": 20,
+                "column": "Produkt-ID",
+                "value": "FiBu",
+                "code": "value_from_other_column",
+            },
         ],
     )
     customers = customers_table(

@@ -1,4 +1,4 @@
-"""Independent audit of the figures against DOMAIN.md (../shared/DOMAIN.md).
+"""Independent audit of the figures against DOMAIN.md (docs/domain.md).
 
 Every test is a small hand-made export; the expected numbers were worked out by hand from
 DOMAIN.md before the code was run, and each test's comments show that reasoning. Where the
@@ -594,8 +594,9 @@ def test_ids_are_strings_trimmed_never_numbers(tmp_path):
 
 def test_scientific_notation_ids_are_rejected_and_long_ids_kept(tmp_path):
     # 4.604E+15 and 1E+15 are IDs damaged by a spreadsheet: reported loudly (rejected,
-    # code id_in_scientific_notation). A missing Subscription ID falls back to the
-    # Subscription Number. 19-digit customer IDs stay distinct.
+    # code id_in_scientific_notation). A missing Subscription ID is missing: the ID comes
+    # from one column per file (DOMAIN.md), never from the Subscription Number for some
+    # rows. 19-digit customer IDs stay distinct.
     subs = write(
         tmp_path,
         "zoho.csv",
@@ -609,9 +610,13 @@ def test_scientific_notation_ids_are_rejected_and_long_ids_kept(tmp_path):
         """,
     )
     d = run(subs)
-    assert accounting(d) == (5, 3, 2, 0)
-    assert rejected(d) == [(2, "id_in_scientific_notation"), (6, "id_in_scientific_notation")]
-    assert d["totals"]["customers_active"] == 3
+    assert accounting(d) == (5, 2, 3, 0)
+    assert rejected(d) == [
+        (2, "id_in_scientific_notation"),
+        (3, "missing_id"),
+        (6, "id_in_scientific_notation"),
+    ]
+    assert d["totals"]["customers_active"] == 2
     assert any(r["code"] == "id_in_scientific_notation" for r in d["rejections"])
     assert any("scientific" in f["message"] or f["severity"] == "error" for f in d["findings"])
 
@@ -831,7 +836,12 @@ def test_customers_export_duplicates_orphans_and_probable_duplicates(tmp_path):
         "orphan_subscriptions": 1,
     }
     assert d["probable_duplicate_groups"] == [
-        {"key": "one@x.com", "customer_ids": ["C1", "C4"], "active_customer_ids": ["C1"]}
+        {
+            "key": "one@x.com",
+            "customer_ids": ["C1", "C4"],
+            "active_customer_ids": ["C1"],
+            "names": {"C1": "One", "C4": "Four"},
+        }
     ]
     # Per product: A 4 subscriptions / 4 customers, B 1 / 1; C1 is in both.
     assert d["by_product"] == [
@@ -904,7 +914,12 @@ def test_probable_duplicates_from_the_subscriptions_export(tmp_path):
     )
     d = run(subs)
     assert d["probable_duplicate_groups"] == [
-        {"key": "b@x.com", "customer_ids": ["C1", "C2"], "active_customer_ids": ["C1", "C2"]}
+        {
+            "key": "b@x.com",
+            "customer_ids": ["C1", "C2"],
+            "active_customer_ids": ["C1", "C2"],
+            "names": {},  # the subscriptions export has no names
+        }
     ]
     tail = [(s["step"], s["count"], s["total"], s["examples"]) for s in d["bridge"][-5:]]
     assert tail == [
