@@ -93,6 +93,7 @@ def validate(raw: RawTable, *, date_format: str | None = None) -> LoadedTable:
         ),
         warnings=errors.filter(~of_rejected_row),
         blank_lines_skipped=raw.blank_rows_skipped,
+        billing_system=raw.source.billing_system(),
     )
 
 
