@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from reconcile.problems import ROW_ERROR_SCHEMA
+from reconcile.result import BillingSystem
 
 SUBSCRIPTIONS = "subscriptions"
 CUSTOMERS = "customers"
@@ -94,6 +95,9 @@ class LoadedTable:
     # False for a snapshot export: a status column but no start date column at all (a list
     # of current subscriptions pulled from an API). It answers the as-of question only.
     has_start: bool = True
+    # (header, format name, two-digit year) of every date column with a value: how its
+    # dates were read, for the report's inputs section.
+    date_formats: tuple[tuple[str, str, bool], ...] = ()
     warnings: pl.DataFrame = field(default_factory=empty_rejections)
     # Records with no value at all (empty lines, ',,,'): not rows, so not in rows_read,
     # but counted so that a reader can reconcile rows_read with the file's line count.
@@ -101,6 +105,9 @@ class LoadedTable:
     # Lines of the file's header line repeated inside it (exports pasted together): not
     # rows either; each starts a part with its own column order.
     repeated_header_lines: tuple[int, ...] = ()
+    # The billing system the source file describes (its name, and whether its reports
+    # count subscriptions as customers); None for tables built without a source file.
+    billing_system: BillingSystem | None = None
 
     @property
     def rows_accepted(self) -> int:
