@@ -28,6 +28,7 @@ from reconcile.result import (
     Finding,
     InputSummary,
     Rejection,
+    Renewals,
     ReportDownloads,
     Result,
     SubscriptionRef,
@@ -148,6 +149,7 @@ def redact(result: Result) -> Result:
             warnings=warnings,
             findings=findings,
             report_downloads=_redact_downloads(result.report_downloads, pseudonyms),
+            renewals=_redact_renewals(result.renewals, pseudonyms),
             bridge=tuple(_redact_step(step, pseudonyms) for step in result.bridge),
             customer_bridge=tuple(
                 _redact_step(step, pseudonyms) for step in result.customer_bridge
@@ -186,6 +188,15 @@ def _without_folders(result: Result) -> Result:
         warnings=tuple(replace(error, file=file_name(error.file)) for error in result.warnings),
         findings=tuple(_redact_finding(finding, rename) for finding in result.findings),
     )
+
+
+def _redact_renewals(renewals: Renewals | None, pseudonyms: Pseudonyms) -> Renewals | None:
+    if renewals is None:
+        return None
+    customers = tuple(
+        replace(customer, name=pseudonyms.name(customer.name)) for customer in renewals.customers
+    )
+    return replace(renewals, customers=customers)
 
 
 def _redact_downloads(
