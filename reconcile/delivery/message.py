@@ -20,7 +20,7 @@ from reconcile.csv_output import csv_bytes
 from reconcile.i18n import translations
 from reconcile.problems import ROW_ERROR_SCHEMA, ReconcileError
 from reconcile.redaction import file_name
-from reconcile.rendering import environment, finding_text, rejection_reason
+from reconcile.rendering import environment, figure_naming, finding_text, rejection_reason
 from reconcile.result import Finding, Result
 
 REJECTED_ROWS_FILENAME = "rejected-rows.csv"
@@ -170,6 +170,7 @@ def _template_context(
         ],
         "more_findings": others,
         "lang": lang,
+        "naming": figure_naming(result, lang),
         "rows_rejected": sum(summary.rows_rejected for summary in inputs if summary),
         "report_file": report_file,
         "rejected_rows_file": rejected_rows_file,
