@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from reconcile.billing_figures import FigureInput
     from reconcile.downloads import Downloads
-    from reconcile.result import Result
+    from reconcile.result import BillingReport, Result
 
     Export = str | Path | pl.DataFrame
     # One path or several: a folder, report downloads, or exports recognised by header.
@@ -176,6 +176,7 @@ def reconcile(
     mapping_file: str | Path | None = None,
     date_format: str | None = None,
     billing_figures: Sequence[str] = (),
+    billing_report: str | Path | None = None,
     plan_change_window: int = 1,
     progress: Progress | None = None,
 ) -> Result:
@@ -189,7 +190,8 @@ def reconcile(
     them are recognised by their headers.
     `billing_figures` are figures the billing system shows, as `--billing-figure` takes
     them (`"Aktive Kunden=155"`, `"Net Customers@2026-10=4"`): the result puts each beside
-    reconcile's counts.
+    reconcile's counts; `billing_report` is the billing system's report export (CSV or
+    .xlsx), each row a figure per column.
     `plan_change_window` (days; 0 turns it off): a subscription that ends within that
     many days of another of the customer's starting was replaced, not churned.
     """
@@ -202,10 +204,14 @@ def reconcile(
     downloads = load_downloads(subscriptions, customers, options)
     day = as_of or (downloads.last_month_end if downloads else date.today())
     figures = figure_inputs(billing_figures, day, mapping_file=options.mapping_file)
+    report = None
+    if billing_report is not None:
+        report = read_billing_report(billing_report, mapping_file=options.mapping_file)
+        figures += report[0]
     subscription_table, customer_table = load(
         subscriptions, customers, options, progress=progress, downloads=downloads, as_of=day
     )
-    return reconcile_tables(
+    result = reconcile_tables(
         subscription_table,
         customer_table,
         day,
@@ -214,6 +220,18 @@ def reconcile(
         progress=progress,
         downloads=downloads,
     )
+    return result if report is None else replace(result, billing_report=report[1])
+
+
+def read_billing_report(
+    path: str | Path, *, mapping_file: Path | None = None
+) -> tuple[tuple[FigureInput, ...], BillingReport]:
+    """The figures of the billing system's report export (CSV or .xlsx) and what was read
+    of it; a mapping file's [billing_report] table names the columns of another layout."""
+    from reconcile import billing_figures
+    from reconcile.reading.billing_report import read_billing_report as read
+
+    return read(path, billing_figures.catalogue_for(mapping_file))
 
 
 def figure_inputs(

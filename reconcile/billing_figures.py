@@ -30,7 +30,7 @@ from pathlib import Path
 import polars as pl
 
 from reconcile import plan_changes
-from reconcile.canonical import ENDED, PAYING
+from reconcile.canonical import ENDED, PAYING, UNPAID
 from reconcile.problems import ReconcileError
 from reconcile.result import BillingFigure
 from reconcile.sources import normalize_header
@@ -150,7 +150,7 @@ class FigureInput:
     name: str  # as the user or the report wrote it
     kind: str  # one of COUNT_KINDS
     period: str
-    value: int
+    value: int | float
     origin: str = OPTION  # "--billing-figure", or "file, line N"
 
 
@@ -417,7 +417,12 @@ def _effects(
     for status, row in counts.by_status.items():
         if status is None:
             continue
-        if row.status_class == PAYING:
+        # An unpaid subscription still in its last paid period is active, like a paying one:
+        # a billing system that counts only live ones leaves it out.
+        counts_as_paying = row.status_class == PAYING or (
+            row.status_class == UNPAID and (row.now or row.before or row.new or row.ended)
+        )
+        if counts_as_paying:
             if kind == NET:
                 effects[status] = row.before - row.now
             else:
@@ -470,7 +475,7 @@ def _compared(
             origin=figure.origin,
         )
     subscriptions, customers = _ours(figure.kind, counts[seen])
-    difference = figure.value - subscriptions
+    difference = int(figure.value) - subscriptions
     verdict, statuses = explaining_statuses(
         _effects(figure.kind, counts[seen], seen, as_of), difference
     )

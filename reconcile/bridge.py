@@ -71,6 +71,7 @@ class SubscriptionWalk:
     rows_accepted: int
     not_yet_paying: Evidence
     paused: Evidence
+    unpaid: Evidence
     ended: Evidence
     subscriptions_active: int
     extra_subscriptions: Evidence
@@ -89,6 +90,7 @@ def subscription_bridge(figures: SubscriptionWalk) -> tuple[BridgeStep, ...]:
             (Step.ROWS_ACCEPTED, SUBTOTAL, Evidence(figures.rows_accepted)),
             (Step.NOT_YET_PAYING, SUBTRACT, figures.not_yet_paying),
             (Step.PAUSED, SUBTRACT, figures.paused),
+            (Step.UNPAID, SUBTRACT, figures.unpaid),
             (Step.ENDED, SUBTRACT, figures.ended),
             (Step.SUBSCRIPTIONS_ACTIVE, SUBTOTAL, Evidence(figures.subscriptions_active)),
             (Step.EXTRA_SUBSCRIPTIONS, SUBTRACT, figures.extra_subscriptions),

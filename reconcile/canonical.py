@@ -20,8 +20,11 @@ CUSTOMERS = "customers"
 PAYING = "paying"
 NOT_YET_PAYING = "not_yet_paying"
 PAUSED = "paused"
+# Payment failed and the subscription will not renew (Zoho, Stripe): active until the end
+# of its last paid period (`period_end`), then counted as unpaid, not as ended.
+UNPAID = "unpaid"
 ENDED = "ended"
-STATUS_CLASSES = (PAYING, NOT_YET_PAYING, PAUSED, ENDED)
+STATUS_CLASSES = (PAYING, NOT_YET_PAYING, PAUSED, UNPAID, ENDED)
 
 # `line` is the physical line (1-based) on which the record starts in the file.
 SUBSCRIPTION_COLUMNS: dict[str, pl.DataType] = {
@@ -37,6 +40,12 @@ SUBSCRIPTION_COLUMNS: dict[str, pl.DataType] = {
     "start": pl.Date(),
     "end": pl.Date(),  # DOMAIN.md's end: cancellation / ended / pause date as it applies
     "pause_date": pl.Date(),
+    # When the trial ended or ends: a later trial end is the day the subscription began
+    # to pay, its `start` for every figure (reconciliation.classify).
+    "trial_end": pl.Date(),
+    # The end of the current paid period (Zoho Next Billing On, Stripe Current Period
+    # End): an unpaid subscription's end.
+    "period_end": pl.Date(),
     "amount": pl.Float64(),
     "currency": pl.String(),
     "interval": pl.String(),  # the billing interval's unit as exported (month, years, ...)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import dataclasses
 import functools
 import gc
 import json
@@ -401,6 +402,12 @@ def email_addresses(_ctx: click.Context, param: click.Parameter, value: Any) -> 
     ' or "Net Customers@2026-10=4" (a month). Repeatable.',
 )
 @click.option(
+    "--billing-report",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Your billing system's report export (CSV or .xlsx: a date or month column and"
+    " a column per figure), each row put beside ours.",
+)
+@click.option(
     "--plan-change-window",
     type=click.IntRange(min=0),
     default=1,
@@ -470,6 +477,7 @@ def report(
     as_of: date | None,
     outputs: tuple[Path, ...],
     billing_figures: tuple[str, ...],
+    billing_report: Path | None,
     plan_change_window: int,
     lang: str,
     redact: bool,
@@ -512,6 +520,10 @@ def report(
         figures = api.figure_inputs(billing_figures, as_of, mapping_file=mapping_file)
     except ReconcileError as error:
         raise click.UsageError(str(error)) from None
+    report = None
+    if billing_report is not None:
+        report = api.read_billing_report(billing_report, mapping_file=mapping_file)
+        figures += report[0]
     tables = api.load(
         list(subscriptions),
         customers,
@@ -528,6 +540,8 @@ def report(
         progress=console.progress,
         downloads=downloads,
     )
+    if report is not None:
+        result = dataclasses.replace(result, billing_report=report[1])
     # Traced before redaction, from the Result of these very tables; asked for, or not at all.
     traced = api.trace(*tables, result) if rows_files else None
     if redact:

@@ -52,9 +52,10 @@ class Step(StrEnum):
     REJECTED = "rejected", N_("Rows rejected")
     DUPLICATES_REMOVED = "duplicates_removed", N_("Exact duplicate rows removed")
     ROWS_ACCEPTED = "rows_accepted", N_("Subscriptions accepted")
-    # The three below are named after the states of reconciliation.classify.
+    # The four below are named after the states of reconciliation.classify.
     NOT_YET_PAYING = "not_yet_paying", N_("Not yet paying (trial or future)")
     PAUSED = "paused", N_("Paused")
+    UNPAID = "unpaid", N_("Unpaid: payment failed, not renewed")
     ENDED = "ended", N_("Ended, or not started, on the as-of date")
     SUBSCRIPTIONS_ACTIVE = (
         "subscriptions_active",
@@ -129,6 +130,13 @@ class RowError(StrEnum):
         "conflicting_duplicate",
         True,
         N_("the subscription or customer ID repeats an earlier row with other content"),
+    )
+    # A product or plan from its second column (a product ID where the name is empty):
+    # the row is kept, but the value may name the same product differently.
+    OTHER_COLUMN = (
+        "value_from_other_column",
+        False,
+        N_("a product or plan is named from another column"),
     )
 
     @classmethod

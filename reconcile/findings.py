@@ -181,6 +181,23 @@ FINDINGS: dict[str, FindingTemplate] = {
             ),
         ),
     ),
+    "names_from_other_column": FindingTemplate(
+        WARNING,
+        (
+            Sentence(
+                "{count} row of {file} takes its product or plan from a second column "
+                "({example}), since the first is empty there.",
+                "{count} rows of {file} take their product or plan from a second column "
+                "(for example {example}), since the first is empty there.",
+            ),
+            Sentence(
+                "The same product or plan may appear under two names; the report lists the "
+                "row with its line.",
+                "The same product or plan may appear under two names; the report lists each "
+                "row with its line.",
+            ),
+        ),
+    ),
     "orphan_subscriptions": FindingTemplate(
         WARNING,
         (
@@ -263,6 +280,21 @@ FINDINGS: dict[str, FindingTemplate] = {
                 "the history.",
                 "They cannot be placed in time: they are not counted as active and are left "
                 "out of the history.",
+            ),
+        ),
+    ),
+    "never_active": FindingTemplate(
+        INFO,
+        (
+            Sentence(
+                "{count} subscription ended without ever paying (its trial expired, or it "
+                "was never created).",
+                "{count} subscriptions ended without ever paying (their trial expired, or "
+                "they were never created).",
+            ),
+            Sentence(
+                "It counts as ended and is left out of the history.",
+                "They count as ended and are left out of the history.",
             ),
         ),
     ),
@@ -456,6 +488,8 @@ class Facts:
     contradicting_subscriptions: int
     ended_without_end_date: int
     ended_without_start_date: int
+    # Ended without ever paying (DOMAIN.md, "The life of a subscription").
+    never_active: int
     currencies: Mapping[str, int]
     customers_without_subscriptions: int
     # (product, subscriptions_active, customers_active) for named products.
@@ -491,8 +525,33 @@ def message(
 
 def findings_from(facts: Facts) -> tuple[Finding, ...]:
     """Every finding the figures call for, in FINDINGS' order, counts above zero."""
-    # Within one code, the finder's own order (file order, largest first).
-    return tuple(item for code in FINDINGS if code in _FINDERS for item in _FINDERS[code](facts))
+    # Within one code, the rule's own order (file order, largest first).
+    return tuple(item for code in FINDINGS if code in _RULES for item in _RULES[code](facts))
+
+
+Rule = Callable[[Facts], list[Finding]]
+# code -> the rule deciding when that finding fires and with which params, registered by
+# @rule beside its function. FINDINGS holds the words and the order; a finding raised
+# elsewhere (the report downloads: DOWNLOAD_FINDINGS) has no rule here.
+_RULES: dict[str, Rule] = {}
+
+
+def rule(code: str) -> Callable[[Rule], Rule]:
+    """Registers the decorated function as the rule of finding `code`."""
+
+    def register(function: Rule) -> Rule:
+        if code not in FINDINGS:
+            raise KeyError(f"rule for {code!r}, a finding that FINDINGS does not word")
+        if code in _RULES:
+            raise KeyError(f"two rules for the finding {code!r}")
+        _RULES[code] = function
+        return function
+
+    return register
+
+
+def has_rule(code: str) -> bool:
+    return code in _RULES
 
 
 # The findings of the billing system's report downloads (reconcile.report_history), raised
@@ -516,6 +575,7 @@ def in_report_order(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
     return tuple(sorted(findings, key=lambda item: order.get(item.code, len(order))))
 
 
+@rule("ids_damaged_by_spreadsheet")
 def _damaged_ids(facts: Facts) -> list[Finding]:
     return [
         finding("ids_damaged_by_spreadsheet", rows, file=file, example=example)
@@ -524,6 +584,7 @@ def _damaged_ids(facts: Facts) -> list[Finding]:
     ]
 
 
+@rule("subscriptions_counted_as_customers")
 def _headline(facts: Facts) -> list[Finding]:
     # Always stated; its count is the gap between the two figures.
     return [
@@ -536,6 +597,7 @@ def _headline(facts: Facts) -> list[Finding]:
     ]
 
 
+@rule("customers_with_several_subscriptions")
 def _several_subscriptions(facts: Facts) -> list[Finding]:
     if facts.customers_with_several == 0:
         return []
@@ -549,6 +611,7 @@ def _several_subscriptions(facts: Facts) -> list[Finding]:
     ]
 
 
+@rule("probable_duplicate_customers")
 def _probable_duplicates(facts: Facts) -> list[Finding]:
     if facts.duplicate_groups == 0:
         return []
@@ -563,6 +626,7 @@ def _probable_duplicates(facts: Facts) -> list[Finding]:
     ]
 
 
+@rule("rows_rejected")
 def _rejected(facts: Facts) -> list[Finding]:
     # Damaged IDs have their own, louder finding above. An unreadable amount listed with a
     # rejected row is never why it was rejected: its other fault says that.
@@ -579,6 +643,7 @@ def _rejected(facts: Facts) -> list[Finding]:
     ]
 
 
+@rule("unreadable_values")
 def _unreadable(facts: Facts) -> list[Finding]:
     return [
         finding(
@@ -589,7 +654,16 @@ def _unreadable(facts: Facts) -> list[Finding]:
             reason=_reason(code),
         )
         for file, code, rows, _ in facts.warnings
-        if rows > 0
+        if rows > 0 and code != RowError.OTHER_COLUMN
+    ]
+
+
+@rule("names_from_other_column")
+def _names_from_other_column(facts: Facts) -> list[Finding]:
+    return [
+        finding("names_from_other_column", rows, file=file, example=example or "")
+        for file, code, rows, example in facts.warnings
+        if rows > 0 and code == RowError.OTHER_COLUMN
     ]
 
 
@@ -603,6 +677,7 @@ def _rejects(code: str) -> bool:
     return known is None or known.rejects
 
 
+@rule("orphan_subscriptions")
 def _orphans(facts: Facts) -> list[Finding]:
     if facts.orphan_subscriptions == 0:
         return []
@@ -615,6 +690,7 @@ def _orphans(facts: Facts) -> list[Finding]:
     ]
 
 
+@rule("contradictions")
 def _contradictions(facts: Facts) -> list[Finding]:
     if facts.contradicting_subscriptions == 0:
         return []
@@ -628,18 +704,28 @@ def _contradictions(facts: Facts) -> list[Finding]:
     ]
 
 
+@rule("ended_without_end_date")
 def _without_end_date(facts: Facts) -> list[Finding]:
     if facts.ended_without_end_date == 0:
         return []
     return [finding("ended_without_end_date", facts.ended_without_end_date)]
 
 
+@rule("ended_without_start_date")
 def _without_start_date(facts: Facts) -> list[Finding]:
     if facts.ended_without_start_date == 0:
         return []
     return [finding("ended_without_start_date", facts.ended_without_start_date)]
 
 
+@rule("never_active")
+def _never_active(facts: Facts) -> list[Finding]:
+    if facts.never_active == 0:
+        return []
+    return [finding("never_active", facts.never_active)]
+
+
+@rule("mixed_currencies")
 def _mixed_currencies(facts: Facts) -> list[Finding]:
     if len(facts.currencies) < 2:
         return []
@@ -654,6 +740,7 @@ def _mixed_currencies(facts: Facts) -> list[Finding]:
     ]
 
 
+@rule("customers_without_subscriptions")
 def _without_subscriptions(facts: Facts) -> list[Finding]:
     if facts.customers_without_subscriptions == 0:
         return []
@@ -666,6 +753,7 @@ def _without_subscriptions(facts: Facts) -> list[Finding]:
     ]
 
 
+@rule("duplicate_rows_removed")
 def _duplicate_rows(facts: Facts) -> list[Finding]:
     return [
         finding("duplicate_rows_removed", rows, file=file)
@@ -674,6 +762,7 @@ def _duplicate_rows(facts: Facts) -> list[Finding]:
     ]
 
 
+@rule("product_subscriptions_exceed_customers")
 def _products_differing(facts: Facts) -> list[Finding]:
     differing = sorted(
         (
@@ -693,21 +782,3 @@ def _products_differing(facts: Facts) -> list[Finding]:
         )
         for difference, product, subscriptions, customers in differing[:TOP_PRODUCTS]
     ]
-
-
-_FINDERS = {
-    "ids_damaged_by_spreadsheet": _damaged_ids,
-    "subscriptions_counted_as_customers": _headline,
-    "customers_with_several_subscriptions": _several_subscriptions,
-    "probable_duplicate_customers": _probable_duplicates,
-    "rows_rejected": _rejected,
-    "unreadable_values": _unreadable,
-    "orphan_subscriptions": _orphans,
-    "contradictions": _contradictions,
-    "ended_without_end_date": _without_end_date,
-    "ended_without_start_date": _without_start_date,
-    "mixed_currencies": _mixed_currencies,
-    "customers_without_subscriptions": _without_subscriptions,
-    "duplicate_rows_removed": _duplicate_rows,
-    "product_subscriptions_exceed_customers": _products_differing,
-}

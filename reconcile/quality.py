@@ -96,6 +96,11 @@ def ended_without_end_date(subs: pl.DataFrame) -> pl.LazyFrame:
     return subs.lazy().filter(pl.col("without_end_date"))
 
 
+def never_active(subs: pl.DataFrame) -> pl.LazyFrame:
+    """Ended subscriptions that never paid: counted as ended, left out of the history."""
+    return subs.lazy().filter(pl.col("never_active"))
+
+
 def ended_without_start_date(subs: pl.DataFrame) -> pl.LazyFrame:
     """Ended or paused subscriptions with an end date but no start date: they cannot be
     placed in time either (those without an end are in ended_without_end_date)."""
@@ -118,7 +123,10 @@ def contradictions(subs: pl.DataFrame, as_of: datetime.date) -> pl.LazyFrame:
     )
     # An end on the start day is a subscription that never reached a day end: never active,
     # but no contradiction (DOMAIN.md). Only an end before the start contradicts itself.
-    end_before_start = subs.lazy().filter(has_end & (pl.col("end") < pl.col("start")))
+    # A row that never paid has no interval to contradict (a trial ending at its end).
+    end_before_start = subs.lazy().filter(
+        has_end & (pl.col("end") < pl.col("start")) & ~pl.col("never_active")
+    )
     return pl.concat(
         [
             live_after_end.with_columns(detail=pl.lit(Detail.LIVE_AFTER_END)),

@@ -33,7 +33,15 @@ from reconcile.bridge import (
     customer_bridge,
     subscription_bridge,
 )
-from reconcile.canonical import CUSTOMER_COLUMNS, ENDED, NOT_YET_PAYING, PAUSED, PAYING, LoadedTable
+from reconcile.canonical import (
+    CUSTOMER_COLUMNS,
+    ENDED,
+    NOT_YET_PAYING,
+    PAUSED,
+    PAYING,
+    UNPAID,
+    LoadedTable,
+)
 from reconcile.codes import Detail
 from reconcile.findings import Facts, findings_from
 from reconcile.problems import InternalError
@@ -69,6 +77,7 @@ class Frames(Generic[_Frame]):
     currencies: _Frame
     orphans: _Frame
     without_end_date: _Frame
+    never_active: _Frame  # ended without ever paying
     without_start_date: _Frame
     contradictions: _Frame
     timeline: _Frame
@@ -86,46 +95,72 @@ class Frames(Generic[_Frame]):
 
 
 # The state of a subscription on the as-of date: ACTIVE or its class (NOT_YET_PAYING,
-# PAUSED, ENDED), so that the four add up to the accepted rows.
+# PAUSED, UNPAID, ENDED), so that the five add up to the accepted rows.
 ACTIVE = "active"
+STATES = (ACTIVE, NOT_YET_PAYING, PAUSED, UNPAID, ENDED)
 
 
 def classify(frame: pl.DataFrame, as_of: datetime.date) -> pl.DataFrame:
     """The accepted subscriptions with what every figure needs about each of them.
 
-    Adds `class` (the status class; without a status, from the dates), `without_end_date`
-    (ended or paused but no end: cannot be placed in time), `without_start_date` (ended or
-    paused with an end but no start: cannot be placed either), `state` on the as-of date, and
-    `first` / `last`: the run of months on whose observation day it is active (see
-    history.py), null when it is never active in the history.
+    `start` becomes the day the subscription began to pay (the trial end when that is
+    later), and an unpaid subscription's `end` the end of its last paid period. Adds
+    `class` (the status class; without a status, from the dates), `never_active` (ended
+    without ever paying: its trial lasted to its end), `without_end_date` (ended or paused
+    but no end: cannot be placed in time), `without_start_date` (ended or paused with an
+    end but no start: cannot be placed either), `state` on the as-of date, and `first` /
+    `last`: the run of months on whose observation day it is active (see history.py), null
+    when it is never active in the history.
     """
     by_dates = pl.when(pl.col("end") <= as_of).then(pl.lit(ENDED)).otherwise(pl.lit(PAYING))
     in_history = (
-        (pl.col("class") != NOT_YET_PAYING)
+        ~pl.col("class").is_in([NOT_YET_PAYING])
+        & ~pl.col("never_active")
         & ~pl.col("without_end_date")
         & pl.col("start").is_not_null()
+        # An unpaid subscription without the end of its last paid period never counts.
+        & ((pl.col("class") != UNPAID) | pl.col("end").is_not_null())
     )
     active_on_as_of = (pl.col("start") <= as_of) & (
         pl.col("end").is_null() | (pl.col("end") > as_of)
     )
+    # A paying subscription still in its trial on the as-of date (Recurly exports a trial
+    # as `active` with a later trial end) is not yet paying.
+    in_trial = (pl.col("class") == PAYING) & (pl.col("trial_end") > as_of).fill_null(False)
+    later_trial_end = pl.col("trial_end") > pl.col("start")
     return (
         frame.lazy()
         .with_columns(**{"class": pl.coalesce("status_class", by_dates)})
-        .with_columns(ended_or_paused=pl.col("class").is_in([ENDED, PAUSED]))
         .with_columns(
-            without_end_date=pl.col("ended_or_paused") & pl.col("end").is_null(),
-            # Validation accepts a row without a start only when it is ended or paused.
-            without_start_date=pl.col("ended_or_paused")
+            start=pl.when(later_trial_end.fill_null(False)).then("trial_end").otherwise("start"),
+            end=pl.when(pl.col("class") == UNPAID).then("period_end").otherwise("end"),
+        )
+        .with_columns(
+            # The trial lasted to the end (or past it): it never paid.
+            never_active=(pl.col("class") == ENDED)
+            & (pl.col("trial_end") >= pl.col("end")).fill_null(False),
+            ended_or_paused=pl.col("class").is_in([ENDED, PAUSED]),
+        )
+        .with_columns(
+            # A row that never paid needs no dates to be placed: it is never active.
+            without_end_date=pl.col("ended_or_paused")
+            & ~pl.col("never_active")
+            & pl.col("end").is_null(),
+            # Validation accepts a row without a start only when it is not paying.
+            without_start_date=(pl.col("ended_or_paused") | (pl.col("class") == UNPAID))
+            & ~pl.col("never_active")
             & pl.col("end").is_not_null()
             & pl.col("start").is_null(),
         )
         .with_columns(in_history=in_history)
         .with_columns(
-            # Everything not active that is neither not-yet-paying nor paused is ended,
-            # a paying subscription whose interval does not hold included.
-            state=pl.when(pl.col("in_history") & active_on_as_of)
+            # Everything not active that is of no other class is ended, a paying
+            # subscription whose interval does not hold included.
+            state=pl.when(pl.col("in_history") & active_on_as_of & ~in_trial)
             .then(pl.lit(ACTIVE))
-            .when(pl.col("class").is_in([NOT_YET_PAYING, PAUSED]))
+            .when(in_trial)
+            .then(pl.lit(NOT_YET_PAYING))
+            .when(pl.col("class").is_in([NOT_YET_PAYING, PAUSED, UNPAID]))
             .then("class")
             .otherwise(pl.lit(ENDED)),
             first=pl.when("in_history").then(history.first_active_month(as_of)),
@@ -317,7 +352,9 @@ def _totals(
         customers_known=customers_known,
         subscriptions_not_yet_paying=states[NOT_YET_PAYING].size,
         subscriptions_paused=states[PAUSED].size,
+        subscriptions_unpaid=states[UNPAID].size,
         subscriptions_ended=states[ENDED].size,
+        subscriptions_never_active=frames.never_active.height,
         customers_without_active_subscription=customers_known - customers_active,
         customers_without_subscriptions=frames.without_subscriptions.height,
         orphan_subscriptions=frames.orphans.height,
@@ -348,6 +385,7 @@ def _subscription_walk(
         rows_accepted=subscriptions.rows_accepted,
         not_yet_paying=states[NOT_YET_PAYING],
         paused=states[PAUSED],
+        unpaid=states[UNPAID],
         ended=states[ENDED],
         subscriptions_active=totals.subscriptions_active,
         extra_subscriptions=_evidence(frames.extra),
@@ -387,6 +425,7 @@ def _facts(
         contradicting_subscriptions=contradictions["line"].n_unique(),
         ended_without_end_date=totals.ended_without_end_date,
         ended_without_start_date=totals.ended_without_start_date,
+        never_active=totals.subscriptions_never_active,
         currencies=dict(frames.currencies.iter_rows()),
         customers_without_subscriptions=totals.customers_without_subscriptions,
         products=tuple(
@@ -438,6 +477,7 @@ def _queries(
         currencies=quality.currencies(active),
         orphans=quality.orphans(subs, export),
         without_end_date=quality.ended_without_end_date(subs),
+        never_active=quality.never_active(subs),
         without_start_date=quality.ended_without_start_date(subs),
         contradictions=quality.contradictions(subs, as_of),
         timeline=history.timeline(
@@ -484,7 +524,7 @@ def _states(subs: pl.DataFrame) -> pl.LazyFrame:
             _evidence_query(subs.lazy().filter(pl.col("state") == state), "subscription_id").select(
                 pl.lit(state).alias("state"), "size", "examples"
             )
-            for state in (ACTIVE, NOT_YET_PAYING, PAUSED, ENDED)
+            for state in STATES
         ]
     )
 
@@ -508,7 +548,7 @@ def _first_sorted(column: str) -> pl.Expr:
 
 
 def _state_evidence(states: pl.DataFrame) -> dict[str, Evidence]:
-    evidence = {state: Evidence(0) for state in (ACTIVE, NOT_YET_PAYING, PAUSED, ENDED)}
+    evidence = {state: Evidence(0) for state in STATES}
     for state, size, examples in states.iter_rows():
         evidence[state] = Evidence(size, tuple(examples))
     return evidence

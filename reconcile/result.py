@@ -64,7 +64,12 @@ class Totals:
     customers_known: int
     subscriptions_not_yet_paying: int
     subscriptions_paused: int
+    # Unpaid (payment failed, not renewed) and no longer in its last paid period.
+    subscriptions_unpaid: int
     subscriptions_ended: int
+    # Of subscriptions_ended: those that ended without ever paying (a trial that expired,
+    # a creation that failed). They are left out of the history.
+    subscriptions_never_active: int
     customers_without_active_subscription: int
     customers_without_subscriptions: int
     orphan_subscriptions: int
@@ -306,6 +311,21 @@ class BillingFigure:
 
 
 @dataclass(frozen=True)
+class BillingReport:
+    """What was read of the billing system's report export (--billing-report): its rows,
+    the figures they gave, the period column, the columns compared and those no figure
+    is known for, and the lines of total rows, which are skipped."""
+
+    file: str
+    rows_read: int
+    figures: int
+    period_column: str
+    columns_compared: tuple[str, ...] = ()
+    columns_not_compared: tuple[str, ...] = ()
+    total_lines_skipped: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class MrrMovements:
     """MRR movements of one month against the month before (DOMAIN.md, "Revenue"):
     MRR(M) - MRR(M-1) = new + reactivation + expansion - contraction - churn."""
@@ -482,6 +502,8 @@ class Result:
     warnings: tuple[Rejection, ...] = ()
     # The billing system's own figures beside ours, in the order given; empty without any.
     billing_figures: tuple[BillingFigure, ...] = ()
+    # The report export the figures came from (--billing-report); None without one.
+    billing_report: BillingReport | None = None
     # Per currency, by code: MRR, ARPA and Zoho's ARPU of the active subscriptions.
     revenue: tuple[Revenue, ...] = ()
     settings: Settings = field(default_factory=Settings)

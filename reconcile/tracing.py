@@ -23,7 +23,7 @@ from reconcile.result import DuplicateGroup, Result
 
 # The state of a subscription on the as-of date (reconciliation.classify) is its step's
 # code when it is not active: the bridge names those steps after the states.
-INACTIVE_STEPS = (Step.NOT_YET_PAYING, Step.PAUSED, Step.ENDED)
+INACTIVE_STEPS = (Step.NOT_YET_PAYING, Step.PAUSED, Step.UNPAID, Step.ENDED)
 ROW_STEPS = (
     Step.REJECTED,
     Step.DUPLICATES_REMOVED,
@@ -68,6 +68,8 @@ _CLASSIFIED = (
     "status_class",
     "start",
     "end",
+    "trial_end",
+    "period_end",
     "amount",
     "quantity",
     "interval",

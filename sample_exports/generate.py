@@ -27,7 +27,13 @@ from pathlib import Path
 AS_OF = date(2026, 11, 15)
 SEED = 20261115
 
-PAYING, NOT_YET_PAYING, PAUSED, ENDED = "paying", "not_yet_paying", "paused", "ended"
+PAYING, NOT_YET_PAYING, PAUSED, UNPAID, ENDED = (
+    "paying",
+    "not_yet_paying",
+    "paused",
+    "unpaid",
+    "ended",
+)
 
 # DOMAIN.md, "The life of a subscription": the status classes, restated here on purpose
 # (the answers must not come from the product's own source files).
@@ -35,7 +41,7 @@ ZOHO_CLASSES = {
     "live": PAYING,
     "non_renewing": PAYING,
     "dunning": PAYING,
-    "unpaid": PAYING,
+    "unpaid": UNPAID,
     "trial": NOT_YET_PAYING,
     "future": NOT_YET_PAYING,
     "paused": PAUSED,
@@ -48,7 +54,7 @@ ZOHO_CLASSES = {
 STRIPE_CLASSES = {
     "active": PAYING,
     "past_due": PAYING,
-    "unpaid": PAYING,
+    "unpaid": UNPAID,
     "trialing": NOT_YET_PAYING,
     "incomplete": NOT_YET_PAYING,
     "paused": PAUSED,
@@ -153,9 +159,12 @@ class Subscription:
     plan: str
     status: str
     status_class: str
-    start: date | None
+    start: date | None  # the day it began to pay: a later trial end, else its start
     end: date | None
     currency: str | None = None
+    trial_end: date | None = None
+    # Ended without ever paying: counted as ended, never active, not in the history.
+    never_active: bool = False
     # Its monthly recurring revenue in cents (DOMAIN.md, "Revenue (MRR)"): the amount the
     # row was written with (times its quantity for Stripe, whose Amount is per unit) over
     # the months of its interval, half a cent up; None when the amount cannot be read.
@@ -262,6 +271,16 @@ def next_renewal(start: date, months: int, after: date = AS_OF) -> date:
     """The first billing date of a `months`-long cycle from `start` that lies after `after`."""
     cycles = 1
     while add_months(start, cycles * months) <= after:
+        cycles += 1
+    return add_months(start, cycles * months)
+
+
+def failed_renewal(start: date, months: int) -> date:
+    """The last billing date of the cycle from `start` on or before the as-of date (the
+    first one when none is): the renewal whose payment failed, so that an unpaid
+    subscription's last paid period ends there."""
+    cycles = 1
+    while add_months(start, (cycles + 1) * months) <= AS_OF:
         cycles += 1
     return add_months(start, cycles * months)
 
@@ -386,8 +405,14 @@ class ZohoPlan:
         currency: str = "EUR",
         amount: Decimal | None = None,
         reference: str = "",
+        next_billing: date | None = None,
     ) -> dict[str, str]:
-        """The cells of one subscription row; `plan` is e.g. 'Basis monatlich'."""
+        """The cells of one subscription row; `plan` is e.g. 'Basis monatlich'.
+
+        Next Billing On is the next renewal after the as-of date for a paying contract
+        that renews; for an unpaid one the renewal that failed (the end of its last paid
+        period), unless `next_billing` gives it.
+        """
         product_id, code, basis, premium = ZOHO_PRODUCTS[product]
         tier, period = plan.split()
         months = 1 if period == "monatlich" else 12
@@ -396,6 +421,10 @@ class ZohoPlan:
         price = amount if amount is not None else monthly * (1 if months == 1 else 10)
         start = activated or created
         bills_again = ZOHO_CLASSES[status] == PAYING and status != "non_renewing" and start
+        if next_billing is None and bills_again:
+            next_billing = next_renewal(start, months)
+        elif next_billing is None and status == "unpaid" and start:
+            next_billing = failed_renewal(start, months)
         self._number += 1
         self._next_subscription += 3
         return {
@@ -418,7 +447,7 @@ class ZohoPlan:
             "Cancelled On": german_date(cancelled),
             "Expires At": german_date(expires),
             "Pause Date": german_date(pause_date),
-            "Next Billing On": german_date(next_renewal(start, months) if bills_again else None),
+            "Next Billing On": german_date(next_billing),
             "Reference#": reference,
         }
 
@@ -437,9 +466,13 @@ class ZohoPlan:
         status = details.get("status", "live")
         status_class = ZOHO_CLASSES[status]
         # DOMAIN.md: start is the activation date, else the created date; end is the
-        # cancellation date, else the expiry date; for a paused one, the pause date.
+        # cancellation date, else the expiry date; for a paused one, the pause date; for an
+        # unpaid one the end of its last paid period (Next Billing On).
         if status_class == PAUSED:
             end = details.get("pause_date")
+        elif status_class == UNPAID:
+            written = cells["Next Billing On"]
+            end = day(written) if written else None
         else:
             end = details.get("cancelled") or details.get("expires")
         subscription = Subscription(
@@ -632,7 +665,8 @@ def zoho_status_cases(plan: ZohoPlan) -> dict[str, Customer]:
         "dunning: paying class, active", status="dunning")  # fmt: skip
     fuchs = plan.customer("Elektro Fuchs OHG", "Handwerk")
     add(fuchs, "Lohn & Gehalt", "Basis monatlich", day("13.01.2025"), day("13.01.2025"),
-        "unpaid: paying class, active", status="unpaid")  # fmt: skip
+        "unpaid: the renewal of 13.11.2026 (Next Billing On) failed, unpaid since; active "
+        "on 31.10.2026", status="unpaid")  # fmt: skip
     add(fuchs, "Warenwirtschaft", "Basis monatlich", day("13.01.2025"), day("13.01.2025"),
         "cancelled_from_dunning on 19.06.2026",
         status="cancelled_from_dunning", cancelled=day("19.06.2026"))  # fmt: skip
@@ -943,6 +977,18 @@ class StripePlan:
             end = None
         if status_class == PAUSED:
             end = None  # Stripe exports no pause date
+        if status_class == UNPAID:
+            # Unpaid: it counts until the end of its last paid period.
+            end = moment(cells["Current Period End (UTC)"]).date()
+        # The start is the day it began to pay: a later trial end (a trial is never
+        # active time). A subscription that ended within its trial never paid.
+        trial_end = details["trial"][1].date() if details.get("trial") else None
+        start = moment(created).date()
+        if trial_end is not None and trial_end > start:
+            start = trial_end
+        never_active = (
+            status_class == ENDED and trial_end is not None and end is not None and trial_end >= end
+        )
         subscription = Subscription(
             subscription_id=cells["id"],
             customer_id=customer.customer_id,
@@ -950,8 +996,10 @@ class StripePlan:
             plan=plan,
             status=status,
             status_class=status_class,
-            start=moment(created).date(),
+            start=start,
             end=end,
+            trial_end=trial_end,
+            never_active=never_active,
             mrr=monthly_cents(
                 Decimal(cells["Amount"]) * int(cells["Quantity"]),
                 12 if cells["Interval"] == "year" else 1,
@@ -1070,7 +1118,21 @@ def stripe_status_cases(plan: StripePlan) -> dict[str, Customer]:
         "past_due: paying class, active", status="past_due")  # fmt: skip
     tonart = plan.customer("Musikhaus Tonart")
     add(tonart, "Online-Shop", "Pro monatlich", "2024-11-02 13:13",
-        "unpaid: paying class, active", status="unpaid")  # fmt: skip
+        "unpaid, its last paid period runs to 02.12.2026 (Current Period End): active",
+        status="unpaid")  # fmt: skip
+    add(tonart, "Kassensystem Cloud", "Starter monatlich", "2025-03-05 08:30",
+        "unpaid since its paid period ended 05.10.2026 (Current Period End): unpaid, "
+        "active on 30.09.2026", status="unpaid",
+        period_end=moment("2026-10-05 08:30"))  # fmt: skip
+    funkel = plan.customer("Lichtstudio Funkel")
+    add(funkel, "Online-Shop", "Pro monatlich", "2026-08-20 09:00",
+        "14-day trial to 03.09.2026 (Trial End): pays from then, not active on 31.08.2026",
+        trial=(moment("2026-08-20 09:00"), moment("2026-09-03 09:00")))  # fmt: skip
+    add(funkel, "Terminbuchung", "Starter monatlich", "2026-06-10 10:00",
+        "canceled when its trial ended (24.06.2026): never paid, never active",
+        status="canceled", canceled_at=moment("2026-06-20 18:45"),
+        ended_at=moment("2026-06-24 10:00"),
+        trial=(moment("2026-06-10 10:00"), moment("2026-06-24 10:00")))  # fmt: skip
     return {}
 
 
@@ -1260,32 +1322,56 @@ def _json_lines(value: object, depth: int) -> str:
 
 
 def is_active(sub: Subscription, day: date) -> bool:
-    """DOMAIN.md: start <= day < end (no end: open), class not 'not yet paying'; an ended or
-    paused subscription without an end, or without a start, cannot be placed in time and
-    is never active."""
-    if sub.status_class == NOT_YET_PAYING or not can_be_placed(sub):
+    """DOMAIN.md: start <= day < end (no end: open), class not 'not yet paying', a paying
+    one not within its trial on that day; a subscription that never paid is never active;
+    an ended or paused subscription without an end, or without a start, cannot be placed
+    in time and is never active; an unpaid one without the end of its last paid period is
+    never active."""
+    if sub.status_class == NOT_YET_PAYING or sub.never_active or not can_be_placed(sub):
+        return False
+    if sub.status_class == UNPAID and sub.end is None:
+        return False
+    if sub.trial_end is not None and day < sub.trial_end:
         return False
     return sub.start <= day and (sub.end is None or day < sub.end)
 
 
+def in_trial(sub: Subscription, day: date) -> bool:
+    """A paying subscription whose trial ends after `day` is not yet paying on it."""
+    return sub.status_class == PAYING and sub.trial_end is not None and sub.trial_end > day
+
+
 def without_end_date(sub: Subscription) -> bool:
-    return sub.status_class in (ENDED, PAUSED) and sub.end is None
+    return sub.status_class in (ENDED, PAUSED) and sub.end is None and not sub.never_active
 
 
 def without_start_date(sub: Subscription) -> bool:
-    """Ended or paused, an end but no start (without an end it is without_end_date)."""
-    return sub.status_class in (ENDED, PAUSED) and sub.end is not None and sub.start is None
+    """Ended, paused or unpaid, an end but no start (without an end it is
+    without_end_date); a row that never paid needs no dates."""
+    return (
+        sub.status_class in (ENDED, PAUSED, UNPAID)
+        and sub.end is not None
+        and sub.start is None
+        and not sub.never_active
+    )
 
 
 def can_be_placed(sub: Subscription) -> bool:
-    # Only ended and paused rows are accepted without a start (a live one is rejected).
+    # Only rows that are not paying are accepted without a start (a live one is rejected).
     return sub.start is not None and not without_end_date(sub)
+
+
+def may_be_active(sub: Subscription) -> bool:
+    """Whether the history can count it on some day: placed in time, paying once."""
+    if sub.status_class == NOT_YET_PAYING or sub.never_active or not can_be_placed(sub):
+        return False
+    return not (sub.status_class == UNPAID and sub.end is None)
 
 
 def observed_days(subs: list[Subscription]) -> list[tuple[str, date]]:
     """(YYYY-MM, observed day) from the month of the earliest start of a subscription that
     can be placed and may be active, to the as-of month, observed on its last day / as-of."""
-    starts = [s.start for s in subs if can_be_placed(s) and s.status_class != NOT_YET_PAYING]
+    starts = [s.start for s in subs if may_be_active(s)]
     year, month = min(starts).year, min(starts).month
     days = []
     while (year, month) <= (AS_OF.year, AS_OF.month):
@@ -1511,9 +1597,14 @@ def expected_answers(export: Export) -> dict:
     holdings = active_counts(subs, AS_OF)
     active_customers = set(holdings)
     known = with_rows | export_ids
-    not_yet = [s for s in subs if s.status_class == NOT_YET_PAYING]
+    not_yet = [s for s in subs if s.status_class == NOT_YET_PAYING or in_trial(s, AS_OF)]
     paused = [s for s in subs if s.status_class == PAUSED and not is_active(s, AS_OF)]
-    ended = [s for s in subs if s.status_class in (PAYING, ENDED) and not is_active(s, AS_OF)]
+    unpaid = [s for s in subs if s.status_class == UNPAID and not is_active(s, AS_OF)]
+    ended = [
+        s
+        for s in subs
+        if s.status_class in (PAYING, ENDED) and not is_active(s, AS_OF) and not in_trial(s, AS_OF)
+    ]
     orphans = [sub for sub in subs if sub.customer_id not in export_ids]
     groups = duplicate_groups(customers, active_customers)
     totals = {
@@ -1522,7 +1613,9 @@ def expected_answers(export: Export) -> dict:
         "customers_known": len(known),
         "subscriptions_not_yet_paying": len(not_yet),
         "subscriptions_paused": len(paused),
+        "subscriptions_unpaid": len(unpaid),
         "subscriptions_ended": len(ended),
+        "subscriptions_never_active": sum(sub.never_active for sub in subs),
         "customers_without_active_subscription": len(known - active_customers),
         "customers_without_subscriptions": len(export_ids - with_rows),
         "orphan_subscriptions": len(orphans),
@@ -1625,6 +1718,7 @@ def subscription_bridge(inputs: dict, totals: dict, merged_away: int) -> list[di
             ("rows_accepted", "subtotal", inputs["rows_accepted"]),
             ("not_yet_paying", "subtract", totals["subscriptions_not_yet_paying"]),
             ("paused", "subtract", totals["subscriptions_paused"]),
+            ("unpaid", "subtract", totals["subscriptions_unpaid"]),
             ("ended", "subtract", totals["subscriptions_ended"]),
             ("subscriptions_active", "subtotal", active),
             ("extra_subscriptions", "subtract", active - customers),

@@ -26,6 +26,7 @@ from reconcile.canonical import (
     PAYING,
     SUBSCRIPTION_COLUMNS,
     SUBSCRIPTIONS,
+    UNPAID,
     LoadedTable,
 )
 from reconcile.problems import ROW_ERROR_SCHEMA
@@ -33,8 +34,9 @@ from reconcile.problems import ROW_ERROR_SCHEMA
 # DOMAIN.md, "The life of a subscription": every status of every billing system.
 STATUS_CLASS = {
     **dict.fromkeys(
-        ["live", "non_renewing", "dunning", "unpaid", "active", "past_due", "in_dunning"], PAYING
+        ["live", "non_renewing", "dunning", "active", "past_due", "in_dunning"], PAYING
     ),
+    "unpaid": UNPAID,
     **dict.fromkeys(["trial", "future", "trialing", "incomplete", "in_trial"], NOT_YET_PAYING),
     "paused": PAUSED,
     **dict.fromkeys(
@@ -46,6 +48,8 @@ STATUS_CLASS = {
             "trial_expired",
             "creation_failed",
             "incomplete_expired",
+            "transferred",
+            "failed",
         ],
         ENDED,
     ),
@@ -146,9 +150,11 @@ def german_vendor_tables() -> tuple[LoadedTable, LoadedTable]:
 
     Read as of AS_OF_GERMAN_VENDOR. K001 holds four contracts (FiBu twice, for two
     sites), K002 three (one paused, one live although its end date has passed), K003 only
-    a trial, a contract ending before it starts and a cancelled one with an end date but
-    no start (line 20), K004 leaves in January and comes back in April, K005 has a
-    cancelled contract without end date, K006 shares K001's email, K007 has no
+    a trial, a contract ending before it starts, a cancelled one with an end date but
+    no start (line 20), a trial that expired without ever paying (line 21) and an unpaid
+    one without the end of its last paid period (line 22), K004 leaves in January and
+    comes back in April, K005 has a cancelled contract without end date, K006 shares
+    K001's email, K007 has no
     subscription, K099 is not in the customers export (orphan). Lines 17 and 18 of the
     subscriptions are rejected, line 19 repeats an earlier row; S05's amount (line 6)
     could not be read (a warning: the row is kept); line 9 of the customers is rejected.
@@ -307,6 +313,26 @@ def german_vendor_tables() -> tuple[LoadedTable, LoadedTable]:
                 "end": "2024-02-01",
                 **eur,
             },
+            {
+                "subscription_id": "S17",
+                "customer_id": "K003",
+                "product": "Lohn",
+                "plan": "Standard",
+                "status": "trial_expired",
+                "start": "2024-04-01",
+                "trial_end": "2024-05-01",
+                "end": "2024-05-01",
+                **eur,
+            },
+            {
+                "subscription_id": "S18",
+                "customer_id": "K003",
+                "product": "CRM",
+                "plan": "Standard",
+                "status": "unpaid",
+                "start": "2024-02-01",
+                **eur,
+            },
         ],
         source="zoho",
         rejections=[
@@ -320,7 +346,14 @@ def german_vendor_tables() -> tuple[LoadedTable, LoadedTable]:
         ],
         duplicate_lines=[19],
         warnings=[
-            {"line": 6, "column": "Amount", "value": "auf Anfrage", "code": "invalid_amount"}
+            {"line": 6, "column": "Amount", "value": "auf Anfrage", "code": "invalid_amount"},
+            # S16's Produktname is empty: its product comes from its Produkt-ID.
+            {
+                "line": 20,
+                "column": "Produkt-ID",
+                "value": "FiBu",
+                "code": "value_from_other_column",
+            },
         ],
     )
     customers = customers_table(

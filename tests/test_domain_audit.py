@@ -594,8 +594,9 @@ def test_ids_are_strings_trimmed_never_numbers(tmp_path):
 
 def test_scientific_notation_ids_are_rejected_and_long_ids_kept(tmp_path):
     # 4.604E+15 and 1E+15 are IDs damaged by a spreadsheet: reported loudly (rejected,
-    # code id_in_scientific_notation). A missing Subscription ID falls back to the
-    # Subscription Number. 19-digit customer IDs stay distinct.
+    # code id_in_scientific_notation). A missing Subscription ID is missing: the ID comes
+    # from one column per file (DOMAIN.md), never from the Subscription Number for some
+    # rows. 19-digit customer IDs stay distinct.
     subs = write(
         tmp_path,
         "zoho.csv",
@@ -609,9 +610,13 @@ def test_scientific_notation_ids_are_rejected_and_long_ids_kept(tmp_path):
         """,
     )
     d = run(subs)
-    assert accounting(d) == (5, 3, 2, 0)
-    assert rejected(d) == [(2, "id_in_scientific_notation"), (6, "id_in_scientific_notation")]
-    assert d["totals"]["customers_active"] == 3
+    assert accounting(d) == (5, 2, 3, 0)
+    assert rejected(d) == [
+        (2, "id_in_scientific_notation"),
+        (3, "missing_id"),
+        (6, "id_in_scientific_notation"),
+    ]
+    assert d["totals"]["customers_active"] == 2
     assert any(r["code"] == "id_in_scientific_notation" for r in d["rejections"])
     assert any("scientific" in f["message"] or f["severity"] == "error" for f in d["findings"])
 
@@ -843,6 +848,7 @@ def test_customers_export_duplicates_orphans_and_probable_duplicates(tmp_path):
     assert walk == [
         ("not_yet_paying", 0, 6, []),
         ("paused", 0, 6, []),
+        ("unpaid", 0, 6, []),
         ("ended", -1, 5, ["S6"]),
         ("subscriptions_active", 5, 5, []),
         ("extra_subscriptions", -1, 4, ["S2"]),

@@ -8,6 +8,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+import reconcile
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -27,6 +29,17 @@ def test_the_wheel_ships_every_file_the_code_loads(tmp_path):
         ),
         *(f"reconcile/sources/{p.name}" for p in (ROOT / "reconcile/sources").glob("*.toml")),
         "reconcile/locale/de/LC_MESSAGES/messages.po",
+        "reconcile/py.typed",
     }
     assert len(expected) > 10
     assert expected <= names, sorted(expected - names)
+    # One version, reconcile.__version__, which the wheel takes; the MIT licence inside.
+    assert wheel.name == f"reconcile-{reconcile.__version__}-py3-none-any.whl"
+    info = f"reconcile-{reconcile.__version__}.dist-info"
+    assert f"{info}/licenses/LICENSE" in names
+    metadata = zipfile.ZipFile(wheel).read(f"{info}/METADATA").decode()
+    assert "License-Expression: MIT" in metadata
+    assert "MIT License" in (ROOT / "LICENSE").read_text(encoding="utf-8")
+    # The test extra leaves pandas out: pandera.polars would import it (module docstring).
+    test_extra = [line for line in metadata.splitlines() if line.endswith("extra == 'test'")]
+    assert test_extra and not any("pandas" in line for line in test_extra)

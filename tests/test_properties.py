@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reconcile import snapshot
-from reconcile.canonical import ENDED, NOT_YET_PAYING, PAUSED, PAYING
+from reconcile.canonical import ENDED, NOT_YET_PAYING, PAUSED, PAYING, UNPAID
 from reconcile.reconciliation import reconcile_tables
 
 D = datetime.date
@@ -40,10 +40,17 @@ def subscription_rows(draw, has_status: bool) -> list[dict]:
         length = draw(st.one_of(st.none(), st.integers(min_value=-40, max_value=500)))
         end = None if length is None else start + datetime.timedelta(length)
         status_class = (
-            draw(st.sampled_from([PAYING, NOT_YET_PAYING, PAUSED, ENDED])) if has_status else None
+            draw(st.sampled_from([PAYING, NOT_YET_PAYING, PAUSED, UNPAID, ENDED]))
+            if has_status
+            else None
         )
-        # Validation accepts a row without a start only when it is ended or paused.
-        if status_class in (ENDED, PAUSED) and draw(st.sampled_from([False, False, True])):
+        # A trial end around the start, often none; the end of the last paid period.
+        trial = draw(st.one_of(st.none(), st.none(), st.integers(min_value=-20, max_value=90)))
+        trial_end = None if trial is None else start + datetime.timedelta(trial)
+        period = draw(st.one_of(st.none(), st.integers(min_value=-10, max_value=400)))
+        period_end = None if period is None else start + datetime.timedelta(period)
+        # Validation accepts a row without a start only when it is not paying.
+        if status_class in (ENDED, PAUSED, UNPAID) and draw(st.sampled_from([False, False, True])):
             start = None
         rows.append(
             {
@@ -54,6 +61,8 @@ def subscription_rows(draw, has_status: bool) -> list[dict]:
                 "status_class": status_class,
                 "start": start,
                 "end": end,
+                "trial_end": trial_end,
+                "period_end": period_end,
                 "customer_email": draw(st.sampled_from(EMAILS)),
                 "currency": draw(st.sampled_from(["EUR", "EUR", "USD", None])),
             }
@@ -94,25 +103,53 @@ def klass(row, as_of):
     return ENDED if row["end"] is not None and row["end"] <= as_of else PAYING
 
 
+def paying_start(row):
+    """The day it began to pay: the trial end when that is later than the start."""
+    start, trial_end = row["start"], row["trial_end"]
+    if start is not None and trial_end is not None and trial_end > start:
+        return trial_end
+    return start
+
+
+def end_of(row, as_of):
+    """An unpaid subscription ends when its last paid period does."""
+    return row["period_end"] if klass(row, as_of) == UNPAID else row["end"]
+
+
+def never_active(row, as_of):
+    """Ended, its trial lasting to its end or past it: it never paid."""
+    end, trial_end = end_of(row, as_of), row["trial_end"]
+    return klass(row, as_of) == ENDED and None not in (end, trial_end) and trial_end >= end
+
+
 def placeable(row, as_of):
-    """Not "not yet paying", a start, and an end date if ended or paused."""
+    """Not "not yet paying", paid once, a start, and an end date if ended, paused or
+    unpaid."""
     cls = klass(row, as_of)
     return (
         cls != NOT_YET_PAYING
-        and row["start"] is not None
-        and not (cls in (ENDED, PAUSED) and row["end"] is None)
+        and not never_active(row, as_of)
+        and paying_start(row) is not None
+        and not (cls in (ENDED, PAUSED, UNPAID) and end_of(row, as_of) is None)
     )
+
+
+def in_trial(row, as_of):
+    """Paying by class, but its trial ends after the as-of date: not yet paying."""
+    trial_end = row["trial_end"]
+    return klass(row, as_of) == PAYING and trial_end is not None and trial_end > as_of
 
 
 def active_on(row, day, as_of):
     if not placeable(row, as_of):
         return False
-    return row["start"] <= day and (row["end"] is None or day < row["end"])
+    end = end_of(row, as_of)
+    return paying_start(row) <= day and (end is None or day < end)
 
 
 def month_ends(rows, as_of):
     """(period, observation day) of every month of the history, by the definition."""
-    starts = [row["start"] for row in rows if placeable(row, as_of)]
+    starts = [paying_start(row) for row in rows if placeable(row, as_of)]
     if not starts:
         return []
     year, month = min(starts).year, min(starts).month
@@ -198,18 +235,28 @@ def test_snapshot_equals_the_definition(scenario):
     assert totals.subscriptions_active == len(active)
     assert totals.customers_active == len({row["customer_id"] for row in active})
     assert totals.subscriptions_not_yet_paying == sum(
-        klass(row, as_of) == NOT_YET_PAYING for row in rows
+        klass(row, as_of) == NOT_YET_PAYING or in_trial(row, as_of) for row in rows
     )
+    assert totals.subscriptions_never_active == sum(never_active(row, as_of) for row in rows)
+    placed = [row for row in rows if not never_active(row, as_of)]
     assert totals.ended_without_end_date == sum(
-        klass(row, as_of) in (ENDED, PAUSED) and row["end"] is None for row in rows
+        klass(row, as_of) in (ENDED, PAUSED) and row["end"] is None for row in placed
     )
-    # Not active: paused by its class, else ended (a row without a start included).
-    inactive = [klass(row, as_of) for row in rows if not active_on(row, as_of, as_of)]
+    # Not active: paused or unpaid by its class, not yet paying within its trial, else
+    # ended (a row without a start included).
+    inactive = [
+        klass(row, as_of)
+        for row in rows
+        if not active_on(row, as_of, as_of) and not in_trial(row, as_of)
+    ]
     assert totals.subscriptions_paused == inactive.count(PAUSED)
+    assert totals.subscriptions_unpaid == inactive.count(UNPAID)
     assert totals.subscriptions_ended == inactive.count(ENDED) + inactive.count(PAYING)
     assert totals.ended_without_start_date == sum(
-        klass(row, as_of) in (ENDED, PAUSED) and row["end"] is not None and row["start"] is None
-        for row in rows
+        klass(row, as_of) in (ENDED, PAUSED, UNPAID)
+        and end_of(row, as_of) is not None
+        and row["start"] is None
+        for row in placed
     )
 
 
@@ -234,7 +281,7 @@ def oracle_snapshot(rows, as_of):
 
     held: dict[str, list] = {}
     for line, row in active:
-        held.setdefault(row["customer_id"], []).append((row["start"], line, row))
+        held.setdefault(row["customer_id"], []).append((paying_start(row), line, row))
     products = {cid: {row["product"] for _, _, row in subs} - {None} for cid, subs in held.items()}
     pairs = Counter(
         pair for names in products.values() for pair in itertools.combinations(sorted(names), 2)
@@ -336,9 +383,11 @@ def test_classes_add_up_to_the_accepted_rows(scenario):
         totals.subscriptions_active
         + totals.subscriptions_not_yet_paying
         + totals.subscriptions_paused
+        + totals.subscriptions_unpaid
         + totals.subscriptions_ended
         == subscriptions.rows_accepted
     )
+    assert totals.subscriptions_never_active <= totals.subscriptions_ended
     assert totals.customers_without_active_subscription == (
         totals.customers_known - totals.customers_active
     )

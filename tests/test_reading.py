@@ -227,10 +227,17 @@ def test_every_builtin_source_loads_and_lists_domain_statuses():
     )
     assert source_names() == tuple(s.name for s in all_sources())
     zoho = load_source("Zoho")
-    assert zoho.statuses["paying"] == ("live", "non_renewing", "dunning", "unpaid")
-    assert load_source("stripe").statuses["ended"] == ("canceled", "incomplete_expired")
-    assert load_source("chargebee").statuses["ended"] == ("cancelled",)
+    assert zoho.statuses["paying"] == ("live", "non_renewing", "dunning")
+    # Unpaid is its own class: payment failed, not renewed (DOMAIN.md's status table).
+    assert zoho.statuses["unpaid"] == ("unpaid",)
+    stripe = load_source("stripe")
+    assert stripe.statuses["paying"] == ("active", "past_due")
+    assert stripe.statuses["unpaid"] == ("unpaid",)
+    assert stripe.statuses["ended"] == ("canceled", "incomplete_expired")
+    assert load_source("chargebee").statuses["ended"] == ("cancelled", "transferred")
+    assert load_source("chargebee").statuses["unpaid"] == ()
     assert load_source("recurly").statuses["paying"] == ("active", "past_due")
+    assert load_source("recurly").statuses["ended"] == ("canceled", "expired", "failed")
 
 
 def test_unknown_source_is_a_usage_error(tmp_path):

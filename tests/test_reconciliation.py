@@ -44,17 +44,21 @@ def test_german_vendor_totals(german):
     # S12 (K006), S13 (K099) = 9 subscriptions of 6 customers. Not yet paying: S07 (trial).
     # Paused: S06 (paused on 2024-04-20). Ended: S08 (cancelled 2024-01-20), S10 (cancelled,
     # no date), S14 (live but ended 2024-05-31), S15 (ends before it starts), S16 (cancelled
-    # 2024-02-01, no start) = 5. 9 + 1 + 1 + 5 = 16 accepted rows (S05 with its unreadable
-    # amount among them). Known: K001..K007 and K099 = 8; without an active subscription:
-    # K003, K007 = 2; K007 has no subscription row; S13 is K099's orphan. Cannot be placed
-    # in time: S10 (no end date), S16 (an end date, no start date).
+    # 2024-02-01, no start), S17 (its trial expired on its end, 2024-05-01: it never paid)
+    # = 6. Unpaid: S18 (no end of its last paid period: never active). 9 + 1 + 1 + 1 + 6 =
+    # 18 accepted rows (S05 with its unreadable amount among them). Never active: S17.
+    # Known: K001..K007 and K099 = 8; without an active subscription: K003, K007 = 2; K007
+    # has no subscription row; S13 is K099's orphan. Cannot be placed in time: S10 (no end
+    # date), S16 (an end date, no start date).
     assert german.totals == Totals(
         subscriptions_active=9,
         customers_active=6,
         customers_known=8,
         subscriptions_not_yet_paying=1,
         subscriptions_paused=1,
-        subscriptions_ended=5,
+        subscriptions_unpaid=1,
+        subscriptions_ended=6,
+        subscriptions_never_active=1,
         customers_without_active_subscription=2,
         customers_without_subscriptions=1,
         orphan_subscriptions=1,
@@ -94,17 +98,18 @@ def _steps(bridge: tuple[BridgeStep, ...]) -> list[tuple]:
 
 
 def test_german_vendor_subscription_bridge(german):
-    # 19 rows = 16 accepted + 2 rejected (lines 17, 18) + 1 duplicate (line 19).
+    # 21 rows = 18 accepted + 2 rejected (lines 17, 18) + 1 duplicate (line 19).
     # Extra subscriptions: K001's first is S01 (earliest start, then smallest ID).
     # K006 shares K001's email: merged, 5 active customers.
     assert _steps(german.bridge) == [
-        ("rows_read", "start", 19, 19, (), 0),
-        ("rejected", "subtract", -2, 17, ("17", "18"), 2),
-        ("duplicates_removed", "subtract", -1, 16, ("19",), 1),
-        ("rows_accepted", "subtotal", 16, 16, (), 0),
-        ("not_yet_paying", "subtract", -1, 15, ("S07",), 1),
-        ("paused", "subtract", -1, 14, ("S06",), 1),
-        ("ended", "subtract", -5, 9, ("S08", "S10", "S14", "S15", "S16"), 5),
+        ("rows_read", "start", 21, 21, (), 0),
+        ("rejected", "subtract", -2, 19, ("17", "18"), 2),
+        ("duplicates_removed", "subtract", -1, 18, ("19",), 1),
+        ("rows_accepted", "subtotal", 18, 18, (), 0),
+        ("not_yet_paying", "subtract", -1, 17, ("S07",), 1),
+        ("paused", "subtract", -1, 16, ("S06",), 1),
+        ("unpaid", "subtract", -1, 15, ("S18",), 1),
+        ("ended", "subtract", -6, 9, ("S08", "S10", "S14", "S15", "S16", "S17"), 6),
         ("subscriptions_active", "subtotal", 9, 9, (), 0),
         ("extra_subscriptions", "subtract", -3, 6, ("S02", "S03", "S04"), 3),
         ("customers_active", "subtotal", 6, 6, (), 0),
@@ -126,7 +131,7 @@ def test_german_vendor_customer_bridge(german):
         ("customers_only_in_subscriptions", "add", 1, 6, ("K099",), 1),
         ("customers_active", "subtotal", 6, 6, (), 0),
     ]
-    assert german.customer_bridge[-1].total == german.bridge[9].total
+    assert german.customer_bridge[-1].total == german.bridge[10].total
 
 
 def test_german_vendor_quality(german):
@@ -158,7 +163,8 @@ def test_german_vendor_quality(german):
     ]
     # S05's unreadable amount: a warning, the row kept (it is active and counted above).
     assert [(w.file, w.line, w.column, w.value, w.code) for w in german.warnings] == [
-        ("subscriptions.csv", 6, "Amount", "auf Anfrage", "invalid_amount")
+        ("subscriptions.csv", 6, "Amount", "auf Anfrage", "invalid_amount"),
+        ("subscriptions.csv", 20, "Produkt-ID", "FiBu", "value_from_other_column"),
     ]
 
 
@@ -171,10 +177,12 @@ def test_german_vendor_findings(german):
         ("rows_rejected", "error", 1),  # subscriptions.csv, unknown status
         ("rows_rejected", "error", 1),  # customers.csv, missing ID
         ("unreadable_values", "warning", 1),  # S05's amount
+        ("names_from_other_column", "warning", 1),  # S16's product from its Produkt-ID
         ("orphan_subscriptions", "warning", 1),
         ("contradictions", "warning", 2),
         ("ended_without_end_date", "warning", 1),
         ("ended_without_start_date", "warning", 1),
+        ("never_active", "info", 1),  # S17
         ("mixed_currencies", "warning", 2),
         ("customers_without_subscriptions", "info", 1),
         ("duplicate_rows_removed", "info", 1),
@@ -194,7 +202,7 @@ def test_german_vendor_findings(german):
         "read as a number. No figure uses it, so the row is kept and counted without it; the "
         "report lists it with its line, column and value."
     )
-    assert german.findings[10].message == (
+    assert german.findings[11].message == (
         "1 ended or paused subscription has an end date but no start date. It cannot be "
         "placed in time: it is not counted as active and is left out of the history."
     )
@@ -202,7 +210,7 @@ def test_german_vendor_findings(german):
 
 def test_german_vendor_inputs(german):
     subs = german.inputs.subscriptions
-    assert (subs.rows_read, subs.rows_accepted, subs.rows_rejected) == (19, 16, 2)
+    assert (subs.rows_read, subs.rows_accepted, subs.rows_rejected) == (21, 18, 2)
     assert subs.duplicate_lines == (19,)
     assert german.inputs.customers.rows_accepted == 7
     assert german.to_dict()["as_of"] == "2024-06-15"
@@ -390,9 +398,11 @@ def test_to_dict_is_asdict_with_dates_as_text(german):
 
 def test_every_message_template_and_label_is_used(german):
     from reconcile.codes import RowError, Step
-    from reconcile.findings import DOWNLOAD_FINDINGS, FINDINGS
+    from reconcile.findings import DOWNLOAD_FINDINGS, FINDINGS, has_rule
 
     assert all(code.reason for code in RowError)
+    # Each finding is decided in one place: a rule of findings.py or the report downloads.
+    assert {code for code in FINDINGS if not has_rule(code)} == DOWNLOAD_FINDINGS
 
     # The scenario is built to raise every finding and walk every step once; the findings
     # of report downloads are raised in tests/test_zoho_reports.py.

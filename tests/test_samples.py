@@ -129,8 +129,10 @@ def test_expected_answers_add_up(source: str) -> None:
         totals["subscriptions_active"]
         + totals["subscriptions_not_yet_paying"]
         + totals["subscriptions_paused"]
+        + totals["subscriptions_unpaid"]
         + totals["subscriptions_ended"]
     )
+    assert totals["subscriptions_never_active"] <= totals["subscriptions_ended"]
     assert totals["customers_without_active_subscription"] == (
         totals["customers_known"] - totals["customers_active"]
     )
@@ -267,14 +269,16 @@ def parses(value: str, pattern: str) -> bool:
 
 CLASSES = {
     "zoho": {
-        "paying": {"live", "non_renewing", "dunning", "unpaid"},
+        "paying": {"live", "non_renewing", "dunning"},
         "not_yet_paying": {"trial", "future"},
         "paused": {"paused"},
+        "unpaid": {"unpaid"},
     },
     "stripe": {
-        "paying": {"active", "past_due", "unpaid"},
+        "paying": {"active", "past_due"},
         "not_yet_paying": {"trialing", "incomplete"},
         "paused": {"paused"},
+        "unpaid": {"unpaid"},
     },
 }
 ENDED_STATUSES = {
@@ -283,32 +287,49 @@ ENDED_STATUSES = {
 }
 
 
-def zoho_interval(row: dict[str, str]) -> tuple[date | None, date | None]:
+def zoho_interval(row: dict[str, str]) -> tuple[date | None, date | None, bool]:
+    """(start, end, never active) of a Zoho row."""
+
     def parse(text: str) -> date | None:
         return datetime.strptime(text, "%d.%m.%Y").date() if text else None
 
     start = parse(row["Activated On"]) or parse(row["Created On"])
     if row["Status"] == "paused":
-        return start, parse(row["Pause Date"])
-    return start, parse(row["Cancelled On"]) or parse(row["Expires At"])
+        return start, parse(row["Pause Date"]), False
+    if row["Status"] == "unpaid":  # active until its last paid period ends
+        return start, parse(row["Next Billing On"]), False
+    return start, parse(row["Cancelled On"]) or parse(row["Expires At"]), False
 
 
-def stripe_interval(row: dict[str, str]) -> tuple[date | None, date | None]:
+def stripe_interval(row: dict[str, str]) -> tuple[date | None, date | None, bool]:
+    """(start, end, never active) of a Stripe row: the start is a later trial end."""
+
     def parse(text: str) -> date | None:
         return date.fromisoformat(text[:10]) if text else None
 
     start = parse(row["Start Date (UTC)"]) or parse(row["Created (UTC)"])
+    trial_end = parse(row["Trial End (UTC)"])
+    if start is not None and trial_end is not None and trial_end > start:
+        start = trial_end
     if row["Status"] == "paused":
-        return start, None  # a Stripe export carries no pause date
+        return start, None, False  # a Stripe export carries no pause date
+    if row["Status"] == "unpaid":
+        return start, parse(row["Current Period End (UTC)"]), False
+    end = None
     if row["Ended At (UTC)"]:
-        return start, parse(row["Ended At (UTC)"])
-    if row["Cancel At Period End"] == "true":
-        return start, parse(row["Current Period End (UTC)"])
-    return start, None
+        end = parse(row["Ended At (UTC)"])
+    elif row["Cancel At Period End"] == "true":
+        end = parse(row["Current Period End (UTC)"])
+    # Ended within its trial: it never paid.
+    never = end is not None and trial_end is not None and trial_end >= end
+    return start, end, never and row["Status"] in ENDED_STATUSES["stripe"]
 
 
-def accepted_subscriptions(source: str) -> list[tuple[str, str, date | None, date | None]]:
-    """(customer ID, class, start, end) of every subscription row the answers accept."""
+def accepted_subscriptions(
+    source: str,
+) -> list[tuple[str, str, date | None, date | None, bool]]:
+    """(customer ID, class, start, end, never active) of every subscription row the
+    answers accept."""
     answers = expected(source)
     header, records = read_records(source, "subscriptions.csv")
     skipped = {r[1] for r in answers["rejections"] if r[0] == "subscriptions.csv"}
@@ -329,8 +350,9 @@ def accepted_subscriptions(source: str) -> list[tuple[str, str, date | None, dat
 def active_on(subscriptions: list, day: date) -> Counter:
     return Counter(
         customer
-        for customer, status_class, start, end in subscriptions
+        for customer, status_class, start, end, never_active in subscriptions
         if status_class != "not_yet_paying"
+        and not never_active
         and (end is not None or status_class == "paying")
         # An ended or paused row without a start is accepted, but cannot be placed.
         and start is not None
@@ -363,16 +385,22 @@ def test_expected_figures_agree_with_a_reading_of_the_files(source: str) -> None
 def test_rows_that_cannot_be_placed_agree_with_a_reading_of_the_files(source: str) -> None:
     # Ended or paused: without an end date, or with one but without a start date.
     totals = expected(source)["totals"]
+    # A row that never paid needs no dates; an unpaid one without an end never counts.
+    rows = accepted_subscriptions(source)
     unplaced = [
-        (start, end)
-        for _, status_class, start, end in accepted_subscriptions(source)
-        if status_class in ("paused", "ended")
+        (status_class, start, end)
+        for _, status_class, start, end, never_active in rows
+        if status_class in ("paused", "ended", "unpaid") and not never_active
     ]
-    assert sum(end is None for _, end in unplaced) == totals["ended_without_end_date"]
     assert (
-        sum(start is None and end is not None for start, end in unplaced)
+        sum(end is None for status_class, _, end in unplaced if status_class != "unpaid")
+        == totals["ended_without_end_date"]
+    )
+    assert (
+        sum(start is None and end is not None for _, start, end in unplaced)
         == (totals["ended_without_start_date"])
     )
+    assert sum(never for *_, never in rows) == totals["subscriptions_never_active"]
 
 
 def test_the_zoho_sample_accepts_a_creation_failed_row_without_any_date() -> None:

@@ -20,10 +20,17 @@ import pytest
 from click.testing import CliRunner
 from factories import subscriptions_table
 from hypothesis import HealthCheck, given, settings
-from test_properties import active_on, klass, oracle_duplicate_groups, scenarios
+from test_properties import (
+    active_on,
+    in_trial,
+    klass,
+    oracle_duplicate_groups,
+    paying_start,
+    scenarios,
+)
 
 from reconcile import api
-from reconcile.canonical import ENDED, NOT_YET_PAYING, PAUSED
+from reconcile.canonical import ENDED, NOT_YET_PAYING, PAUSED, UNPAID
 from reconcile.cli import main
 from reconcile.reconciliation import reconcile_tables
 from reconcile.rendering import render
@@ -44,6 +51,7 @@ ROW_STEPS = (
     "duplicates_removed",
     "not_yet_paying",
     "paused",
+    "unpaid",
     "ended",
     "extra_subscriptions",
     "customers_active",
@@ -78,6 +86,9 @@ ROWS = [
      "start": "2024-06-10", "end": "2024-06-12"},
     {"line": 12, "subscription_id": "S9", "customer_id": "C4", "product": "B", "status": "live",
      "start": "2022-01-01"},
+    # Unpaid: its last paid period ended on 2024-06-01, before the as-of date.
+    {"line": 13, "subscription_id": "S10", "customer_id": "C2", "product": "B",
+     "status": "unpaid", "start": "2023-06-01", "period_end": "2024-06-01"},
 ]  # fmt: skip
 F = "subscriptions.csv"
 EXPECTED = [
@@ -93,6 +104,7 @@ EXPECTED = [
     (F, 10, "S7", "C5", "A", None, "live", "ended", False, "C1", None, None),
     (F, 11, "S8", "C3", "A", None, "live", "ended", False, None, None, None),
     (F, 12, "S9", "C4", "B", None, "live", "customers_active", True, "C1", None, None),
+    (F, 13, "S10", "C2", "B", None, "unpaid", "unpaid", False, None, None, None),
 ]
 
 
@@ -137,6 +149,7 @@ def test_the_small_export_counts_are_its_bridge():
         "duplicates_removed": 1,
         "not_yet_paying": 1,
         "paused": 1,
+        "unpaid": 1,
         "ended": 3,
         "extra_subscriptions": 2,
         "customers_active": 2,
@@ -241,7 +254,7 @@ def oracle_trace(rows, subscriptions, customers, as_of):
     counting = {}
     for position, row in enumerate(rows):  # lines are position + 2 (factories.py)
         if position in active:
-            key = (row["start"], position)
+            key = (paying_start(row), position)
             counting[row["customer_id"]] = min(counting.get(row["customer_id"], key), key)
     merged_into = {}
     for _, ids, active_members in oracle_duplicate_groups(rows, customers, active_ids):
@@ -251,10 +264,12 @@ def oracle_trace(rows, subscriptions, customers, as_of):
     for position, row in enumerate(rows):
         cls = klass(row, as_of)
         if position in active:
-            first = counting[row["customer_id"]] == (row["start"], position)
+            first = counting[row["customer_id"]] == (paying_start(row), position)
             step = "customers_active" if first else "extra_subscriptions"
+        elif in_trial(row, as_of):
+            step = NOT_YET_PAYING
         else:
-            step = cls if cls in (NOT_YET_PAYING, PAUSED) else ENDED
+            step = cls if cls in (NOT_YET_PAYING, PAUSED, UNPAID) else ENDED
         customer = row["customer_id"]
         traced.append((position + 2, step, customer in active_ids, merged_into.get(customer)))
     traced += [(line, "rejected", None, None) for line in set(subscriptions.rejections["line"])]

@@ -421,16 +421,41 @@ def test_a_repeat_of_a_conflicting_row_is_removed(tmp_path):
     assert table.frame.get_column("line").to_list() == [2]
 
 
-def test_an_id_from_a_fallback_conflicts_with_the_same_id_in_its_own_column(tmp_path):
-    # Zoho: a row without a Subscription ID is known by its Subscription Number.
+def test_the_id_comes_from_one_column_per_file(tmp_path):
+    # DOMAIN.md: Zoho's ID is Subscription ID when the file has it, never the Subscription
+    # Number for some rows; a row without it is rejected, and the message names its
+    # Subscription Number to find it by.
     content = (
         "Subscription ID,Subscription Number,Customer ID,Activated On\n"
         "SUB-1,,C1,2024-01-01\n"
-        ",SUB-1,C2,2024-01-01\n"
+        ",SUB-00021,C2,2024-01-01\n"
     )
     table = load(write(tmp_path, content))
-    assert errors_of(table) == [(3, "Subscription ID", "conflicting_duplicate")]
+    assert errors_of(table) == [(3, "Subscription ID", "missing_id")]
+    assert table.rejections.get_column("message").to_list() == [
+        "the subscription ID is missing (Subscription Number 'SUB-00021'): the row cannot be "
+        "counted, since 'Subscription ID' is this file's subscription ID column"
+    ]
     assert table.frame.get_column("customer_id").to_list() == ["C1"]
+    # Without a Subscription ID column, the Subscription Number is the ID of every row.
+    numbers = (
+        "Subscription Number,Customer ID,Activated On\nSUB-1,C1,2024-01-01\nSUB-2,C2,2024-01-01\n"
+    )
+    table = load(write(tmp_path, numbers))
+    assert table.frame.get_column("subscription_id").to_list() == ["SUB-1", "SUB-2"]
+
+
+def test_a_product_from_its_second_column_is_kept_with_a_warning(tmp_path):
+    content = (
+        "Subscription ID,Customer ID,Activated On,Product Name,Product ID\n"
+        "S1,C1,2024-01-01,ERP Suite,P-ERP\n"
+        "S2,C2,2024-01-01,,P-ERP\n"
+        "S3,C3,2024-01-01,,\n"
+    )
+    table = load(write(tmp_path, content))
+    assert errors_of(table) == []
+    assert warnings_of(table) == [(3, "Product ID", "value_from_other_column")]
+    assert table.frame.get_column("product").to_list() == ["ERP Suite", "P-ERP", None]
 
 
 def test_summary_for_validate_json():

@@ -53,7 +53,7 @@ REQUIRED_FIELDS = {
     SUBSCRIPTIONS: ("subscription_id", "customer_id"),
     CUSTOMERS: ("customer_id",),
 }
-DATE_FIELDS = frozenset({"start", "end", "pause_date", "created"})
+DATE_FIELDS = frozenset({"start", "end", "pause_date", "trial_end", "period_end", "created"})
 ID_FIELDS = frozenset({"subscription_id", "customer_id"})
 
 _NOT_ALPHANUMERIC = re.compile(r"[\W_]+")

@@ -28,6 +28,7 @@ from reconcile.validation.columns import (
     TYPED,
     canonical_fields,
     id_key,
+    present_fallbacks,
 )
 from reconcile.validation.typing_plan import TypingPlan, id_raw_fields
 
@@ -42,9 +43,11 @@ class Check:
     column: str  # column of the checked frame; its value becomes the error's value
     header: str  # the column as named in the file
     passes: pl.Expr  # row-local boolean over the checked frame: true = fine
-    message: pl.Expr  # over the columns "value" and "first_line"
+    message: pl.Expr  # over the columns "value", "first_line" and "context"
     # False for a value that no figure uses: its error is a warning and the row is kept.
     rejects: bool = True
+    # Another value of the row that the message names, over the checked frame.
+    context: pl.Expr | None = None
 
 
 def checks_for(raw: RawTable, table: TableSpec, plan: TypingPlan) -> list[Check]:
@@ -65,6 +68,7 @@ def checks_for(raw: RawTable, table: TableSpec, plan: TypingPlan) -> list[Check]
                 )
             )
     if raw.kind == SUBSCRIPTIONS:
+        checks.extend(_other_column_checks(raw, table, plan))
         checks.extend(_status_checks(raw, table, plan))
         checks.extend(_start_checks(raw, table, plan))
     checks.append(_conflict_check(raw, table, plan))
@@ -74,6 +78,20 @@ def checks_for(raw: RawTable, table: TableSpec, plan: TypingPlan) -> list[Check]
 def _id_checks(raw: RawTable, table: TableSpec, plan: TypingPlan, canonical: str) -> list[Check]:
     present = id_raw_fields(table, plan, canonical)
     label = canonical.replace("_", " ").replace(" id", " ID")
+    missing = pl.lit(f"the {label} is missing: the row cannot be counted")
+    context = None
+    # The ID comes from the first of its columns only; a value in another one (Zoho's
+    # Subscription Number) is named, so that the row can be found in the billing system.
+    others = present[1:]
+    if others:
+        context = pl.coalesce(pl.col(RAW + f) for f in others)
+        header = next(iter(raw.headers[f] for f in others))
+        named = pl.format(
+            f"the {label} is missing ({header} '{{}}'): the row cannot be counted, since "
+            f"'{raw.headers[present[0]]}' is this file's {label} column",
+            pl.col("context"),
+        )
+        missing = pl.when(pl.col("context").is_not_null()).then(named).otherwise(missing)
     checks = [
         Check(
             name=f"{RowError.MISSING_ID}:{canonical}",
@@ -81,7 +99,8 @@ def _id_checks(raw: RawTable, table: TableSpec, plan: TypingPlan, canonical: str
             column=canonical,
             header=_header(raw, present, canonical),
             passes=pl.col(canonical).is_not_null(),
-            message=pl.lit(f"the {label} is missing: the row cannot be counted"),
+            message=missing,
+            context=context,
         )
     ]
     for raw_field in present:
@@ -198,6 +217,40 @@ def _fallback_empty(fallback: Fallback) -> pl.Expr:
     if fallback.when:
         empty = empty | ~pl.col(TYPED + fallback.when).fill_null(False)
     return empty
+
+
+def _other_column_checks(raw: RawTable, table: TableSpec, plan: TypingPlan) -> list[Check]:
+    """A warning on every row whose product or plan comes from a later column than the
+    file's first one (a product ID where the product name is empty): two names of one
+    product would count as two products (DOMAIN.md: one column per file)."""
+    checks = []
+    for canonical in ("product", "plan"):
+        present = [f for f in present_fallbacks(canonical, table, plan.types) if not f.is_join]
+        if len(present) < 2:
+            continue
+        first = present[0].fields[0]
+        for later in present[1:]:
+            field = later.fields[0]
+            checks.append(
+                Check(
+                    name=f"{RowError.OTHER_COLUMN}:{field}",
+                    code=RowError.OTHER_COLUMN,
+                    column=RAW + field,
+                    header=raw.headers[field],
+                    # Only the row that took this column's value is told.
+                    passes=pl.col(RAW + first).is_not_null()
+                    | pl.col(canonical).is_null()
+                    | (pl.col(canonical) != pl.col(RAW + field)).fill_null(True),
+                    message=pl.format(
+                        f"the {canonical} is '{{}}' from column '{raw.headers[field]}', since "
+                        f"'{raw.headers[first]}' is empty in this row: it may name the same "
+                        f"{canonical} as another row differently",
+                        pl.col("value"),
+                    ),
+                    rejects=False,
+                )
+            )
+    return checks
 
 
 def _status_checks(raw: RawTable, table: TableSpec, plan: TypingPlan) -> list[Check]:

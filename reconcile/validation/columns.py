@@ -12,7 +12,7 @@ from reconcile.canonical import (
     SUBSCRIPTION_COLUMNS,
     SUBSCRIPTIONS,
 )
-from reconcile.sources import Fallback, TableSpec
+from reconcile.sources import ID_FIELDS, Fallback, TableSpec
 
 # Prefixes of the helper columns of the frame pandera validates.
 RAW = "raw:"  # the raw text of a raw field
@@ -45,9 +45,15 @@ def _value_of(
 def canonical_expr(
     canonical: str, table: TableSpec, types: dict[str, str], value_of: Callable[[str], pl.Expr]
 ) -> pl.Expr:
-    """A canonical field from its fallbacks; `value_of` gives a raw field's value."""
+    """A canonical field from its fallbacks; `value_of` gives a raw field's value.
+
+    An ID comes from one column per file, the first of its fallbacks the file has, never
+    from another column for some rows (DOMAIN.md, "Bad rows"): Zoho's Subscription Number
+    names the same subscription in another namespace, and mixing them counts it twice."""
     fallbacks = (_value_of(f, types, value_of) for f in table.fallbacks(canonical))
     values = [v for v in fallbacks if v is not None]
+    if canonical in ID_FIELDS:
+        values = values[:1]
     if not values:
         return pl.lit(None).alias(canonical)
     value = values[0] if len(values) == 1 else pl.coalesce(values)
@@ -61,3 +67,8 @@ def canonical_fields(kind: str) -> tuple[str, ...]:
 
 def id_key(kind: str) -> str:
     return "subscription_id" if kind == SUBSCRIPTIONS else "customer_id"
+
+
+def present_fallbacks(canonical: str, table: TableSpec, types: dict[str, str]) -> list[Fallback]:
+    """The fallbacks of a canonical field whose raw fields the file has, in order."""
+    return [f for f in table.fallbacks(canonical) if all(r in types for r in f.raw_fields)]

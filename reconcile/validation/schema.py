@@ -97,6 +97,7 @@ def row_errors(
     for order, check in enumerate(checks):
         part = cases.filter(pl.col("check") == check.name)
         if part.height:
+            part = part.with_columns(_context(failing, check, part.get_column("index")))
             parts.append(
                 part.select(
                     pl.lit(raw.file).alias("file"),
@@ -110,3 +111,12 @@ def row_errors(
             )
     errors = pl.concat(parts).sort("line", "order").drop("order")
     return errors.select(pl.col(name).cast(dtype) for name, dtype in ROW_ERROR_SCHEMA.items())
+
+
+def _context(failing: pl.DataFrame, check: Check, index: pl.Series) -> pl.Series:
+    """The check's `context` (a value of the row beside the failing one, for its
+    message) on the failing rows at `index`; null without one."""
+    if check.context is None:
+        return pl.repeat(None, index.len(), dtype=pl.String, eager=True).alias("context")
+    values = failing.select(check.context.cast(pl.String).alias("context")).to_series()
+    return values.gather(index)
