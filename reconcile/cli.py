@@ -39,8 +39,9 @@ OUTPUT_FORMATS = {
 }
 
 # On the way out the interpreter collects garbage over every object of every library a run
-# imported (polars, jinja2, babel, pandera and all it pulls in): ~0.2 s after each report,
-# for memory the operating system takes back anyway. Frozen objects are left out of those
+# imported (polars, jinja2, babel, pandera and all it pulls in), a noticeable pause after
+# each report (bench/RESULTS.md, "Micro-benchmarks"), for memory the operating system
+# takes back anyway. Frozen objects are left out of those
 # collections; the report files are written and closed long before.
 atexit.register(gc.freeze)
 
@@ -49,9 +50,9 @@ atexit.register(gc.freeze)
 def collection_paused() -> Iterator[None]:
     """No cyclic garbage collection while a command runs. A run makes few reference
     cycles, but the collections that the imports and the Result's objects set off walk
-    every object of every imported library (~100k; twice that with pandas beside
-    pandera): 0.05-0.09 s per 1M-row report. Paused, one collection remains, when the
-    collector is given back (0.01-0.05 s). Reference counting still frees everything
+    every object of every imported library, several times per 1M-row report; paused,
+    one collection remains, when the collector is given back (figures: bench/RESULTS.md,
+    "Micro-benchmarks"). Reference counting still frees everything
     else at once. Restored afterwards, so that a caller in the same process (a test's
     CliRunner) keeps its collector."""
     enabled = gc.isenabled()

@@ -1,4 +1,4 @@
-"""Every figure of ../shared/DOMAIN.md from the loaded exports.
+"""Every figure of docs/domain.md from the loaded exports.
 
 `reconcile_tables` classifies each accepted subscription once (its class, its state on
 the as-of date, its run of active month ends) and derives everything else from that one
@@ -192,7 +192,7 @@ def customer_numbers(ids: pl.Series) -> pl.Series:
     """A dense UInt32 per distinct ID: equal numbers exactly for equal IDs.
 
     Ranking a 64-bit hash of the IDs costs a third of building a table of the strings (a
-    categorical): 0.8 s against 3.3 s for 13M IDs. Two different IDs could share a hash;
+    categorical; bench/RESULTS.md, "Micro-benchmarks"). Two different IDs could share a hash;
     then they would share a number, and the categorical numbers them instead.
     """
     numbers = id_hash(ids).rank("dense").cast(pl.UInt32)  # 1, 2, ... per distinct hash
@@ -204,7 +204,7 @@ def customer_numbers(ids: pl.Series) -> pl.Series:
 def _numbers_separate(ids: pl.Series, numbers: pl.Series) -> bool:
     """Whether every ID equals the first ID with its number: then no two different IDs
     share one. Comparing each ID with one other costs half of counting the distinct IDs,
-    which hashes every string again (0.04 s against 0.08 s for 1.3M IDs)."""
+    which hashes every string again (bench/RESULTS.md, "Micro-benchmarks")."""
     firsts = numbers.arg_unique()  # the first row of each number, in file order
     # The first ID of number n at position n - 1 (numbers run 1, 2, ... without a gap).
     first_ids = ids.gather(firsts).gather(numbers.gather(firsts).arg_sort())
@@ -518,7 +518,8 @@ def _customer_ranges(
 
 def _states(subs: pl.DataFrame) -> pl.LazyFrame:
     """Per state: its size and first subscription IDs. One filter per state, because the
-    smallest IDs of a group_by's groups cost a third more (0.028 s against 0.038 s on 1M)."""
+    smallest IDs of a group_by's groups cost a third more (bench/RESULTS.md,
+    "Micro-benchmarks")."""
     return pl.concat(
         [
             _evidence_query(subs.lazy().filter(pl.col("state") == state), "subscription_id").select(

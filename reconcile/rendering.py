@@ -258,9 +258,10 @@ def _new_environment(
     return env
 
 
-# Compiling the two report templates and their partials takes ~0.1 s on every run, as
-# long as reading a million-row export's customers file; loading the compiled code takes
-# ~2 ms. So the compiled templates are kept in the user's cache folder between runs.
+# Compiling the two report templates and their partials costs about as much as reading a
+# million-row export's customers file, loading the compiled code a fiftieth of that
+# (bench/RESULTS.md, "Micro-benchmarks"). So the compiled templates are kept in the
+# user's cache folder between runs.
 class _BytecodeCache(jinja2.FileSystemBytecodeCache):
     """jinja2's file cache, except that it never fails a report: a folder that cannot be
     written, a full disk or a damaged cache file only mean compiling as without a cache."""

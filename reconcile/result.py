@@ -1,7 +1,7 @@
 """The result of a run: a tree of frozen dataclasses, the one thing templates receive.
 
 `Result.to_dict()` is the JSON contract (schema_version 2, see docs/report.schema.json):
-the names of ../shared/DOMAIN.md and of the JSON schema are kept exactly, because people
+the names of docs/domain.md and of the JSON schema are kept exactly, because people
 script against them. More keys may be added; none may change meaning.
 """
 

@@ -60,8 +60,8 @@ def product_overlap(active: pl.LazyFrame, masked_products: int | None = None) ->
     With at most `masked_products` products (default MASKED_PRODUCTS), each product is a
     bit and each customer the bit mask of their products: customers are counted per mask
     (a few hundred distinct masks at most in practice), and the pairs come from the masks,
-    not from a join of every customer's products with each other (0.026 s against 0.066 s
-    on 739k active subscriptions). With more products, the join.
+    not from a join of every customer's products with each other, which costs more than
+    twice as much (bench/RESULTS.md, "Micro-benchmarks"). With more products, the join.
     """
     limit = MASKED_PRODUCTS if masked_products is None else masked_products
     # Collected here: its size chooses the plan; sorted, so that codes follow names.

@@ -5,7 +5,7 @@
 Writes zoho/ and stripe/ (subscriptions.csv, customers.csv, expected.json, README.md)
 next to this script, or under DIR. Deterministic: a fixed seed, no clock, no reconcile
 import. The expected figures are worked out here, from the generator's own plan of what
-it wrote, by a brute-force reading of ../../shared/DOMAIN.md (every subscription checked
+it wrote, by a brute-force reading of docs/domain.md (every subscription checked
 on every observed day), independently of the product's code.
 """
 

@@ -37,7 +37,7 @@ def placeholders(text: str) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def german():
+def german_catalog():
     with catalog_path("de").open("rb") as po_file:
         return read_po(po_file, locale="de")
 
@@ -81,19 +81,19 @@ def test_every_finding_that_states_a_count_has_a_plural():
     assert without_plural == {"mixed_currencies"}
 
 
-def test_every_msgid_has_a_german_translation(german):
+def test_every_msgid_has_a_german_translation(german_catalog):
     missing = [
         msgid
         for msgid, forms in extracted_msgids().items()
-        if not _translated(german.get(msgid), plural=len(forms) == 2)
+        if not _translated(german_catalog.get(msgid), plural=len(forms) == 2)
     ]
     assert missing == [], "translate these in reconcile/locale/de/LC_MESSAGES/messages.po"
 
 
-def test_translations_keep_the_placeholders(german):
+def test_translations_keep_the_placeholders(german_catalog):
     # Form for form: msgstr[0] has the singular's placeholders, msgstr[1] the plural's
     # (German, like English, has one singular and one plural).
-    for message in german:
+    for message in german_catalog:
         if not message.id:
             continue
         ids = (message.id,) if isinstance(message.id, str) else message.id
@@ -103,21 +103,23 @@ def test_translations_keep_the_placeholders(german):
             assert placeholders(text) == placeholders(msgid), (message.id, text)
 
 
-def test_translators_are_told_which_count_picks_the_form(german):
-    entry = german.get("There is {customers_active} active customer.")
+def test_translators_are_told_which_count_picks_the_form(german_catalog):
+    entry = german_catalog.get("There is {customers_active} active customer.")
     assert entry.auto_comments == ["Singular or plural by {customers_active}."]
-    assert german.get("{count} row of {file} was rejected: {reason}.").auto_comments == []
+    assert german_catalog.get("{count} row of {file} was rejected: {reason}.").auto_comments == []
 
 
-def test_catalog_declares_two_plural_forms_as_german_has(german):
-    assert german.plural_forms == "nplurals=2; plural=(n != 1);"
-    assert german.num_plurals == 2
+def test_catalog_declares_two_plural_forms_as_german_has(german_catalog):
+    assert german_catalog.plural_forms == "nplurals=2; plural=(n != 1);"
+    assert german_catalog.num_plurals == 2
 
 
-def test_catalog_has_no_stale_entries(german):
+def test_catalog_has_no_stale_entries(german_catalog):
     # Entries no template or finding uses any more are clutter for translators.
     current = set(extracted_msgids())
-    stale = [message.id for message in german if message.id and _key(message.id) not in current]
+    stale = [
+        message.id for message in german_catalog if message.id and _key(message.id) not in current
+    ]
     assert stale == []
 
 

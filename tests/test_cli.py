@@ -6,15 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import pytest
-from click.testing import CliRunner
-
 from reconcile.cli import main
-
-
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
 
 
 def test_help_lists_the_commands_and_exit_codes(runner):

@@ -1,4 +1,4 @@
-"""Independent audit of the figures against DOMAIN.md (../shared/DOMAIN.md).
+"""Independent audit of the figures against DOMAIN.md (docs/domain.md).
 
 Every test is a small hand-made export; the expected numbers were worked out by hand from
 DOMAIN.md before the code was run, and each test's comments show that reasoning. Where the

@@ -34,11 +34,6 @@ from reconcile.result import (
 D = datetime.date
 
 
-@pytest.fixture(scope="module")
-def german():
-    return reconcile_tables(*german_vendor_tables(), AS_OF_GERMAN_VENDOR)
-
-
 def test_german_vendor_totals(german):
     # On 2024-06-15: active S01 S02 S03 S04 (K001), S05 (K002), S09 (K004), S11 (K005),
     # S12 (K006), S13 (K099) = 9 subscriptions of 6 customers. Not yet paying: S07 (trial).

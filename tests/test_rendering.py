@@ -3,8 +3,11 @@ size budget, snapshots and redaction. Expected texts are written out by hand."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import subprocess
+import sys
 import time
 from dataclasses import replace
 from datetime import date
@@ -60,10 +63,45 @@ def test_report_matches_its_snapshot(fmt, lang):
     assert text == path.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("lang", LANGUAGES)
-@pytest.mark.parametrize("fmt", FORMATS)
-def test_rendering_is_deterministic(fmt, lang):
-    assert render(small_result(), fmt, lang=lang) == render(small_result(), fmt, lang=lang)
+# Renders every format in every language and prints them as JSON: run in a fresh process.
+RENDER_ALL = """
+import json
+from reconcile.rendering import FORMATS, LANGUAGES, render
+from tests.result_examples import small_result
+print(json.dumps({f"{fmt}.{lang}": render(small_result(), fmt, lang=lang)
+                  for fmt in FORMATS for lang in LANGUAGES}))
+"""
+
+
+def rendered_in_a_fresh_process(hash_seed: str) -> dict[str, str]:
+    """Every report rendered by another Python process: nothing cached in this one (the
+    templates, the catalogs) can hide a difference, and each process orders sets and
+    dicts of strings by its own hash seed."""
+    root = Path(__file__).resolve().parent.parent
+    environment = {
+        **os.environ,
+        "PYTHONHASHSEED": hash_seed,
+        "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", RENDER_ALL],
+        cwd=root,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
+def test_rendering_is_deterministic_across_processes():
+    first, second = rendered_in_a_fresh_process("1"), rendered_in_a_fresh_process("2")
+    assert set(first) == {f"{fmt}.{lang}" for fmt in FORMATS for lang in LANGUAGES}
+    assert first == second
+    # And this process, with its warm caches, renders the same.
+    for key, text in first.items():
+        fmt, lang = key.split(".")
+        assert render(small_result(), fmt, lang=lang) == text, key
 
 
 # --- the answer first --------------------------------------------------------------

@@ -18,10 +18,10 @@ import pytest
 import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from test_delivery import make_result, message_for
 
 from reconcile.delivery import SmtpSettings, rejected_rows_csv, send
 from reconcile.problems import DeliveryError
+from tests.email_examples import make_result, message_for
 
 USER = "reports"
 PASSWORD = "s3cret-pass"

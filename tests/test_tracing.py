@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 from factories import subscriptions_table
 from hypothesis import HealthCheck, given, settings
-from test_properties import (
+from oracle import (
     active_on,
     in_trial,
     klass,

@@ -24,8 +24,8 @@ from reconcile.validation.columns import (
 
 
 def _schema(checked: pl.DataFrame, checks: list[Check]):
-    # pandera is imported here, not at module level: it takes ~0.4 s to import and the
-    # CLI's --help and usage errors should not wait for it.
+    # pandera is imported here, not at module level: it is slow to import (bench/RESULTS.md,
+    # "Micro-benchmarks") and the CLI's --help and usage errors should not wait for it.
     import pandera.polars as pa
 
     by_column: dict[str, list] = {}
