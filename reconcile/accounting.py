@@ -29,6 +29,7 @@ def input_summary(table: LoadedTable) -> InputSummary:
         duplicate_rows_removed=table.duplicate_rows_removed,
         duplicate_lines=tuple(sorted(table.duplicate_lines)),
         blank_lines_skipped=table.blank_lines_skipped,
+        has_start_dates=table.has_start,
     )
 
 

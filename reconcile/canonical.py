@@ -91,6 +91,9 @@ class LoadedTable:
     rows_rejected: int
     duplicate_lines: tuple[int, ...]
     has_status: bool = True
+    # False for a snapshot export: a status column but no start date column at all (a list
+    # of current subscriptions pulled from an API). It answers the as-of question only.
+    has_start: bool = True
     warnings: pl.DataFrame = field(default_factory=empty_rejections)
     # Records with no value at all (empty lines, ',,,'): not rows, so not in rows_read,
     # but counted so that a reader can reconcile rows_read with the file's line count.

@@ -550,7 +550,13 @@ def report(
 
         result = redact_result(result)
     written = write_outputs(
-        result, report_files, lang=lang, console=console, traced=traced, rows_files=rows_files
+        result,
+        report_files,
+        lang=lang,
+        console=console,
+        traced=traced,
+        rows_files=rows_files,
+        files=companion_files(outputs),
     )
     if mailing:
         deliver(
@@ -566,6 +572,15 @@ def report(
     return exit_code_for(result, fail_on)
 
 
+def companion_files(outputs: tuple[Path, ...]) -> dict[str, str]:
+    """The first file of each format a run writes, by format: a report cut short names
+    the one that holds the rest, by its file name."""
+    files: dict[str, str] = {}
+    for path in outputs:
+        files.setdefault(OUTPUT_FORMATS[path.suffix.lower()], path.name)
+    return files
+
+
 def eml_path_for(first_output: Path) -> Path:
     """Where the .eml goes when --eml names no place: next to the first report file."""
     return first_output.with_suffix(".eml")
@@ -579,6 +594,7 @@ def write_outputs(
     console: Console,
     traced=None,
     rows_files: tuple[Path, ...] = (),
+    files: dict[str, str] | None = None,
 ) -> list[Path]:
     """Render every requested file in memory, then write them all at once (see
     filesystem.write_all): a failure leaves every earlier report as it was."""
@@ -587,21 +603,21 @@ def write_outputs(
     from reconcile.filesystem import write_all
 
     started = time.perf_counter()
-    files = {
+    contents = {
         path: text.encode("utf-8")
-        for path, text in render_outputs(result, outputs, lang=lang).items()
+        for path, text in render_outputs(result, outputs, lang=lang, files=files).items()
     }
     if traced is not None and rows_files:
         from reconcile.csv_output import csv_bytes
 
         data = csv_bytes(traced)  # the trace (api.trace), safe for spreadsheets
-        files.update(dict.fromkeys(rows_files, data))
-    written = write_all(files)
-    console.progress("rendered", time.perf_counter() - started, {"files": len(files)})
+        contents.update(dict.fromkeys(rows_files, data))
+    written = write_all(contents)
+    console.progress("rendered", time.perf_counter() - started, {"files": len(contents)})
     return written
 
 
-def render_outputs(result, outputs, *, lang: str) -> dict[Path, str]:
+def render_outputs(result, outputs, *, lang: str, files=None) -> dict[Path, str]:
     texts = {}
     for path in outputs:
         fmt = OUTPUT_FORMATS[path.suffix.lower()]
@@ -610,7 +626,7 @@ def render_outputs(result, outputs, *, lang: str) -> dict[Path, str]:
         else:
             from reconcile.rendering import render
 
-            texts[path] = render(result, fmt, lang=lang)
+            texts[path] = render(result, fmt, lang=lang, files=files)
     return texts
 
 

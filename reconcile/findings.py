@@ -342,6 +342,46 @@ FINDINGS: dict[str, FindingTemplate] = {
             ),
         ),
     ),
+    # The two findings below are not the engine's: rendering folds the engine's findings
+    # into them for "What stands out" (reconcile/standout.py), where every row-level
+    # problem of a file is one line and every subscription to check another.
+    "rows_not_counted": FindingTemplate(
+        WARNING,
+        (
+            Sentence(
+                "{count} row of {file} could not be counted: {reasons}.",
+                "{count} rows of {file} could not be counted: {reasons}.",
+                when=lambda params: params["count"] > 0,
+            ),
+            Sentence(
+                "Every row of {file} could be counted.",
+                when=lambda params: params["count"] == 0,
+            ),
+            Sentence(
+                "{duplicates} exact duplicate row was removed.",
+                "{duplicates} exact duplicate rows were removed.",
+                counted="duplicates",
+                when=lambda params: params["duplicates"] > 0,
+            ),
+            Sentence(
+                "{unreadable} value could not be read; its row is counted without it.",
+                "{unreadable} values could not be read; their rows are counted without them.",
+                counted="unreadable",
+                when=lambda params: params["unreadable"] > 0,
+            ),
+            Sentence("See Data quality."),
+        ),
+    ),
+    "subscriptions_to_check": FindingTemplate(
+        WARNING,
+        (
+            Sentence(
+                "{count} subscription needs a look: {reasons}.",
+                "{count} subscriptions need a look: {reasons}.",
+            ),
+            Sentence("See Data quality."),
+        ),
+    ),
     # The billing system's report downloads (reconcile.report_history).
     "report_month_snapshot": FindingTemplate(
         INFO,
@@ -459,6 +499,56 @@ FINDINGS: dict[str, FindingTemplate] = {
     ),
 }
 
+# The parts of the folded findings above: a count and what it counts, in the singular
+# and the plural, by row-error code or by the code of the finding folded in.
+COUNTED_REASONS: dict[str, Sentence] = {
+    RowError.MISSING_ID: Sentence("{count} missing ID", "{count} missing IDs"),
+    RowError.DAMAGED_ID: Sentence(
+        "{count} ID in scientific notation", "{count} IDs in scientific notation"
+    ),
+    RowError.INVALID_DATE: Sentence("{count} invalid date", "{count} invalid dates"),
+    RowError.MISSING_START: Sentence("{count} missing start date", "{count} missing start dates"),
+    RowError.UNKNOWN_STATUS: Sentence("{count} unknown status", "{count} unknown statuses"),
+    RowError.INVALID_AMOUNT: Sentence("{count} unreadable amount", "{count} unreadable amounts"),
+    RowError.INVALID_BOOLEAN: Sentence(
+        "{count} unreadable yes/no value", "{count} unreadable yes/no values"
+    ),
+    RowError.CONFLICTING_DUPLICATE: Sentence(
+        "{count} ID repeated with other content", "{count} IDs repeated with other content"
+    ),
+    "orphan_subscriptions": Sentence(
+        "{count} without its customer in the customers export",
+        "{count} without their customer in the customers export",
+    ),
+    "contradictions": Sentence("{count} contradicting itself", "{count} contradicting themselves"),
+    "ended_without_end_date": Sentence(
+        "{count} ended or paused without an end date",
+        "{count} ended or paused without an end date",
+    ),
+    "ended_without_start_date": Sentence(
+        "{count} ended or paused without a start date",
+        "{count} ended or paused without a start date",
+    ),
+    # A code without words of its own (a row-error code added later, say).
+    "": Sentence("{count} for another reason", "{count} for other reasons"),
+}
+
+
+def counted_reasons(
+    by_reason: Mapping[str, int],
+    translation: gettext.NullTranslations,
+    number: Callable[[int], str] = str,
+) -> str:
+    """ "2 invalid dates, 1 missing ID": each count with its words, in `by_reason`'s
+    order, in the language of `translation`, numbers formatted by `number`."""
+    return ", ".join(
+        COUNTED_REASONS.get(code, COUNTED_REASONS[""])
+        .text({"count": count}, translation)
+        .format(count=number(count))
+        for code, count in by_reason.items()
+    )
+
+
 # How many products the "product_subscriptions_exceed_customers" finding names at most.
 TOP_PRODUCTS = 3
 
@@ -553,6 +643,10 @@ def rule(code: str) -> Callable[[Rule], Rule]:
 def has_rule(code: str) -> bool:
     return code in _RULES
 
+
+# The findings that rendering folds the engine's findings into for "What stands out"
+# (reconcile/standout.py): worded here, never raised by a rule.
+FOLDED_FINDINGS = frozenset({"rows_not_counted", "subscriptions_to_check"})
 
 # The findings of the billing system's report downloads (reconcile.report_history), raised
 # only when such reports are among the inputs.

@@ -112,7 +112,7 @@ def format_month(period: str | date, lang: str) -> str:
 
 # The dicts of reconcile/findings.py whose English strings are msgids (the texts of
 # reconcile/codes.py are marked with N_ and extracted by Babel's Python extractor).
-MESSAGE_DICTS = ("FINDINGS",)
+MESSAGE_DICTS = ("FINDINGS", "COUNTED_REASONS")
 # The class of findings.py whose calls hold a sentence's singular and plural.
 SENTENCE_CLASS = "Sentence"
 

@@ -153,7 +153,9 @@ def subscription_refs(frame: pl.DataFrame) -> tuple[SubscriptionRef, ...]:
 
 
 def customer_refs(frame: pl.DataFrame) -> tuple[CustomerRef, ...]:
-    return _refs(CustomerRef, frame.select("customer_id", "name", "email", "line"))
+    # The display name, else the company: the name a reader knows the customer by.
+    name = pl.coalesce(pl.col("name").replace("", None), pl.col("company").replace("", None))
+    return _refs(CustomerRef, frame.select("customer_id", name.alias("name"), "email", "line"))
 
 
 def _refs(ref: type[_Ref], frame: pl.DataFrame) -> tuple[_Ref, ...]:

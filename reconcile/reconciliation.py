@@ -20,8 +20,10 @@ from reconcile import (
     accounting,
     billing_figures,
     history,
+    names,
     plan_changes,
     quality,
+    renewals,
     revenue,
     snapshot,
 )
@@ -100,7 +102,7 @@ ACTIVE = "active"
 STATES = (ACTIVE, NOT_YET_PAYING, PAUSED, UNPAID, ENDED)
 
 
-def classify(frame: pl.DataFrame, as_of: datetime.date) -> pl.DataFrame:
+def classify(frame: pl.DataFrame, as_of: datetime.date, *, snapshot: bool = False) -> pl.DataFrame:
     """The accepted subscriptions with what every figure needs about each of them.
 
     `start` becomes the day the subscription began to pay (the trial end when that is
@@ -111,7 +113,13 @@ def classify(frame: pl.DataFrame, as_of: datetime.date) -> pl.DataFrame:
     end but no start: cannot be placed either), `state` on the as-of date, and `first` /
     `last`: the run of months on whose observation day it is active (see history.py), null
     when it is never active in the history.
+
+    `snapshot`: the export has no start dates at all (DOMAIN.md, "Snapshot exports"): a
+    paying subscription is active, nothing can be placed in time, and no row lacks a date
+    it could have had.
     """
+    if snapshot:
+        return _classify_snapshot(frame)
     by_dates = pl.when(pl.col("end") <= as_of).then(pl.lit(ENDED)).otherwise(pl.lit(PAYING))
     in_history = (
         ~pl.col("class").is_in([NOT_YET_PAYING])
@@ -167,6 +175,27 @@ def classify(frame: pl.DataFrame, as_of: datetime.date) -> pl.DataFrame:
             last=pl.when("in_history").then(history.last_active_month(as_of)),
         )
         .collect()
+    )
+
+
+def _classify_snapshot(frame: pl.DataFrame) -> pl.DataFrame:
+    """`classify` of an export without start dates: active = the paying class; the other
+    classes are their own state (ended for the ended class)."""
+    no_month = pl.lit(None, pl.Int32)
+    return frame.with_columns(
+        **{"class": pl.col("status_class")},
+        never_active=pl.lit(False),
+        ended_or_paused=pl.col("status_class").is_in([ENDED, PAUSED]),
+        without_end_date=pl.lit(False),
+        without_start_date=pl.lit(False),
+        in_history=pl.lit(False),
+        state=pl.when(pl.col("status_class") == PAYING)
+        .then(pl.lit(ACTIVE))
+        .when(pl.col("status_class").is_in([NOT_YET_PAYING, PAUSED, UNPAID]))
+        .then("status_class")
+        .otherwise(pl.lit(ENDED)),
+        first=no_month,
+        last=no_month,
     )
 
 
@@ -233,7 +262,7 @@ def reconcile_tables(
         subscriptions.frame, None if customers is None else customers.frame
     )
     # Every subscription's MRR once: the snapshot, the history and the trace read it.
-    subs = revenue.with_mrr(classify(numbered, as_of))
+    subs = revenue.with_mrr(classify(numbered, as_of, snapshot=not subscriptions.has_start))
     replaced = plan_changes.successors(subs.lazy(), plan_change_window, as_of).collect()
     # Validation rejects a repeated customer ID as a conflicting duplicate; the customers
     # walk counts export rows as customers and relies on it.
@@ -259,6 +288,15 @@ def reconcile_tables(
         currencies=dict(frames.currencies.iter_rows()),
     )
     facts = _facts(subscriptions, customers, totals, frames, bridge, by_product, holdings)
+    # Names beside IDs, looked up only for the customers the lists below name.
+    named_bridge, customer_walk, groups, result_quality = names.named_result_parts(
+        subs,
+        export,
+        bridge,
+        _customer_bridge(customers, frames, totals.customers_active),
+        quality.groups_from(frames.groups),
+        result_quality,
+    )
     return Result(
         as_of=as_of,
         inputs=Inputs(
@@ -273,14 +311,15 @@ def reconcile_tables(
             ProductOverlap(**row) for row in frames.overlap.iter_rows(named=True)
         ),
         timeline=history.months_from(frames.timeline, _month_extras(subs, frames, as_of)),
-        bridge=bridge,
-        customer_bridge=_customer_bridge(customers, frames, totals.customers_active),
-        probable_duplicate_groups=quality.groups_from(frames.groups),
+        bridge=named_bridge,
+        customer_bridge=customer_walk,
+        probable_duplicate_groups=groups,
         rejections=accounting.rejections(subscriptions, customers),
         findings=findings_from(facts),
         quality=result_quality,
         warnings=accounting.warnings(subscriptions, customers),
         billing_figures=billing_figures.compare(subs, figures, as_of, replaced),
+        renewals=renewals.renewals_of(subs, export, subscriptions.source, ACTIVE),
         revenue=revenue.revenue_from(frames.revenue),
         settings=Settings(plan_change_window_days=plan_change_window),
         caveats=accounting.caveats(subscriptions, customers),

@@ -9,7 +9,9 @@ record share it. Emails are keyed trimmed and lower-cased (as DOMAIN.md compares
 so redaction keeps probable-duplicate groups recognisable; two different emails never
 share a pseudonym, nor do two different names.
 
-Customer IDs, products, plans and file names are not personal data and are kept.
+Customer IDs, products and plans are not personal data and are kept. File names are
+kept too, but not the folders above them: a path such as /home/anna/exports/x.csv
+reveals the user's name and folders, so every path is reduced to its file name.
 """
 
 from __future__ import annotations
@@ -20,12 +22,16 @@ from dataclasses import replace
 from typing import Any, overload
 
 from reconcile.result import (
+    BridgeStep,
     CustomerRef,
     DuplicateGroup,
     Finding,
+    InputSummary,
     Rejection,
+    Renewals,
     ReportDownloads,
     Result,
+    SubscriptionRef,
 )
 
 NAME_PSEUDONYM = "Customer {number:04d}"
@@ -127,15 +133,70 @@ def redact(result: Result) -> Result:
         for errors in (result.rejections, result.warnings)
     )
     findings = tuple(_redact_finding(finding, scrub) for finding in result.findings)
+    quality = replace(
+        quality,
+        orphan_subscriptions=_redact_refs(quality.orphan_subscriptions, pseudonyms),
+        ended_without_end_date=_redact_refs(quality.ended_without_end_date, pseudonyms),
+        ended_without_start_date=_redact_refs(quality.ended_without_start_date, pseudonyms),
+        contradictions=_redact_refs(quality.contradictions, pseudonyms),
+    )
+    return _without_folders(
+        replace(
+            result,
+            quality=quality,
+            probable_duplicate_groups=groups,
+            rejections=rejections,
+            warnings=warnings,
+            findings=findings,
+            report_downloads=_redact_downloads(result.report_downloads, pseudonyms),
+            renewals=_redact_renewals(result.renewals, pseudonyms),
+            bridge=tuple(_redact_step(step, pseudonyms) for step in result.bridge),
+            customer_bridge=tuple(
+                _redact_step(step, pseudonyms) for step in result.customer_bridge
+            ),
+        )
+    )
+
+
+def file_name(path: str) -> str:
+    """The file name of a path as the user gave it, with either kind of slash."""
+    return re.split(r"[\\/]", path)[-1] or path
+
+
+def _without_folders(result: Result) -> Result:
+    """The result with every input path reduced to its file name, in the inputs, the row
+    errors and the findings (their params and their English messages)."""
+    inputs = result.inputs
+    paths = [summary.file for summary in (inputs.subscriptions, inputs.customers) if summary]
+    renames = {path: file_name(path) for path in paths if file_name(path) != path}
+    if not renames:
+        return result
+
+    def rename(text: str) -> str:
+        for path in sorted(renames, key=len, reverse=True):
+            text = text.replace(path, renames[path])
+        return text
+
+    def summary(of: InputSummary) -> InputSummary:
+        return replace(of, file=file_name(of.file))
+
+    customers = None if inputs.customers is None else summary(inputs.customers)
     return replace(
         result,
-        quality=quality,
-        probable_duplicate_groups=groups,
-        rejections=rejections,
-        warnings=warnings,
-        findings=findings,
-        report_downloads=_redact_downloads(result.report_downloads, pseudonyms),
+        inputs=replace(inputs, subscriptions=summary(inputs.subscriptions), customers=customers),
+        rejections=tuple(replace(error, file=file_name(error.file)) for error in result.rejections),
+        warnings=tuple(replace(error, file=file_name(error.file)) for error in result.warnings),
+        findings=tuple(_redact_finding(finding, rename) for finding in result.findings),
     )
+
+
+def _redact_renewals(renewals: Renewals | None, pseudonyms: Pseudonyms) -> Renewals | None:
+    if renewals is None:
+        return None
+    customers = tuple(
+        replace(customer, name=pseudonyms.name(customer.name)) for customer in renewals.customers
+    )
+    return replace(renewals, customers=customers)
 
 
 def _redact_downloads(
@@ -176,7 +237,42 @@ def _collect(result: Result) -> Pseudonyms:
             pseudonyms.see(None, rejection.value)
         elif is_name_column(rejection.column):
             pseudonyms.see(rejection.value, None)
+    # The names shown beside IDs last, so that the numbers above stay as they were.
+    for name in _listed_names(result):
+        pseudonyms.see(name, None)
     return pseudonyms
+
+
+def _listed_names(result: Result) -> list[str]:
+    quality = result.quality
+    refs = (
+        *quality.orphan_subscriptions,
+        *quality.ended_without_end_date,
+        *quality.ended_without_start_date,
+        *quality.contradictions,
+    )
+    return [
+        *(name for group in result.probable_duplicate_groups for name in group.names.values()),
+        *(ref.customer_name for ref in refs if ref.customer_name),
+        *(
+            name
+            for step in (*result.bridge, *result.customer_bridge)
+            for name in step.example_names.values()
+        ),
+    ]
+
+
+def _redact_step(step: BridgeStep, pseudonyms: Pseudonyms) -> BridgeStep:
+    if not step.example_names:
+        return step
+    names = {key: pseudonyms.name(name) or name for key, name in step.example_names.items()}
+    return replace(step, example_names=names)
+
+
+def _redact_refs(
+    refs: tuple[SubscriptionRef, ...], pseudonyms: Pseudonyms
+) -> tuple[SubscriptionRef, ...]:
+    return tuple(replace(ref, customer_name=pseudonyms.name(ref.customer_name)) for ref in refs)
 
 
 def _redact_customer(customer: CustomerRef, pseudonyms: Pseudonyms) -> CustomerRef:
@@ -186,7 +282,8 @@ def _redact_customer(customer: CustomerRef, pseudonyms: Pseudonyms) -> CustomerR
 
 
 def _redact_group(group: DuplicateGroup, pseudonyms: Pseudonyms) -> DuplicateGroup:
-    return replace(group, key=pseudonyms.email(group.key))
+    names = {key: pseudonyms.name(name) or name for key, name in group.names.items()}
+    return replace(group, key=pseudonyms.email(group.key), names=names)
 
 
 def _redact_rejection(

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 
 import reconcile
 from reconcile import findings as words
@@ -38,9 +39,10 @@ from reconcile.i18n import (
     format_signed,
     translations,
 )
-from reconcile.redaction import redact
+from reconcile.redaction import file_name, redact
 from reconcile.registry import SOURCE_LANGUAGE
-from reconcile.result import BridgeStep, Finding, Month, Rejection, Result
+from reconcile.result import BridgeStep, Finding, Month, PlanCount, Rejection, Result
+from reconcile.standout import stand_out
 
 __all__ = ["FORMATS", "LANGUAGES", "environment", "finding_text", "redact", "render"]
 
@@ -51,7 +53,14 @@ REPORT_TEMPLATES = {"html": "report.html.j2", "md": "report.md.j2"}
 # enough that a report of realistic size stays well under 100 KB as an attachment.
 ROWS_SHOWN = 25
 REJECTIONS_SHOWN = 40
-MONTHS_SHOWN = 24
+MONTHS_SHOWN = 12
+# Plans, largest gap between subscriptions and customers first: the ones that explain
+# the difference. The JSON and the workbook hold them all.
+PLANS_SHOWN = 10
+# Examples named per bridge step, each with its customer's name beside it.
+EXAMPLES_SHOWN = 3
+# Pairs of products with most customers in both: the largest tell the story.
+PAIRS_SHOWN = 5
 
 # Bridge steps whose examples are line numbers of the file rather than IDs.
 STEPS_WITH_LINE_EXAMPLES = frozenset(
@@ -88,12 +97,21 @@ def environment(lang: str, *, autoescape: bool) -> jinja2.Environment:
     return _new_environment(lang, autoescape=autoescape)
 
 
-def render(result: Result, fmt: str, *, lang: str = "en") -> str:
-    """The report as HTML (`fmt="html"`) or Markdown (`fmt="md"`) in `lang`."""
+def render(
+    result: Result, fmt: str, *, lang: str = "en", files: Mapping[str, str] | None = None
+) -> str:
+    """The report as HTML (`fmt="html"`) or Markdown (`fmt="md"`) in `lang`.
+
+    `files` names the files written beside it that hold what the report cuts, by kind:
+    "json" (every list), "xlsx" (every list and the row trace), "csv" (the row trace).
+    A cut list then says in which file the rest is; only the file name is shown, never
+    a folder, and never the command that wrote it (the report is mailed to people who
+    do not run it)."""
     if fmt not in REPORT_TEMPLATES:
         raise ValueError(f"unknown report format {fmt!r}; choose one of: {', '.join(FORMATS)}")
     template = _report_environment(fmt, check_language(lang)).get_template(REPORT_TEMPLATES[fmt])
-    return template.render(result=result, summary=summarise(result))
+    companions = {kind: file_name(str(name)) for kind, name in (files or {}).items()}
+    return template.render(result=result, summary=summarise(result), files=companions)
 
 
 def finding_text(finding: Finding, lang: str) -> str:
@@ -138,7 +156,13 @@ def summarise(result: Result) -> dict[str, Any]:
     """Figures derived from the Result that both templates show (no formatting)."""
     totals = result.totals
     months = result.timeline[-MONTHS_SHOWN:]
+    plans = plans_by_gap(result.by_plan)
     return {
+        "stand_out": stand_out(result),
+        "plans": plans[:PLANS_SHOWN],
+        "plans_hidden": len(plans) - PLANS_SHOWN,
+        "examples_shown": EXAMPLES_SHOWN,
+        "pairs_shown": PAIRS_SHOWN,
         "extra_subscriptions": totals.extra_subscriptions,
         "subscriptions_per_customer": (
             totals.subscriptions_active / totals.customers_active
@@ -155,6 +179,20 @@ def summarise(result: Result) -> dict[str, Any]:
         **revenue_summary(result, months),
         "line_steps": STEPS_WITH_LINE_EXAMPLES,
     }
+
+
+def plans_by_gap(plans: tuple[PlanCount, ...]) -> list[PlanCount]:
+    """Plans by the gap between active subscriptions and customers, largest first; then
+    by size, product and plan, so that the order is the same on every run."""
+    return sorted(
+        plans,
+        key=lambda plan: (
+            plan.customers_active - plan.subscriptions_active,
+            -plan.subscriptions_active,
+            plan.product or "",
+            plan.plan or "",
+        ),
+    )
 
 
 def revenue_summary(result: Result, months: tuple[Month, ...]) -> dict[str, Any]:
@@ -194,6 +232,11 @@ def escape_markdown(value: Any) -> str:
     so that customer data can neither break a table nor inject markup."""
     if value is None:
         return ""
+    if isinstance(value, markupsafe.Markup):
+        # Marked safe in a template (`|safe`): the output of a partial whose every
+        # value went through this function already. Escaping it again would double
+        # every backslash.
+        return str(value)
     text = _LINE_BREAKS.sub(" ", str(value))
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
@@ -241,6 +284,7 @@ def _new_environment(
         percent=partial(_percent_filter, lang=lang),
         date=partial(_date_filter, lang=lang),
         month=partial(format_month, lang=lang),
+        filename=file_name,
         money=partial(_money_filter, lang=lang),
         period=partial(_period_filter, lang=lang),
     )
@@ -337,6 +381,18 @@ def _currency_list(params: Mapping[str, Any], lang: str) -> str:
     return ", ".join(f"{code} {format_number(count, lang)}" for code, count in by_currency.items())
 
 
+def _reason_list(params: Mapping[str, Any], lang: str) -> str:
+    by_reason = params.get("by_reason")
+    if not isinstance(by_reason, Mapping):
+        return params["reasons"]
+    return words.counted_reasons(by_reason, translations(lang), partial(format_number, lang=lang))
+
+
+def _file_param(name: str) -> Callable[[Mapping[str, Any], str], str]:
+    # A path shows the user's folders and name: the report names the file only.
+    return lambda params, _lang: file_name(str(params[name]))
+
+
 def _month(params: Mapping[str, Any], lang: str) -> str:
     return format_month(params["month"], lang)
 
@@ -349,6 +405,13 @@ def _month_list(params: Mapping[str, Any], lang: str) -> str:
 _SPECIAL_PARAMS: dict[str, Callable[[Mapping[str, Any], str], str]] = {
     "reason": _translated_reason,
     "currencies": _currency_list,
+    "reasons": _reason_list,
+    "file": _file_param("file"),
+    "customers_file": _file_param("customers_file"),
+    "used": _file_param("used"),
+    "files": lambda params, _lang: ", ".join(
+        file_name(path.strip()) for path in str(params["files"]).split(",")
+    ),
     "month": _month,
     "months": _month_list,
 }

@@ -31,6 +31,9 @@ class InputSummary:
     duplicate_lines: tuple[int, ...] = ()
     # Records with no value at all (empty lines, ",,,"): not rows, so not in rows_read.
     blank_lines_skipped: int = 0
+    # False for an export with a status but no start date column (DOMAIN.md, "Snapshot
+    # exports"): it answers the as-of question only, and has no history.
+    has_start_dates: bool = True
 
 
 @dataclass(frozen=True)
@@ -211,6 +214,10 @@ class BridgeStep:
     kind: str
     examples: tuple[str, ...] = ()
     examples_total: int = 0
+    # Example -> display name of the customer behind it (reconcile/names.py): the
+    # customer's own for a customer ID, its customer's for a subscription ID. Examples
+    # whose customer has no name are not in it.
+    example_names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -220,6 +227,8 @@ class DuplicateGroup:
     key: str
     customer_ids: tuple[str, ...]
     active_customer_ids: tuple[str, ...] = ()
+    # Customer ID -> display name, for the IDs of the group that have one.
+    names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -257,6 +266,8 @@ class SubscriptionRef:
     product: str | None = None
     status: str | None = None
     detail: str | None = None
+    # The display name of the subscription's customer (reconcile/names.py).
+    customer_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -308,6 +319,41 @@ class BillingFigure:
     observed_on: date | None = None
     explained_subscriptions: int = 0
     origin: str = ""
+
+
+@dataclass(frozen=True)
+class RenewalCustomer:
+    """A customer whose active subscriptions renew on different dates (renewals.py):
+    invoices a year now (the sum of the subscriptions' renewals a year) and if aligned to
+    one date per currency (the largest of them per currency)."""
+
+    customer_id: str
+    name: str | None
+    subscriptions: int
+    renewal_dates: int
+    next_renewals: tuple[date, ...]
+    invoices_per_year_now: float
+    invoices_per_year_aligned: float
+
+
+@dataclass(frozen=True)
+class Renewals:
+    """Renewal dates (DOMAIN.md, "Renewal dates") of the customers holding two or more
+    active subscriptions. `available`: the export has renewal dates (else
+    `needed_column` names the column that would be needed). The invoice counts leave out
+    the `customers_left_out`, whose subscriptions lack a renewal date or a readable
+    interval; `customers` lists those with several renewal dates, most to gain first."""
+
+    available: bool
+    needed_column: str | None
+    customers_with_several_subscriptions: int
+    customers_with_several_renewal_dates: int
+    invoices_per_year_now: float
+    invoices_per_year_aligned: float
+    customers_left_out: int = 0
+    subscriptions_without_renewal_date: int = 0
+    subscriptions_without_interval: int = 0
+    customers: tuple[RenewalCustomer, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -504,6 +550,8 @@ class Result:
     billing_figures: tuple[BillingFigure, ...] = ()
     # The report export the figures came from (--billing-report); None without one.
     billing_report: BillingReport | None = None
+    # Renewal dates of the customers with several active subscriptions.
+    renewals: Renewals | None = None
     # Per currency, by code: MRR, ARPA and Zoho's ARPU of the active subscriptions.
     revenue: tuple[Revenue, ...] = ()
     settings: Settings = field(default_factory=Settings)

@@ -22,8 +22,9 @@ MASKED_PRODUCTS = 64
 def counting_order() -> pl.Expr:
     """The order in which a customer's subscriptions count, (start, line), as one integer:
     a minimum per customer of one integer is far cheaper than sorting by two columns.
-    Unique per row, because lines are; an active subscription always has a start."""
-    return pl.col("start").cast(pl.Int64) * _LINES + pl.col("line")
+    Unique per row, because lines are. An active subscription has a start, except in an
+    export without start dates (DOMAIN.md, "Snapshot exports"): there, file order."""
+    return pl.col("start").cast(pl.Int64).fill_null(0) * _LINES + pl.col("line")
 
 
 def active_customers(active: pl.LazyFrame) -> pl.LazyFrame:

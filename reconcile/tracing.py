@@ -141,7 +141,9 @@ def _accepted_rows(subscriptions: LoadedTable, result: Result) -> pl.LazyFrame:
     """The accepted rows, in file order, with their state on the as-of date, whether their
     customer is active, and whether they are the subscription that counts that customer."""
     numbered, _ = reconciliation.with_customer_numbers(subscriptions.frame, None)
-    classified = reconciliation.classify(numbered.select(_CLASSIFIED), result.as_of)
+    classified = reconciliation.classify(
+        numbered.select(_CLASSIFIED), result.as_of, snapshot=not subscriptions.has_start
+    )
     active = classified.lazy().filter(pl.col("state") == reconciliation.ACTIVE)
     # One row per active customer: customer_no and `first`, the counting order of the
     # subscription that counts them; their other active subscriptions are extra. Looked

@@ -62,6 +62,10 @@ HOSTILE_PRODUCT = "Time <b>tracking</b> | beta"
 NEWLINE_NAME = "Anna\nNewline"
 # An amount cell that is no amount, with markup and a table separator in it.
 HOSTILE_AMOUNT = "<b>ca. 90</b> | €"
+# Display names beside IDs: C1's from the customers export, C4's (an orphan) from the
+# subscriptions export, with characters that Markdown and HTML must escape.
+C1_NAME = "Brandt & Partner Steuerberatung"
+C4_NAME = "Nordwind *Logistik* | Süd"
 
 
 def small_result() -> Result:
@@ -127,8 +131,13 @@ def small_result() -> Result:
         bridge=_small_bridge(),
         customer_bridge=_small_customer_bridge(),
         probable_duplicate_groups=(
-            DuplicateGroup("billing@nordwind.example", ("C3", "C4"), ("C3", "C4")),
-            DuplicateGroup("anna.m@example.com", ("C2", "C7"), ("C2",)),
+            DuplicateGroup(
+                "billing@nordwind.example",
+                ("C3", "C4"),
+                ("C3", "C4"),
+                {"C3": "Nordwind Logistik GmbH", "C4": C4_NAME},
+            ),
+            DuplicateGroup("anna.m@example.com", ("C2", "C7"), ("C2",), {"C7": NEWLINE_NAME}),
         ),
         rejections=(
             Rejection(
@@ -154,7 +163,7 @@ def small_result() -> Result:
         findings=_small_findings(),
         quality=Quality(
             orphan_subscriptions=(
-                SubscriptionRef("S-1008", "C4", 10, "Payroll", "live"),
+                SubscriptionRef("S-1008", "C4", 10, "Payroll", "live", None, C4_NAME),
                 SubscriptionRef("S-1011", "C8", 13, "Payroll", "cancelled"),
             ),
             customers_without_subscriptions=(
@@ -251,6 +260,7 @@ def _small_bridge() -> tuple[BridgeStep, ...]:
             "subtract",
             ("S-1002", "S-1003"),
             4,
+            {"S-1002": C1_NAME, "S-1003": C1_NAME},
         ),
         BridgeStep("customers_active", "Active customers", 4, 4, "subtotal"),
         BridgeStep(
@@ -261,6 +271,7 @@ def _small_bridge() -> tuple[BridgeStep, ...]:
             "subtract",
             ("C4",),
             1,
+            {"C4": C4_NAME},
         ),
         BridgeStep(
             "customers_active_if_merged",
@@ -295,6 +306,7 @@ def _small_customer_bridge() -> tuple[BridgeStep, ...]:
             "add",
             ("C4",),
             1,
+            {"C4": C4_NAME},
         ),
         BridgeStep("customers_active", "Active customers", 4, 4, "subtotal"),
     )

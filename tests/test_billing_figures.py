@@ -253,15 +253,19 @@ def test_a_mapping_file_adds_names(tmp_path):
         ("de", "ohne die 2 Abonnements mit Status non\\_renewing"),
     ],
 )
-def test_the_markdown_section_sits_under_the_answer(lang, expected):
+def test_the_markdown_section_follows_the_per_product_figures(lang, expected):
     from reconcile.rendering import render
 
     result = reconcile.reconcile(FIXTURE, as_of=AS_OF, billing_figures=["Aktive Kunden=6"])
     text = render(result, "md", lang=lang)
     title = {"en": "## Your billing system's figures", "de": "## Die Zahlen Ihres"}[lang]
+    plans = {"en": "### By plan", "de": "### Nach Tarif"}[lang]
+    bridge = {"en": "## From rows to customers", "de": "## Von Zeilen zu Kunden"}[lang]
     assert expected in text
-    # Directly under the answer: before every other section.
-    assert text.index(title) == text.index("\n## ") + 1
+    # The report's order (issue 14): answer, what stands out, per product, revenue, the
+    # billing system's figures, then the bridge.
+    assert text.index(plans) < text.index(title) < text.index(bridge)
+    assert "|\n\n## " in text[text.index(title) : text.index(bridge) + 3]
 
 
 def test_the_html_section_escapes_the_name():

@@ -45,9 +45,9 @@ def german_catalog():
 def test_extraction_finds_templates_and_findings():
     msgids = extracted_msgids()
     assert "Customers and subscriptions on %(date)s" in msgids
-    assert msgids["%(num)s more — see the JSON"] == (
-        "%(num)s more — see the JSON",
-        "%(num)s more — see the JSON",
+    assert msgids["%(num)s more in %(file)s"] == (
+        "%(num)s more in %(file)s",
+        "%(num)s more in %(file)s",
     )
     assert msgids["{count} row of {file} was rejected: {reason}."] == (
         "{count} row of {file} was rejected: {reason}.",
@@ -126,10 +126,10 @@ def test_catalog_has_no_stale_entries(german_catalog):
 def test_compiled_catalog_translates_singular_and_plural():
     german = translations("de")
     assert german.gettext("What stands out") == "Auffälligkeiten"
-    more = "%(num)s more — see the JSON"
-    assert german.ngettext(more, more, 1) == "%(num)s weiterer Eintrag – siehe JSON"
-    assert german.ngettext(more, more, 2) == "%(num)s weitere Einträge – siehe JSON"
-    assert german.ngettext(more, more, 0) == "%(num)s weitere Einträge – siehe JSON"
+    more = "%(num)s more in %(file)s"
+    assert german.ngettext(more, more, 1) == "%(num)s weiterer in %(file)s"
+    assert german.ngettext(more, more, 2) == "%(num)s weitere in %(file)s"
+    assert german.ngettext(more, more, 0) == "%(num)s weitere in %(file)s"
     rejected = (
         "{count} row of {file} was rejected: {reason}.",
         "{count} rows of {file} were rejected: {reason}.",

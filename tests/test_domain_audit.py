@@ -836,7 +836,12 @@ def test_customers_export_duplicates_orphans_and_probable_duplicates(tmp_path):
         "orphan_subscriptions": 1,
     }
     assert d["probable_duplicate_groups"] == [
-        {"key": "one@x.com", "customer_ids": ["C1", "C4"], "active_customer_ids": ["C1"]}
+        {
+            "key": "one@x.com",
+            "customer_ids": ["C1", "C4"],
+            "active_customer_ids": ["C1"],
+            "names": {"C1": "One", "C4": "Four"},
+        }
     ]
     # Per product: A 4 subscriptions / 4 customers, B 1 / 1; C1 is in both.
     assert d["by_product"] == [
@@ -909,7 +914,12 @@ def test_probable_duplicates_from_the_subscriptions_export(tmp_path):
     )
     d = run(subs)
     assert d["probable_duplicate_groups"] == [
-        {"key": "b@x.com", "customer_ids": ["C1", "C2"], "active_customer_ids": ["C1", "C2"]}
+        {
+            "key": "b@x.com",
+            "customer_ids": ["C1", "C2"],
+            "active_customer_ids": ["C1", "C2"],
+            "names": {},  # the subscriptions export has no names
+        }
     ]
     tail = [(s["step"], s["count"], s["total"], s["examples"]) for s in d["bridge"][-5:]]
     assert tail == [

@@ -45,11 +45,17 @@ def split_row(line: str) -> list[str]:
     return cells
 
 
+# A table's delimiter row (|---|---:|): a product named "---" must not match it.
+_DELIMITER_ROW = re.compile(r"^\|(\s*:?-+:?\s*\|)+$")
+
+
 def table_rows(markdown: str, first_cell: str) -> list[list[str]]:
     return [
         split_row(line)
         for line in markdown.splitlines()
-        if line.startswith("|") and split_row(line)[0] == first_cell
+        if line.startswith("|")
+        and not _DELIMITER_ROW.match(line)
+        and split_row(line)[0] == first_cell
     ]
 
 

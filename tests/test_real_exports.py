@@ -327,3 +327,45 @@ def test_fail_on_error_exits_1_when_any_row_was_rejected(tmp_path):
     clean.write_text("subscription_id,customer_id,status,start_date\nS1,C1,active,2026-01-01\n")
     args = ["report", str(clean), "--as-of", "2026-11-15", "-o", str(tmp_path / "c.md")]
     assert CliRunner().invoke(main, [*args, "--fail-on", "error"]).exit_code == 0
+
+
+# --------------------------------------------------------------------------- API snapshots
+
+
+def test_an_api_snapshot_without_dates_answers_the_as_of_question():
+    d = run(FIXTURES / "snapshot" / "subscriptions.csv")
+    assert d["inputs"]["subscriptions"]["source"] == "generic"
+    assert d["inputs"]["subscriptions"]["has_start_dates"] is False
+    assert accounting(d) == (6, 6, 0, 0)
+    # Paying: sub_001, sub_002 (cus_A1), sub_004 (past_due, cus_C3).
+    assert states(d) == (3, 1, 1, 1)
+    assert d["totals"]["customers_active"] == 2
+    assert d["timeline"] == []
+    # Nothing lacks a date it could have had: no "ended without end date" noise.
+    assert d["totals"]["ended_without_end_date"] == 0
+    assert d["totals"]["ended_without_start_date"] == 0
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_the_history_section_says_the_snapshot_has_no_start_dates(tmp_path, lang):
+    out = tmp_path / "report.md"
+    args = ["report", str(FIXTURES / "snapshot" / "subscriptions.csv"), "--as-of", "2026-11-15"]
+    result = CliRunner().invoke(main, [*args, "--lang", lang, "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    expected = {"en": "has no start dates", "de": "enthält keine Startdaten"}[lang]
+    assert expected in text
+
+
+def test_a_hint_names_only_a_column_whose_values_fit(tmp_path):
+    # No start and no status: unusable. 'stage' looks like 'start' but holds no dates.
+    path = tmp_path / "subscriptions.csv"
+    path.write_text("customer_id,subscription_id,stage,mrr\nc1,s1,won,5\nc2,s2,lost,7\n")
+    with pytest.raises(UnusableFileError) as error:
+        reconcile.load(path)
+    assert "closest" not in str(error.value)
+    assert "--map start='<header in the file>'" in str(error.value)
+    dated = tmp_path / "dated.csv"
+    dated.write_text("customer_id,subscription_id,stage,started\nc1,s1,won,2026-01-01\n")
+    with pytest.raises(UnusableFileError, match="--map start='started'"):
+        reconcile.load(dated)

@@ -32,7 +32,14 @@ from reconcile.rendering import (
     step_label,
     template_dirs,
 )
-from reconcile.result import BridgeStep, CustomerRef, Finding, Rejection, SubscriptionRef
+from reconcile.result import (
+    BridgeStep,
+    CustomerRef,
+    Finding,
+    PlanCount,
+    Rejection,
+    SubscriptionRef,
+)
 from tests.result_examples import (
     large_result,
     small_result,
@@ -171,6 +178,7 @@ def test_sections_follow_the_order_of_the_issue():
         "MRR month by month (USD)",
         "Cancellations and plan changes",
         "Data quality",
+        "Every finding",
         "Rejected rows",
         "Values that could not be read (row kept)",
         "Probable duplicate customers",
@@ -179,9 +187,62 @@ def test_sections_follow_the_order_of_the_issue():
         "Ended or paused without a start date",
         "Customers without subscriptions",
         "Currencies",
-        "What the terms mean",
         "Inputs",
+        "What the terms mean",
     ]
+
+
+def test_what_stands_out_is_six_conclusions_at_most_errors_first():
+    soup = BeautifulSoup(render(small_result(), "html", lang="en"), "html.parser")
+    heading = soup.find("h2", string="What stands out")
+    lines = [row.get_text(" ", strip=True) for row in heading.find_next("table").find_all("tr")]
+    assert lines == [
+        # The errors first: the ID damaged by a spreadsheet, as its own line, and every
+        # row-level problem of a file in one line: its 2 rejected rows (1 + 1), the exact
+        # duplicate and the value that could not be read. (customers.csv's only problem
+        # is the damaged ID: no second line for it.)
+        "Error 1 row of customers.csv has an ID in scientific notation (4.604E+15): a "
+        "spreadsheet has damaged the file and this row cannot be matched. Export the file "
+        "again and do not open and save it in a spreadsheet before running reconcile.",
+        "Error 2 rows of subscriptions.csv could not be counted: 1 missing ID, 1 invalid "
+        "date. 1 exact duplicate row was removed. 1 value could not be read; its row is "
+        "counted without it. See Data quality.",
+        "Warning 2 groups of different customer IDs share an email address (4 customer IDs "
+        "in all). If they were merged there would be 3 active customers instead of 4.",
+        "Warning 4 subscriptions need a look: 2 without their customer in the customers "
+        "export, 1 ended or paused without an end date, 1 ended or paused without a start "
+        "date. See Data quality.",
+        "Warning Active subscriptions are in 2 currencies (EUR 7, USD 1); amounts in "
+        "different currencies are never added up.",
+        "Note 3 customers of customers.csv have no subscription at all.",
+        # Payroll's extra subscription, a note.
+        "1 more finding in Data quality",
+    ]
+    german = text_of(render(small_result(), "html", lang="de"))
+    assert (
+        "2 Zeilen in subscriptions.csv konnten nicht gezählt werden: 1 fehlende ID, 1 "
+        "ungültiges Datum. 1 exakt doppelte Zeile wurde entfernt. 1 Wert war nicht lesbar; "
+        "seine Zeile wird ohne ihn gezählt. Siehe Datenqualität."
+    ) in german
+    # Data quality keeps every finding of the engine, word for word.
+    every = soup.find("h3", string="Every finding").find_next("table").find_all("tr")
+    assert len(every) == len(small_result().findings)
+
+
+def test_plans_are_sorted_by_gap_and_cut_at_ten():
+    plans = tuple(PlanCount("P", f"Plan {index:02d}", 5 + index % 3, 5) for index in range(14))
+    plans += (PlanCount("Q", "Wide", 9, 4), PlanCount(None, None, 3, 2))
+    result = replace(small_result(), by_plan=plans)
+    markdown = render(result, "md", lang="en")
+    start = markdown.index("### By plan")
+    section = markdown[start : markdown.index("\n## ", start)]
+    rows = [line.split(" | ")[:2] for line in section.splitlines() if line.startswith("| ")][1:]
+    # Gap 5, then gap 2 (largest first, then by size and name), then gap 1 ...
+    assert rows[:4] == [["| Q", "Wide"], ["| P", "Plan 02"], ["| P", "Plan 05"], ["| P", "Plan 08"]]
+    assert len(rows) == 10
+    assert "_6 more_" in section
+    with_json = render(result, "md", lang="en", files={"json": "C:\\Users\\kim\\report.json"})
+    assert "_6 more in report.json_" in with_json and "Users" not in with_json
 
 
 def test_markdown_opens_with_the_answer_in_both_languages():
@@ -222,14 +283,20 @@ def test_bridge_shows_counts_running_totals_and_examples():
     markdown = render(small_result(), "md", lang="en")
     assert "| **Rows in the subscriptions export** | 14 | **14** |" in markdown
     assert "| Rows rejected<br>_Lines: 4, 9_ | -2 | 12 |" in markdown
+    # Each example with its customer's name; the rest counted, and where they are
+    # only when a file holding them is written beside the report.
     assert (
-        "| Extra subscriptions of customers holding more than one<br>_For example: S-1002, "
-        "S-1003 · 2 more — see the rows CSV (-o rows.csv)_ | -4 | 4 |"
+        "| Extra subscriptions of customers holding more than one<br>_For example: S-1002 "
+        "(Brandt \\& Partner Steuerberatung), S-1003 (Brandt \\& Partner Steuerberatung) · "
+        "2 more_ | -4 | 4 |"
     ) in markdown
     assert (
-        "| Active customers found only in the subscriptions export<br>_For example: C4_ | +1 | 4 |"
-        in markdown
-    )
+        "| Active customers found only in the subscriptions export<br>_For example: C4 "
+        "(Nordwind \\*Logistik\\* \\| Süd)_ | +1 | 4 |"
+    ) in markdown
+    beside_rows = render(small_result(), "md", lang="en", files={"csv": "/home/anna/rows_1.csv"})
+    assert "S-1003 (Brandt \\& Partner Steuerberatung) · all 4 in rows\\_1.csv_ |" in beside_rows
+    assert "/home/anna" not in beside_rows
 
 
 def test_history_shows_both_nets_side_by_side():
@@ -300,22 +367,27 @@ def test_report_without_customers_export_leaves_out_its_walk():
 
 
 def test_long_lists_are_cut_with_a_pointer_to_the_json():
-    html = text_of(render(large_result(), "html", lang="en"))
-    # 100 plans, 25 shown; 200 rejections, 40 shown; 39 product pairs, 25 shown.
-    assert "75 more — see the JSON" in html
-    assert "160 more — see the JSON" in html
-    assert "14 more — see the JSON" in html
-    assert "The last 24 months are shown; 6 earlier months are in the JSON." in html
-    german = text_of(render(large_result(), "html", lang="de"))
-    assert "75 weitere Einträge – siehe JSON" in german
-    assert "Gezeigt werden die letzten 24 Monate; 6 frühere Monate stehen im JSON." in german
+    files = {"json": "out/report.json"}
+    html = text_of(render(large_result(), "html", lang="en", files=files))
+    # 100 plans, 10 shown; 200 rejections, 40 shown; 39 product pairs, 5 shown.
+    assert "90 more in report.json" in html
+    assert "160 more in report.json" in html
+    assert "34 more in report.json" in html
+    assert "The last 12 of 30 months are shown. All are in report.json." in html
+    german = text_of(render(large_result(), "html", lang="de", files=files))
+    assert "90 weitere in report.json" in german
+    assert "Gezeigt werden die letzten 12 von 30 Monaten. Alle stehen in report.json." in german
+    # Without a file beside it, the report says how many more, and names no command.
+    alone = text_of(render(large_result(), "html", lang="en"))
+    assert "90 more" in alone and "The last 12 of 30 months are shown." in alone
+    assert "-o " not in alone and "JSON" not in alone.replace("The JSON report", "")
 
 
-def test_months_beyond_24_are_left_out_oldest_first():
+def test_months_beyond_12_are_left_out_oldest_first():
     markdown = render(large_result(), "md", lang="en")
-    # 30 months from Jun 2024: the first 6 (to Nov 2024) are cut, Dec 2024 is the first.
-    assert "| Nov 2024 |" not in markdown
-    assert "| Dec 2024 |" in markdown and "| Nov 2026 |" in markdown
+    # 30 months from Jun 2024: the first 18 (to Nov 2025) are cut, Dec 2025 is the first.
+    assert "| Nov 2025 |" not in markdown
+    assert "| Dec 2025 |" in markdown and "| Nov 2026 |" in markdown
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -612,6 +684,10 @@ def test_no_finding_says_a_plural_for_one(lang):
         "customers_active_if_merged": 1,
         "live_after_end": 1,
         "end_before_start": 0,
+        "reasons": "1 invalid date",
+        "by_reason": {"invalid_date": 1},
+        "duplicates": 1,
+        "unreadable": 1,
         # The findings of report downloads.
         "month": "2025-09",
         "months": "2025-08",

@@ -322,7 +322,10 @@ def test_report_writes_the_rows_csv(tmp_path):
     assert len(lines) == 1 + result.inputs.subscriptions.rows_read
     written = pl.read_csv(rows_csv, schema=TRACE_SCHEMA)
     assert written.equals(rows.with_columns(file=pl.lit(str(folder / "subscriptions.csv"))))
-    assert "see the rows CSV (-o rows.csv)" in markdown.read_text(encoding="utf-8")
+    # The report names the rows CSV written beside it, by its file name, and no command.
+    report = markdown.read_text(encoding="utf-8")
+    assert "all 39 in rows.csv" in report
+    assert str(tmp_path) not in report and "-o " not in report
 
 
 def test_report_refuses_an_unknown_extension_naming_csv(tmp_path):
@@ -351,15 +354,20 @@ def hidden_everywhere(result):
 @pytest.mark.parametrize("fmt", ["html", "md"])
 def test_only_lists_held_in_full_somewhere_point_there(fmt):
     result = hidden_everywhere(small_result())
-    english = render(result, fmt, lang="en")
+    files = {"csv": "/home/kim/out/rows.csv", "json": "/home/kim/out/report.json"}
+    english = render(result, fmt, lang="en", files=files)
     subtracting = [s for s in result.bridge if s.kind in ("subtract", "add")]
-    assert english.count("5 more — see the rows CSV (-o rows.csv)") == len(subtracting)
+    assert english.count("all 6 in rows.csv") == len(subtracting)
     # Of the customers walk: rejected and duplicate lines are in the JSON, in full; the
-    # customers of its two other steps are nowhere yet.
-    assert english.count("5 more — see the JSON") == 2
-    assert english.count("5 more") == len(subtracting) + 2 + 2
-    german = render(result, fmt, lang="de")
-    assert german.count("5 weitere Einträge – siehe die Zeilen-CSV (-o rows.csv)") == len(
-        subtracting
-    )
-    assert german.count("5 weitere Einträge – siehe JSON") == 2
+    # customers of its two other steps are nowhere.
+    assert english.count("all 6 in report.json") == 2
+    assert english.count("5 more") == 2
+    assert "/home/kim" not in english
+    german = render(result, fmt, lang="de", files=files)
+    assert german.count("alle 6 in rows.csv") == len(subtracting)
+    assert german.count("alle 6 in report.json") == 2
+    # Without the rows CSV, the workbook holds the row trace; with neither, nothing does.
+    in_workbook = render(result, fmt, lang="en", files={"xlsx": "report.xlsx"})
+    assert in_workbook.count("all 6 in report.xlsx") == len(subtracting) + 2
+    alone = render(result, fmt, lang="en")
+    assert alone.count("5 more") == len(subtracting) + 4

@@ -99,7 +99,8 @@ def test_required_column_missing_without_a_close_match(tmp_path):
 
 
 def test_subscriptions_export_without_a_start_column(tmp_path):
-    error = unusable(write(tmp_path, "subscription_id,customer_id,status\nS1,C1,active\n"))
+    # With a status column it would be a snapshot export (tests/test_real_exports.py).
+    error = unusable(write(tmp_path, "subscription_id,customer_id,plan\nS1,C1,Pro\n"))
     assert error.problem.startswith("no start column (e.g. 'start_date') for a subscriptions")
     assert "--map start=" in error.advice
 

@@ -137,8 +137,14 @@ def _read(
     mapping: Mapping[str, str],
     label: str,
 ) -> RawTable:
-    spec, kind = resolve(scan.headers, kind, candidates, mapping, label)
+    def values_of(header: str) -> pl.Series:
+        return scan.frame.select(pl.col(header)).head(_HINT_SAMPLE).collect().to_series()
+
+    spec, kind = resolve(scan.headers, kind, candidates, mapping, label, values_of)
     return _raw_table(scan, spec, kind, label)
+
+
+_HINT_SAMPLE = 200  # values a hint checks before it names a column
 
 
 # --------------------------------------------------------------------------- the query

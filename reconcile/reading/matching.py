@@ -5,14 +5,17 @@ message when a needed column is missing."""
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from reconcile import parsing
 from reconcile.canonical import CUSTOMERS, SUBSCRIPTIONS
 from reconcile.problems import ReconcileError, UnusableFileError
 from reconcile.registry import source_names
 from reconcile.sources import (
     CANONICAL_FIELDS,
+    DATE_FIELDS,
     GENERIC,
     REQUIRED_FIELDS,
     SourceSpec,
@@ -23,6 +26,10 @@ from reconcile.sources import (
     normalize_header,
     with_mapping,
 )
+
+if TYPE_CHECKING:
+    import polars as pl
+
 from reconcile.sources.reports import (
     BILLING_FIGURES,
     CANCELLATIONS,
@@ -46,6 +53,7 @@ def resolve(
     candidates: tuple[SourceSpec, ...],
     mapping: Mapping[str, str],
     label: str,
+    values_of: ValuesOf | None = None,
 ) -> tuple[SourceSpec, str]:
     """The source and kind the header fits best; UnusableFileError when none fits.
 
@@ -69,10 +77,15 @@ def resolve(
             best = _best_coverage(fitting, wanted, keys)
             if wanted == CUSTOMERS and kind == CUSTOMERS:
                 _refuse_subscriptions_as_customers(candidates, headers, mapping, label)
-            if wanted == SUBSCRIPTIONS and not _has_field(best.subscriptions, "start", keys):
+            if (
+                wanted == SUBSCRIPTIONS
+                and not _has_field(best.subscriptions, "start", keys)
+                and not _has_field(best.subscriptions, "status", keys)
+            ):
                 # Rows without a start cannot be placed in time: better one clear message
-                # than every row rejected.
-                raise _missing_columns_error(best, wanted, headers, keys, label, "start")
+                # than every row rejected. With a status they answer the as-of question
+                # (a snapshot export, DOMAIN.md).
+                raise _missing_columns_error(best, wanted, headers, keys, label, "start", values_of)
             return best, wanted
     wanted = kind or SUBSCRIPTIONS
     if wanted == SUBSCRIPTIONS and kind == SUBSCRIPTIONS:
@@ -212,12 +225,14 @@ def _missing_columns_error(
     keys: list[str],
     label: str,
     missing_field: str | None = None,
+    values_of: ValuesOf | None = None,
 ) -> UnusableFileError:
     table = spec.table(kind)
     missing = [missing_field] if missing_field else _missing_required(table, keys)
     field_name = missing[0]
     aliases = [a for raw in table.raw_fields_of(field_name) for a in table.columns.get(raw, ())]
-    closest = _closest_header(aliases, headers)
+    fits = _dates_fit(values_of) if field_name in DATE_FIELDS and values_of else None
+    closest = _closest_header(aliases, headers, fits)
     found = ", ".join(f"'{h}'" for h in headers[:40]) + (" ..." if len(headers) > 40 else "")
     wanted = f" (e.g. '{aliases[0]}')" if aliases else ""
     problem = (
@@ -235,8 +250,14 @@ def _missing_columns_error(
     return UnusableFileError(label, problem, advice + " (or pass --source if it is another system)")
 
 
-def _closest_header(aliases: list[str], headers: tuple[str, ...]) -> str | None:
+def _closest_header(
+    aliases: list[str], headers: tuple[str, ...], fits: Callable[[str], bool] | None = None
+) -> str | None:
+    """The header most like one of `aliases`, among those whose values `fits` (a hint
+    must never suggest mapping a start date to the status column)."""
     by_key = {normalize_header(h): h for h in reversed(headers)}
+    if fits is not None:
+        by_key = {key: header for key, header in by_key.items() if fits(header)}
     best: tuple[float, str] | None = None
     for alias in aliases:
         for match in difflib.get_close_matches(normalize_header(alias), list(by_key), 1, 0.6):
@@ -244,6 +265,22 @@ def _closest_header(aliases: list[str], headers: tuple[str, ...]) -> str | None:
             if best is None or ratio > best[0]:
                 best = (ratio, by_key[match])
     return best[1] if best else None
+
+
+# A few values of a file's column by its header: what a hint checks before naming it.
+ValuesOf = Callable[[str], "pl.Series"]
+
+
+def _dates_fit(values_of: ValuesOf) -> Callable[[str], bool]:
+    """Whether most of a column's first values read as dates in one format."""
+
+    def fits(header: str) -> bool:
+        counts = parsing.distinct_non_empty_counts(values_of(header))
+        _, rows = parsing.best_fitting_format(counts)
+        total = int(counts.get_column("count").sum()) if not counts.is_empty() else 0
+        return total > 0 and rows * 2 > total
+
+    return fits
 
 
 def check_mapped_headers(

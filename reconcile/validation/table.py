@@ -85,6 +85,7 @@ def validate(raw: RawTable, *, date_format: str | None = None) -> LoadedTable:
         rows_rejected=rejected_lines.len(),
         duplicate_lines=tuple(raw.frame.get_column("line").filter(repeats.repeated).to_list()),
         has_status=plan.has_status,
+        has_start=any(f in plan.types for f in table.raw_fields_of("start")),
         warnings=errors.filter(~of_rejected_row),
         blank_lines_skipped=raw.blank_rows_skipped,
     )
