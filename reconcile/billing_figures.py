@@ -22,14 +22,14 @@ import itertools
 import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
 import polars as pl
 
-from reconcile import plan_changes
+from reconcile import plan_changes, revenue
 from reconcile.canonical import ENDED, PAYING, UNPAID
 from reconcile.problems import ReconcileError
 from reconcile.result import BillingFigure
@@ -41,6 +41,13 @@ NET = "net"  # their change over the period
 ACTIVATIONS = "activations"  # became active in the period
 CANCELLATIONS = "cancellations"  # stopped being active in the period
 COUNT_KINDS = (ACTIVE, NET, ACTIVATIONS, CANCELLATIONS)
+MRR = "mrr"  # the active subscriptions' MRR on the period's day, in one currency
+ARPU = "arpu"  # Zoho's ARPU: that MRR / the active subscriptions with MRR
+MONEY_KINDS = (MRR, ARPU)
+
+# Currency symbols a typed or exported value may carry, and the code each stands for.
+CURRENCY_SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY", "₹": "INR", "Fr.": "CHF"}
+_CODE = re.compile(r"\b([A-Z]{3})\b")
 
 # How a comparison came out.
 MATCH = "match"  # the billing system's number is the subscription count
@@ -152,6 +159,7 @@ class FigureInput:
     period: str
     value: int | float
     origin: str = OPTION  # "--billing-figure", or "file, line N"
+    currency: str | None = None  # of a money figure, when its value names one
 
 
 def parse_figure_option(
@@ -177,6 +185,13 @@ def parse_figure_option(
         raise ReconcileError(
             f"{OPTION} {text!r}: {name!r} is not a figure reconcile knows; "
             f"known figures: {', '.join(known.known_names())}"
+        )
+    if kind in MONEY_KINDS:
+        amount = parse_number(value)
+        if amount is None:
+            raise ReconcileError(f"{OPTION} {text!r}: {value.strip()!r} is not an amount")
+        return FigureInput(
+            name, kind, period or as_of.isoformat(), amount, currency=currency_of(value)
         )
     number = parse_count(value)
     if number is None:
@@ -228,6 +243,15 @@ def parse_number(text: str) -> float | None:
             return None
         return sign * float("".join(groups))
     return sign * float(digits.replace(last, "."))
+
+
+def currency_of(text: str) -> str | None:
+    """The currency a value names (`1.234,50 €`, `EUR 1,234.50`), else None."""
+    for symbol, code in CURRENCY_SYMBOLS.items():
+        if symbol in text:
+            return code
+    match = _CODE.search(text.upper())
+    return match.group(1) if match else None
 
 
 def parse_count(text: str) -> int | None:
@@ -289,7 +313,9 @@ def compare(
         if replaced is None
         else plan_changes.customer_end(subs.lazy(), replaced)
     )
-    counts = period_counts(with_customer_end, sorted(days, key=lambda o: (o.day, o.before)))
+    counts = period_counts(
+        revenue.with_mrr(with_customer_end), sorted(days, key=lambda o: (o.day, o.before))
+    )
     return tuple(_compared(figure, counts, as_of) for figure in figures)
 
 
@@ -318,6 +344,15 @@ class PeriodCounts:
     customers_before: int
     customers_new: int
     customers_churned: int
+    # Per currency: status -> (MRR cents, subscriptions with MRR) of the rows active on the
+    # day, and of those not active; and the active customers with MRR.
+    money_now: Mapping[str | None, Mapping[str | None, tuple[int, int]]] = field(
+        default_factory=dict
+    )
+    money_not_active: Mapping[str | None, Mapping[str | None, tuple[int, int]]] = field(
+        default_factory=dict
+    )
+    customers_with_mrr: Mapping[str | None, int] = field(default_factory=dict)
 
     def total(self, key: str) -> int:
         return sum(int(getattr(counts, key)) for counts in self.by_status.values())
@@ -362,6 +397,28 @@ def period_counts(
             .group_by("customer_no")
             .agg(now=pl.col("customer_now").any(), before=pl.col("customer_before").any())
         )
+        has_mrr = pl.col(revenue.MRR_CENTS).is_not_null()
+        queries.append(
+            subs.select(
+                "status",
+                "class",
+                "customer_no",
+                revenue.MRR_CENTS,
+                currency=pl.col(revenue.CURRENCY),
+                now=_active_on(seen.day),
+            )
+            .filter(has_mrr)
+            .group_by("currency", "status", "now")
+            .agg(
+                mrr=pl.col(revenue.MRR_CENTS).sum().cast(pl.Int64),
+                subscriptions=pl.len().cast(pl.Int64),
+            )
+        )
+        queries.append(
+            subs.filter(has_mrr & _active_on(seen.day))
+            .group_by(currency=pl.col(revenue.CURRENCY))
+            .agg(customers=pl.col("customer_no").n_unique().cast(pl.Int64))
+        )
         queries.append(
             customers.select(
                 now=pl.col("now").sum(),
@@ -373,7 +430,7 @@ def period_counts(
     frames = pl.collect_all(queries)
     result: dict[Observation, PeriodCounts] = {}
     for index, seen in enumerate(observations):
-        statuses, totals = frames[2 * index], frames[2 * index + 1]
+        statuses, money, paying, totals = frames[4 * index : 4 * index + 4]
         now, before, new, churned = (int(value or 0) for value in totals.row(0))
         result[seen] = PeriodCounts(
             by_status={
@@ -384,8 +441,20 @@ def period_counts(
             customers_before=before,
             customers_new=new,
             customers_churned=churned,
+            **_money(money),
+            customers_with_mrr=dict(paying.iter_rows()),
         )
     return result
+
+
+def _money(money: pl.DataFrame) -> dict[str, dict]:
+    """PeriodCounts' money fields from the per currency, status and activity query."""
+    now: dict[str | None, dict[str | None, tuple[int, int]]] = {}
+    not_active: dict[str | None, dict[str | None, tuple[int, int]]] = {}
+    for currency, status, active, mrr, subscriptions in money.iter_rows():
+        target = now if active else not_active
+        target.setdefault(currency, {})[status] = (mrr, subscriptions)
+    return {"money_now": now, "money_not_active": not_active}
 
 
 def _ours(kind: str, counts: PeriodCounts) -> tuple[int, int]:
@@ -474,6 +543,8 @@ def _compared(
             verdict=AFTER_AS_OF,
             origin=figure.origin,
         )
+    if figure.kind in MONEY_KINDS:
+        return _compared_money(figure, counts[seen], seen, as_of)
     subscriptions, customers = _ours(figure.kind, counts[seen])
     difference = int(figure.value) - subscriptions
     verdict, statuses = explaining_statuses(
@@ -492,4 +563,114 @@ def _compared(
         observed_on=seen.day,
         explained_subscriptions=abs(difference) if verdict == EXPLAINED else 0,
         origin=figure.origin,
+        explained_how=_how(verdict, [difference < 0]),
     )
+
+
+# --------------------------------------------------------------------------- money
+
+
+def _currency(figure: FigureInput, counts: PeriodCounts) -> str | None:
+    """The currency a money figure is compared in: its own, else the only one of the
+    active subscriptions with MRR; ReconcileError when that leaves a choice."""
+    if figure.currency is not None:
+        return figure.currency
+    currencies = sorted(c for c in counts.money_now if c is not None)
+    if len(currencies) <= 1:
+        return currencies[0] if currencies else None
+    raise ReconcileError(
+        f"{figure.name}={figure.value} ({figure.origin}): the active subscriptions are in "
+        f'{", ".join(currencies)}; say which, e.g. "{figure.name}={figure.value} {currencies[0]}"'
+    )
+
+
+def _compared_money(
+    figure: FigureInput, counts: PeriodCounts, seen: Observation, as_of: datetime.date
+) -> BillingFigure:
+    """MRR against our MRR; ARPU against our MRR per subscription (with ARPA beside it).
+    Explained as counts are, in cents: the paying statuses whose MRR left out (or, on the
+    as-of date, the not-active statuses whose MRR counted) make up the difference."""
+    currency = _currency(figure, counts)
+    now = counts.money_now.get(currency, {})
+    mrr = sum(cents for cents, _ in now.values())
+    held = sum(n for _, n in now.values())
+    customers = counts.customers_with_mrr.get(currency, 0)
+    # Per candidate status: its change to (MRR cents, subscriptions) if treated otherwise.
+    changes: dict[str, tuple[int, int]] = {}
+    for status, (cents, n) in now.items():
+        row = counts.by_status.get(status)
+        if status is not None and row is not None and row.status_class == PAYING:
+            changes[status] = (-cents, -n)
+    if seen.day == as_of:
+        for status, (cents, n) in counts.money_not_active.get(currency, {}).items():
+            row = counts.by_status.get(status)
+            if status is not None and row is not None and row.status_class not in (PAYING, ENDED):
+                changes[status] = (cents, n)
+    if figure.kind == MRR:
+        difference = round(figure.value * 100) - mrr
+        effects = {status: change[0] for status, change in changes.items() if change[0]}
+        verdict, statuses = explaining_statuses(effects, difference)
+        ours: tuple[float | None, float | None] = (_units(mrr), _units(mrr))
+        gap: float | None = _units(difference)
+    else:
+        ours = (_ratio(mrr, held), _ratio(mrr, customers))
+        gap = None if ours[0] is None else round(figure.value - ours[0], 2)
+        verdict, statuses = _explaining_ratio(changes, mrr, held, figure.value)
+    return BillingFigure(
+        name=figure.name,
+        figure=figure.kind,
+        period=figure.period,
+        billing_value=figure.value,
+        subscriptions=ours[0],  # type: ignore[arg-type]
+        customers=ours[1],  # type: ignore[arg-type]
+        difference=gap,
+        explained_by=statuses,
+        verdict=verdict,
+        observed_on=seen.day,
+        explained_subscriptions=sum(abs(changes[s][1]) for s in statuses),
+        origin=figure.origin,
+        currency=currency,
+        explained_how=_how(verdict, [changes[s][1] < 0 for s in statuses]),
+    )
+
+
+def _how(verdict: str, left_out: list[bool]) -> str:
+    """left_out, counted or both, by whether each explaining status was left out."""
+    if verdict != EXPLAINED:
+        return ""
+    if all(left_out):
+        return "left_out"
+    return "counted" if not any(left_out) else "both"
+
+
+def _units(cents: int) -> float:
+    return round(cents / 100, 2)
+
+
+def _ratio(cents: int, count: int) -> float | None:
+    return None if not count else round(cents / count / 100, 2)
+
+
+def _explaining_ratio(
+    changes: Mapping[str, tuple[int, int]], mrr: int, held: int, value: float
+) -> tuple[str, tuple[str, ...]]:
+    """ARPU: the smallest set of statuses whose MRR and subscriptions, left out (paying)
+    or counted (not active), give the billing system's ARPU to the cent; one such set
+    explains it, several or none do not."""
+    if _ratio(mrr, held) == round(value, 2):
+        return MATCH, ()
+    candidates = sorted(changes.items())
+    if len(candidates) > MAX_CANDIDATES:
+        return UNEXPLAINED, ()
+    for size in range(1, len(candidates) + 1):
+        found = [
+            combo
+            for combo in itertools.combinations(candidates, size)
+            if _ratio(mrr + sum(c[0] for _, c in combo), held + sum(c[1] for _, c in combo))
+            == round(value, 2)
+        ]
+        if len(found) == 1:
+            return EXPLAINED, tuple(sorted(status for status, _ in found[0]))
+        if found:
+            return AMBIGUOUS, ()
+    return UNEXPLAINED, ()

@@ -631,8 +631,9 @@ def render_outputs(result, outputs, *, lang: str, files=None) -> dict[Path, str]
 
 
 def deliver(result, written, *, lang, eml, attach, config_file, email_options, console) -> None:
-    """Write the .eml and, with recipients and a server, send it. The report files are
-    already on disk, so a failed send loses nothing."""
+    """The options of --eml and --email-to, for delivery.deliver: the settings, and the
+    report files to attach (a format asked for by --attach but not written is rendered
+    beside the .eml). Usage errors are the CLI's; what happened is said here."""
     import os
 
     from reconcile import delivery
@@ -658,25 +659,23 @@ def deliver(result, written, *, lang, eml, attach, config_file, email_options, c
         extra[kind] = extra_path
     kinds.update(extra)
     attachments = [kinds[kind] for kind in ("html", "md", "json") if kind in wanted]
-    message = delivery.build_message(
-        result,
-        attachments=attachments,
-        rejected_rows_csv=delivery.rejected_rows_csv(result),
-        lang=lang,
-        sender=sender,
-        recipients=recipients,
-    )
-    eml_path = eml or eml_path_for(written[0])
-    if not recipients:
-        delivery.write_eml(message, eml_path)
-        echo(f"Email message written to {eml_path}")
-        return
-    if smtp is None:
+    if recipients and smtp is None:
         raise click.UsageError(
             "--email-to needs an SMTP server: --smtp-host, RECONCILE_SMTP_HOST or reconcile.toml"
         )
-    delivery.send(message, smtp, eml_path=eml_path)  # saves the .eml first, then sends
-    echo(f"Sent to {', '.join(recipients)} via {smtp.host}; a copy is in {eml_path}")
+    done = delivery.deliver(
+        result,
+        attachments,
+        lang=lang,
+        eml_path=eml or eml_path_for(written[0]),
+        smtp=smtp,
+        sender=sender,
+        recipients=recipients,
+    )
+    if not done.recipients:
+        echo(f"Email message written to {done.eml_path}")
+    else:
+        echo(f"Sent to {', '.join(done.recipients)} via {done.host}; a copy is in {done.eml_path}")
 
 
 def exit_code_for(result, fail_on: str | None) -> int:

@@ -319,6 +319,13 @@ class BillingFigure:
     observed_on: date | None = None
     explained_subscriptions: int = 0
     origin: str = ""
+    # Of a money figure (mrr, arpu): the currency compared. For those, `subscriptions` is
+    # our MRR (mrr) or ARPU per subscription (arpu), `customers` our MRR or ARPA, all in
+    # currency units rounded to cents.
+    currency: str | None = None
+    # How the explaining statuses were treated: "left_out" (paying statuses the billing
+    # system did not count), "counted" (not-active ones it did), "both"; "" unexplained.
+    explained_how: str = ""
 
 
 @dataclass(frozen=True)

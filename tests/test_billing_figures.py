@@ -383,3 +383,55 @@ def test_month_figures_agree_with_the_history(window):
             month.subscriptions_net,
             month.customers_net,
         ), month.period
+
+
+# --------------------------------------------------------------------------- money
+# MRR on 2026-03-15, by hand: 101 120 + 102 900/12 = 75 + 103 120 + 104 80 + 105 330/3 =
+# 110 + 106 80 + 108 120 + 112 900/12 = 75 -> 780.00 EUR over 8 subscriptions (ARPU
+# 97.50) of 5 customers (ARPA 156.00). Not active: paused 110 80, future 111 100, trial
+# 107 0. February's month end adds 110 (80): 860.00.
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict", "statuses", "difference"),
+    [
+        ("MRR=780 €", "match", (), 0.0),
+        # 625 = 780 without non_renewing 104 and 112 (80 + 75); no other status has 155.
+        ("MRR=625", "explained", ("non_renewing",), -155.0),
+        # 860 = 780 plus the paused 110 (80), the only not-active status with 80.
+        ("MRR=860,00 EUR", "explained", ("paused",), 80.0),
+        ("MRR@2026-02=860", "match", (), 0.0),
+        ("ARPU=97,50", "match", (), 0.0),
+        # 100.00 = (780 - 80) / 7: without the dunning 106; no other set gives 100.00.
+        ("ARPU=100", "explained", ("dunning",), 2.5),
+        ("ARPU=120", "unexplained", (), 22.5),
+    ],
+)
+def test_mrr_and_arpu(text, verdict, statuses, difference):
+    (figure,) = compared(text)
+    assert (figure.verdict, figure.explained_by, figure.difference) == (
+        verdict,
+        statuses,
+        difference,
+    )
+    assert figure.currency == "EUR"
+    if figure.figure == "arpu":
+        assert (figure.subscriptions, figure.customers) == (97.5, 156.0)  # ARPU, ARPA
+    elif figure.period == "2026-03-15":
+        assert (figure.subscriptions, figure.customers) == (780.0, 780.0)
+
+
+def test_money_needs_a_currency_when_there_are_several(tmp_path):
+    export = tmp_path / "subscriptions.csv"
+    export.write_text(
+        "Subscription ID,Customer ID,Status,Amount,Currency Code,Interval,Interval Unit,"
+        "Activated On\nS1,C1,live,10,EUR,1,months,2025-01-01\nS2,C2,live,10,USD,1,months,"
+        "2025-01-01\n",
+        "utf-8",
+    )
+    with pytest.raises(ReconcileError, match="EUR, USD; say which"):
+        reconcile.reconcile(export, as_of=AS_OF, billing_figures=["MRR=20"])
+    (figure,) = reconcile.reconcile(
+        export, as_of=AS_OF, billing_figures=["MRR=$10"]
+    ).billing_figures
+    assert (figure.currency, figure.verdict) == ("USD", "match")

@@ -554,3 +554,33 @@ def test_write_eml_replaces_an_old_file_and_reports_an_unwritable_place(
 
 def test_eml_path_next_to_the_first_report():
     assert delivery.eml_path_for(Path("out/report.html")) == Path("out/report.eml")
+
+
+def test_deliver_writes_the_eml_without_recipients(tmp_path: Path, report_files: list[Path]):
+    done = delivery.deliver(
+        make_result(),
+        report_files,
+        lang="en",
+        eml_path=tmp_path / "report.eml",
+        smtp=None,
+        sender=None,
+        recipients=(),
+    )
+    assert done == delivery.Delivered(tmp_path / "report.eml")
+    written = parse((tmp_path / "report.eml").read_bytes())
+    names = [part.get_filename() for part in written.iter_attachments()]
+    assert names[:2] == ["report.html", "report.md"]
+
+
+def test_deliver_needs_a_server_for_recipients(tmp_path: Path, report_files: list[Path]):
+    with pytest.raises(ReconcileError, match="--email-to needs an SMTP server"):
+        delivery.deliver(
+            make_result(),
+            report_files,
+            lang="en",
+            eml_path=tmp_path / "report.eml",
+            smtp=None,
+            sender="a@example.com",
+            recipients=("b@example.com",),
+        )
+    assert not (tmp_path / "report.eml").exists()

@@ -183,3 +183,13 @@ def test_the_readme_figures_of_the_sample():
         f"the {counted} customers counted get {renewals.invoices_per_year_now:.0f} invoices a "
         f"year, {renewals.invoices_per_year_aligned:.0f} if aligned."
     ) in readme
+
+
+@pytest.mark.parametrize("fmt", ["html", "md"])
+def test_a_cut_list_renders(fmt):
+    # The sample lists 34 customers with several renewal dates: more than a list shows.
+    root = Path(__file__).resolve().parent.parent
+    result = reconcile.reconcile(root / "sample_exports" / "zoho", as_of=date(2026, 11, 15))
+    assert len(result.renewals.customers) > 25
+    text = render(result, fmt)
+    assert "more" in text.split("Renewal dates")[-1]
