@@ -11,11 +11,19 @@ from __future__ import annotations
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["ReadOptions", "__version__", "load", "reconcile", "reconcile_tables", "trace"]
+__all__ = [
+    "ReadOptions",
+    "__version__",
+    "load",
+    "load_downloads",
+    "reconcile",
+    "reconcile_tables",
+    "trace",
+]
 
 
 def __getattr__(name: str) -> Any:
-    if name in {"reconcile", "load", "reconcile_tables", "trace", "ReadOptions"}:
+    if name in {"reconcile", "load", "load_downloads", "reconcile_tables", "trace", "ReadOptions"}:
         from reconcile import api
 
         return getattr(api, name)

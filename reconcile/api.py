@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from reconcile.canonical import CUSTOMERS, SUBSCRIPTIONS, LoadedTable
 
@@ -157,12 +157,14 @@ def _described_by_user(options: ReadOptions) -> bool:
 
 def _from_downloads(
     downloads: Downloads, customers: Export | None, as_of: date | None
-) -> tuple[LoadedTable | Path, Export | None]:
+) -> tuple[LoadedTable | Exports, Export | None]:
     """The subscriptions (a Subscriptions export's path, or the as-of month's MRR Details
     table) and the customers export of a run on report downloads."""
     customers = customers if customers is not None else downloads.customers
     if downloads.subscriptions is not None:
         return downloads.subscriptions, customers
+    if not downloads.snapshots:  # only the billing system's MRR report (--billing-report)
+        return cast("Exports", downloads.exports_given), customers
     return downloads.snapshot_for(as_of or downloads.last_month_end).table, customers
 
 
@@ -206,8 +208,10 @@ def reconcile(
     figures = figure_inputs(billing_figures, day, mapping_file=options.mapping_file)
     report = None
     if billing_report is not None:
-        report = read_billing_report(billing_report, mapping_file=options.mapping_file)
-        figures += report[0]
+        downloads, taken = with_billing_report(downloads, billing_report, subscriptions)
+        if not taken:
+            report = read_billing_report(billing_report, mapping_file=options.mapping_file)
+            figures += report[0]
     subscription_table, customer_table = load(
         subscriptions, customers, options, progress=progress, downloads=downloads, as_of=day
     )
@@ -221,6 +225,23 @@ def reconcile(
         downloads=downloads,
     )
     return result if report is None else replace(result, billing_report=report[1])
+
+
+def with_billing_report(
+    downloads: Downloads | None, path: str | Path, subscriptions: Exports
+) -> tuple[Downloads | None, bool]:
+    """The downloads with `--billing-report` among them when it is a report download the
+    downloads read (Zoho's MRR report: put beside the MRR Details reports, or beside the
+    history of the exports), and whether it was taken; else as they were, for
+    read_billing_report."""
+    from reconcile.downloads import Downloads, billing_figures_download
+
+    summary = billing_figures_download(Path(path))
+    if summary is None:
+        return downloads, False
+    if downloads is None:
+        return Downloads((), (summary,), (), exports_given=subscriptions), True
+    return replace(downloads, summaries=(*downloads.summaries, summary)), True
 
 
 def read_billing_report(
@@ -287,13 +308,16 @@ def _with_downloads(
     from reconcile.findings import in_report_order
     from reconcile.problems import ReconcileError
 
-    export = subscriptions if downloads.subscriptions is not None else None
-    if export is None and downloads.snapshot_for(as_of).file != subscriptions.file:
+    from_snapshot = downloads.subscriptions is None and bool(downloads.snapshots)
+    export = None if from_snapshot else subscriptions
+    if from_snapshot and downloads.snapshot_for(as_of).file != subscriptions.file:
         raise ReconcileError(
             f"the subscriptions were loaded from {subscriptions.file}, not from the MRR "
             f"Details report of the as-of date {as_of.isoformat()}: load them with this as-of date"
         )
-    built = report_history.build(downloads, as_of, engine_file=subscriptions.file, export=export)
+    built = report_history.build(
+        downloads, as_of, engine_file=subscriptions.file, export=export, timeline=result.timeline
+    )
     return replace(
         result,
         report_downloads=built.section,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from reconcile.problems import ROW_ERROR_SCHEMA
+from reconcile.result import BillingSystem
 
 SUBSCRIPTIONS = "subscriptions"
 CUSTOMERS = "customers"
@@ -98,6 +99,9 @@ class LoadedTable:
     # Records with no value at all (empty lines, ',,,'): not rows, so not in rows_read,
     # but counted so that a reader can reconcile rows_read with the file's line count.
     blank_lines_skipped: int = 0
+    # The billing system the source file describes (its name, and whether its reports
+    # count subscriptions as customers); None for tables built without a source file.
+    billing_system: BillingSystem | None = None
 
     @property
     def rows_accepted(self) -> int:

@@ -523,8 +523,10 @@ def report(
         raise click.UsageError(str(error)) from None
     report = None
     if billing_report is not None:
-        report = api.read_billing_report(billing_report, mapping_file=mapping_file)
-        figures += report[0]
+        downloads, taken = api.with_billing_report(downloads, billing_report, list(subscriptions))
+        if not taken:
+            report = api.read_billing_report(billing_report, mapping_file=mapping_file)
+            figures += report[0]
     tables = api.load(
         list(subscriptions),
         customers,

@@ -57,9 +57,11 @@ class Step(StrEnum):
     PAUSED = "paused", N_("Paused")
     UNPAID = "unpaid", N_("Unpaid: payment failed, not renewed")
     ENDED = "ended", N_("Ended, or not started, on the as-of date")
+    # Neutral (a generic export); rendering names the billing system's figure where its
+    # reports count subscriptions, and says no more where they count customers.
     SUBSCRIPTIONS_ACTIVE = (
         "subscriptions_active",
-        N_('Active subscriptions (what the billing system calls "Active Customers")'),
+        N_("Active subscriptions (what a report that counts subscriptions shows as customers)"),
     )
     EXTRA_SUBSCRIPTIONS = (
         "extra_subscriptions",
@@ -92,6 +94,13 @@ class Step(StrEnum):
     def of(cls, code: str) -> Step | None:
         """The member of `code`; None for a code this version does not know."""
         return next((member for member in cls if member.value == code), None)
+
+
+# The label of Step.SUBSCRIPTIONS_ACTIVE for a billing system whose reports count
+# subscriptions as customers (filled with its name and its figure's name), and for one
+# whose reports count customers.
+ACTIVE_SUBSCRIPTIONS_NAMED = N_('Active subscriptions (what %(system)s calls "%(figure)s")')
+ACTIVE_SUBSCRIPTIONS_PLAIN = N_("Active subscriptions")
 
 
 class RowError(StrEnum):

@@ -166,6 +166,9 @@ class Downloads:
     cancellations: tuple[ReportRows, ...]
     subscriptions: Path | None = None  # a Subscriptions list export given with them
     customers: Path | None = None
+    # The exports as given, when the only download is the billing system's MRR report
+    # (--billing-report): they are read as ever.
+    exports_given: object = None
 
     def tables(self) -> list[LoadedTable]:
         """Every report as a LoadedTable, MRR Details first (for `reconcile validate`)."""
@@ -255,6 +258,16 @@ def gather(
         subscriptions=exports[SUBSCRIPTIONS][0] if exports[SUBSCRIPTIONS] else None,
         customers=customers or (exports[CUSTOMERS][0] if exports[CUSTOMERS] else None),
     )
+
+
+def billing_figures_download(path: Path) -> ReportRows | None:
+    """The file read as the billing system's MRR report (Zoho's), or None when it is
+    another kind of file (issue 13's --billing-report reader takes those)."""
+    head = file_head(path)
+    kind = report_kind_of(head.headers)
+    if kind is None or kind.role != BILLING_FIGURES:
+        return None
+    return read_rows(Download(path, kind, parse_title(head.title)))
 
 
 def _by_period(reports: Sequence[Download], role: str) -> list[Download]:

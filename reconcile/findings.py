@@ -26,7 +26,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconcile.codes import RowError, Severity
-from reconcile.result import Finding
+from reconcile.result import (
+    COUNTING_UNKNOWN,
+    COUNTS_CUSTOMERS,
+    COUNTS_SUBSCRIPTIONS,
+    BillingSystem,
+    Finding,
+)
 
 ERROR = Severity.ERROR
 WARNING = Severity.WARNING
@@ -100,9 +106,26 @@ FINDINGS: dict[str, FindingTemplate] = {
     "subscriptions_counted_as_customers": FindingTemplate(
         INFO,
         (
+            # Only a billing system whose reports count subscriptions is named (DOMAIN.md,
+            # "What the billing system's own report calls it"), in its own words.
             Sentence(
-                'The billing system\'s "Active Customers" figure is {subscriptions_active}: '
-                "it counts active subscriptions."
+                '{system}\'s "{figure}" figure is {subscriptions_active}: it counts active '
+                "subscriptions.",
+                when=lambda params: params.get("counting") == COUNTS_SUBSCRIPTIONS,
+            ),
+            Sentence(
+                "A report that counts subscriptions would show {subscriptions_active} active "
+                "customer.",
+                "A report that counts subscriptions would show {subscriptions_active} active "
+                "customers.",
+                counted="subscriptions_active",
+                when=lambda params: params.get("counting", COUNTING_UNKNOWN) == COUNTING_UNKNOWN,
+            ),
+            Sentence(
+                "{subscriptions_active} subscription is active.",
+                "{subscriptions_active} subscriptions are active.",
+                counted="subscriptions_active",
+                when=lambda params: params.get("counting") == COUNTS_CUSTOMERS,
             ),
             Sentence(
                 "There is {customers_active} active customer.",
@@ -580,6 +603,8 @@ class Facts:
     ended_without_start_date: int
     # Ended without ever paying (DOMAIN.md, "The life of a subscription").
     never_active: int
+    # The billing system of the subscriptions export (None: named nowhere).
+    billing_system: BillingSystem | None
     currencies: Mapping[str, int]
     customers_without_subscriptions: int
     # (product, subscriptions_active, customers_active) for named products.
@@ -678,6 +703,22 @@ def _damaged_ids(facts: Facts) -> list[Finding]:
     ]
 
 
+def _naming(system: BillingSystem | None) -> dict[str, Any]:
+    """The params that name the billing system's figure: `counting` always; `system`,
+    `figure` (English) and `figure_names` (language -> name) where its reports count
+    subscriptions as customers."""
+    if system is None:
+        return {"counting": COUNTING_UNKNOWN}
+    if system.counts_subscriptions_as_customers != COUNTS_SUBSCRIPTIONS:
+        return {"counting": system.counts_subscriptions_as_customers}
+    return {
+        "counting": COUNTS_SUBSCRIPTIONS,
+        "system": system.title,
+        "figure": system.names_in("en")["active"],
+        "figure_names": {lang: names["active"] for lang, names in system.figure_names.items()},
+    }
+
+
 @rule("subscriptions_counted_as_customers")
 def _headline(facts: Facts) -> list[Finding]:
     # Always stated; its count is the gap between the two figures.
@@ -687,6 +728,7 @@ def _headline(facts: Facts) -> list[Finding]:
             facts.subscriptions_active - facts.customers_active,
             subscriptions_active=facts.subscriptions_active,
             customers_active=facts.customers_active,
+            **_naming(facts.billing_system),
         )
     ]
 

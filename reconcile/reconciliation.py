@@ -48,6 +48,7 @@ from reconcile.codes import Detail
 from reconcile.findings import Facts, findings_from
 from reconcile.problems import InternalError
 from reconcile.result import (
+    BillingSystem,
     BridgeStep,
     HoldingCount,
     Inputs,
@@ -287,7 +288,8 @@ def reconcile_tables(
         contradictions=quality.subscription_refs(frames.contradictions),
         currencies=dict(frames.currencies.iter_rows()),
     )
-    facts = _facts(subscriptions, customers, totals, frames, bridge, by_product, holdings)
+    system = billing_system_of(subscriptions)
+    facts = _facts(subscriptions, customers, totals, frames, bridge, by_product, holdings, system)
     # Names beside IDs, looked up only for the customers the lists below name.
     named_bridge, customer_walk, groups, result_quality = names.named_result_parts(
         subs,
@@ -323,7 +325,16 @@ def reconcile_tables(
         revenue=revenue.revenue_from(frames.revenue),
         settings=Settings(plan_change_window_days=plan_change_window),
         caveats=accounting.caveats(subscriptions, customers),
+        billing_system=system,
     )
+
+
+def billing_system_of(subscriptions: LoadedTable) -> BillingSystem:
+    """The billing system of the subscriptions export; a table built without a source
+    file names none (neutral words, as for a generic export)."""
+    if subscriptions.billing_system is not None:
+        return subscriptions.billing_system
+    return BillingSystem(source=subscriptions.source, title=subscriptions.source)
 
 
 def _with_revenue(kind, counts: pl.DataFrame, revenues: pl.DataFrame) -> tuple:
@@ -442,6 +453,7 @@ def _facts(
     bridge: tuple[BridgeStep, ...],
     by_product: tuple[ProductCount, ...],
     holdings: tuple[HoldingCount, ...],
+    system: BillingSystem,
 ) -> Facts:
     tables = accounting.tables(subscriptions, customers)
     groups, contradictions = frames.groups, frames.contradictions
@@ -465,6 +477,7 @@ def _facts(
         ended_without_end_date=totals.ended_without_end_date,
         ended_without_start_date=totals.ended_without_start_date,
         never_active=totals.subscriptions_never_active,
+        billing_system=system,
         currencies=dict(frames.currencies.iter_rows()),
         customers_without_subscriptions=totals.customers_without_subscriptions,
         products=tuple(

@@ -27,7 +27,14 @@ import markupsafe
 
 import reconcile
 from reconcile import findings as words
-from reconcile.codes import Detail, RowError, Severity, Step
+from reconcile.codes import (
+    ACTIVE_SUBSCRIPTIONS_NAMED,
+    ACTIVE_SUBSCRIPTIONS_PLAIN,
+    Detail,
+    RowError,
+    Severity,
+    Step,
+)
 from reconcile.i18n import (
     LANGUAGES,
     check_language,
@@ -41,7 +48,17 @@ from reconcile.i18n import (
 )
 from reconcile.redaction import file_name, redact
 from reconcile.registry import SOURCE_LANGUAGE
-from reconcile.result import BridgeStep, Finding, Month, PlanCount, Rejection, Result
+from reconcile.result import (
+    COUNTING_UNKNOWN,
+    COUNTS_CUSTOMERS,
+    COUNTS_SUBSCRIPTIONS,
+    BridgeStep,
+    Finding,
+    Month,
+    PlanCount,
+    Rejection,
+    Result,
+)
 from reconcile.standout import stand_out
 
 __all__ = ["FORMATS", "LANGUAGES", "environment", "finding_text", "redact", "render"]
@@ -111,7 +128,24 @@ def render(
         raise ValueError(f"unknown report format {fmt!r}; choose one of: {', '.join(FORMATS)}")
     template = _report_environment(fmt, check_language(lang)).get_template(REPORT_TEMPLATES[fmt])
     companions = {kind: file_name(str(name)) for kind, name in (files or {}).items()}
-    return template.render(result=result, summary=summarise(result), files=companions)
+    return template.render(
+        result=result,
+        summary=summarise(result),
+        files=companions,
+        naming=figure_naming(result, lang),
+    )
+
+
+def figure_naming(result: Result, lang: str) -> dict[str, str]:
+    """How the report names the billing system's figures (DOMAIN.md, "What the billing
+    system's own report calls it"): `counting` "yes" (its reports count subscriptions as
+    customers: `system`, and `active`, `net`, `arpu` in `lang`, as its interface says
+    them), "no" (it counts customers: nothing is named) or "unknown" (neutral words)."""
+    system = result.billing_system
+    if system is None or system.counts_subscriptions_as_customers != COUNTS_SUBSCRIPTIONS:
+        counting = COUNTING_UNKNOWN if system is None else system.counts_subscriptions_as_customers
+        return {"counting": counting}
+    return {"counting": COUNTS_SUBSCRIPTIONS, "system": system.title, **system.names_in(lang)}
 
 
 def finding_text(finding: Finding, lang: str) -> str:
@@ -128,10 +162,23 @@ def finding_text(finding: Finding, lang: str) -> str:
     )
 
 
-def step_label(step: BridgeStep, lang: str) -> str:
-    """A bridge step's label in `lang` (its English label when the step is unknown)."""
+def step_label(step: BridgeStep, lang: str, naming: Mapping[str, str] | None = None) -> str:
+    """A bridge step's label in `lang` (its English label when the step is unknown); the
+    active subscriptions say what the billing system calls them, where it is named."""
     known = Step.of(step.step)
-    return step.label if known is None else translations(lang).gettext(known.label)
+    if known is None:
+        return step.label
+    catalog = translations(lang)
+    counting = naming["counting"] if naming else COUNTING_UNKNOWN
+    if known is Step.SUBSCRIPTIONS_ACTIVE and counting == COUNTS_SUBSCRIPTIONS:
+        assert naming is not None
+        return catalog.gettext(ACTIVE_SUBSCRIPTIONS_NAMED) % {
+            "system": naming["system"],
+            "figure": naming["active"],
+        }
+    if known is Step.SUBSCRIPTIONS_ACTIVE and counting == COUNTS_CUSTOMERS:
+        return catalog.gettext(ACTIVE_SUBSCRIPTIONS_PLAIN)
+    return catalog.gettext(known.label)
 
 
 def rejection_reason(rejection: Rejection, lang: str) -> str:
@@ -223,7 +270,8 @@ def revenue_summary(result: Result, months: tuple[Month, ...]) -> dict[str, Any]
         "plan_changes_total": sum(month.plan_changes for month in result.timeline),
         "without_amount": sum(r.subscriptions_without_amount for r in result.revenue),
         # DOMAIN.md: only a billing system whose ARPU divides by subscriptions is named.
-        "arpu_by_subscription_system": result.inputs.subscriptions.source == "zoho",
+        "arpu_by_subscription_system": result.billing_system is not None
+        and result.billing_system.counts_subscriptions_as_customers == COUNTS_SUBSCRIPTIONS,
     }
 
 
@@ -381,6 +429,14 @@ def _currency_list(params: Mapping[str, Any], lang: str) -> str:
     return ", ".join(f"{code} {format_number(count, lang)}" for code, count in by_currency.items())
 
 
+def _figure(params: Mapping[str, Any], lang: str) -> str:
+    """The billing system's figure as its interface names it in `lang` ("Aktive Kunden")."""
+    names = params.get("figure_names")
+    if isinstance(names, Mapping) and names.get(lang):
+        return str(names[lang])
+    return params["figure"]
+
+
 def _reason_list(params: Mapping[str, Any], lang: str) -> str:
     by_reason = params.get("by_reason")
     if not isinstance(by_reason, Mapping):
@@ -414,6 +470,7 @@ _SPECIAL_PARAMS: dict[str, Callable[[Mapping[str, Any], str], str]] = {
     ),
     "month": _month,
     "months": _month_list,
+    "figure": _figure,
 }
 
 

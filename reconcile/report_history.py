@@ -30,6 +30,7 @@ from reconcile.result import (
     DuplicateMonth,
     ExportCheckMonth,
     Finding,
+    Month,
     MrrFigure,
     MrrMovements,
     Rejection,
@@ -68,15 +69,20 @@ def build(
     *,
     engine_file: str | None,
     export: LoadedTable | None = None,
+    timeline: Sequence[Month] = (),
 ) -> Built:
     """The section for `downloads`. `engine_file` is the file the engine read as the
     subscriptions export (its row errors are in the Result already); `export` the
-    Subscriptions export given with the reports, checked against them month by month."""
+    Subscriptions export given with the reports, checked against them month by month;
+    `timeline` the engine's history (its revenue, beside a billing MRR report for the
+    months no MRR Details report covers)."""
     used, duplicates = _used_snapshots(downloads.snapshots)
     rows = _report_rows(used)
     months = _months(used, rows)
     missing = _missing_months(used)
-    summaries = _billing_mrr(downloads.summaries, rows, {m.period: m for m in months})
+    summaries = _billing_mrr(
+        downloads.summaries, rows, {m.period: m for m in months}, _engine_sides(timeline)
+    )
     cancellations = _cancellations(downloads.cancellations, rows)
     check = _export_check(export, rows, used) if export is not None else ()
     section = ReportDownloads(
@@ -305,9 +311,39 @@ _ZOHO_FIGURES = {  # figure -> the MRR report's raw field
 }
 
 
+@dataclass(frozen=True)
+class _Side:
+    """One side of the comparison for a month: its MRR, the month before's, and the
+    movements between them (None where unknown)."""
+
+    mrr: float | None
+    previous: float | None
+    movements: MrrMovements | None
+
+    def value(self, figure: str) -> float | None:
+        if figure == "mrr":
+            return self.mrr
+        if self.movements is None:
+            return None
+        if figure == "previous":
+            return self.previous
+        if figure == "net_new":
+            return round(self.movements.net_new, 2)
+        return float(getattr(self.movements, figure))
+
+
+_UNKNOWN = _Side(None, None, None)
+
+
 def _billing_mrr(
-    summaries: Sequence[ReportRows], rows: pl.DataFrame, months: dict[str, ReportMonth]
+    summaries: Sequence[ReportRows],
+    rows: pl.DataFrame,
+    months: dict[str, ReportMonth],
+    engine: dict[str, _Side],
 ) -> tuple[BillingMrrMonth, ...]:
+    """Each month of the billing system's MRR report beside the MRR Details reports (per
+    subscription and per customer); without a report for the month, beside the engine's
+    customer-level revenue history of the exports (`engine`), when there is one."""
     result = []
     numbers = [history.month_number(datetime.date.fromisoformat(p + "-01")) for p in months]
     subscription_changes = _changes(rows, "subscription_id", numbers)
@@ -319,13 +355,21 @@ def _billing_mrr(
             period = f"{first:%Y-%m}"
             ours = months.get(period)
             before = months.get(f"{first - datetime.timedelta(days=1):%Y-%m}")
+            if ours is None:
+                sides = (_UNKNOWN, engine.get(period, _UNKNOWN))
+            else:
+                previous = None if before is None else before.mrr
+                sides = (
+                    _Side(ours.mrr, previous, ours.subscription_movements),
+                    _Side(ours.mrr, previous, ours.customer_movements),
+                )
             result.append(
                 _billing_month(
                     period,
                     summary.file,
                     figures,
                     ours,
-                    before,
+                    sides,
                     rows,
                     subscription_changes,
                     customer_months,
@@ -334,37 +378,46 @@ def _billing_mrr(
     return tuple(result)
 
 
+def _engine_sides(timeline: Sequence[Month]) -> dict[str, _Side]:
+    """The engine's month-end MRR and customer-level movements (issue 12's revenue
+    history), for months in one currency (the reports name none, so no other can be
+    matched)."""
+    sides: dict[str, _Side] = {}
+    previous: float | None = None
+    for month in timeline:
+        if len(month.revenue) != 1:
+            previous = None
+            continue
+        revenue = month.revenue[0]
+        movements = MrrMovements(
+            new=revenue.new,
+            reactivation=revenue.reactivation,
+            expansion=revenue.expansion,
+            contraction=revenue.contraction,
+            churn=revenue.churn,
+        )
+        sides[month.period] = _Side(revenue.mrr, previous, movements)
+        previous = revenue.mrr
+    return sides
+
+
 def _billing_month(
     period: str,
     file: str,
     figures: dict,
     ours: ReportMonth | None,
-    before: ReportMonth | None,
+    sides: tuple[_Side, _Side],
     rows: pl.DataFrame,
     subscription_changes: pl.DataFrame,
     customer_months: pl.DataFrame,
 ) -> BillingMrrMonth:
-    subscriptions, customers = (
-        (None, None) if ours is None else (ours.subscription_movements, ours.customer_movements)
-    )
-
-    def side(movements: MrrMovements | None, figure: str) -> float | None:
-        if figure == "mrr":
-            return None if ours is None else ours.mrr
-        if figure == "previous":
-            return None if before is None or movements is None else before.mrr
-        if movements is None:
-            return None
-        if figure == "net_new":
-            return round(movements.net_new, 2)
-        return float(getattr(movements, figure))
-
+    per_subscription, per_customer = sides
     table = tuple(
         MrrFigure(
             figure=figure,
             billing_system=_rounded(figures.get(field)),
-            subscriptions=side(subscriptions, figure),
-            customers=side(customers, figure),
+            subscriptions=per_subscription.value(figure),
+            customers=per_customer.value(figure),
         )
         for figure, field in _ZOHO_FIGURES.items()
         if field in figures
@@ -378,7 +431,12 @@ def _billing_month(
             explained, explaining = _explain_difference(
                 rows.filter(pl.col("month") == month), difference
             )
-    split = _split_subscription_movements(subscription_changes, rows, customer_months, month)
+    known = per_subscription.movements is not None
+    split = (
+        _split_subscription_movements(subscription_changes, rows, customer_months, month)
+        if known
+        else (None, None)
+    )
     return BillingMrrMonth(
         period=period,
         file=file,
@@ -386,8 +444,8 @@ def _billing_month(
         mrr_difference=difference,
         explained_by=explained,
         explaining_rows=explaining,
-        new_from_active_customers=split[0] if subscriptions is not None else None,
-        churn_of_staying_customers=split[1] if subscriptions is not None else None,
+        new_from_active_customers=split[0],
+        churn_of_staying_customers=split[1],
     )
 
 

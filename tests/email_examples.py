@@ -17,6 +17,7 @@ from reconcile.result import (
     Result,
     Totals,
 )
+from tests.result_examples import ZOHO
 
 FIXED_DATE = datetime(2024, 7, 1, 8, 30, tzinfo=timezone(timedelta(hours=2)))
 FIXED_ID = "<report-2024-06-30@example.com>"
@@ -68,6 +69,7 @@ def make_result(
     for rejection in rejections:
         rejected[rejection.file] += 1
     return Result(
+        billing_system=ZOHO,
         as_of=date(2024, 6, 30),
         inputs=Inputs(
             subscriptions=InputSummary(

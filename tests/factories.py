@@ -29,7 +29,9 @@ from reconcile.canonical import (
     UNPAID,
     LoadedTable,
 )
-from reconcile.problems import ROW_ERROR_SCHEMA
+from reconcile.problems import ROW_ERROR_SCHEMA, ReconcileError
+from reconcile.result import BillingSystem
+from reconcile.sources import load_source
 
 # DOMAIN.md, "The life of a subscription": every status of every billing system.
 STATUS_CLASS = {
@@ -103,7 +105,16 @@ def loaded_table(
         duplicate_lines=duplicate_lines,
         has_status=has_status,
         warnings=rejections_frame(warnings, file),
+        billing_system=_billing_system(source),
     )
+
+
+def _billing_system(source: str) -> BillingSystem | None:
+    """What a built-in source's file says about the billing system (None otherwise)."""
+    try:
+        return load_source(source).billing_system()
+    except ReconcileError:
+        return None
 
 
 def canonical_frame(

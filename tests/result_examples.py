@@ -34,6 +34,7 @@ from datetime import date
 
 from reconcile.findings import finding
 from reconcile.result import (
+    BillingSystem,
     BridgeStep,
     CurrencyMrr,
     CustomerRef,
@@ -66,6 +67,18 @@ HOSTILE_AMOUNT = "<b>ca. 90</b> | €"
 # subscriptions export, with characters that Markdown and HTML must escape.
 C1_NAME = "Brandt & Partner Steuerberatung"
 C4_NAME = "Nordwind *Logistik* | Süd"
+
+
+# What Zoho's source file says about its reports (reconcile/sources/zoho.toml).
+ZOHO = BillingSystem(
+    source="zoho",
+    title="Zoho Billing",
+    counts_subscriptions_as_customers="yes",
+    figure_names={
+        "en": {"active": "Active Customers", "net": "Net Customers", "arpu": "ARPU"},
+        "de": {"active": "Aktive Kunden", "net": "Kunden netto", "arpu": "ARPU"},
+    },
+)
 
 
 def small_result() -> Result:
@@ -191,6 +204,7 @@ def small_result() -> Result:
             Revenue("EUR", 655.0, 3, 6, 218.33, 109.17, 1),
             Revenue("USD", 49.0, 1, 1, 49.0, 49.0, 0),
         ),
+        billing_system=ZOHO,
     )
 
 
@@ -316,7 +330,14 @@ def _small_findings() -> tuple:
     return (
         finding("ids_damaged_by_spreadsheet", 1, file="customers.csv", example="4.604E+15"),
         finding(
-            "subscriptions_counted_as_customers", 4, subscriptions_active=8, customers_active=4
+            "subscriptions_counted_as_customers",
+            4,
+            subscriptions_active=8,
+            customers_active=4,
+            counting="yes",
+            system="Zoho Billing",
+            figure="Active Customers",
+            figure_names={"en": "Active Customers", "de": "Aktive Kunden"},
         ),
         finding("customers_with_several_subscriptions", 2, customers=2, extra_subscriptions=4),
         finding(
@@ -470,6 +491,7 @@ def large_result() -> Result:
             ),
             currencies={"EUR": 900, "USD": 50, "CHF": 10},
         ),
+        billing_system=ZOHO,
     )
 
 

@@ -374,9 +374,8 @@ def test_plain_text_body(report_files: list[Path]):
         "Active customers: 987\n"
         "Active subscriptions: 1,234\n"
         "\n"
-        "Billing reports that count subscriptions (such as Zoho Billing's \"Active "
-        'Customers") show 1,234, but only 987 customers hold them. Of these, 247 are extra '
-        "subscriptions of customers who hold more than one.\n"
+        'Zoho Billing\'s "Active Customers" shows 1,234, but only 987 customers hold them. '
+        "Of these, 247 are extra subscriptions of customers who hold more than one.\n"
         "\n"
         "Most important findings:\n"
         f"- {FINDINGS[3].message}\n"  # a rejected row is an error: first
@@ -403,9 +402,8 @@ def test_plain_text_body_in_the_singular_in_both_languages(report_files: list[Pa
         "Active customers: 1\n"
         "Active subscriptions: 2\n"
         "\n"
-        "Billing reports that count subscriptions (such as Zoho Billing's \"Active "
-        'Customers") show 2, but only one customer holds them. Of these, one is an extra '
-        "subscription of a customer who holds more than one.\n"
+        'Zoho Billing\'s "Active Customers" shows 2, but only one customer holds them. Of '
+        "these, one is an extra subscription of a customer who holds more than one.\n"
         "\n"
         "Most important findings:\n"
         f"- {FINDINGS[3].message}\n"  # a rejected row is an error: first
@@ -420,8 +418,8 @@ def test_plain_text_body_in_the_singular_in_both_languages(report_files: list[Pa
     german = message_for(result, report_files[:1], lang="de").get_body(preferencelist=("plain",))
     text = german.get_content()
     assert (
-        "Abrechnungsberichte, die Abonnements zählen (etwa „Active Customers“ in Zoho "
-        "Billing), zeigen 2, doch diese gehören nur einem Kunden. Eines davon ist ein "
+        "„Aktive Kunden“ in Zoho Billing zeigt 2, doch diese gehören nur einem Kunden. "
+        "Eines davon ist ein "
         "zusätzliches Abonnement eines Kunden mit mehr als einem.\n"
     ) in text
     assert "Der angehängte Bericht enthält 1 weitere Auffälligkeit.\n" in text
@@ -433,8 +431,8 @@ def test_german_explanation_in_the_plural(report_files: list[Path]):
         preferencelist=("plain",)
     )
     assert (
-        "Abrechnungsberichte, die Abonnements zählen (etwa „Active Customers“ in Zoho "
-        "Billing), zeigen 1.234, doch diese gehören nur 987 Kunden. Davon sind 247 "
+        "„Aktive Kunden“ in Zoho Billing zeigt 1.234, doch diese gehören nur 987 Kunden. "
+        "Davon sind 247 "
         "zusätzliche Abonnements von Kunden mit mehr als einem.\n"
     ) in text.get_content()
 

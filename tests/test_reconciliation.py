@@ -193,7 +193,7 @@ def test_german_vendor_findings(german):
     ]
     headline = german.findings[1]
     assert headline.message == (
-        'The billing system\'s "Active Customers" figure is 9: it counts active '
+        'Zoho Billing\'s "Active Customers" figure is 9: it counts active '
         "subscriptions. There are 6 active customers."
     )
     assert german.findings[3].params["customers_active_if_merged"] == 5

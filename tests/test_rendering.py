@@ -123,7 +123,7 @@ def headline_result():
 def test_english_report_opens_with_the_answer():
     text = text_of(render(headline_result(), "html", lang="en"))
     answer = (
-        "On 15 November 2026 you have 1,016 active customers. Your billing system counts "
+        "On 15 November 2026 you have 1,016 active customers. Zoho Billing counts "
         '2,656 active subscriptions as "Active Customers".'
     )
     assert answer in text
@@ -135,8 +135,8 @@ def test_english_report_opens_with_the_answer():
 def test_german_report_opens_with_the_answer():
     text = text_of(render(headline_result(), "html", lang="de"))
     answer = (
-        "Am 15. November 2026 haben Sie 1.016 aktive Kunden. Ihr Abrechnungssystem zählt "
-        "2.656 aktive Abonnements als „Active Customers“."
+        "Am 15. November 2026 haben Sie 1.016 aktive Kunden. Zoho Billing zählt "
+        "2.656 aktive Abonnements als „Aktive Kunden“."
     )
     assert answer in text
     assert text.index(answer) < text.index("Auffälligkeiten") < text.index("Nach Produkt")
@@ -147,16 +147,16 @@ def test_report_opens_in_the_singular_for_one_customer_and_one_subscription():
     one = replace(small, totals=replace(small.totals, customers_active=1, subscriptions_active=1))
     english = render(one, "md", lang="en")
     assert (
-        "On 15 November 2026 you have 1 active customer. Your billing system counts 1 active "
+        "On 15 November 2026 you have 1 active customer. Zoho Billing counts 1 active "
         'subscription as "Active Customers".'
     ) in english
     assert "| active customer | active subscription |" in english
     german = text_of(render(one, "html", lang="de"))
     assert (
-        "Am 15. November 2026 haben Sie 1 aktiven Kunden. Ihr Abrechnungssystem zählt 1 "
-        "aktives Abonnement als „Active Customers“. 1 aktiver Kunde"
+        "Am 15. November 2026 haben Sie 1 aktiven Kunden. Zoho Billing zählt 1 "
+        "aktives Abonnement als „Aktive Kunden“. 1 aktiver Kunde"
     ) in german
-    assert "1 aktives Abonnement was das Abrechnungssystem" in german
+    assert "1 aktives Abonnement was Zoho Billing als „Aktive Kunden“ ausweist" in german
 
 
 def test_sections_follow_the_order_of_the_issue():
@@ -570,14 +570,32 @@ def test_each_count_of_a_finding_picks_its_own_form():
 
 
 def test_headline_with_one_customer():
+    zoho = {
+        "counting": "yes",
+        "system": "Zoho Billing",
+        "figure": "Active Customers",
+        "figure_names": {"en": "Active Customers", "de": "Aktive Kunden"},
+    }
     item = finding(
-        "subscriptions_counted_as_customers", 1, subscriptions_active=2, customers_active=1
+        "subscriptions_counted_as_customers", 1, subscriptions_active=2, customers_active=1, **zoho
     )
     assert said(item) == {
-        "en": 'The billing system\'s "Active Customers" figure is 2: it counts active '
+        "en": 'Zoho Billing\'s "Active Customers" figure is 2: it counts active '
         "subscriptions. There is 1 active customer.",
-        "de": "Das Abrechnungssystem weist 2 „Active Customers“ aus; gezählt werden dabei "
-        "aktive Abonnements. Es gibt 1 aktiven Kunden.",
+        "de": "Die Kennzahl „Aktive Kunden“ von Zoho Billing beträgt 2: Sie zählt aktive "
+        "Abonnements. Es gibt 1 aktiven Kunden.",
+    }
+    # Of a billing system that counts customers, no figure is named.
+    plain = finding(
+        "subscriptions_counted_as_customers",
+        1,
+        subscriptions_active=1,
+        customers_active=1,
+        counting="no",
+    )
+    assert said(plain) == {
+        "en": "1 subscription is active. There is 1 active customer.",
+        "de": "1 Abonnement ist aktiv. Es gibt 1 aktiven Kunden.",
     }
 
 

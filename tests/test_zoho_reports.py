@@ -476,3 +476,53 @@ def test_names_in_the_reports_are_escaped_and_one_file_is_a_month(tmp_path):
     # One MRR Details file: the month's snapshot, and the row trace of its rows.
     rows = (out / "rows.csv").read_text(encoding="utf-8-sig").splitlines()
     assert len(rows) == 2 and rows[1].startswith(str(path))
+
+
+def test_the_python_api_with_tables_gives_the_same_result(folder):
+    whole = reconcile.reconcile(folder).to_dict()
+    downloads = reconcile.load_downloads([folder])
+    tables = reconcile.load([folder], downloads=downloads, as_of=LAST_END)
+    assert tables[0].file.endswith("MRR_Details_Sep_2025.xlsx")
+    result = reconcile.reconcile_tables(*tables, LAST_END, downloads=downloads).to_dict()
+    assert result == whole
+
+
+def test_zohos_mrr_report_given_as_billing_report(tmp_path_factory, folder):
+    # --billing-report with Zoho's MRR report: the same as when it sits in the folder.
+    summary = zoho.write_mrr_summary(tmp_path_factory.mktemp("elsewhere"), ZOHO_MRR)
+    given = report_json(folder, folder, "--billing-report", summary)
+    billing = given["report_downloads"]["billing_mrr"]
+    assert [m["period"] for m in billing] == ["2025-08", "2025-09"]
+    assert billing[1]["explained_by"] == "credit_rows"
+
+
+def test_zohos_mrr_report_beside_the_history_of_a_subscriptions_export(tmp_path):
+    # Without MRR Details reports, Zoho's figures stand beside the engine's customer-level
+    # revenue history of the export. Two monthly subscriptions of one customer, the second
+    # from August: by hand, August's customer-level MRR moves 100 -> 150, all expansion.
+    export = tmp_path / "subscriptions.csv"
+    export.write_text(
+        "subscription_id,customer_id,status,start_date,amount,currency\n"
+        "S1,C1,active,2025-07-01,100,EUR\n"
+        "S2,C1,active,2025-08-10,50,EUR\n",
+        encoding="utf-8",
+    )
+    figures = {
+        month: {"new_mrr": new, "reactivation_mrr": "0", "expansion_mrr": "0",
+                "contradiction_mrr": "0", "churn_mrr": "0", "net_new": new,
+                "previous_mrr": previous, "net_mrr": total}
+        for month, new, previous, total in ((JUL, "100", "0", "100"), (AUG, "50", "100", "150"))
+    }  # fmt: skip
+    summary = zoho.write_mrr_summary(tmp_path, figures)
+    data = report_json(tmp_path, export, "--as-of", "2025-08-31", "--billing-report", summary)
+    [july, august] = data["report_downloads"]["billing_mrr"]
+    assert {f["figure"]: f["customers"] for f in july["figures"]}["new"] == 100.0
+    by_figure = {f["figure"]: f for f in august["figures"]}
+    assert by_figure["new"]["billing_system"] == 50.0
+    assert by_figure["new"]["customers"] == 0.0
+    assert by_figure["expansion"]["customers"] == 50.0
+    assert by_figure["mrr"]["customers"] == 150.0
+    assert by_figure["previous"]["customers"] == 100.0
+    assert by_figure["new"]["subscriptions"] is None  # no per-subscription history here
+    assert data["report_downloads"]["months"] == []
+    assert data["totals"]["subscriptions_active"] == 2

@@ -17,7 +17,7 @@ import polars as pl
 
 from reconcile.codes import Severity
 from reconcile.problems import ROW_ERROR_SCHEMA, ReconcileError
-from reconcile.rendering import environment, finding_text
+from reconcile.rendering import environment, figure_naming, finding_text
 from reconcile.result import Finding, Result
 
 REJECTED_ROWS_FILENAME = "rejected-rows.csv"
@@ -164,6 +164,7 @@ def _template_context(
         ],
         "more_findings": others,
         "lang": lang,
+        "naming": figure_naming(result, lang),
         "rows_rejected": sum(summary.rows_rejected for summary in inputs if summary),
         "report_file": report_file,
         "rejected_rows_file": rejected_rows_file,

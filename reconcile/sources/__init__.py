@@ -39,6 +39,12 @@ from reconcile.canonical import (
     SUBSCRIPTIONS,
 )
 from reconcile.problems import ReconcileError
+from reconcile.result import (
+    COUNTING_UNKNOWN,
+    COUNTS_CUSTOMERS,
+    COUNTS_SUBSCRIPTIONS,
+    BillingSystem,
+)
 
 GENERIC = "generic"
 KINDS = (SUBSCRIPTIONS, CUSTOMERS)
@@ -126,6 +132,20 @@ class SourceSpec:
     no_date: tuple[str, ...] = ()
     # Built-in sources are tried in this order (then by name) when recognising a file.
     detection_order: int = field(default=registry.DEFAULT_DETECTION_ORDER, compare=False)
+    # `[figures]`: whether the system's own reports count subscriptions as customers
+    # ("yes", "no", "unknown") and their names per language (DOMAIN.md, "What the
+    # billing system's own report calls it").
+    counts_subscriptions_as_customers: str = COUNTING_UNKNOWN
+    figure_names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def billing_system(self) -> BillingSystem:
+        """What the Result says about this billing system and its figures."""
+        return BillingSystem(
+            source=self.name,
+            title=self.title,
+            counts_subscriptions_as_customers=self.counts_subscriptions_as_customers,
+            figure_names={lang: dict(names) for lang, names in self.figure_names.items()},
+        )
 
     def table(self, kind: str) -> TableSpec:
         if kind == SUBSCRIPTIONS:
@@ -199,6 +219,7 @@ def _spec_from_document(document: dict, origin: str, parent: SourceSpec | None) 
     }
     statuses = _statuses_from_document(document.get("statuses", {}), origin, parent)
     no_date = _no_date_from_document(document.get("no_date"), origin, parent)
+    counting, figure_names = _figures_from_document(document.get("figures"), origin, parent)
     order = document.get("detection_order", registry.DEFAULT_DETECTION_ORDER)
     if not isinstance(order, int):
         raise ReconcileError(f"{origin}: detection_order must be a whole number")
@@ -211,7 +232,47 @@ def _spec_from_document(document: dict, origin: str, parent: SourceSpec | None) 
         origin=origin,
         no_date=no_date,
         detection_order=order,
+        counts_subscriptions_as_customers=counting,
+        figure_names=figure_names,
     )
+
+
+FIGURE_KEYS = ("active", "net", "arpu")
+COUNTING_VALUES = (COUNTS_SUBSCRIPTIONS, COUNTS_CUSTOMERS, COUNTING_UNKNOWN)
+
+
+def _figures_from_document(
+    section: object, origin: str, parent: SourceSpec | None
+) -> tuple[str, Mapping[str, Mapping[str, str]]]:
+    """`[figures]`: counts_subscriptions_as_customers, and per language a table of the
+    names of the figures that count subscriptions (active, net, arpu)."""
+    if section is None:
+        if parent is not None:
+            return parent.counts_subscriptions_as_customers, parent.figure_names
+        return COUNTING_UNKNOWN, MappingProxyType({})
+    if not isinstance(section, dict):
+        raise ReconcileError(f"{origin}: [figures] must be a table")
+    counting = section.get("counts_subscriptions_as_customers", COUNTING_UNKNOWN)
+    if counting not in COUNTING_VALUES:
+        raise ReconcileError(
+            f"{origin}: [figures] counts_subscriptions_as_customers must be one of "
+            f"{', '.join(COUNTING_VALUES)}"
+        )
+    names: dict[str, Mapping[str, str]] = {}
+    for lang, table in section.items():
+        if lang == "counts_subscriptions_as_customers":
+            continue
+        if not isinstance(table, dict) or set(table) != set(FIGURE_KEYS):
+            raise ReconcileError(
+                f"{origin}: [figures.{lang}] must name each of {', '.join(FIGURE_KEYS)}"
+            )
+        names[str(lang)] = MappingProxyType({key: str(table[key]) for key in FIGURE_KEYS})
+    if counting == COUNTS_SUBSCRIPTIONS and "en" not in names:
+        raise ReconcileError(
+            f"{origin}: [figures.en] must name the figures of a system whose reports count "
+            "subscriptions as customers"
+        )
+    return counting, MappingProxyType(names)
 
 
 def _no_date_from_document(

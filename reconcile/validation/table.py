@@ -88,6 +88,7 @@ def validate(raw: RawTable, *, date_format: str | None = None) -> LoadedTable:
         has_start=any(f in plan.types for f in table.raw_fields_of("start")),
         warnings=errors.filter(~of_rejected_row),
         blank_lines_skipped=raw.blank_rows_skipped,
+        billing_system=raw.source.billing_system(),
     )
 
 
