@@ -11,7 +11,13 @@ from reconcile.bridge import EXAMPLES_SHOWN, Evidence
 from reconcile.canonical import LoadedTable
 from reconcile.codes import RowError
 from reconcile.problems import ROW_ERROR_SCHEMA
-from reconcile.result import REJECTED_SHARE_CAVEAT, InputSummary, RejectedRowsCaveat, Rejection
+from reconcile.result import (
+    REJECTED_SHARE_CAVEAT,
+    DateColumn,
+    InputSummary,
+    RejectedRowsCaveat,
+    Rejection,
+)
 
 
 def tables(subscriptions: LoadedTable, customers: LoadedTable | None) -> list[LoadedTable]:
@@ -30,6 +36,7 @@ def input_summary(table: LoadedTable) -> InputSummary:
         duplicate_lines=tuple(sorted(table.duplicate_lines)),
         blank_lines_skipped=table.blank_lines_skipped,
         has_start_dates=table.has_start,
+        date_formats=tuple(DateColumn(*column) for column in table.date_formats),
     )
 
 

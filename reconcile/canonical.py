@@ -95,6 +95,9 @@ class LoadedTable:
     # False for a snapshot export: a status column but no start date column at all (a list
     # of current subscriptions pulled from an API). It answers the as-of question only.
     has_start: bool = True
+    # (header, format name, two-digit year) of every date column with a value: how its
+    # dates were read, for the report's inputs section.
+    date_formats: tuple[tuple[str, str, bool], ...] = ()
     warnings: pl.DataFrame = field(default_factory=empty_rejections)
     # Records with no value at all (empty lines, ',,,'): not rows, so not in rows_read,
     # but counted so that a reader can reconcile rows_read with the file's line count.

@@ -140,6 +140,7 @@ class RowError(StrEnum):
         True,
         N_("the subscription or customer ID repeats an earlier row with other content"),
     )
+    EXTRA_FIELDS = "extra_fields", True, N_("the row has more fields than the header")
     # A product or plan from its second column (a product ID where the name is empty):
     # the row is kept, but the value may name the same product differently.
     OTHER_COLUMN = (

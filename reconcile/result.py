@@ -44,6 +44,16 @@ class BillingSystem:
 
 
 @dataclass(frozen=True)
+class DateColumn:
+    """How the dates of one column were read: its format (a Unicode date pattern), and
+    whether its years have two digits (read as 20yy)."""
+
+    column: str
+    format: str
+    two_digit_year: bool = False
+
+
+@dataclass(frozen=True)
 class InputSummary:
     """Row accounting of one export: rows_read = accepted + rejected + duplicates removed."""
 
@@ -60,6 +70,8 @@ class InputSummary:
     # False for an export with a status but no start date column (DOMAIN.md, "Snapshot
     # exports"): it answers the as-of question only, and has no history.
     has_start_dates: bool = True
+    # The format each date column with a value was read with.
+    date_formats: tuple[DateColumn, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -275,7 +275,7 @@ def test_more_than_5_percent_rejected_is_said_above_the_answer_everywhere(tmp_pa
     args += [arg for file in out.values() for arg in ("-o", str(file))]
     result = CliRunner().invoke(main, [*args, "--eml", str(tmp_path / "r.eml")])
     assert result.exit_code == 0, result.output
-    caveat = CAVEAT[lang].format(file=path)
+    caveat = CAVEAT[lang].format(file=path.name)
     markdown = out["md"].read_text(encoding="utf-8").replace("\xa0", " ")
     # Above the answer: right below the heading.
     assert markdown.splitlines()[2].startswith("> **")
@@ -369,3 +369,83 @@ def test_a_hint_names_only_a_column_whose_values_fit(tmp_path):
     dated.write_text("customer_id,subscription_id,stage,started\nc1,s1,won,2026-01-01\n")
     with pytest.raises(UnusableFileError, match="--map start='started'"):
         reconcile.load(dated)
+
+
+# --------------------------------------------------------------------------- extra fields
+
+
+def test_a_row_with_more_fields_than_the_header_is_a_row_error(tmp_path):
+    path = tmp_path / "subscriptions.csv"
+    path.write_text(
+        "subscription_id,customer_id,status,start_date\n"
+        "S1,C1,active,2026-01-01\n"
+        "S2,C2,active,2026-01-02,Acme, Inc.\n"
+        '"S3","C3",active,"2026-01-03"\n'
+        "\n"
+        "S4,C4,active,2026-01-04\n",
+        encoding="utf-8",
+    )
+    subscriptions, _ = reconcile.load(path)
+    assert errors(subscriptions) == [(3, "start_date", "extra_fields")]
+    assert subscriptions.rejections.get_column("value").to_list() == ["Acme, Inc."]
+    assert subscriptions.frame.get_column("line").to_list() == [2, 4, 6]
+    assert (subscriptions.rows_read, subscriptions.rows_rejected) == (4, 1)
+
+
+# --------------------------------------------------------------------------- Excel
+
+
+def test_chargebee_web_export_as_an_excel_workbook_gives_the_same_figures(tmp_path):
+    # Chargebee also exports .xlsx: dates as date cells, amounts as number cells.
+    import csv
+    from datetime import datetime
+
+    import xlsxwriter
+
+    source = FIXTURES / "chargebee_web" / "subscriptions.csv"
+    with source.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    path = tmp_path / "subscriptions.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Subscriptions")
+    timestamp = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if r and len(value) == 19 and value[4] == "-" and value[13] == ":":
+                sheet.write_datetime(r, c, datetime.fromisoformat(value), timestamp)
+            elif r and value.replace(".", "", 1).isdigit():
+                sheet.write_number(r, c, float(value))
+            elif value:
+                sheet.write_string(r, c, value)
+    book.close()
+    from_csv, from_xlsx = run(source), run(path)
+    assert from_xlsx["inputs"]["subscriptions"]["source"] == "chargebee"
+    assert accounting(from_xlsx) == (10, 10, 0, 0)
+    assert from_xlsx["totals"] == from_csv["totals"]
+    assert from_xlsx["timeline"] == from_csv["timeline"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "Two-digit years were read as 20yy (25 is 2025)."),
+        ("de", "Zweistellige Jahreszahlen wurden als 20jj gelesen (25 ist 2025)."),
+    ],
+)
+def test_the_inputs_section_states_each_date_format_and_the_20yy_assumption(
+    tmp_path, lang, expected
+):
+    source = FIXTURES / "stripe_resaved" / "subscriptions.csv"
+    d = run(source)
+    formats = {
+        c["column"]: (c["format"], c["two_digit_year"])
+        for c in d["inputs"]["subscriptions"]["date_formats"]
+    }
+    assert formats["Start (UTC)"] == ("MM/dd/yy", True)
+    assert formats["Ended At (UTC)"] == ("MM/dd/yy", True)
+    out = tmp_path / "report.md"
+    args = ["report", str(source), "--as-of", "2026-11-15", "--lang", lang, "-o", str(out), "-q"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    text = out.read_text(encoding="utf-8")
+    assert "Start (UTC): MM/dd/yy" in text
+    assert expected in text

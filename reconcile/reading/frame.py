@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import polars as pl
@@ -73,6 +73,9 @@ class RawTable:
     separator: str = ","
     header_line: int = 1
     blank_rows_skipped: int = 0  # records with no value at all (empty lines, ",,,")
+    # The last header of the file: where the fields of a record beyond the header start.
+    # The frame's EXTRA_FIELDS column (only when some record has them) holds them.
+    last_header: str = ""
 
     @property
     def rows_read(self) -> int:
@@ -164,6 +167,8 @@ class _Scan:
     separator: str = ","
     body: Body | None = None  # None for a DataFrame
     header_offset: int = 0  # the byte where the header starts in `body`
+    # The same scan, cutting records with more fields than the header to its width.
+    ragged: pl.LazyFrame | None = None
 
     @classmethod
     def of_frame(cls, frame: pl.DataFrame) -> _Scan:
@@ -171,14 +176,20 @@ class _Scan:
         # As if written to a CSV file: the header on line 1, one line per row.
         return cls(text, tuple(frame.columns), first_line=2)
 
-    def collect(self, query: pl.LazyFrame, label: str) -> pl.DataFrame:
-        """`query` (over `frame`) collected; a CSV fault becomes UnusableFileError."""
+    def collect(
+        self, query: pl.LazyFrame, label: str, *, allow_ragged: bool = False
+    ) -> pl.DataFrame:
+        """`query` (over `frame`) collected; a CSV fault becomes UnusableFileError, or
+        (`allow_ragged`) _RaggedRecords when only a minority of records has more fields
+        than the header."""
         try:
             return query.collect()
         except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as error:
-            raise _reading_error(
-                error, self.body, self.separator, label, self.header_line
-            ) from None
+            unusable = _reading_error(error, self.body, self.separator, label, self.header_line)
+            ragged = _ragged_records(self.body, self.separator, self.header_line, unusable)
+            if allow_ragged and ragged is not None and self.ragged is not None:
+                raise ragged from None
+            raise unusable from None
 
 
 def _raw_table(scan: _Scan, spec: SourceSpec, kind: str, label: str) -> RawTable:
@@ -197,8 +208,26 @@ def _raw_table(scan: _Scan, spec: SourceSpec, kind: str, label: str) -> RawTable
     query = _numbered(scan).with_columns(
         pl.col(LINE).cast(pl.Int64), *(pl.col(c).str.strip_chars() for c in mapped)
     )
-    frame = _null_blank_only(scan.collect(query, label), mapped)
-    frame = _with_physical_lines(frame, scan, label)
+    try:
+        frame = _null_blank_only(scan.collect(query, label, allow_ragged=True), mapped)
+        extra: _RaggedRecords | None = None
+    except _RaggedRecords as ragged:
+        # A record with more fields than the header is a row error (extra_fields), not
+        # the end of the run: read every record cut to the header's width, then mark them.
+        assert scan.ragged is not None
+        query = _numbered(replace(scan, frame=scan.ragged)).with_columns(
+            pl.col(LINE).cast(pl.Int64), *(pl.col(c).str.strip_chars() for c in mapped)
+        )
+        frame = _null_blank_only(scan.collect(query, label), mapped)
+        # Both readers must see the same records, or the rows could not be told apart.
+        if frame.height != ragged.records:
+            raise ragged.unusable from None
+        extra = ragged
+    # Physical lines are counted on the records as read (cut to the header's width).
+    as_read = scan if extra is None or scan.ragged is None else replace(scan, frame=scan.ragged)
+    frame = _with_physical_lines(frame, as_read, label)
+    if extra is not None:
+        frame = frame.with_columns(extra.column(frame.height))
     # A record with no value at all (an empty line, ",,,") holds nothing to account for.
     blank = frame.select(pl.all_horizontal(pl.col(h).is_null() for h in scan.headers)).to_series()
     if blank.any():
@@ -210,6 +239,7 @@ def _raw_table(scan: _Scan, spec: SourceSpec, kind: str, label: str) -> RawTable
         frame=frame.select(
             pl.col(LINE).alias("line"),
             *(pl.col(header).alias(raw_field) for raw_field, header in headers.items()),
+            *([pl.col(EXTRA_FIELDS)] if EXTRA_FIELDS in frame.columns else []),
         ),
         headers=headers,
         unmapped=frame.select(unmapped),
@@ -218,6 +248,7 @@ def _raw_table(scan: _Scan, spec: SourceSpec, kind: str, label: str) -> RawTable
         separator=scan.separator,
         header_line=scan.header_line,
         blank_rows_skipped=int(blank.sum()),
+        last_header=scan.headers[-1] if scan.headers else "",
     )
 
 
@@ -312,18 +343,23 @@ def _scan_body(
     sample = head[bom:].decode("utf-8", errors="ignore")
     separator, offset_chars = find_header(sample, known_header_keys(candidates, mapping))
     header_line = sample.count("\n", 0, offset_chars) + 1
-    frame = pl.scan_csv(
-        str(body.data) if isinstance(body.data, Path) else body.data,
-        separator=separator,
-        has_header=True,
-        infer_schema=False,
-        quote_char='"',
-        raise_if_empty=False,
-        # The title lines above the header, skipped as lines: find_header split them
-        # on line breaks, not as CSV records.
-        skip_lines=header_line - 1,
-        glob=False,  # "export[1].csv" is a file name, not a pattern
-    )
+
+    def scan(*, truncate_ragged_lines: bool = False) -> pl.LazyFrame:
+        return pl.scan_csv(
+            str(body.data) if isinstance(body.data, Path) else body.data,
+            separator=separator,
+            has_header=True,
+            infer_schema=False,
+            quote_char='"',
+            raise_if_empty=False,
+            # The title lines above the header, skipped as lines: find_header split them
+            # on line breaks, not as CSV records.
+            skip_lines=header_line - 1,
+            glob=False,  # "export[1].csv" is a file name, not a pattern
+            truncate_ragged_lines=truncate_ragged_lines,
+        )
+
+    frame = scan()
     try:
         headers = tuple(frame.collect_schema().names())
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as error:
@@ -338,6 +374,7 @@ def _scan_body(
         separator=separator,
         body=body,
         header_offset=bom + len(sample[:offset_chars].encode("utf-8")),
+        ragged=scan(truncate_ragged_lines=True),
     )
 
 
@@ -357,6 +394,53 @@ def _reading_error(
         + (f" (line {line})" if line else f" ({str(error).splitlines()[0]})"),
         "Quote fields that contain the separator or line breaks, or export the file again.",
     )
+
+
+# The column of a RawTable's frame holding, for a record with more fields than the
+# header, those fields (null elsewhere).
+EXTRA_FIELDS = "row:extra_fields"
+
+
+class _RaggedRecords(Exception):
+    """Some records, no more than half, have more fields than the header, and nothing else
+    is wrong with the file: `extra` maps each one's record number (0-based, as polars
+    numbers them) to its fields beyond the header, joined by the separator."""
+
+    def __init__(self, extra: dict[int, str], records: int, unusable: Exception) -> None:
+        super().__init__(f"{len(extra)} records with more fields than the header")
+        self.extra = extra
+        self.records = records  # as Python's csv module counts them
+        self.unusable = unusable  # the error to raise if polars counts otherwise
+
+    def column(self, height: int) -> pl.Series:
+        values = pl.repeat(None, height, dtype=pl.String, eager=True)
+        index = pl.Series(list(self.extra), dtype=pl.UInt32)
+        return values.scatter(index, pl.Series(list(self.extra.values()))).alias(EXTRA_FIELDS)
+
+
+def _ragged_records(
+    body: Body | None, separator: str, header_line: int, unusable: Exception
+) -> _RaggedRecords | None:
+    """The records with more fields than the header, when they are the file's only fault
+    and fewer than half of its records (else the header itself is likely wrong); None
+    otherwise. Python's csv module reads the text: only on this error path."""
+    if body is None:
+        return None
+    text = body.text().split("\n", header_line - 1)[-1]
+    reader = csv.reader(text.splitlines(keepends=True), delimiter=separator, strict=True)
+    extra: dict[int, str] = {}
+    try:
+        width = len(next(reader))
+        records = 0
+        for number, record in enumerate(reader):
+            records += 1
+            if len(record) > width:
+                extra[number] = separator.join(record[width:])
+    except (csv.Error, StopIteration):
+        return None
+    if not extra or len(extra) * 2 > records:
+        return None
+    return _RaggedRecords(extra, records, unusable)
 
 
 def _locate_csv_fault(text: str, separator: str, header_line: int) -> tuple[int | None, str]:

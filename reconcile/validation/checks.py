@@ -17,6 +17,7 @@ from reconcile.canonical import (
 )
 from reconcile.codes import RowError
 from reconcile.reading import RawTable
+from reconcile.reading.frame import EXTRA_FIELDS
 from reconcile.sources import ID_FIELDS, Fallback, TableSpec
 from reconcile.validation.columns import (
     AMOUNT,
@@ -71,8 +72,31 @@ def checks_for(raw: RawTable, table: TableSpec, plan: TypingPlan) -> list[Check]
         checks.extend(_other_column_checks(raw, table, plan))
         checks.extend(_status_checks(raw, table, plan))
         checks.extend(_start_checks(raw, table, plan))
+    checks.extend(_extra_fields_checks(raw))
     checks.append(_conflict_check(raw, table, plan))
     return checks
+
+
+def _extra_fields_checks(raw: RawTable) -> list[Check]:
+    """A record with more fields than the header: its values may have shifted (a
+    separator inside an unquoted value), so none of them can be trusted."""
+    if EXTRA_FIELDS not in raw.frame.columns:
+        return []
+    return [
+        Check(
+            name=f"{RowError.EXTRA_FIELDS}:row",
+            code=RowError.EXTRA_FIELDS,
+            column=RAW + EXTRA_FIELDS,
+            header=raw.last_header,
+            passes=pl.col(RAW + EXTRA_FIELDS).is_null(),
+            message=pl.format(
+                "the record has more fields than the header: '{}' follows its last column "
+                "(a separator inside a value that is not quoted?); its values cannot be "
+                "trusted",
+                pl.col("value"),
+            ),
+        )
+    ]
 
 
 def _id_checks(raw: RawTable, table: TableSpec, plan: TypingPlan, canonical: str) -> list[Check]:

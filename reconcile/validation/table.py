@@ -86,6 +86,11 @@ def validate(raw: RawTable, *, date_format: str | None = None) -> LoadedTable:
         duplicate_lines=tuple(raw.frame.get_column("line").filter(repeats.repeated).to_list()),
         has_status=plan.has_status,
         has_start=any(f in plan.types for f in table.raw_fields_of("start")),
+        date_formats=tuple(
+            (raw.headers[f], fmt.name, fmt.two_digit_year)
+            for f, fmt in plan.date_formats.items()
+            if plan.date_fit.get(f, (0, 0))[1] > 0
+        ),
         warnings=errors.filter(~of_rejected_row),
         blank_lines_skipped=raw.blank_rows_skipped,
         billing_system=raw.source.billing_system(),
