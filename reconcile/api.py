@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from reconcile.canonical import CUSTOMERS, SUBSCRIPTIONS, LoadedTable
+from reconcile.problems import UnusableFileError
 
 if TYPE_CHECKING:
     import polars as pl
@@ -134,11 +135,24 @@ def load(
         from reconcile.reading import find_exports
 
         subscriptions, customers = find_exports(Path(subscriptions))
-    subscription_table = load_table(subscriptions, SUBSCRIPTIONS, options, progress=progress)  # type: ignore[arg-type]
+    try:
+        subscription_table = load_table(subscriptions, SUBSCRIPTIONS, options, progress=progress)  # type: ignore[arg-type]
+    except UnusableFileError as error:
+        raise _with_pairing_advice(error, customers) from None
     customer_table = (
         None if customers is None else load_table(customers, CUSTOMERS, options, progress=progress)
     )
     return subscription_table, customer_table
+
+
+def _with_pairing_advice(error: UnusableFileError, customers: Export | None) -> Exception:
+    """A customers export given first: "swap the two files" only when a second file was
+    given; with one file, that a subscriptions export is needed."""
+    from reconcile.reading.matching import ONLY_CUSTOMERS_ADVICE, SWAP_ADVICE
+
+    if error.advice == SWAP_ADVICE and customers is None:
+        return UnusableFileError(error.file, error.problem, ONLY_CUSTOMERS_ADVICE)
+    return error
 
 
 def _paths(subscriptions: Exports) -> list[Path] | None:

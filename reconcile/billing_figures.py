@@ -300,8 +300,9 @@ def compare(
 ) -> tuple[BillingFigure, ...]:
     """Each figure beside reconcile's counts, in the order given.
 
-    `subs` is the classified subscriptions of reconciliation.classify (status, class,
-    in_history, start, end, customer_no); `replaced` the plan changes found
+    `subs` is the classified subscriptions of reconciliation.classify with their MRR
+    (revenue.with_mrr: status, class, in_history, start, end, customer_no, MRR_CENTS,
+    CURRENCY); `replaced` the plan changes found
     (plan_changes.successors): customers are counted as the history counts them, a
     replaced subscription lasting until its successor starts.
     """
@@ -313,9 +314,8 @@ def compare(
         if replaced is None
         else plan_changes.customer_end(subs.lazy(), replaced)
     )
-    counts = period_counts(
-        revenue.with_mrr(with_customer_end), sorted(days, key=lambda o: (o.day, o.before))
-    )
+    # `subs` carries each subscription's MRR already (revenue.with_mrr, once per run).
+    counts = period_counts(with_customer_end, sorted(days, key=lambda o: (o.day, o.before)))
     return tuple(_compared(figure, counts, as_of) for figure in figures)
 
 

@@ -14,10 +14,10 @@ import dataclasses
 import functools
 import gc
 import json
+import re
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,7 @@ OUTPUT_FORMATS = {
     ".md": "md",
     ".markdown": "md",
     ".csv": "csv",  # the rows: one line per row of the subscriptions export (tracing.py)
+    ".xlsx": "xlsx",  # the workbook: every figure and list, and the rows (workbook.py)
 }
 
 # On the way out the interpreter collects garbage over every object of every library a run
@@ -74,13 +75,35 @@ class Console:
     """Messages for people on stderr; progress only when stderr is a terminal."""
 
     def __init__(self, *, quiet: bool) -> None:
+        self.quiet = quiet
         self.show_progress = not quiet and stderr_is_terminal()
+
+    def note(self, text: str) -> None:
+        if not self.quiet:
+            echo(text)
+
+    def files_written(self, paths: list[Path]) -> None:
+        """One line per file written, with its size: the last lines of every run."""
+        if self.quiet:
+            return
+        for path in dict.fromkeys(paths):
+            with contextlib.suppress(OSError):
+                echo(f"Wrote {path} ({file_size(path.stat().st_size)})")
 
     def progress(self, stage: str, seconds: float, details: Mapping[str, Any]) -> None:
         if not self.show_progress:
             return
         counts = ", ".join(f"{key.replace('_', ' ')} {value:,}" for key, value in details.items())
         click.echo(f"  {stage:<24} {seconds:6.2f} s  {counts}", err=True)
+
+
+def file_size(size: int) -> str:
+    """1,234 bytes as "1.2 KB": two significant figures are enough to recognise a file."""
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:,} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1000  # type: ignore[assignment]
+    return f"{size} GB"  # not reached
 
 
 def echo(text: str) -> None:
@@ -96,7 +119,7 @@ def handle_errors(command: Callable[..., int | None]) -> Callable[..., None]:
     @functools.wraps(command)
     def wrapper(*args: Any, debug: bool = False, **kwargs: Any) -> None:
         try:
-            with collection_paused(), notes_shown():
+            with collection_paused():
                 code = command(*args, **kwargs) or EXIT_OK
         except (click.exceptions.Exit, click.ClickException):
             raise  # click reports its own usage errors (exit 2)
@@ -111,30 +134,6 @@ def handle_errors(command: Callable[..., int | None]) -> Callable[..., None]:
     return click.option("--debug", is_flag=True, help="Show the full traceback of an error.")(
         wrapper
     )
-
-
-@contextlib.contextmanager
-def notes_shown() -> Iterator[None]:
-    """The library's notes (problems.ReconcileNote, issued with warnings.warn) as one
-    line each on stderr, while a command runs."""
-    import warnings
-
-    from reconcile.problems import ReconcileNote
-
-    shown_notes: set[str] = set()
-
-    def show(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -> None:
-        if not issubclass(category, ReconcileNote):
-            original(message, category, *_, **__)
-        elif str(message) not in shown_notes:  # a folder may be listed more than once
-            shown_notes.add(str(message))
-            echo(f"Note: {message}")
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("always", ReconcileNote)
-        original = warnings.showwarning
-        warnings.showwarning = show
-        yield
 
 
 def error_message(error: Exception) -> str:
@@ -370,16 +369,51 @@ def parse_as_of(_ctx: click.Context, _param: click.Parameter, value: str | None)
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date of the form YYYY-MM-DD") from None
+        return as_of_date(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_DOTTED_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
+_SLASHED_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+
+
+def as_of_date(text: str) -> date:
+    """A date as people type it: 2026-11-15, 15.11.2026 (day first, as in German), or
+    11/15/2026 and 15/11/2026 when only one reading is a date. ValueError says which
+    form to use, or why the date does not exist."""
+    text = text.strip()
+    if match := _ISO_DATE.fullmatch(text):
+        year, month, day = (int(part) for part in match.groups())
+    elif match := _DOTTED_DATE.fullmatch(text):
+        day, month, year = (int(part) for part in match.groups())
+    elif match := _SLASHED_DATE.fullmatch(text):
+        first, second, year = (int(part) for part in match.groups())
+        if first > 12 >= second:
+            day, month = first, second
+        elif second > 12 >= first or first == second:
+            month, day = first, second
+        else:
+            raise ValueError(
+                f"{text!r} can be read month first or day first; write it as YYYY-MM-DD, "
+                f"e.g. {year}-{first:02d}-{second:02d} or {year}-{second:02d}-{first:02d}"
+            )
+    else:
+        raise ValueError(
+            f"{text!r} is not a date of the form YYYY-MM-DD (or DD.MM.YYYY, MM/DD/YYYY)"
+        )
+    try:
+        return date(year, month, day)
+    except ValueError as error:
+        raise ValueError(f"{text!r} is not a valid date: {error}") from None
 
 
 def output_paths(_ctx: click.Context, _param: click.Parameter, values: tuple[Path, ...]):
     for path in values:
         if path.suffix.lower() not in OUTPUT_FORMATS:
             raise click.BadParameter(
-                f"{path}: unknown format; use a name ending in .html, .md, .json or .csv"
+                f"{path}: unknown format; use a name ending in .html, .md, .json, .csv or .xlsx"
             )
     return values
 
@@ -413,11 +447,11 @@ def email_addresses(_ctx: click.Context, param: click.Parameter, value: Any) -> 
     "--output",
     "outputs",
     multiple=True,
-    required=True,
     type=click.Path(dir_okay=False, path_type=Path),
     callback=output_paths,
-    help="Write the report here; .html, .md or .json, or .csv for every row of the"
-    " subscriptions export with its bridge step. Repeatable.",
+    help="Write the report here; .html, .md or .json, .xlsx for a workbook, or .csv for"
+    " every row of the subscriptions export with its bridge step. Repeatable. Default:"
+    " reconcile-report-<as-of>.html in the current folder.",
 )
 @click.option(
     "--billing-figure",
@@ -442,7 +476,13 @@ def email_addresses(_ctx: click.Context, param: click.Parameter, value: Any) -> 
     help="A subscription ending within DAYS of another of the customer's starting is a"
     " plan change, not churn. 0 turns it off.",
 )
-@click.option("--lang", type=click.Choice(languages()), default="en", show_default=True)
+@click.option(
+    "--lang",
+    type=click.Choice(languages()),
+    default="en",
+    show_default=True,
+    help=f"The report's language: {', '.join(languages())}.",
+)
 @click.option("--redact", is_flag=True, help="Replace customer names and emails with pseudonyms.")
 @click.option(
     "--fail-on",
@@ -458,8 +498,8 @@ def email_addresses(_ctx: click.Context, param: click.Parameter, value: Any) -> 
 @click.option(
     "--attach",
     default="",
-    metavar="md,json",
-    help="More attachments for the email: md, json (comma-separated).",
+    metavar="md,json,xlsx",
+    help="More attachments for the email, comma-separated: md, json, xlsx.",
 )
 @click.option(
     "--email-to",
@@ -528,9 +568,17 @@ def report(
     mailing = bool(eml or email_options.get("email_to"))
     if attach and not mailing:
         raise click.UsageError("--attach has no effect without --eml or --email-to")
+    options = make_read_options(source, mapping, mapping_file, date_format)
+    downloads = api.load_downloads(list(subscriptions), customers, options)
+    if as_of is None:
+        as_of = downloads.last_month_end if downloads else date.today()
+    outputs = outputs or default_outputs(as_of, console)
     rows_files = tuple(path for path in outputs if OUTPUT_FORMATS[path.suffix.lower()] == "csv")
-    report_files = tuple(path for path in outputs if path not in rows_files)
-    eml_file = (eml or eml_path_for((*report_files, *rows_files)[0])) if mailing else None
+    workbooks = tuple(path for path in outputs if OUTPUT_FORMATS[path.suffix.lower()] == "xlsx")
+    report_files = tuple(path for path in outputs if path not in (*rows_files, *workbooks))
+    eml_file = (
+        (eml or eml_path_for((*report_files, *rows_files, *workbooks)[0])) if mailing else None
+    )
     refuse_output_clashes(
         {"-o": list(outputs), "--eml": [eml_file] if eml_file else []},
         *subscriptions,
@@ -538,10 +586,6 @@ def report(
         mapping_file,
         config_file=config_file,
     )
-    options = make_read_options(source, mapping, mapping_file, date_format)
-    downloads = api.load_downloads(list(subscriptions), customers, options)
-    if as_of is None:
-        as_of = downloads.last_month_end if downloads else date.today()
     try:  # before the exports are read: a mistyped name fails at once
         figures = api.figure_inputs(billing_figures, as_of, mapping_file=mapping_file)
     except ReconcileError as error:
@@ -570,33 +614,38 @@ def report(
     )
     if report is not None:
         result = dataclasses.replace(result, billing_report=report[1])
+    # Said once the files are written: for whoever runs reconcile, not in the mail.
+    notes = [f"Warning: {text}" for text in as_of_warnings(tables[0], as_of)]
+    notes += [f"Advice: {text}" for text in map(advice_for, result.findings) if text]
     # Traced before redaction, from the Result of these very tables; asked for, or not at all.
-    traced = api.trace(*tables, result) if rows_files else None
+    traced = api.trace(*tables, result) if rows_files or workbooks else None
     if redact:
         result, traced = redacted(result, traced, tables)
-    files = render_files(
+    written = write_outputs(
         result,
         report_files,
         lang=lang,
+        console=console,
         traced=traced,
         rows_files=rows_files,
-        companions=companion_files(outputs),
+        workbooks=workbooks,
+        files=companion_files(outputs),
     )
-    mail = None
-    if eml_file is not None:
-        mail = compose_mail(
+    if mailing:
+        written += deliver(
             result,
-            files,
+            written,
             lang=lang,
-            eml_path=eml_file,
+            eml=eml,
             attach=attach,
             config_file=config_file,
             email_options=email_options,
+            console=console,
+            traced=traced,
         )
-        files[eml_file] = mail.eml
-    write_outputs(files, console=console)
-    if mail is not None:
-        send_mail(mail)
+    for note in notes:
+        console.note(note)
+    console.files_written(written)
     return exit_code_for(result, fail_on)
 
 
@@ -607,6 +656,51 @@ def redacted(result, traced, tables):
 
     redactor = Redactor(result, known_people(*(t.frame for t in tables if t is not None)))
     return redactor.result(), None if traced is None else redactor.trace(traced)
+
+
+def default_outputs(as_of: date, console: Console) -> tuple[Path, ...]:
+    """With no -o: the HTML report in the current folder, named after the as-of date."""
+    path = Path(f"reconcile-report-{as_of.isoformat()}.html")
+    console.note(f"No -o given: the report goes to {path} in the current folder.")
+    return (path,)
+
+
+def as_of_warnings(table, as_of: date) -> list[str]:
+    """Warnings when the as-of date lies before every start in the subscriptions export,
+    or more than a month after the newest date in it: probably a typo, or old exports."""
+    import polars as pl
+
+    dates = [name for name, dtype in table.frame.schema.items() if dtype == pl.Date]
+    if not dates or table.frame.is_empty():
+        return []
+    first, newest = table.frame.select(
+        pl.col("start").min().alias("first"),
+        pl.max_horizontal(pl.col(name).max() for name in dates).alias("newest"),
+    ).row(0)
+    warnings = []
+    if first is not None and as_of < first:
+        warnings.append(
+            f"the as-of date {as_of.isoformat()} lies before the first start in the exports"
+            f" ({first.isoformat()}): no subscription is active on it."
+        )
+    if newest is not None and (as_of - newest).days > 31:
+        warnings.append(
+            f"the as-of date {as_of.isoformat()} lies more than a month after the newest"
+            f" date in the exports ({newest.isoformat()}): they may be out of date, and every"
+            " subscription without an end counts as active until then."
+        )
+    return warnings
+
+
+def advice_for(finding) -> str:
+    from reconcile.findings import advice
+    from reconcile.redaction import file_name
+
+    params = dict(finding.params)
+    if "file" in params:
+        params["file"] = file_name(str(params["file"]))
+    text = advice(finding.code, params)
+    return f"{params['file']}: {text}" if text and "file" in params else text
 
 
 def companion_files(outputs: tuple[Path, ...]) -> dict[str, str]:
@@ -623,38 +717,39 @@ def eml_path_for(first_output: Path) -> Path:
     return first_output.with_suffix(".eml")
 
 
-def render_files(
+def write_outputs(
     result,
     outputs: tuple[Path, ...],
     *,
     lang: str,
+    console: Console,
     traced=None,
     rows_files: tuple[Path, ...] = (),
-    companions: dict[str, str] | None = None,
-) -> dict[Path, bytes]:
-    """Every requested file rendered in memory: nothing is written before all are."""
-    files = {
-        path: text.encode("utf-8")
-        for path, text in render_outputs(result, outputs, lang=lang, files=companions).items()
-    }
-    if traced is not None and rows_files:
-        from reconcile.csv_output import csv_bytes
-
-        data = csv_bytes(traced)  # the trace (api.trace), safe for spreadsheets
-        files.update(dict.fromkeys(rows_files, data))
-    return files
-
-
-def write_outputs(files: dict[Path, bytes], *, console: Console) -> list[Path]:
-    """Write every rendered file at once (filesystem.write_all): a failure leaves every
-    earlier report as it was."""
+    workbooks: tuple[Path, ...] = (),
+    files: dict[str, str] | None = None,
+) -> list[Path]:
+    """Render every requested file in memory, then write them all at once (see
+    filesystem.write_all): a failure leaves every earlier report as it was."""
     import time
 
     from reconcile.filesystem import write_all
 
     started = time.perf_counter()
-    written = write_all(files)
-    console.progress("rendered", time.perf_counter() - started, {"files": len(files)})
+    contents = {
+        path: text.encode("utf-8")
+        for path, text in render_outputs(result, outputs, lang=lang, files=files).items()
+    }
+    if traced is not None and rows_files:
+        from reconcile.csv_output import csv_bytes
+
+        data = csv_bytes(traced)  # the trace (api.trace), safe for spreadsheets
+        contents.update(dict.fromkeys(rows_files, data))
+    if workbooks:
+        from reconcile.workbook import workbook_bytes
+
+        contents.update(dict.fromkeys(workbooks, workbook_bytes(result, lang=lang, trace=traced)))
+    written = write_all(contents)
+    console.progress("rendered", time.perf_counter() - started, {"files": len(contents)})
     return written
 
 
@@ -671,23 +766,13 @@ def render_outputs(result, outputs, *, lang: str, files=None) -> dict[Path, str]
     return texts
 
 
-@dataclass(frozen=True)
-class Mail:
-    """The email of a run, composed before anything is written: the message, its .eml
-    (written with the reports), and where to send it."""
-
-    message: Any
-    eml_path: Path
-    eml: bytes
-    smtp: Any
-    recipients: tuple[str, ...]
-
-
-def compose_mail(
-    result, files: dict[Path, bytes], *, lang, eml_path, attach, config_file, email_options
-) -> Mail:
-    """The message with the rendered reports attached; attachments nobody asked to have
-    written (--attach md without -o r.md) are rendered in memory only."""
+def deliver(
+    result, written, *, lang, eml, attach, config_file, email_options, console, traced=None
+) -> list[Path]:
+    """The options of --eml and --email-to, for delivery.deliver: the settings, and the
+    report files to attach (a format asked for by --attach but not written is rendered
+    beside the .eml). Usage errors are the CLI's; what happened is said here. Returns the
+    files it wrote."""
     import os
 
     from reconcile import delivery
@@ -695,41 +780,45 @@ def compose_mail(
     smtp, sender, recipients = delivery.settings_from(
         email_options, os.environ, delivery.default_config_file(config_file)
     )
-    if recipients and smtp is None:
-        raise click.UsageError(
-            "--email-to needs an SMTP server: --smtp-host, RECONCILE_SMTP_HOST or reconcile.toml"
-        )
+    kinds = {OUTPUT_FORMATS[path.suffix.lower()]: path for path in written}
     wanted = {"html"} | {item.strip() for item in attach.split(",") if item.strip()}
-    unknown = wanted - {"html", "md", "json"}
+    unknown = wanted - {"html", "md", "json", "xlsx"}
     if unknown:
         raise click.BadParameter(
             f"cannot attach {', '.join(sorted(unknown))}", param_hint="--attach"
         )
-    kinds = {OUTPUT_FORMATS[path.suffix.lower()]: (path.name, data) for path, data in files.items()}
+    extra = {}
     for kind in sorted(wanted - kinds.keys()):
-        name = eml_path.with_suffix(f".{kind}")
-        kinds[kind] = (name.name, render_outputs(result, (name,), lang=lang)[name].encode("utf-8"))
-    message = delivery.build_message(
+        extra_path = (eml or written[0]).with_suffix(f".{kind}")
+        if kind == "xlsx":
+            from reconcile.workbook import workbook_bytes
+
+            extra_path.write_bytes(workbook_bytes(result, lang=lang, trace=traced))
+        else:
+            extra_path.write_text(
+                render_outputs(result, (extra_path,), lang=lang)[extra_path],
+                encoding="utf-8",
+                newline="\n",
+            )
+        extra[kind] = extra_path
+    kinds.update(extra)
+    attachments = [kinds[kind] for kind in ("html", "md", "json", "xlsx") if kind in wanted]
+    if recipients and smtp is None:
+        raise click.UsageError(
+            "--email-to needs an SMTP server: --smtp-host, RECONCILE_SMTP_HOST or reconcile.toml"
+        )
+    done = delivery.deliver(
         result,
-        attachments=[kinds[kind] for kind in ("html", "md", "json") if kind in wanted],
-        rejected_rows_csv=delivery.rejected_rows_csv(result),
+        attachments,
         lang=lang,
+        eml_path=eml or eml_path_for(written[0]),
+        smtp=smtp,
         sender=sender,
         recipients=recipients,
     )
-    return Mail(message, eml_path, delivery.eml_bytes(message), smtp, tuple(recipients))
-
-
-def send_mail(mail: Mail) -> None:
-    """Send the message, whose .eml is already written with the reports, so a failed
-    send loses nothing; without recipients, say where the .eml is."""
-    from reconcile import delivery
-
-    if not mail.recipients:
-        echo(f"Email message written to {mail.eml_path}")
-        return
-    delivery.send(mail.message, mail.smtp, eml_path=mail.eml_path, saved=True)
-    echo(f"Sent to {', '.join(mail.recipients)} via {mail.smtp.host}; a copy is in {mail.eml_path}")
+    if done.recipients:
+        echo(f"Sent to {', '.join(done.recipients)} via {done.host}; a copy is in {done.eml_path}")
+    return [*extra.values(), done.eml_path]
 
 
 def exit_code_for(result, fail_on: str | None) -> int:

@@ -51,6 +51,9 @@ class Sentence:
     plural: str | None = None
     counted: str = "count"
     when: Callable[[Params], bool] | None = None
+    # Advice to the person who runs reconcile ("export the file again"): said in the
+    # report, left out of the email body, whose reader did not export the files.
+    advice: bool = False
 
     def applies(self, params: Params) -> bool:
         return self.when is None or bool(self.when(params))
@@ -99,7 +102,8 @@ FINDINGS: dict[str, FindingTemplate] = {
             ),
             Sentence(
                 "Export the file again and do not open and save it in a spreadsheet before "
-                "running reconcile."
+                "running reconcile.",
+                advice=True,
             ),
         ),
     ),
@@ -639,15 +643,31 @@ def message(
     params: Params,
     translation: gettext.NullTranslations = _ENGLISH,
     shown: Params | None = None,
+    *,
+    advice: bool = True,
 ) -> str:
     """The message of finding `code`: the sentences its `params` call for, each in the
     singular or plural its count picks, in the language of `translation` (English by
-    default), filled with `shown` (the params formatted for a reader; else `params`)."""
+    default), filled with `shown` (the params formatted for a reader; else `params`).
+    Without `advice`, the sentences of advice to the person running reconcile are left
+    out."""
     filled = params if shown is None else shown
     return " ".join(
         sentence.text(params, translation).format(**filled)
         for sentence in FINDINGS[code].sentences
-        if sentence.applies(params)
+        if sentence.applies(params) and (advice or not sentence.advice)
+    )
+
+
+def advice(code: str, params: Params) -> str:
+    """The English advice of finding `code` to the person who runs reconcile ("" when it
+    gives none), for the terminal."""
+    if code not in FINDINGS:
+        return ""
+    return " ".join(
+        sentence.text(params, _ENGLISH).format(**params)
+        for sentence in FINDINGS[code].sentences
+        if sentence.advice and sentence.applies(params)
     )
 
 

@@ -52,13 +52,8 @@ def successors(subs: pl.LazyFrame, window_days: int, as_of: datetime.date) -> pl
         )
         .sort("earliest")
     )
-    starts = (
-        placed.filter(pl.col("start") <= as_of)
-        .group_by("customer_no", "start")
-        .agg(products=pl.col("product").unique())
-        .sort("start")
-    )
-    return (
+    starts = placed.filter(pl.col("start") <= as_of).select("customer_no", "start").sort("start")
+    matched = (
         ended.join_asof(
             starts,
             left_on="earliest",
@@ -68,14 +63,22 @@ def successors(subs: pl.LazyFrame, window_days: int, as_of: datetime.date) -> pl
             check_sortedness=False,
         )
         .filter(pl.col("start").is_not_null() & (pl.col("start") <= pl.col("end") + window))
-        .select(
-            "line",
-            pl.col("start").alias(SUCCESSOR_START),
-            (
-                pl.col("product").is_not_null()
-                & ~pl.col("products").list.contains(pl.col("product"))
-            ).alias(PRODUCT_SWITCH),
-        )
+        .select("customer_no", "line", "product", pl.col("start").alias(SUCCESSOR_START))
+    )
+    # A plan change when a subscription of the old one's product starts that very day:
+    # looked up among the few customers with a successor only.
+    same_product = (
+        placed.join(matched.select("customer_no").unique(), on="customer_no", how="semi")
+        .select("customer_no", "product", pl.col("start").alias(SUCCESSOR_START))
+        .unique()
+        .with_columns(same_product=pl.lit(True))
+    )
+    return matched.join(
+        same_product, on=["customer_no", "product", SUCCESSOR_START], how="left"
+    ).select(
+        "line",
+        SUCCESSOR_START,
+        (pl.col("product").is_not_null() & pl.col("same_product").is_null()).alias(PRODUCT_SWITCH),
     )
 
 

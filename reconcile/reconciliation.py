@@ -88,7 +88,8 @@ class Frames(Generic[_Frame]):
     revenue: _Frame  # per currency
     product_revenue: _Frame
     plan_revenue: _Frame
-    revenue_moves: _Frame  # per month and currency
+    revenue_moves: _Frame  # per month and currency code
+    currency_codes: _Frame  # currency code -> currency
     subscription_customers: _Frame  # one value: customers with a subscription row
     without_subscriptions: _Frame  # customers of the export without a subscription
     # Evidence for the customers bridge; None without a customers export.
@@ -261,7 +262,8 @@ def reconcile_tables(
     numbered, export = with_customer_numbers(
         subscriptions.frame, None if customers is None else customers.frame
     )
-    subs = classify(numbered, as_of, snapshot=not subscriptions.has_start)
+    # Every subscription's MRR once: the snapshot, the history and the trace read it.
+    subs = revenue.with_mrr(classify(numbered, as_of, snapshot=not subscriptions.has_start))
     replaced = plan_changes.successors(subs.lazy(), plan_change_window, as_of).collect()
     # Validation rejects a repeated customer ID as a conflicting duplicate; the customers
     # walk counts export rows as customers and relies on it.
@@ -355,7 +357,7 @@ def _month_extras(
     if not months:
         return []
     changes = {row["month"]: row for row in frames.plan_changes.iter_rows(named=True)}
-    moves = revenue.monthly(frames.revenue_moves, months)
+    moves = revenue.monthly(frames.revenue_moves, frames.currency_codes, months)
     return [
         history.MonthExtras(
             plan_changes=changes.get(month, {}).get("plan_changes", 0),
@@ -370,7 +372,8 @@ def _active_subscriptions(subs: pl.DataFrame) -> pl.DataFrame:
     """The columns of the active subscriptions that snapshot.py, quality.py and
     revenue.py read."""
     return (
-        revenue.with_mrr(subs.lazy().filter(pl.col("state") == ACTIVE))
+        subs.lazy()
+        .filter(pl.col("state") == ACTIVE)
         .select(
             "subscription_id",
             "customer_id",
@@ -382,6 +385,7 @@ def _active_subscriptions(subs: pl.DataFrame) -> pl.DataFrame:
             "currency",
             revenue.MRR_CENTS,
             revenue.CURRENCY,
+            revenue.CURRENCY_CODE,
         )
         .collect()
     )
@@ -540,9 +544,10 @@ def _queries(
         product_revenue=revenue.by_group(active, ["product"]),
         plan_revenue=revenue.by_group(active, ["product", "plan"]),
         revenue_moves=revenue.movements(
-            revenue.with_mrr(customer_ranges).filter(pl.col(revenue.MRR_CENTS).is_not_null()),
+            customer_ranges.filter(pl.col(revenue.MRR_CENTS).is_not_null()),
             history.month_number(as_of),
         ),
+        currency_codes=revenue.currency_codes(subs.lazy()),
         subscription_customers=subs.lazy().select(pl.col("customer_no").n_unique()),
         without_subscriptions=quality.customers_without_subscriptions(subs, customer_rows),
         inactive_in_export=inactive_in_export,
@@ -555,8 +560,7 @@ def _customer_ranges(
 ) -> pl.LazyFrame:
     """The runs of month ends every customer-level figure counts: a subscription replaced
     within the plan-change window lasts until its successor starts."""
-    columns = ["customer_no", "first", "last", "amount", "quantity", "interval"]
-    columns += ["interval_count", "currency"]
+    columns = ["customer_no", "first", "last", revenue.MRR_CENTS, revenue.CURRENCY_CODE]
     ranges = subs.lazy()
     if not replaced.is_empty():
         ranges = plan_changes.customer_end(ranges, replaced).with_columns(

@@ -148,9 +148,10 @@ def figure_naming(result: Result, lang: str) -> dict[str, str]:
     return {"counting": COUNTS_SUBSCRIPTIONS, "system": system.title, **system.names_in(lang)}
 
 
-def finding_text(finding: Finding, lang: str) -> str:
+def finding_text(finding: Finding, lang: str, *, advice: bool = True) -> str:
     """A finding's message in `lang`: the same sentences the engine chose, each in the
-    singular or plural its count picks, the params formatted for the locale."""
+    singular or plural its count picks, the params formatted for the locale. Without
+    `advice`, no advice to the person who runs reconcile (for the email's recipient)."""
     if finding.code not in words.FINDINGS:
         # A code this version has no template for: its English message as given.
         return finding.message
@@ -159,6 +160,7 @@ def finding_text(finding: Finding, lang: str) -> str:
         finding.params,
         translations(check_language(lang)),
         _localised_params(finding.params, lang),
+        advice=advice,
     )
 
 

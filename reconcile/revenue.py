@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from reconcile.problems import ReconcileError
 from reconcile.result import CurrencyMrr, MonthRevenue, Revenue
 
 # Months per billing-interval unit, by the unit as exports write it (lower case, blanks
@@ -41,60 +42,117 @@ MONTHS_PER_UNIT: dict[str, tuple[int, int]] = {
 MRR_CENTS = "mrr_cents"
 # Upper-cased, blanks trimmed; null without a currency.
 CURRENCY = "revenue_currency"
+# The currency numbered 0, 1, ... in code order, the missing currency last: grouping and
+# sorting by an integer is far cheaper than by the text.
+CURRENCY_CODE = "revenue_currency_code"
+# At most this many currencies (their codes share an Int64 key with customer and month).
+_CURRENCIES = 1 << 11
+# Stands for a value that is there but cannot be read (a count or quantity is never < 0).
+_UNREADABLE = -1.0
 
 
-def _number(column: str) -> pl.Expr:
-    """A count or quantity written as text (`1`, `12`, `2.0`, `1,5`) as a Float64; null
-    where empty or not a number."""
-    text = pl.col(column).str.strip_chars().str.replace(",", ".", literal=True)
-    return text.cast(pl.Float64, strict=False)
-
-
-def with_mrr(subs: pl.LazyFrame) -> pl.LazyFrame:
-    """`subs` with MRR_CENTS and CURRENCY.
+def with_mrr(subs: pl.DataFrame) -> pl.DataFrame:
+    """`subs` with MRR_CENTS, CURRENCY and CURRENCY_CODE.
 
     An empty interval unit is a month (an export without one, such as the MRR playbook's,
     holds monthly amounts), an empty count is 1, an empty quantity is 1. An amount that
     is missing, unreadable or negative, a unit that is not one of MONTHS_PER_UNIT, a count
     that is not a positive number, or a quantity that is not a number >= 0 gives no MRR:
     the subscription is counted as one without amount, never guessed.
+
+    The text columns repeat a handful of values: each is read once per distinct value and
+    mapped onto the rows, rather than trimmed and parsed on every row.
     """
-    unit = pl.col("interval").str.strip_chars().str.to_lowercase()
-    numerator = unit.replace_strict(
-        {k: v[0] for k, v in MONTHS_PER_UNIT.items()}, default=None, return_dtype=pl.Int64
-    )
-    denominator = unit.replace_strict(
-        {k: v[1] for k, v in MONTHS_PER_UNIT.items()}, default=None, return_dtype=pl.Int64
-    )
-    no_unit = pl.col("interval").is_null() | (unit == "")
-    count = _number("interval_count")
-    quantity = _number("quantity")
-    months_numerator = pl.when(no_unit).then(1).otherwise(numerator)
-    months_denominator = pl.when(no_unit).then(1).otherwise(denominator)
+    numerator, denominator = _unit_months(subs.get_column("interval"))
+    count = _numbers(subs.get_column("interval_count"))
+    quantity = _numbers(subs.get_column("quantity"))
+    currency, code = _currencies(subs.get_column("currency"))
     known = (
         pl.col("amount").is_not_null()
         & (pl.col("amount") >= 0)
-        & months_numerator.is_not_null()
-        & (pl.col("interval_count").is_null() | (count > 0))
-        & (pl.col("quantity").is_null() | (quantity >= 0))
+        & numerator.is_not_null()
+        & (count > 0)
+        & (quantity >= 0)
     )
     # months per interval = count x numerator / denominator, so
     # MRR = amount x quantity x denominator / (count x numerator).
-    cents = (
-        pl.col("amount")
-        * 100
-        * quantity.fill_null(1.0)
-        * months_denominator
-        / (count.fill_null(1.0) * months_numerator)
-    )
+    cents = pl.col("amount") * 100 * quantity * denominator / (count * numerator)
     # Rounded to 6 places first so that float noise (1.15 x 100 = 114.999...) cannot
     # decide a half cent; then half a cent goes up, as a bookkeeper rounds.
-    rounded = cents.round(6).round(0, mode="half_away_from_zero").cast(pl.Int64)
-    currency = pl.col("currency").str.strip_chars().str.to_uppercase()
+    # (Rows without MRR may hold inf or NaN here, a count of 0: not cast strictly.)
+    rounded = cents.round(6).round(0, mode="half_away_from_zero").cast(pl.Int64, strict=False)
     return subs.with_columns(
         pl.when(known).then(rounded).alias(MRR_CENTS),
-        pl.when(currency != "").then(currency).alias(CURRENCY),
+        currency.alias(CURRENCY),
+        code.alias(CURRENCY_CODE),
     )
+
+
+def _unit_months(units: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """Per row the (numerator, denominator) of months per unit: (1, 1) where the unit is
+    empty, null where it is no unit of MONTHS_PER_UNIT."""
+    distinct = units.drop_nulls().unique().to_list()
+    factors = {value: _unit_factor(value) for value in distinct}
+    old = list(factors)
+    numerators = [f[0] if f else None for f in factors.values()]
+    denominators = [f[1] if f else None for f in factors.values()]
+    return _mapped(units, old, numerators, 1), _mapped(units, old, denominators, 1)
+
+
+def _unit_factor(value: str) -> tuple[int, int] | None:
+    text = value.strip().lower()
+    return (1, 1) if not text else MONTHS_PER_UNIT.get(text)
+
+
+def _mapped(values: pl.Series, old: list, new: list, if_null: float | int) -> pl.Series:
+    """`values` mapped old -> new, `if_null` where the value is missing."""
+    dtype = pl.Int64 if isinstance(if_null, int) else pl.Float64
+    mapped = values.replace_strict(old, new, default=None, return_dtype=dtype)
+    return pl.select(
+        pl.when(values.is_null()).then(pl.lit(if_null, dtype)).otherwise(mapped)
+    ).to_series()
+
+
+def _numbers(values: pl.Series) -> pl.Series:
+    """A count or quantity written as text (`1`, `12`, `2.0`, `1,5`) per row: 1.0 where
+    empty, _UNREADABLE where it is not a number."""
+    distinct = values.drop_nulls().unique().to_list()
+    parsed = [_number(value) for value in distinct]
+    return _mapped(values, distinct, parsed, 1.0)
+
+
+def _number(value: str) -> float:
+    text = value.strip().replace(",", ".")
+    if not text:
+        return 1.0
+    try:
+        return float(text)
+    except ValueError:
+        return _UNREADABLE
+
+
+def _currencies(values: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """Per row the currency as grouped (upper case, trimmed; null when empty) and its
+    CURRENCY_CODE."""
+    distinct = values.drop_nulls().unique().to_list()
+    normal = {value: value.strip().upper() or None for value in distinct}
+    codes = {c: i for i, c in enumerate(sorted({c for c in normal.values() if c}))}
+    missing = len(codes)
+    if missing >= _CURRENCIES:  # movements() packs the code into _CURRENCIES values
+        raise ReconcileError(
+            f"the currency column holds {missing:,} different values: it cannot be the "
+            "currency. Map the right column with --map currency=HEADER."
+        )
+    currency = values.replace_strict(
+        list(normal), list(normal.values()), default=None, return_dtype=pl.String
+    )
+    code = _mapped(
+        values,
+        list(normal),
+        [codes.get(c, missing) if c else missing for c in normal.values()],
+        missing,
+    )
+    return currency, code
 
 
 # --------------------------------------------------------------------------- snapshot
@@ -105,14 +163,15 @@ def by_currency(active: pl.LazyFrame) -> pl.LazyFrame:
     with MRR, and the subscriptions without (missing or unreadable amount)."""
     has_mrr = pl.col(MRR_CENTS).is_not_null()
     return (
-        active.group_by(CURRENCY)
+        active.group_by(CURRENCY_CODE)
         .agg(
+            pl.col(CURRENCY).first(),
             mrr=pl.col(MRR_CENTS).sum().cast(pl.Int64),
             customers=pl.col("customer_no").filter(has_mrr).n_unique().cast(pl.Int64),
             subscriptions=has_mrr.sum().cast(pl.Int64),
             subscriptions_without_amount=(~has_mrr).sum().cast(pl.Int64),
         )
-        .sort(CURRENCY, nulls_last=True)
+        .sort(CURRENCY_CODE)
     )
 
 
@@ -120,9 +179,9 @@ def by_group(active: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
     """MRR (cents) per group and currency, of the active subscriptions with MRR."""
     return (
         active.filter(pl.col(MRR_CENTS).is_not_null())
-        .group_by([*keys, CURRENCY])
-        .agg(mrr=pl.col(MRR_CENTS).sum().cast(pl.Int64))
-        .sort([*keys, CURRENCY], nulls_last=True)
+        .group_by([*keys, CURRENCY_CODE])
+        .agg(pl.col(CURRENCY).first(), mrr=pl.col(MRR_CENTS).sum().cast(pl.Int64))
+        .sort([*keys, CURRENCY_CODE], nulls_last=True)
     )
 
 
@@ -164,7 +223,7 @@ def _ratio(cents: int | None, count: int) -> float | None:
 
 # --------------------------------------------------------------------------- movements
 
-# Customer numbers and month numbers share one Int64 key, as in history.py.
+# Customer, currency and month share one Int64 key, as in history.py.
 _MONTHS_PER_KEY = 1 << 20
 MOVEMENTS = ("new", "reactivation", "expansion", "contraction", "churn")
 
@@ -173,64 +232,78 @@ def movements(ranges: pl.LazyFrame, last_month: int) -> pl.LazyFrame:
     """Per month and currency: the MRR movements between E(M-1) and E(M), in cents.
 
     `ranges`: one row per subscription with MRR that is active on at least one month end
-    at customer level: customer_no, CURRENCY, MRR_CENTS, `first`, `last` (month numbers).
+    at customer level: customer_no, CURRENCY_CODE, MRR_CENTS, `first`, `last` (month
+    numbers).
     A customer's MRR in a currency changes only in months where one of their
     subscriptions starts or stops counting; before and after each such month tell the
     movement: from zero up is new (the first time) or reactivation, down to zero churn,
     otherwise expansion or contraction. Each movement is the change itself, so
     MRR(M) - MRR(M-1) = new + reactivation + expansion - contraction - churn exactly.
+
+    Each event is one Int64 key, customer and currency in the high bits and the month in
+    the low ones, so that one single-column sort orders them (as in history.py).
     """
-    key = pl.col("customer_no").cast(pl.Int64) * _MONTHS_PER_KEY
-    events = pl.concat(
-        [
-            ranges.select(CURRENCY, key=key + pl.col("first"), delta=pl.col(MRR_CENTS)),
-            ranges.select(CURRENCY, key=key + pl.col("last") + 1, delta=-pl.col(MRR_CENTS)),
-        ]
-    )
-    changes = (
-        events.group_by(CURRENCY, "key")
-        .agg(pl.col("delta").sum())
-        .filter(pl.col("delta") != 0)
-        .sort(CURRENCY, "key", nulls_last=True)
-        .with_columns(
-            customer=pl.col("key") // _MONTHS_PER_KEY,
-            month=(pl.col("key") % _MONTHS_PER_KEY).cast(pl.Int32),
+    # Customer numbers are dense (< 2^32) and currencies few: the group fits the bits
+    # above the month for up to 2^11 currencies.
+    group = pl.col("customer_no").cast(pl.Int64) * _CURRENCIES + pl.col(CURRENCY_CODE)
+    key = group * _MONTHS_PER_KEY
+    events = (
+        pl.concat(
+            [
+                ranges.select(key=key + pl.col("first"), delta=pl.col(MRR_CENTS)),
+                ranges.select(key=key + pl.col("last") + 1, delta=-pl.col(MRR_CENTS)),
+            ]
         )
+        .filter(pl.col("delta") != 0)
+        .sort("key")
+    )
+    group_of = pl.col("key") // _MONTHS_PER_KEY
+    changes = (
         # Every range starts and stops, so the running sum returns to zero after each
-        # customer: taken over all of them, it is each customer's own MRR.
-        .with_columns(after=pl.col("delta").cum_sum())
-        .with_columns(before=pl.col("after") - pl.col("delta"))
+        # customer: taken over all of them, it is each customer's own MRR. Its value at
+        # the last event of a month is the customer's MRR after that month.
+        events.with_columns(after=pl.col("delta").cum_sum())
+        .filter((pl.col("key") != pl.col("key").shift(-1)).fill_null(True))
+        .with_columns(before=pl.col("after").shift(1, fill_value=0))
+        .filter(pl.col("after") != pl.col("before"))
         .with_columns(
-            # Whether the customer had MRR in this currency on an earlier month end: any
-            # earlier change of theirs left a positive MRR.
-            had_mrr=(pl.col("after") > 0)
-            .cast(pl.Int32)
-            .cum_max()
-            .shift(1, fill_value=0)
-            .over(CURRENCY, "customer")
-            > 0
+            delta=pl.col("after") - pl.col("before"),
+            # A customer's first change in a currency is their first MRR in it: MRR
+            # starts at zero and never goes below it, so that change is up from zero.
+            first_change=(group_of != group_of.shift(1)).fill_null(True),
+            month=(pl.col("key") % _MONTHS_PER_KEY).cast(pl.Int32),
+            **{CURRENCY_CODE: group_of % _CURRENCIES},
         )
         .filter(pl.col("month") <= last_month)
     )
     up_from_zero = (pl.col("before") == 0) & (pl.col("after") > 0)
     both = (pl.col("before") > 0) & (pl.col("after") > 0)
-    return changes.group_by("month", CURRENCY).agg(
-        new=_cents(up_from_zero & ~pl.col("had_mrr"), pl.col("delta")),
-        reactivation=_cents(up_from_zero & pl.col("had_mrr"), pl.col("delta")),
+    return changes.group_by("month", CURRENCY_CODE).agg(
+        new=_cents(up_from_zero & pl.col("first_change"), pl.col("delta")),
+        reactivation=_cents(up_from_zero & ~pl.col("first_change"), pl.col("delta")),
         expansion=_cents(both & (pl.col("delta") > 0), pl.col("delta")),
         contraction=_cents(both & (pl.col("delta") < 0), -pl.col("delta")),
         churn=_cents((pl.col("before") > 0) & (pl.col("after") == 0), -pl.col("delta")),
     )
 
 
+def currency_codes(subs: pl.LazyFrame) -> pl.LazyFrame:
+    """CURRENCY_CODE -> CURRENCY of `subs` (with_mrr's columns)."""
+    return subs.group_by(CURRENCY_CODE).agg(pl.col(CURRENCY).first())
+
+
 def _cents(condition: pl.Expr, value: pl.Expr) -> pl.Expr:
     return value.filter(condition).sum().cast(pl.Int64)
 
 
-def monthly(moves: pl.DataFrame, months: list[int]) -> dict[int, tuple[MonthRevenue, ...]]:
+def monthly(
+    moves: pl.DataFrame, codes: pl.DataFrame, months: list[int]
+) -> dict[int, tuple[MonthRevenue, ...]]:
     """{month number: (MonthRevenue per currency, by code)} for every month of the
     history, every currency that ever had MRR in every month (zeros where nothing moved),
-    with MRR(M) the running sum of the net movements."""
+    with MRR(M) the running sum of the net movements. `moves`: `movements` collected;
+    `codes`: `currency_codes` collected."""
+    moves = moves.join(codes, on=CURRENCY_CODE, how="left").drop(CURRENCY_CODE)
     currencies = moves.select(pl.col(CURRENCY).unique().sort(nulls_last=True)).to_series()
     if currencies.is_empty() or not months:
         return {month: () for month in months}

@@ -160,7 +160,8 @@ def _accepted_rows(subscriptions: LoadedTable, result: Result) -> pl.LazyFrame:
     merged_away, kept = _merged_into(result.probable_duplicate_groups)
     is_active = pl.col("state") == reconciliation.ACTIVE
     return (
-        revenue.with_mrr(classified.lazy())
+        revenue.with_mrr(classified)
+        .lazy()
         .select(
             line="line",
             subscription_id="subscription_id",

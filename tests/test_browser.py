@@ -5,20 +5,27 @@ pass unnoticed."""
 
 from __future__ import annotations
 
+import html as html_module
+import json
+import re
 import shutil
 import subprocess
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from PIL import Image
 
+from reconcile.cli import main
 from reconcile.rendering import render
 from tests.result_examples import small_result
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parent.parent
+ZOHO = ROOT / "sample_exports" / "zoho"
 # No network, no profile, no background services: the report must render on its own.
 FLAGS = (
     "--headless",
@@ -88,3 +95,127 @@ def test_rendered_dom_holds_the_headline_numbers(report_file, tmp_path):
     for text in expected:
         assert text in dom
     assert "<script" not in dom
+
+
+# --- the report on the Zoho sample, measured in the browser -------------------------
+
+# Injected into a copy of the report (the report itself has no script): measures the
+# 640px column, every element against it, and where the Data quality appendix starts.
+MEASURE = """<script>
+(function () {
+  var card = document.querySelector('.page');
+  var box = card.getBoundingClientRect();
+  var wider = [];
+  card.querySelectorAll('*').forEach(function (el) {
+    var r = el.getBoundingClientRect();
+    if (r.width > 0 && (r.right > box.right + 0.5 || r.left < box.left - 0.5)) {
+      wider.push(el.tagName + ' ' + Math.round(r.width) + ' '
+        + (el.textContent || '').slice(0, 60));
+    }
+  });
+  var quality = document.getElementById('data-quality');
+  var out = document.createElement('pre');
+  out.id = 'measured';
+  out.textContent = JSON.stringify({
+    card: box.width,
+    wider: wider,
+    dataQualityTop: quality.getBoundingClientRect().top + window.scrollY,
+    headings: Array.from(card.querySelectorAll('h2')).map(function (h) { return h.textContent; })
+  });
+  document.body.appendChild(out);
+})();
+</script>"""
+
+
+@pytest.fixture(scope="module")
+def sample_reports(tmp_path_factory) -> dict[str, str]:
+    """The Zoho sample's HTML report in both languages, written by the command line from
+    the sample's absolute path (a path that must not show in the report)."""
+    folder = tmp_path_factory.mktemp("sample")
+    reports = {}
+    for lang in ("en", "de"):
+        path = folder / f"report.{lang}.html"
+        outcome = CliRunner().invoke(
+            main,
+            [
+                "report",
+                str(ZOHO.resolve()),
+                "--as-of",
+                "2026-11-15",
+                "--lang",
+                lang,
+                "-o",
+                str(path),
+            ],
+        )
+        assert outcome.exit_code == 0, outcome.output
+        reports[lang] = path.read_text(encoding="utf-8")
+    return reports
+
+
+def measured(html: str, tmp_path: Path, width: int = 1200) -> dict:
+    probe = tmp_path / "probe.html"
+    probe.write_text(html.replace("</body>", MEASURE + "</body>"), encoding="utf-8")
+    dom = run_chromium(tmp_path, f"--window-size={width},1000", "--dump-dom", probe.as_uri()).stdout
+    found = re.search(r'<pre id="measured">(.*?)</pre>', dom, re.S)
+    assert found, "the measuring script did not run"
+    return json.loads(html_module.unescape(found.group(1)))
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_no_element_is_wider_than_the_640px_column(sample_reports, lang, tmp_path):
+    figures = measured(sample_reports[lang], tmp_path)
+    assert figures["card"] <= 642  # 640px and its 1px border
+    assert figures["wider"] == []
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_sections_come_in_the_order_a_finance_reader_needs(sample_reports, lang, tmp_path):
+    headings = measured(sample_reports[lang], tmp_path)["headings"]
+    order = {
+        "en": [
+            "What stands out",
+            "By product",
+            "Revenue",
+            "From rows to customers",
+            "Month by month",
+            "Data quality",
+            "Inputs",
+            "What the terms mean",
+        ],
+        "de": [
+            "Auffälligkeiten",
+            "Nach Produkt",
+            "Umsatz",
+            "Von Zeilen zu Kunden",
+            "Monat für Monat",
+            "Datenqualität",
+            "Eingaben",
+            "Was die Begriffe bedeuten",
+        ],
+    }[lang]
+    assert [heading for heading in headings if heading in order] == order
+    assert headings[-1] == order[-1]  # the definitions last
+
+
+def test_the_answer_and_what_stands_out_reach_the_reader_before_the_appendix(
+    sample_reports, tmp_path
+):
+    # 1200px wide: the Data quality appendix started at 7,910px before the report was
+    # shortened, at 6,328px after; the renewal dates (1,405px) then came in: 7,751px, about
+    # six and a half screens of 1200px. This keeps it from growing further unnoticed.
+    assert measured(sample_reports["en"], tmp_path)["dataQualityTop"] < 7 * 1200
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_no_local_path_appears(sample_reports, lang, tmp_path):
+    dom = run_chromium(tmp_path, "--dump-dom", _written(tmp_path, sample_reports[lang])).stdout
+    for folder in {str(ZOHO.resolve().parent), str(Path.home()), str(ROOT)}:
+        assert folder not in dom
+    assert "subscriptions.csv" in dom and "customers.csv" in dom
+
+
+def _written(tmp_path: Path, html: str) -> str:
+    path = tmp_path / "report.html"
+    path.write_text(html, encoding="utf-8")
+    return path.as_uri()

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import date
+
+import pytest
 
 from reconcile.cli import main
 
@@ -39,17 +42,30 @@ def test_unknown_output_format_is_a_usage_error(runner, tmp_path):
     subscriptions.write_text("subscription_id,customer_id\n1,1\n")
     result = runner.invoke(main, ["report", str(subscriptions), "-o", str(tmp_path / "r.pdf")])
     assert result.exit_code == 2
-    assert "unknown format; use a name ending in .html, .md, .json or .csv" in result.output
+    assert "unknown format; use a name ending in .html, .md, .json, .csv or .xlsx" in result.output
 
 
 def test_bad_as_of_is_a_usage_error(runner, tmp_path):
     subscriptions = tmp_path / "s.csv"
     subscriptions.write_text("subscription_id,customer_id\n1,1\n")
     result = runner.invoke(
-        main, ["report", str(subscriptions), "--as-of", "15.11.2026", "-o", "x.json"]
+        main, ["report", str(subscriptions), "--as-of", "2026-13-01", "-o", "x.json"]
     )
     assert result.exit_code == 2
-    assert "'15.11.2026' is not a date of the form YYYY-MM-DD" in result.output
+    assert "'2026-13-01' is not a valid date: month must be in 1..12" in result.output
+    for text, message in [
+        ("11/12/2026", "'11/12/2026' can be read month first or day first; write it as YYYY-MM-DD"),
+        ("15-11-2026", "'15-11-2026' is not a date of the form YYYY-MM-DD (or DD.MM.YYYY"),
+    ]:
+        result = runner.invoke(main, ["report", str(subscriptions), "--as-of", text])
+        assert result.exit_code == 2 and message in result.output
+
+
+@pytest.mark.parametrize("text", ["2026-11-15", "15.11.2026", "11/15/2026", "15/11/2026"])
+def test_as_of_takes_the_forms_people_type(text):
+    from reconcile.cli import as_of_date
+
+    assert as_of_date(text) == date(2026, 11, 15)
 
 
 def test_bad_map_is_a_usage_error(runner, tmp_path):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
@@ -200,12 +201,28 @@ def test_default_config_file(tmp_path: Path):
 
 def test_rejected_rows_csv_lists_every_rejection_in_file_order():
     expected = (
-        "\ufefffile,line,column,value,code,message\n"
+        "\ufeffFile,Line,Column,Value,Code,Reason\n"
         'customers.csv,12,Email,"müller,x@example.com",invalid_date,"bad, date"\n'
         'subscriptions.csv,3,Status,Livee,unknown_status,"unknown ""Livee"""\n'
         "subscriptions.csv,7,Subscription ID,,missing_id,no ID\n"
     )
     assert rejected_rows_csv(make_result()) == expected.encode("utf-8")
+
+
+def test_rejected_rows_csv_speaks_the_reports_language_and_names_files_only():
+    rejections = (
+        Rejection(
+            "/home/kim/exports/subscriptions.csv", 3, "Status", "=1+1", "unknown_status", "x"
+        ),
+    )
+    result = replace(make_result(rejections=()), rejections=rejections)
+    data = rejected_rows_csv(result, "de").decode("utf-8-sig")
+    assert data.splitlines() == [
+        "Datei,Zeile,Spalte,Wert,Code,Grund",
+        # The German reason of the code; the value that a spreadsheet would run, quoted.
+        "subscriptions.csv,3,Status,'=1+1,unknown_status,"
+        "Der Status ist im Abrechnungssystem unbekannt",
+    ]
 
 
 cell_text = st.text(st.characters(exclude_categories=["Cs"]), max_size=12)
@@ -235,14 +252,14 @@ def test_rejected_rows_csv_reads_back_exactly(rows):
     )
     data = rejected_rows_csv(make_result(rejections=rejections))
     header, *records = csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""))
-    assert header == ["file", "line", "column", "value", "code", "message"]
+    assert header == ["File", "Line", "Column", "Value", "Code", "Reason"]
     in_file_order = sorted(rejections, key=lambda r: (r.file, r.line))
 
-    def cell(value: str) -> str:
-        return "'" + value if value.startswith(("=", "+", "-", "@", "\t", "\r")) else value
+    def cell(text: str) -> str:  # a cell a spreadsheet would run as a formula is quoted
+        return "'" + text if text[:1] and text[0] in "=+-@\t\r" else text
 
     assert records == [
-        [cell(r.file), str(r.line), cell(r.column), cell(r.value or ""), r.code, cell(r.message)]
+        [r.file, str(r.line), cell(r.column), cell(r.value or ""), r.code, cell(r.message)]
         for r in in_file_order
     ]
 
@@ -558,6 +575,15 @@ def test_write_eml_replaces_an_old_file_and_reports_an_unwritable_place(
 
 def test_eml_path_next_to_the_first_report():
     assert delivery.eml_path_for(Path("out/report.html")) == Path("out/report.eml")
+
+
+def test_the_body_gives_the_recipient_no_advice_on_exporting_files():
+    damaged = finding("ids_damaged_by_spreadsheet", 1, file="s.csv", example="4.6E+15")
+    message = message_for(make_result(findings=(damaged,), rejections=()), [])
+    for kind in ("plain", "html"):
+        body = message.get_body(preferencelist=(kind,)).get_content()
+        assert "1 row of s.csv has an ID in scientific notation" in body
+        assert "Export the file again" not in body
 
 
 def test_deliver_writes_the_eml_without_recipients(tmp_path: Path, report_files: list[Path]):

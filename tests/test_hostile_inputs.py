@@ -13,7 +13,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -213,28 +212,6 @@ def test_a_system_file_is_refused():
     result = CliRunner().invoke(main, ["validate", "/proc/self/status"])
     assert result.exit_code == 2
     assert "is a file of the system (/proc, /sys), not an export" in result.output
-
-
-def test_a_fifo_in_an_exports_folder_is_skipped_with_a_note(tmp_path):
-    (tmp_path / "subscriptions.csv").write_text("\n".join([HEADER, *ROWS]) + "\n")
-    fifo = tmp_path / "customers.csv"
-    os.mkfifo(fifo)
-    outcome: dict = {}
-
-    def run() -> None:
-        outcome["result"] = CliRunner().invoke(main, ["validate", str(tmp_path)])
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(timeout=60)
-    if thread.is_alive():  # release the reader before failing
-        with open(fifo, "w"):
-            pass
-        pytest.fail("reading the folder blocked on the FIFO")
-    result = outcome["result"]
-    assert result.exit_code == 0, result.output
-    assert f"Note: {fifo}: skipped, not a regular file (a pipe, socket or device)" in result.output
-    assert "rows read                         3" in result.output
 
 
 def test_an_unreadable_mapping_file_is_exit_2(tmp_path):

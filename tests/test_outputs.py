@@ -352,23 +352,6 @@ def test_control_and_direction_characters_are_shown_escaped(tmp_path):
     assert "'Kunde\\x1b[31m\\r\\u202eNr'" in output
 
 
-def test_attachments_are_rendered_in_memory_and_the_eml_written_with_the_reports(exports, tmp_path):
-    import email
-    from email import policy
-
-    html, eml = tmp_path / "r.html", tmp_path / "mail" / "r.eml"
-    code, output = run("report", exports, *AS_OF, "-o", html, "--eml", eml, "--attach", "md,json")
-    assert code == 0, output
-    # No r.md or r.json nobody asked for; only the report and the message.
-    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("r.*")) == [
-        "mail/r.eml",
-        "r.html",
-    ]
-    message = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
-    names = [part.get_filename() for part in message.iter_attachments()]
-    assert names[:3] == ["r.html", "r.md", "r.json"]
-
-
 def test_the_rejected_rows_attached_hold_no_live_formula(tmp_path):
     import email
     from email import policy
@@ -386,14 +369,3 @@ def test_the_rejected_rows_attached_hold_no_live_formula(tmp_path):
     written = [cell for row in csv.reader(io.StringIO(text.lstrip("\ufeff"))) for cell in row]
     assert "'=1+2" in written
     assert not [cell for cell in written if cell.startswith(LIVE)]
-
-
-def test_an_address_with_a_line_break_from_the_environment_is_refused(
-    exports, tmp_path, monkeypatch
-):
-    monkeypatch.setenv("RECONCILE_EMAIL_FROM", "me@example.com\r\nBcc: spy@example.com")
-    code, output = run("report", exports, *AS_OF, "-o", tmp_path / "r.html", "--eml",
-                       tmp_path / "r.eml")  # fmt: skip
-    assert code == 2
-    assert "contains a line break or control character" in output
-    assert not (tmp_path / "r.html").exists()

@@ -44,7 +44,8 @@ def terminal(monkeypatch):
 
 def test_a_terminal_sees_every_stage_with_its_time_and_counts(terminal, tmp_path):
     result, _ = report(tmp_path)
-    lines = result.stderr.splitlines()
+    # The progress lines (indented); the run's last lines name its files.
+    lines = [line for line in result.stderr.splitlines() if line.startswith("  ")]
     assert len(lines) == len(STAGES)
     for line, (stage, counts) in zip(lines, STAGES, strict=True):
         assert re.fullmatch(rf"\s+{stage}\s+\d+\.\d\d s\s+{counts}", line), line
@@ -58,8 +59,16 @@ def test_quiet_silences_progress_on_a_terminal(terminal, tmp_path):
 
 
 def test_no_progress_when_stderr_is_not_a_terminal(tmp_path):
-    result, _ = report(tmp_path)
-    assert result.stderr == ""
+    result, written = report(tmp_path)
+    # No progress; advice for whoever runs it (the sample has an ID a spreadsheet damaged)
+    # and, last, one line per file written with its size.
+    lines = result.stderr.splitlines()
+    assert not any(line.startswith("  ") for line in lines)
+    assert lines[0].startswith("Advice: subscriptions.csv: Export the file again")
+    assert [line.split(" (")[0] for line in lines[1:]] == [
+        f"Wrote {tmp_path / name}" for name in written
+    ]
+    assert all(line.endswith(" KB)") for line in lines[1:])
 
 
 def test_progress_never_reaches_the_report_files(terminal, tmp_path):

@@ -21,6 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import reconcile
+from reconcile.problems import ReconcileError
 from reconcile.reconciliation import reconcile_tables
 
 FIXTURE = Path(__file__).parent / "fixtures" / "stripe" / "revenue_subscriptions.csv"
@@ -390,3 +391,13 @@ def test_the_mrr_balance_holds_and_mrr_is_never_negative(scenario):
         orient="row",
     )
     assert (totals["customers"] <= totals["subscriptions"]).all()
+
+
+def test_a_currency_column_with_thousands_of_values_is_no_currency():
+    rows = [
+        {"subscription_id": f"S{n}", "customer_id": "C1", "status": "live"}
+        | {"start": "2024-01-01", "currency": f"X{n:04d}", "amount": 1.0}
+        for n in range(2048)
+    ]
+    with pytest.raises(ReconcileError, match="2,048 different values"):
+        reconcile_tables(subscriptions_table(rows), None, datetime.date(2024, 2, 1))

@@ -335,7 +335,7 @@ def test_report_refuses_an_unknown_extension_naming_csv(tmp_path):
         main, ["report", str(folder / "subscriptions.csv"), "-o", str(tmp_path / "rows.tsv")]
     )
     assert outcome.exit_code == 2
-    assert "use a name ending in .html, .md, .json or .csv" in outcome.output
+    assert "use a name ending in .html, .md, .json, .csv or .xlsx" in outcome.output
 
 
 def hidden_everywhere(result):

@@ -13,11 +13,13 @@ from pathlib import Path
 
 import polars as pl
 
-from reconcile.codes import Severity
+from reconcile.codes import N_, Severity
 from reconcile.csv_output import csv_bytes
 from reconcile.filesystem import write_all
+from reconcile.i18n import translations
 from reconcile.problems import ROW_ERROR_SCHEMA, ReconcileError
-from reconcile.rendering import environment, figure_naming, finding_text
+from reconcile.redaction import file_name
+from reconcile.rendering import environment, figure_naming, finding_text, rejection_reason
 from reconcile.result import Finding, Result
 
 REJECTED_ROWS_FILENAME = "rejected-rows.csv"
@@ -31,6 +33,7 @@ _CONTENT_TYPES = {
     ".json": ("application", "json"),
     ".csv": ("text", "csv"),
     ".txt": ("text", "plain"),
+    ".xlsx": ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
 }
 
 
@@ -167,7 +170,9 @@ def _template_context(
         "totals": result.totals,
         "extra_subscriptions": result.totals.extra_subscriptions,
         "findings": [
-            {"severity": finding.severity, "text": finding_text(finding, lang)} for finding in shown
+            # Advice on re-exporting is for whoever runs reconcile (on stderr), not here.
+            {"severity": finding.severity, "text": finding_text(finding, lang, advice=False)}
+            for finding in shown
         ],
         "more_findings": others,
         "lang": lang,
@@ -209,15 +214,31 @@ def eml_path_for(report_file: Path) -> Path:
     return report_file.with_suffix(".eml")
 
 
-def rejected_rows_csv(result: Result) -> bytes | None:
-    """The rejections as UTF-8 CSV (file,line,column,value,code,message) in file order,
-    with a byte-order mark so spreadsheet programs read accents right; None when no row
-    was rejected."""
+# The columns of the rejected-rows CSV: its headers are msgids, in the report's language.
+REJECTED_ROWS_HEADERS = {
+    "file": N_("File"),
+    "line": N_("Line"),
+    "column": N_("Column"),
+    "value": N_("Value"),
+    "code": N_("Code"),
+    "message": N_("Reason"),
+}
+
+
+def rejected_rows_csv(result: Result, lang: str = "en") -> bytes | None:
+    """The rejections as UTF-8 CSV (file, line, column, value, code, reason) in file
+    order, headers and reasons in `lang`, files by name (never a folder: it is mailed),
+    with a byte-order mark so spreadsheet programs read accents right and no cell that a
+    spreadsheet would run as a formula; None when no row was rejected."""
     if not result.rejections:
         return None
+    rejections = result.rejections
     columns = {
-        name: [getattr(rejection, name) for rejection in result.rejections]
-        for name in ROW_ERROR_SCHEMA
+        name: [getattr(rejection, name) for rejection in rejections] for name in ROW_ERROR_SCHEMA
     }
+    columns["file"] = [file_name(rejection.file) for rejection in rejections]
+    columns["message"] = [rejection_reason(rejection, lang) for rejection in rejections]
     frame = pl.DataFrame(columns, schema=ROW_ERROR_SCHEMA).sort("file", "line", maintain_order=True)
-    return csv_bytes(frame)  # cells a spreadsheet would run as formulas are quoted
+    gettext = translations(lang).gettext
+    headers = {name: gettext(REJECTED_ROWS_HEADERS[name]) for name in frame.columns}
+    return csv_bytes(frame.rename(headers))

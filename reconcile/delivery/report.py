@@ -40,7 +40,7 @@ def deliver(
     message = build_message(
         result,
         attachments=attachments,
-        rejected_rows_csv=rejected_rows_csv(result),
+        rejected_rows_csv=rejected_rows_csv(result, lang),
         lang=lang,
         sender=sender,
         recipients=recipients,

@@ -180,6 +180,18 @@ def _has_subscription_columns(spec: SourceSpec, keys: list[str]) -> bool:
     )
 
 
+# When the first file is a customers export. Right only when the second file is the
+# subscriptions export: api.load says otherwise when there is none.
+SWAP_ADVICE = (
+    "Swap the two files: the subscriptions export comes first, the customers export is "
+    "given with --customers."
+)
+ONLY_CUSTOMERS_ADVICE = (
+    "reconcile counts from a subscriptions export: give it first (and this customers "
+    "export with --customers)."
+)
+
+
 def _refuse_subscriptions_as_customers(
     candidates: tuple[SourceSpec, ...],
     headers: tuple[str, ...],
@@ -196,8 +208,9 @@ def _refuse_subscriptions_as_customers(
                 label,
                 "is a subscriptions export, given as the customers export (it has a "
                 f"subscription ID column{column})",
-                "Swap the two files: the subscriptions export comes first, the customers "
-                "export is given with --customers.",
+                # The first file was read as a subscriptions export: swapping cannot help.
+                "Give the customers export with --customers, or leave --customers out: "
+                "customers are then the distinct customer IDs of the subscriptions.",
             )
 
 
@@ -213,8 +226,7 @@ def _refuse_customers_as_subscriptions(
                 label,
                 "is a customers export, given as the subscriptions export (it has customer "
                 "columns but no subscription ID, product, plan or dates)",
-                "Swap the two files: the subscriptions export comes first, the customers "
-                "export is given with --customers.",
+                SWAP_ADVICE,
             )
 
 
