@@ -119,7 +119,7 @@ def handle_errors(command: Callable[..., int | None]) -> Callable[..., None]:
     @functools.wraps(command)
     def wrapper(*args: Any, debug: bool = False, **kwargs: Any) -> None:
         try:
-            with collection_paused():
+            with collection_paused(), notes_shown():
                 code = command(*args, **kwargs) or EXIT_OK
         except (click.exceptions.Exit, click.ClickException):
             raise  # click reports its own usage errors (exit 2)
@@ -134,6 +134,28 @@ def handle_errors(command: Callable[..., int | None]) -> Callable[..., None]:
     return click.option("--debug", is_flag=True, help="Show the full traceback of an error.")(
         wrapper
     )
+
+
+@contextlib.contextmanager
+def notes_shown() -> Iterator[None]:
+    """The library's notes (problems.ReconcileNote: a file of a folder skipped), each said
+    once as a `Note:` line on stderr however often it was issued; other warnings are
+    shown as Python shows them."""
+    import warnings
+
+    from reconcile.problems import ReconcileNote
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ReconcileNote)
+        try:
+            yield
+        finally:
+            notes = [w for w in caught if issubclass(w.category, ReconcileNote)]
+            for text in dict.fromkeys(str(w.message) for w in notes):
+                echo(f"Note: {text}")
+            for w in caught:
+                if not issubclass(w.category, ReconcileNote):
+                    warnings.showwarning(w.message, w.category, w.filename, w.lineno)
 
 
 def error_message(error: Exception) -> str:
@@ -770,9 +792,9 @@ def deliver(
     result, written, *, lang, eml, attach, config_file, email_options, console, traced=None
 ) -> list[Path]:
     """The options of --eml and --email-to, for delivery.deliver: the settings, and the
-    report files to attach (a format asked for by --attach but not written is rendered
-    beside the .eml). Usage errors are the CLI's; what happened is said here. Returns the
-    files it wrote."""
+    report files to attach. A format asked for by --attach but not written with -o is
+    rendered in memory and attached, never left on disk. Usage errors are the CLI's; what
+    happened is said here. Returns the files it wrote (the .eml)."""
     import os
 
     from reconcile import delivery
@@ -780,28 +802,17 @@ def deliver(
     smtp, sender, recipients = delivery.settings_from(
         email_options, os.environ, delivery.default_config_file(config_file)
     )
-    kinds = {OUTPUT_FORMATS[path.suffix.lower()]: path for path in written}
+    kinds: dict[str, Path | tuple[str, bytes]] = {
+        OUTPUT_FORMATS[path.suffix.lower()]: path for path in written
+    }
     wanted = {"html"} | {item.strip() for item in attach.split(",") if item.strip()}
     unknown = wanted - {"html", "md", "json", "xlsx"}
     if unknown:
         raise click.BadParameter(
             f"cannot attach {', '.join(sorted(unknown))}", param_hint="--attach"
         )
-    extra = {}
     for kind in sorted(wanted - kinds.keys()):
-        extra_path = (eml or written[0]).with_suffix(f".{kind}")
-        if kind == "xlsx":
-            from reconcile.workbook import workbook_bytes
-
-            extra_path.write_bytes(workbook_bytes(result, lang=lang, trace=traced))
-        else:
-            extra_path.write_text(
-                render_outputs(result, (extra_path,), lang=lang)[extra_path],
-                encoding="utf-8",
-                newline="\n",
-            )
-        extra[kind] = extra_path
-    kinds.update(extra)
+        kinds[kind] = unwritten_attachment(result, kind, (eml or written[0]).stem, lang, traced)
     attachments = [kinds[kind] for kind in ("html", "md", "json", "xlsx") if kind in wanted]
     if recipients and smtp is None:
         raise click.UsageError(
@@ -818,7 +829,18 @@ def deliver(
     )
     if done.recipients:
         echo(f"Sent to {', '.join(done.recipients)} via {done.host}; a copy is in {done.eml_path}")
-    return [*extra.values(), done.eml_path]
+    return [done.eml_path]
+
+
+def unwritten_attachment(result, kind: str, stem: str, lang: str, traced) -> tuple[str, bytes]:
+    """A report format that --attach asks for and -o did not write: its file name in the
+    message and its bytes, rendered in memory (no file nobody asked for)."""
+    name = f"{stem}.{kind}"
+    if kind == "xlsx":
+        from reconcile.workbook import workbook_bytes
+
+        return name, workbook_bytes(result, lang=lang, trace=traced)
+    return name, render_outputs(result, (Path(name),), lang=lang)[Path(name)].encode("utf-8")
 
 
 def exit_code_for(result, fail_on: str | None) -> int:

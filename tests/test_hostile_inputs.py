@@ -274,3 +274,38 @@ def test_a_cr_only_export_is_recognised_in_a_folder(tmp_path):
     (tmp_path / "export.csv").write_bytes(("\r".join([HEADER, *ROWS]) + "\r").encode("mac_roman"))
     summary = validate(tmp_path)
     assert (summary["kind"], summary["rows_read"]) == ("subscriptions", 3)
+
+
+def test_a_fifo_in_an_exports_folder_is_skipped_with_one_note(tmp_path):
+    # A FIFO would block the run until someone writes to it: it is never opened, and the
+    # user reads one note about it, not a Python warning.
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    zoho = Path(__file__).parent.parent / "sample_exports" / "zoho"
+    for name in ("subscriptions.csv", "customers.csv"):
+        (folder / name).write_bytes((zoho / name).read_bytes())
+    os.mkfifo(folder / "pipe.csv")
+    out = tmp_path / "r.json"
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "reconcile",
+            "report",
+            str(folder),
+            "--as-of",
+            "2026-11-15",
+            "-o",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr
+    notes = [line for line in completed.stderr.splitlines() if "pipe.csv" in line]
+    assert notes == [
+        f"Note: {folder / 'pipe.csv'}: skipped, not a regular file (a pipe, socket or device)"
+    ]
+    assert "ReconcileNote" not in completed.stderr
+    assert json.loads(out.read_text())["totals"]["subscriptions_active"] > 0

@@ -8,8 +8,11 @@ import csv
 import errno
 import hashlib
 import io
+import json
 import os
 import threading
+from email import policy
+from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
@@ -369,3 +372,27 @@ def test_the_rejected_rows_attached_hold_no_live_formula(tmp_path):
     written = [cell for row in csv.reader(io.StringIO(text.lstrip("\ufeff"))) for cell in row]
     assert "'=1+2" in written
     assert not [cell for cell in written if cell.startswith(LIVE)]
+
+
+def test_a_format_only_attached_is_rendered_in_memory(exports, tmp_path):
+    # --attach md without -o r.md: the Markdown is in the message, and no r.md appears.
+    out = tmp_path / "out"
+    out.mkdir()
+    code, output = run(
+        "report",
+        exports,
+        *AS_OF,
+        "-o",
+        out / "r.html",
+        "--eml",
+        out / "r.eml",
+        "--attach",
+        "md,json",
+    )
+    assert code == 0, output
+    assert sorted(path.name for path in out.iterdir()) == ["r.eml", "r.html"]
+    message = BytesParser(policy=policy.default).parsebytes((out / "r.eml").read_bytes())
+    attached = {part.get_filename(): part for part in message.iter_attachments()}
+    assert [name for name in attached if name.startswith("r.")] == ["r.html", "r.md", "r.json"]
+    assert json.loads(attached["r.json"].get_payload(decode=True))["totals"]["customers_active"]
+    assert attached["r.md"].get_payload(decode=True).decode("utf-8").startswith("#")

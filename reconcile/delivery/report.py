@@ -26,7 +26,7 @@ class Delivered:
 
 def deliver(
     result: Result,
-    attachments: Sequence[Path],
+    attachments: Sequence[Path | tuple[str, bytes]],
     *,
     lang: str,
     eml_path: Path,
@@ -34,7 +34,8 @@ def deliver(
     sender: str | None,
     recipients: Sequence[str],
 ) -> Delivered:
-    """The message with `attachments` (and the rejected rows), written to `eml_path`, and
+    """The message with `attachments` (files, or a name and bytes rendered in memory; and
+    the rejected rows), written to `eml_path`, and
     sent when there are recipients. The report files are already on disk, and `send`
     saves the .eml before the first byte goes out: a failed send loses nothing."""
     message = build_message(
