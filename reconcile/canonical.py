@@ -102,6 +102,9 @@ class LoadedTable:
     # Records with no value at all (empty lines, ',,,'): not rows, so not in rows_read,
     # but counted so that a reader can reconcile rows_read with the file's line count.
     blank_lines_skipped: int = 0
+    # Statuses (normalised, as in `frame`'s "status") of subscriptions that ended without
+    # ever paying (SourceSpec.never_paid): never active, whatever their dates say.
+    never_paid_statuses: tuple[str, ...] = ()
     # Lines of the file's header line repeated inside it (exports pasted together): not
     # rows either; each starts a part with its own column order.
     repeated_header_lines: tuple[int, ...] = ()

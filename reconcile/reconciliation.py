@@ -103,13 +103,20 @@ ACTIVE = "active"
 STATES = (ACTIVE, NOT_YET_PAYING, PAUSED, UNPAID, ENDED)
 
 
-def classify(frame: pl.DataFrame, as_of: datetime.date, *, snapshot: bool = False) -> pl.DataFrame:
+def classify(
+    frame: pl.DataFrame,
+    as_of: datetime.date,
+    *,
+    snapshot: bool = False,
+    never_paid: tuple[str, ...] = (),
+) -> pl.DataFrame:
     """The accepted subscriptions with what every figure needs about each of them.
 
     `start` becomes the day the subscription began to pay (the trial end when that is
     later), and an unpaid subscription's `end` the end of its last paid period. Adds
     `class` (the status class; without a status, from the dates), `never_active` (ended
-    without ever paying: its trial lasted to its end), `without_end_date` (ended or paused
+    without ever paying: its trial lasted to its end, or its status is one of
+    `never_paid`, such as Zoho's trial_expired), `without_end_date` (ended or paused
     but no end: cannot be placed in time), `without_start_date` (ended or paused with an
     end but no start: cannot be placed either), `state` on the as-of date, and `first` /
     `last`: the run of months on whose observation day it is active (see history.py), null
@@ -147,7 +154,10 @@ def classify(frame: pl.DataFrame, as_of: datetime.date, *, snapshot: bool = Fals
         .with_columns(
             # The trial lasted to the end (or past it): it never paid.
             never_active=(pl.col("class") == ENDED)
-            & (pl.col("trial_end") >= pl.col("end")).fill_null(False),
+            & (
+                (pl.col("trial_end") >= pl.col("end")).fill_null(False)
+                | pl.col("status").is_in(list(never_paid)).fill_null(False)
+            ),
             ended_or_paused=pl.col("class").is_in([ENDED, PAUSED]),
         )
         .with_columns(
@@ -263,7 +273,14 @@ def reconcile_tables(
         subscriptions.frame, None if customers is None else customers.frame
     )
     # Every subscription's MRR once: the snapshot, the history and the trace read it.
-    subs = revenue.with_mrr(classify(numbered, as_of, snapshot=not subscriptions.has_start))
+    subs = revenue.with_mrr(
+        classify(
+            numbered,
+            as_of,
+            snapshot=not subscriptions.has_start,
+            never_paid=subscriptions.never_paid_statuses,
+        )
+    )
     replaced = plan_changes.successors(subs.lazy(), plan_change_window, as_of).collect()
     # Validation rejects a repeated customer ID as a conflicting duplicate; the customers
     # walk counts export rows as customers and relies on it.

@@ -142,7 +142,10 @@ def _accepted_rows(subscriptions: LoadedTable, result: Result) -> pl.LazyFrame:
     customer is active, and whether they are the subscription that counts that customer."""
     numbered, _ = reconciliation.with_customer_numbers(subscriptions.frame, None)
     classified = reconciliation.classify(
-        numbered.select(_CLASSIFIED), result.as_of, snapshot=not subscriptions.has_start
+        numbered.select(_CLASSIFIED),
+        result.as_of,
+        snapshot=not subscriptions.has_start,
+        never_paid=subscriptions.never_paid_statuses,
     )
     active = classified.lazy().filter(pl.col("state") == reconciliation.ACTIVE)
     # One row per active customer: customer_no and `first`, the counting order of the

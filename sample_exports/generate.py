@@ -62,6 +62,10 @@ STRIPE_CLASSES = {
     "incomplete_expired": ENDED,
 }
 
+# Ended statuses that say a subscription never paid (DOMAIN.md, "The life of a
+# subscription"), restated: never active, whatever the row's dates say.
+NEVER_PAID = {"trial_expired", "creation_failed", "incomplete_expired"}
+
 # Row-error codes of reconcile/problems.py, restated.
 MISSING_ID = "missing_id"
 DAMAGED_ID = "id_in_scientific_notation"
@@ -485,6 +489,7 @@ class ZohoPlan:
             start=activated or created,
             end=end,
             currency=cells["Currency Code"],
+            never_active=status in NEVER_PAID,
             mrr=monthly_cents(
                 Decimal(cells["Amount"].replace(".", "").replace(",", ".")),
                 12 if cells["Interval Unit"] == "years" else 1,
@@ -643,7 +648,7 @@ def zoho_status_cases(plan: ZohoPlan) -> dict[str, Customer]:
         status="cancelled")  # fmt: skip
     pohl = plan.customer("Fleischerei Pohl", "Handwerk")
     add(pohl, "Lohn & Gehalt", "Basis monatlich", day("17.02.2026"), None,
-        "creation_failed, no end date: ended without end date",
+        "creation_failed: never paid, so never active (needs no end date)",
         status="creation_failed")  # fmt: skip
     sommer = plan.customer("Gartenbau Sommer GmbH", "Handwerk")
     add(sommer, "Warenwirtschaft", "Basis monatlich", day("05.11.2026"), None,
@@ -707,7 +712,7 @@ def plan_zoho_faults(
     conflict["Amount"] = german_amount(Decimal("179.00"))
     undated = [
         plan.add(special["pohl"], "Warenwirtschaft", "Basis monatlich", None, None,
-                 "creation_failed without any date: ended without end date (not rejected)",
+                 "creation_failed without any date: never active (not rejected)",
                  status="creation_failed"),
         plan.add(special["vogt"], "DMS Archiv", "Basis monatlich", None, None,
                  "cancelled 30.06.2024, but neither Activated On nor Created On: ended "
@@ -986,7 +991,7 @@ class StripePlan:
         start = moment(created).date()
         if trial_end is not None and trial_end > start:
             start = trial_end
-        never_active = (
+        never_active = status in NEVER_PAID or (
             status_class == ENDED and trial_end is not None and end is not None and trial_end >= end
         )
         subscription = Subscription(

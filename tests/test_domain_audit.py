@@ -280,8 +280,8 @@ def test_zoho_statuses_casing_pause_dates_and_end_fallbacks(tmp_path):
     # Line 5 paused, pause date Jul 1 (future): active until then -> active.
     # Line 6 paused, pause date Jun 1 (past): paused.
     # Line 7 paused, no pause date (a Cancelled On does not count): paused, no end.
-    # Line 8 Trial_Expired: ended class, start = Created On Feb 1 (no Activated On),
-    #   end = Expires At Mar 1 (decisions: its trial counts as active time).
+    # Line 8 Trial_Expired: ended class, and it never paid (DOMAIN.md): never active,
+    #   whatever its Created On (Feb 1) and Expires At (Mar 1) say.
     # Line 9 future with dates: not yet paying, never active.
     # Line 10 "live  " (trailing blanks): paying, open, active.
     # Active: lines 2, 3, 5, 10 = 4; not yet paying 1; paused 2 (6, 7); ended 2 (4, 8).
@@ -316,11 +316,12 @@ def test_zoho_statuses_casing_pause_dates_and_end_fallbacks(tmp_path):
     assert active_ids == ["1000000000000000005", "1000000000000000006"]
     # Month ends (start Jan 10 for all but lines 8 and 9):
     # Jan 31: lines 2, 3, 4, 5, 6 (paused Jun 1), 10 = 6 (line 7, no pause date, is left out).
-    # Feb 29: + line 8 (trial_expired, Feb 1..Mar 1) = 7. Mar 31: line 8 gone = 6.
+    # Feb 29 and Mar 31: 6 (line 8 never paid, so it is in no month).
     # Apr 30: 6. May 31: line 4 ended May 1 = 5. Jun 15: pause Jun 1 ended = 4.
+    assert d["totals"]["subscriptions_never_active"] == 1
     assert series(d, "subscriptions_active") == [
         ("2024-01", 6),
-        ("2024-02", 7),
+        ("2024-02", 6),
         ("2024-03", 6),
         ("2024-04", 6),
         ("2024-05", 5),
@@ -334,8 +335,8 @@ def test_zoho_creation_failed_without_dates_is_counted_not_rejected(tmp_path):
     # report says how many such rows there are." A row is rejected only for a missing ID,
     # an unreadable date or an unknown status. decisions.md itself says "Zoho's
     # creation_failed rows have no dates and land here" (ended_without_end_date).
-    # Expected: 3 rows accepted; active 1; ended 1 (creation_failed); paused 1; both
-    # without end date.
+    # Expected: 3 rows accepted; active 1; ended 1 (creation_failed); paused 1. The paused
+    # row has no end date; the creation_failed row never paid (DOMAIN.md), so it needs none.
     subs = write(
         tmp_path,
         "zoho.csv",
@@ -349,7 +350,8 @@ def test_zoho_creation_failed_without_dates_is_counted_not_rejected(tmp_path):
     d = run(subs)
     assert accounting(d) == (3, 3, 0, 0)
     assert totals(d, *STATES) == dict(zip(STATES, (1, 0, 1, 1), strict=True))
-    assert d["totals"]["ended_without_end_date"] == 2
+    assert d["totals"]["ended_without_end_date"] == 1
+    assert d["totals"]["subscriptions_never_active"] == 1
 
 
 def test_without_a_start_a_paying_row_is_rejected(tmp_path):

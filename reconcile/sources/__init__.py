@@ -34,6 +34,7 @@ from reconcile import registry
 from reconcile.canonical import (
     CUSTOMER_COLUMNS,
     CUSTOMERS,
+    ENDED,
     STATUS_CLASSES,
     SUBSCRIPTION_COLUMNS,
     SUBSCRIPTIONS,
@@ -130,6 +131,9 @@ class SourceSpec:
     origin: str = field(default="", compare=False)  # the TOML file it came from
     # Values that mean "no date" in a date column (WooCommerce writes 0): read as empty.
     no_date: tuple[str, ...] = ()
+    # Ended statuses of subscriptions that never paid (Zoho trial_expired): never active,
+    # whatever their dates say (DOMAIN.md, "The life of a subscription").
+    never_paid: tuple[str, ...] = ()
     # Built-in sources are tried in this order (then by name) when recognising a file.
     detection_order: int = field(default=registry.DEFAULT_DETECTION_ORDER, compare=False)
     # `[figures]`: whether the system's own reports count subscriptions as customers
@@ -260,6 +264,7 @@ def _spec_from_document(document: dict, origin: str, parent: SourceSpec | None) 
     }
     statuses = _statuses_from_document(document.get("statuses", {}), origin, parent)
     no_date = _no_date_from_document(document.get("no_date"), origin, parent)
+    never_paid = _never_paid_from_document(document.get("never_paid"), origin, parent, statuses)
     counting, figure_names = _figures_from_document(document.get("figures"), origin, parent)
     order = document.get("detection_order", registry.DEFAULT_DETECTION_ORDER)
     if not isinstance(order, int):
@@ -272,6 +277,7 @@ def _spec_from_document(document: dict, origin: str, parent: SourceSpec | None) 
         statuses=statuses,
         origin=origin,
         no_date=no_date,
+        never_paid=never_paid,
         detection_order=order,
         counts_subscriptions_as_customers=counting,
         figure_names=figure_names,
@@ -325,6 +331,22 @@ def _no_date_from_document(
     if not all(isinstance(v, str) and v.strip() for v in values):
         raise ReconcileError(f'{origin}: no_date must list values as text, e.g. no_date = ["0"]')
     return tuple(v.strip() for v in values)
+
+
+def _never_paid_from_document(
+    value: object, origin: str, parent: SourceSpec | None, statuses: Mapping
+) -> tuple[str, ...]:
+    """`never_paid`: statuses of the ended class that say the subscription never paid."""
+    if value is None:
+        return parent.never_paid if parent else ()
+    values = _as_list(value)
+    ended = statuses.get(ENDED, ())
+    if not all(isinstance(v, str) and v in ended for v in values):
+        raise ReconcileError(
+            f"{origin}: never_paid must list statuses of the ended class, "
+            f'e.g. never_paid = ["trial_expired"]'
+        )
+    return tuple(values)
 
 
 def _table_from_document(

@@ -121,6 +121,16 @@ def _status_class_expr(raw: RawTable, plan: TypingPlan) -> pl.Expr:
     return pl.col("status").replace_strict(classes, default=None, return_dtype=pl.String)
 
 
+def normalized_statuses(values: tuple[str, ...]) -> tuple[str, ...]:
+    """Status values as a source file writes them, normalised as the "status" column is."""
+    return tuple(
+        pl.DataFrame({"status": list(values)}, schema={"status": pl.String})
+        .select(parsing.normalize_status_expr("status"))
+        .get_column("status")
+        .to_list()
+    )
+
+
 def _normalized_status_classes(raw: RawTable) -> dict[str, str]:
     values = raw.source.status_values()
     normalized = (
