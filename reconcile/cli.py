@@ -608,6 +608,11 @@ def report(
         mapping_file,
         config_file=config_file,
     )
+    # Settings and addresses are checked before anything is read or written: a refused
+    # address must not leave reports behind (all outputs or none).
+    mail_settings = mail_settings_for(email_options, config_file) if mailing else None
+    if mailing:
+        attached_formats(attach)
     try:  # before the exports are read: a mistyped name fails at once
         figures = api.figure_inputs(billing_figures, as_of, mapping_file=mapping_file)
     except ReconcileError as error:
@@ -660,8 +665,7 @@ def report(
             lang=lang,
             eml=eml,
             attach=attach,
-            config_file=config_file,
-            email_options=email_options,
+            settings=mail_settings,
             console=console,
             traced=traced,
         )
@@ -788,13 +792,20 @@ def render_outputs(result, outputs, *, lang: str, files=None) -> dict[Path, str]
     return texts
 
 
-def deliver(
-    result, written, *, lang, eml, attach, config_file, email_options, console, traced=None
-) -> list[Path]:
-    """The options of --eml and --email-to, for delivery.deliver: the settings, and the
-    report files to attach. A format asked for by --attach but not written with -o is
-    rendered in memory and attached, never left on disk. Usage errors are the CLI's; what
-    happened is said here. Returns the files it wrote (the .eml)."""
+def attached_formats(attach: str) -> set[str]:
+    """The report formats to attach: always the HTML, and what --attach names."""
+    wanted = {"html"} | {item.strip() for item in attach.split(",") if item.strip()}
+    unknown = wanted - {"html", "md", "json", "xlsx"}
+    if unknown:
+        raise click.BadParameter(
+            f"cannot attach {', '.join(sorted(unknown))}", param_hint="--attach"
+        )
+    return wanted
+
+
+def mail_settings_for(email_options: Mapping[str, Any], config_file: Path | None):
+    """(SMTP settings or None, sender, recipients) from the options, the environment and
+    the config file; a usage error when there are recipients but no server."""
     import os
 
     from reconcile import delivery
@@ -802,22 +813,28 @@ def deliver(
     smtp, sender, recipients = delivery.settings_from(
         email_options, os.environ, delivery.default_config_file(config_file)
     )
-    kinds: dict[str, Path | tuple[str, bytes]] = {
-        OUTPUT_FORMATS[path.suffix.lower()]: path for path in written
-    }
-    wanted = {"html"} | {item.strip() for item in attach.split(",") if item.strip()}
-    unknown = wanted - {"html", "md", "json", "xlsx"}
-    if unknown:
-        raise click.BadParameter(
-            f"cannot attach {', '.join(sorted(unknown))}", param_hint="--attach"
-        )
-    for kind in sorted(wanted - kinds.keys()):
-        kinds[kind] = unwritten_attachment(result, kind, (eml or written[0]).stem, lang, traced)
-    attachments = [kinds[kind] for kind in ("html", "md", "json", "xlsx") if kind in wanted]
     if recipients and smtp is None:
         raise click.UsageError(
             "--email-to needs an SMTP server: --smtp-host, RECONCILE_SMTP_HOST or reconcile.toml"
         )
+    return smtp, sender, recipients
+
+
+def deliver(result, written, *, lang, eml, attach, settings, console, traced=None) -> list[Path]:
+    """The options of --eml and --email-to, for delivery.deliver: the settings, and the
+    report files to attach. A format asked for by --attach but not written with -o is
+    rendered in memory and attached, never left on disk. Usage errors are the CLI's; what
+    happened is said here. Returns the files it wrote (the .eml)."""
+    from reconcile import delivery
+
+    smtp, sender, recipients = settings
+    kinds: dict[str, Path | tuple[str, bytes]] = {
+        OUTPUT_FORMATS[path.suffix.lower()]: path for path in written
+    }
+    wanted = attached_formats(attach)
+    for kind in sorted(wanted - kinds.keys()):
+        kinds[kind] = unwritten_attachment(result, kind, (eml or written[0]).stem, lang, traced)
+    attachments = [kinds[kind] for kind in ("html", "md", "json", "xlsx") if kind in wanted]
     done = delivery.deliver(
         result,
         attachments,

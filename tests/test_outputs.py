@@ -396,3 +396,19 @@ def test_a_format_only_attached_is_rendered_in_memory(exports, tmp_path):
     assert [name for name in attached if name.startswith("r.")] == ["r.html", "r.md", "r.json"]
     assert json.loads(attached["r.json"].get_payload(decode=True))["totals"]["customers_active"]
     assert attached["r.md"].get_payload(decode=True).decode("utf-8").startswith("#")
+
+
+def test_a_refused_mail_setting_leaves_no_report_behind(exports, tmp_path, monkeypatch):
+    # All outputs or none: an address refused from the environment, or an unknown
+    # --attach format, stops the run before any report is written.
+    out = tmp_path / "out"
+    out.mkdir()
+    monkeypatch.setenv("RECONCILE_EMAIL_FROM", "a@example.com\nBcc: b@example.com")
+    code, output = run("report", exports, *AS_OF, "-o", out / "r.html", "--eml", out / "r.eml")
+    assert code == 2, output
+    monkeypatch.delenv("RECONCILE_EMAIL_FROM")
+    code, output = run(
+        "report", exports, *AS_OF, "-o", out / "r.html", "--eml", out / "r.eml", "--attach", "pdf"
+    )
+    assert code == 2 and "cannot attach pdf" in output, output
+    assert list(out.iterdir()) == []
