@@ -28,32 +28,6 @@ from reconcile.sources import SourceSpec, load_source
 RENEWAL = "period_end"
 
 
-def renewals_per_year() -> pl.Expr:
-    """12 / the billing interval in months, by revenue.py's reading of the interval (an
-    empty unit is a month, an empty count is 1); null where the interval cannot be read."""
-    unit = pl.col("interval").str.strip_chars().str.to_lowercase()
-    numerator = unit.replace_strict(
-        {k: v[0] for k, v in revenue.MONTHS_PER_UNIT.items()}, default=None, return_dtype=pl.Int64
-    )
-    denominator = unit.replace_strict(
-        {k: v[1] for k, v in revenue.MONTHS_PER_UNIT.items()}, default=None, return_dtype=pl.Int64
-    )
-    no_unit = pl.col("interval").is_null() | (unit == "")
-    count = (
-        pl.col("interval_count")
-        .str.strip_chars()
-        .str.replace(",", ".", literal=True)
-        .cast(pl.Float64, strict=False)
-    )
-    count = pl.when(pl.col("interval_count").is_null()).then(1.0).otherwise(count)
-    months = (
-        count
-        * pl.when(no_unit).then(1).otherwise(numerator)
-        / pl.when(no_unit).then(1).otherwise(denominator)
-    )
-    return pl.when(months > 0).then(12 / months)
-
-
 def renewals_of(
     subs: pl.DataFrame, export: pl.DataFrame | None, source: str, active_state: str
 ) -> Renewals:
@@ -80,8 +54,9 @@ def customer_names(subs: pl.DataFrame, export: pl.DataFrame | None) -> pl.LazyFr
 
 
 def renewals_from(active: pl.LazyFrame, names: pl.LazyFrame, needed_column: str | None) -> Renewals:
-    """The renewals of the active subscriptions (customer_no, customer_id, currency,
-    interval, interval_count, renewal), `names` one row per customer_no with a `name`.
+    """The renewals of the active subscriptions (customer_no, customer_id, renewal, and
+    revenue.with_mrr's currency and renewals per year), `names` one row per customer_no
+    with a `name`.
 
     Only customers with two or more active subscriptions count. A subscription without a
     renewal date or without a readable interval leaves its customer out of the invoice
@@ -92,8 +67,9 @@ def renewals_from(active: pl.LazyFrame, names: pl.LazyFrame, needed_column: str 
             "customer_no",
             "customer_id",
             RENEWAL,
-            currency=pl.col("currency").str.strip_chars().str.to_uppercase(),
-            per_year=renewals_per_year(),
+            # Both read once per distinct value by revenue.with_mrr, not on every row.
+            currency=revenue.CURRENCY,
+            per_year=revenue.RENEWALS_PER_YEAR,
         )
         .with_columns(held=pl.len().over("customer_no"))
         .filter(pl.col("held") >= 2)

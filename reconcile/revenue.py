@@ -45,6 +45,9 @@ CURRENCY = "revenue_currency"
 # The currency numbered 0, 1, ... in code order, the missing currency last: grouping and
 # sorting by an integer is far cheaper than by the text.
 CURRENCY_CODE = "revenue_currency_code"
+# Renewals a year (12 / the interval in months), for renewals.py: null where the interval
+# cannot be read. Computed here, where the interval is read once per distinct value.
+RENEWALS_PER_YEAR = "renewals_per_year"
 # At most this many currencies (their codes share an Int64 key with customer and month).
 _CURRENCIES = 1 << 11
 # Stands for a value that is there but cannot be read (a count or quantity is never < 0).
@@ -52,7 +55,7 @@ _UNREADABLE = -1.0
 
 
 def with_mrr(subs: pl.DataFrame) -> pl.DataFrame:
-    """`subs` with MRR_CENTS, CURRENCY and CURRENCY_CODE.
+    """`subs` with MRR_CENTS, CURRENCY, CURRENCY_CODE and RENEWALS_PER_YEAR.
 
     An empty interval unit is a month (an export without one, such as the MRR playbook's,
     holds monthly amounts), an empty count is 1, an empty quantity is 1. An amount that
@@ -81,10 +84,14 @@ def with_mrr(subs: pl.DataFrame) -> pl.DataFrame:
     # decide a half cent; then half a cent goes up, as a bookkeeper rounds.
     # (Rows without MRR may hold inf or NaN here, a count of 0: not cast strictly.)
     rounded = cents.round(6).round(0, mode="half_away_from_zero").cast(pl.Int64, strict=False)
+    readable_interval = numerator.is_not_null() & (count > 0)
     return subs.with_columns(
         pl.when(known).then(rounded).alias(MRR_CENTS),
         currency.alias(CURRENCY),
         code.alias(CURRENCY_CODE),
+        pl.when(readable_interval)
+        .then(12 * denominator / (count * numerator))
+        .alias(RENEWALS_PER_YEAR),
     )
 
 
