@@ -437,13 +437,14 @@ def test_unknown_format_is_refused():
         render(small_result(), "pdf")
 
 
-def test_german_catalog_compiles_in_milliseconds():
+def test_german_catalog_is_compiled_once_per_process():
+    # Speed is the benchmarks' business (bench/), not a timed test's: this checks that a
+    # run compiles the catalog once, however many texts it translates.
     i18n.translations.cache_clear()
-    started = time.perf_counter()
     german = i18n.translations("de")
-    elapsed = time.perf_counter() - started
     assert german.gettext("Active customers") == "Aktive Kunden"
-    assert elapsed < 0.1
+    assert i18n.translations("de") is german
+    assert i18n.translations.cache_info().misses == 1
 
 
 # --- findings and bridge labels ------------------------------------------------------
