@@ -21,11 +21,12 @@ import datetime
 import itertools
 import re
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
 
@@ -61,6 +62,7 @@ OPTION = "--billing-figure"
 # More candidate statuses than this are not searched (2^16 sets); billing systems have
 # a handful of statuses, so this only guards against a mapping file listing dozens.
 MAX_CANDIDATES = 16
+T = TypeVar("T")  # a candidate status's effect: a count, or (MRR cents, subscriptions)
 
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -515,14 +517,21 @@ def explaining_statuses(effects: Mapping[str, int], difference: int) -> tuple[st
         for status, effect in effects.items()
         if (effect > 0) == (difference > 0) and abs(effect) <= abs(difference)
     )
+    return smallest_explaining_set(
+        candidates, lambda combo: sum(effect for _, effect in combo) == difference
+    )
+
+
+def smallest_explaining_set(
+    candidates: Sequence[tuple[str, T]], fits: Callable[[tuple[tuple[str, T], ...]], bool]
+) -> tuple[str, tuple[str, ...]]:
+    """The verdict of the smallest sets of (status, effect) `candidates` that `fits`:
+    sets are tried from the smallest up; the first size with a fitting set decides, one
+    such set explains (its statuses, sorted), several explain nothing (never forced)."""
     if len(candidates) > MAX_CANDIDATES:
         return UNEXPLAINED, ()
     for size in range(1, len(candidates) + 1):
-        found = [
-            combo
-            for combo in itertools.combinations(candidates, size)
-            if sum(effect for _, effect in combo) == difference
-        ]
+        found = [combo for combo in itertools.combinations(candidates, size) if fits(combo)]
         if len(found) == 1:
             return EXPLAINED, tuple(sorted(status for status, _ in found[0]))
         if found:
@@ -659,18 +668,10 @@ def _explaining_ratio(
     explains it, several or none do not."""
     if _ratio(mrr, held) == round(value, 2):
         return MATCH, ()
-    candidates = sorted(changes.items())
-    if len(candidates) > MAX_CANDIDATES:
-        return UNEXPLAINED, ()
-    for size in range(1, len(candidates) + 1):
-        found = [
-            combo
-            for combo in itertools.combinations(candidates, size)
-            if _ratio(mrr + sum(c[0] for _, c in combo), held + sum(c[1] for _, c in combo))
+    return smallest_explaining_set(
+        sorted(changes.items()),
+        lambda combo: (
+            _ratio(mrr + sum(c[0] for _, c in combo), held + sum(c[1] for _, c in combo))
             == round(value, 2)
-        ]
-        if len(found) == 1:
-            return EXPLAINED, tuple(sorted(status for status, _ in found[0]))
-        if found:
-            return AMBIGUOUS, ()
-    return UNEXPLAINED, ()
+        ),
+    )

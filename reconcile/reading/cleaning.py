@@ -8,7 +8,7 @@ that a cheap test picked out (candidate repeated headers), never over every row.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -126,21 +126,16 @@ def invisible_warnings(
 ) -> pl.DataFrame:
     """One warning per ID cell that held an invisible character (the value as it was,
     with the character shown as its code point)."""
-    frames = [
-        before.filter(pl.col(column).str.contains(_INVISIBLE_CLASS)).select(
-            pl.lit(file).alias("file"),
-            pl.col(line).cast(pl.Int64).alias("line"),
-            pl.lit(column).alias("column"),
-            pl.col(column).alias("value"),
-            pl.lit(RowError.INVISIBLE_CHARACTER.value).alias("code"),
-            pl.lit(
-                "ID held an invisible character (zero-width space, byte-order mark, soft "
-                "hyphen or the like); removed"
-            ).alias("message"),
-        )
-        for column in columns
-    ]
-    return pl.concat(frames) if frames else pl.DataFrame(schema=ROW_ERROR_SCHEMA)
+    return cell_warnings(
+        before,
+        columns,
+        lambda column: pl.col(column).str.contains(_INVISIBLE_CLASS),
+        file=file,
+        line=line,
+        code=RowError.INVISIBLE_CHARACTER,
+        message="ID held an invisible character (zero-width space, byte-order mark, soft "
+        "hyphen or the like); removed",
+    )
 
 
 def bad_byte_warnings(
@@ -148,17 +143,38 @@ def bad_byte_warnings(
 ) -> pl.DataFrame:
     """One warning per cell holding U+FFFD, where a byte that was not UTF-8 stood (only
     called for a file that had such bytes)."""
+    return cell_warnings(
+        frame,
+        columns,
+        lambda column: pl.col(column).str.contains("\ufffd", literal=True),
+        file=file,
+        line=line,
+        code=RowError.INVALID_BYTE,
+        message="holds bytes that are not UTF-8 in a UTF-8 file, each shown as \ufffd; "
+        "correct the value in the billing system or export the file again",
+    )
+
+
+def cell_warnings(
+    frame: pl.DataFrame,
+    columns: Sequence[str],
+    flagged: Callable[[str], pl.Expr],
+    *,
+    file: str,
+    line: str,
+    code: RowError,
+    message: str,
+) -> pl.DataFrame:
+    """One row error (ROW_ERROR_SCHEMA) per cell of `columns` that `flagged` marks, with
+    the cell's value as it is in `frame`."""
     frames = [
-        frame.filter(pl.col(column).str.contains("\ufffd", literal=True)).select(
+        frame.filter(flagged(column)).select(
             pl.lit(file).alias("file"),
             pl.col(line).cast(pl.Int64).alias("line"),
             pl.lit(column).alias("column"),
             pl.col(column).alias("value"),
-            pl.lit(RowError.INVALID_BYTE.value).alias("code"),
-            pl.lit(
-                "holds bytes that are not UTF-8 in a UTF-8 file, each shown as \ufffd; "
-                "correct the value in the billing system or export the file again"
-            ).alias("message"),
+            pl.lit(code.value).alias("code"),
+            pl.lit(message).alias("message"),
         )
         for column in columns
     ]
