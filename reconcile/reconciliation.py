@@ -338,7 +338,12 @@ def reconcile_tables(
         quality=result_quality,
         warnings=accounting.warnings(subscriptions, customers),
         billing_figures=billing_figures.compare(subs, figures, as_of, replaced),
-        renewals=renewals.renewals_of(subs, export, subscriptions.source, ACTIVE),
+        renewals=renewals.renewals_of(
+            active,
+            active_customers,
+            lambda ids: names.lookup(subs, export, (), ids)[1],
+            subscriptions.source,
+        ),
         revenue=revenue.revenue_from(frames.revenue),
         settings=Settings(plan_change_window_days=plan_change_window),
         caveats=accounting.caveats(subscriptions, customers),
@@ -386,8 +391,8 @@ def _month_extras(
 
 
 def _active_subscriptions(subs: pl.DataFrame) -> pl.DataFrame:
-    """The columns of the active subscriptions that snapshot.py, quality.py and
-    revenue.py read."""
+    """The columns of the active subscriptions that snapshot.py, quality.py,
+    revenue.py and renewals.py read."""
     return (
         subs.lazy()
         .filter(pl.col("state") == ACTIVE)
@@ -403,6 +408,8 @@ def _active_subscriptions(subs: pl.DataFrame) -> pl.DataFrame:
             revenue.MRR_CENTS,
             revenue.CURRENCY,
             revenue.CURRENCY_CODE,
+            renewals.RENEWAL,
+            revenue.RENEWALS_PER_YEAR,
         )
         .collect()
     )
