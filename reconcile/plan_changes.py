@@ -55,14 +55,17 @@ def successors(subs: pl.LazyFrame, window_days: int, as_of: datetime.date) -> pl
     # The starts as one sorted integer each: customer and day are read back from it.
     starts = placed.filter(pl.col("start") <= as_of).select(_day_key(pl.col("start"))).sort("key")
     matched = (
-        ended.join_asof(starts, on="key", strategy="forward", check_sortedness=False, coalesce=False)
+        ended.join_asof(
+            starts, on="key", strategy="forward", check_sortedness=False, coalesce=False
+        )
         .with_columns(
             # The first start at or after the earliest day, of this customer or a later one.
             pl.col("key_right").alias("found"),
         )
         .filter(
-            (pl.col("found") // _DAYS_PER_CUSTOMER == pl.col("customer_no").cast(pl.Int64))
-            .fill_null(False)
+            (
+                pl.col("found") // _DAYS_PER_CUSTOMER == pl.col("customer_no").cast(pl.Int64)
+            ).fill_null(False)
         )
         .with_columns(_day_of(pl.col("found")).alias(SUCCESSOR_START))
         .filter(pl.col(SUCCESSOR_START) <= pl.col("end") + window)

@@ -62,9 +62,7 @@ def renewals_from(
     with several renewal dates, are picked afterwards, for them alone.
     """
     per_year = pl.col(revenue.RENEWALS_PER_YEAR)
-    per_currency = rows.group_by("customer_no", revenue.CURRENCY_CODE).agg(
-        largest=per_year.max()
-    )
+    per_currency = rows.group_by("customer_no", revenue.CURRENCY_CODE).agg(largest=per_year.max())
     customers = (
         rows.group_by("customer_no")
         .agg(
@@ -74,7 +72,10 @@ def renewals_from(
             without_interval=per_year.is_null().sum(),
             now=per_year.sum(),
         )
-        .join(per_currency.group_by("customer_no").agg(aligned=pl.col("largest").sum()), on="customer_no")
+        .join(
+            per_currency.group_by("customer_no").agg(aligned=pl.col("largest").sum()),
+            on="customer_no",
+        )
         .with_columns(
             complete=(pl.col("without_date") == 0) & (pl.col("without_interval") == 0),
         )
@@ -89,9 +90,7 @@ def renewals_from(
         without_interval=pl.col("without_interval").sum(),
         with_date=(pl.col("subscriptions") - pl.col("without_date")).sum(),
     )
-    gaining = customers.filter(pl.col("complete") & (pl.col("renewal_dates") >= 2)).drop(
-        "complete"
-    )
+    gaining = customers.filter(pl.col("complete") & (pl.col("renewal_dates") >= 2)).drop("complete")
     total, listed = pl.collect_all([totals, gaining])
     several, several_dates, now, aligned, incomplete, no_date, no_interval, dated = total.row(0)
     return Renewals(

@@ -165,7 +165,9 @@ def _currencies(values: pl.Series) -> tuple[pl.Series, pl.Series]:
     currency = pl.Series([*normal, None], dtype=pl.String).gather(
         codes_of_rows.fill_null(len(normal))
     )
-    code = _gathered(codes_of_rows, [codes.get(c, missing) if c else missing for c in normal], missing)
+    code = _gathered(
+        codes_of_rows, [codes.get(c, missing) if c else missing for c in normal], missing
+    )
     return currency, code
 
 
