@@ -4,6 +4,7 @@ row-local polars expression with the code, header and message of its row error."
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 import polars as pl
@@ -19,6 +20,7 @@ from reconcile.codes import RowError
 from reconcile.reading import RawTable
 from reconcile.reading.frame import EXTRA_FIELDS
 from reconcile.sources import ID_FIELDS, Fallback, TableSpec
+from reconcile.validation.checked import normalized_statuses
 from reconcile.validation.columns import (
     AMOUNT,
     BOOLEAN,
@@ -204,22 +206,43 @@ def _date_needed(raw_field: str, table: TableSpec, plan: TypingPlan, kind: str) 
     (no figure uses it)."""
     uses: list[list[pl.Expr]] = []  # each: conditions that must all hold
     for canonical in _DATE_CANONICALS[kind]:
-        earlier_empty: list[pl.Expr] = []
-        for fallback in table.fallbacks(canonical):
-            present = all(f in plan.types for f in fallback.raw_fields)
-            if raw_field in fallback.fields and present:
-                conditions = list(earlier_empty)
-                if fallback.when:
-                    conditions.append(pl.col(TYPED + fallback.when).fill_null(False))
-                conditions.extend(_class_needs(canonical))
-                uses.append(conditions)
-            if present:
-                earlier_empty.append(_fallback_empty(fallback))
+        # The source's own fallbacks for some statuses (Zoho's non_renewing end) are used
+        # on the rows of those statuses, the general ones on every other row.
+        by_status = table.status_fallbacks(canonical)
+        others = [~_status_in(by_status)] if by_status else []
+        derivations = [(table.fallbacks(canonical), others)]
+        derivations += [(steps, [_status_in([s])]) for s, steps in by_status.items()]
+        for fallbacks, where in derivations:
+            uses.extend(_date_uses(raw_field, fallbacks, plan, [*where, *_class_needs(canonical)]))
     if any(not conditions for conditions in uses):
         return None  # needed on every row
     if not uses:
         return pl.lit(False)
     return pl.any_horizontal(pl.all_horizontal(conditions) for conditions in uses)
+
+
+def _date_uses(
+    raw_field: str, fallbacks: tuple[Fallback, ...], plan: TypingPlan, where: list[pl.Expr]
+) -> list[list[pl.Expr]]:
+    """Where a date raw field feeds one derivation (`where` holding): for each fallback
+    that reads it, the conditions under which that fallback is the one used."""
+    uses: list[list[pl.Expr]] = []
+    earlier_empty: list[pl.Expr] = []
+    for fallback in fallbacks:
+        present = all(f in plan.types for f in fallback.raw_fields)
+        if raw_field in fallback.fields and present:
+            conditions = [*where, *earlier_empty]
+            if fallback.when:
+                conditions.append(pl.col(TYPED + fallback.when).fill_null(False))
+            uses.append(conditions)
+        if present:
+            earlier_empty.append(_fallback_empty(fallback))
+    return uses
+
+
+def _status_in(statuses: Iterable[str]) -> pl.Expr:
+    """Whether the row's status (normalised) is one of `statuses` as a source writes them."""
+    return pl.col("status").is_in(normalized_statuses(tuple(statuses))).fill_null(False)
 
 
 # The canonical date fields a count depends on, per export kind.
