@@ -164,6 +164,13 @@ def _date_checks(raw: RawTable, table: TableSpec, plan: TypingPlan, raw_field: s
     """An unreadable date rejects its row only where a count depends on it (DOMAIN.md,
     "Bad rows"); elsewhere it is a warning and the row is kept without it."""
     check = _parse_check(raw, raw_field, RowError.INVALID_DATE, _date_problem(raw, plan, raw_field))
+    zone = parsing.unknown_zone_expr("value")
+    check = replace(
+        check,
+        message=pl.when(zone.is_not_null())
+        .then(pl.format(_UNKNOWN_ZONE, pl.col("value"), zone, zone))
+        .otherwise(check.message),
+    )
     needed = _date_needed(raw_field, table, plan, raw.kind)
     if needed is None:
         return [check]
@@ -178,6 +185,17 @@ def _date_checks(raw: RawTable, table: TableSpec, plan: TypingPlan, raw_field: s
             rejects=False,
         ),
     ]
+
+
+# A timestamp whose zone abbreviation the parser does not know: which are known, and how
+# to read the local dates as written instead (a quoted literal in a date pattern).
+_UNKNOWN_ZONE = (
+    "'{}' is not a date reconcile can place: its time zone '{}' is not one it knows (it "
+    "reads Z, UTC, GMT, offsets such as -07:00, and "
+    + ", ".join(parsing.ZONE_OFFSETS)
+    + "); write the times with an offset, or read the local dates as written with "
+    "--date-format \"yyyy-MM-dd HH:mm:ss '{}'\""
+)
 
 
 def _date_problem(raw: RawTable, plan: TypingPlan, raw_field: str) -> str:
