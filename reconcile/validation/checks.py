@@ -15,6 +15,7 @@ from reconcile.canonical import (
     PAUSED,
     PAYING,
     SUBSCRIPTIONS,
+    UNPAID,
 )
 from reconcile.codes import RowError
 from reconcile.reading import RawTable
@@ -220,8 +221,9 @@ def _date_needed(raw_field: str, table: TableSpec, plan: TypingPlan, kind: str) 
     A later fallback is used only where the earlier ones are empty; a `when` fallback only
     where its yes/no field is true (Stripe's Current Period End, only for a subscription
     set to cancel at period end); a pause date only for a paused subscription, and the end
-    columns never for one (its end is its pause date); a customer's created date never
-    (no figure uses it)."""
+    columns never for one (its end is its pause date); the end of the paid period only for
+    an unpaid subscription (its end; elsewhere a renewal date); a customer's created date
+    never (no figure uses it)."""
     uses: list[list[pl.Expr]] = []  # each: conditions that must all hold
     for canonical in _DATE_CANONICALS[kind]:
         # The source's own fallbacks for some statuses (Zoho's non_renewing end) are used
@@ -264,7 +266,8 @@ def _status_in(statuses: Iterable[str]) -> pl.Expr:
 
 
 # The canonical date fields a count depends on, per export kind.
-_DATE_CANONICALS = {SUBSCRIPTIONS: ("start", "end", "pause_date"), CUSTOMERS: ()}
+# (`period_end` only on an unpaid row, whose end it is; elsewhere it is a renewal date.)
+_DATE_CANONICALS = {SUBSCRIPTIONS: ("start", "end", "pause_date", "period_end"), CUSTOMERS: ()}
 
 
 def _class_needs(canonical: str) -> list[pl.Expr]:
@@ -273,6 +276,8 @@ def _class_needs(canonical: str) -> list[pl.Expr]:
         return [paused]
     if canonical == "end":
         return [~paused]
+    if canonical == "period_end":
+        return [(pl.col("status_class") == UNPAID).fill_null(False)]
     return []
 
 
