@@ -27,6 +27,26 @@ UNPAID = "unpaid"
 ENDED = "ended"
 STATUS_CLASSES = (PAYING, NOT_YET_PAYING, PAUSED, UNPAID, ENDED)
 
+# The figures a billing system's own reports show, by kind (DOMAIN.md, "The billing
+# system's own figures"); each source names them per language in its `[figures]` table.
+FIGURE_ACTIVE = "active"  # active subscriptions on a day
+FIGURE_NET = "net"  # their change over a period
+FIGURE_ACTIVATIONS = "activations"  # became active in the period
+FIGURE_CANCELLATIONS = "cancellations"  # stopped being active in the period
+FIGURE_MRR = "mrr"  # the active subscriptions' MRR on a day, in one currency
+FIGURE_ARPU = "arpu"  # MRR divided by the active subscriptions with MRR
+FIGURE_KINDS = (
+    FIGURE_ACTIVE,
+    FIGURE_NET,
+    FIGURE_ACTIVATIONS,
+    FIGURE_CANCELLATIONS,
+    FIGURE_MRR,
+    FIGURE_ARPU,
+)
+# The figures the report names in a system's own words where its reports count
+# subscriptions as customers (DOMAIN.md, "What the billing system's own report calls it").
+NAMED_FIGURES = (FIGURE_ACTIVE, FIGURE_NET, FIGURE_ARPU)
+
 # `line` is the physical line (1-based) on which the record starts in the file.
 SUBSCRIPTION_COLUMNS: dict[str, pl.DataType] = {
     "line": pl.Int64(),

@@ -90,6 +90,23 @@ def test_the_mapping_file_example_works(tmp_path):
     assert totals["subscriptions_ended"] == 1
 
 
+def test_the_figures_example_names_a_figure_every_option_knows(tmp_path):
+    # The [figures] mapping file of "What a status means": its name reaches the report's
+    # wording and --billing-figure (which once read [figures] in another shape).
+    example = next(block for block in code_blocks("toml") if "[figures.de]" in block)
+    mapping = tmp_path / "my-figures.toml"
+    mapping.write_text(example, encoding="utf-8")
+    out = tmp_path / "r.json"
+    fixture = ROOT / "tests" / "fixtures" / "billing" / "subscriptions.csv"
+    args = ["report", str(fixture), "--mapping-file", str(mapping), "--as-of", "2026-03-15"]
+    result = CliRunner().invoke(main, [*args, "--billing-figure", "Abos aktiv=6", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    written = json.loads(out.read_text())
+    assert written["billing_system"]["figure_names"]["de"]["active"] == "Abos aktiv"
+    (figure,) = written["billing_figures"]
+    assert (figure["name"], figure["explained_by"]) == ("Abos aktiv", ["non_renewing"])
+
+
 def test_the_python_example_runs_and_its_comments_are_true(monkeypatch):
     monkeypatch.chdir(ROOT)
     example = next(block for block in code_blocks("python") if "reconcile.reconcile(" in block)

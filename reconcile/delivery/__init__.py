@@ -13,7 +13,6 @@ from reconcile.delivery.message import (
     eml_bytes,
     eml_path_for,
     rejected_rows_csv,
-    top_findings,
     write_eml,
 )
 from reconcile.delivery.report import Delivered, deliver
@@ -31,6 +30,5 @@ __all__ = [
     "rejected_rows_csv",
     "send",
     "settings_from",
-    "top_findings",
     "write_eml",
 ]

@@ -8,6 +8,12 @@ the raw field of the same name. A fallback is a raw field name, an inline table
 `{ field = "...", when = "<boolean raw field>" }` (used only where that field is true),
 or `{ join = ["first_name", "last_name"] }` (the non-empty parts joined by a blank).
 
+`[figures]` says whether the system's own reports count subscriptions as customers
+(`counts_subscriptions_as_customers`) and, per language (`[figures.en]`), the names its
+interface gives its figures (canonical.FIGURE_KINDS: `active = ["Active Customers"]`):
+the one catalogue of figure names, read by the report's wording, by `--billing-figure`
+and by `--billing-report` (billing_figures.catalogue).
+
 `no_date` lists values that mean "no date" in the date columns of that source
 (WooCommerce writes `0`): they are read as empty, not as invalid dates.
 
@@ -40,6 +46,8 @@ from reconcile.canonical import (
     CUSTOMER_COLUMNS,
     CUSTOMERS,
     ENDED,
+    FIGURE_KINDS,
+    NAMED_FIGURES,
     STATUS_CLASSES,
     SUBSCRIPTION_COLUMNS,
     SUBSCRIPTIONS,
@@ -71,6 +79,9 @@ EMPTY_ID_IS_GUEST = "guest"
 EMPTY_ID_VALUES = (EMPTY_ID_REJECTS, EMPTY_ID_IS_GUEST)
 DATE_FIELDS = frozenset({"start", "end", "pause_date", "trial_end", "period_end", "created"})
 ID_FIELDS = frozenset({"subscription_id", "customer_id"})
+
+# language -> figure kind -> names (a source's `[figures.LANG]` tables).
+FigureNames = Mapping[str, Mapping[str, tuple[str, ...]]]
 
 _NOT_ALPHANUMERIC = re.compile(r"[\W_]+")
 
@@ -156,15 +167,25 @@ class SourceSpec:
     # ("yes", "no", "unknown") and their names per language (DOMAIN.md, "What the
     # billing system's own report calls it").
     counts_subscriptions_as_customers: str = COUNTING_UNKNOWN
-    figure_names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # language -> figure kind -> its names, the first the one the report says: the
+    # catalogue --billing-figure and --billing-report read (billing_figures.catalogue).
+    figure_names: FigureNames = field(default_factory=dict)
 
     def billing_system(self) -> BillingSystem:
-        """What the Result says about this billing system and its figures."""
+        """What the Result says about this billing system and its figures: the names of
+        the figures the report names, only where its reports count subscriptions as
+        customers (a system that counts customers is named for nothing)."""
+        named: dict[str, dict[str, str]] = {}
+        if self.counts_subscriptions_as_customers == COUNTS_SUBSCRIPTIONS:
+            named = {
+                lang: {kind: by_kind[kind][0] for kind in NAMED_FIGURES}
+                for lang, by_kind in self.figure_names.items()
+            }
         return BillingSystem(
             source=self.name,
             title=self.title,
             counts_subscriptions_as_customers=self.counts_subscriptions_as_customers,
-            figure_names={lang: dict(names) for lang, names in self.figure_names.items()},
+            figure_names=named,
         )
 
     def table(self, kind: str) -> TableSpec:
@@ -300,42 +321,79 @@ def _spec_from_document(document: dict, origin: str, parent: SourceSpec | None) 
     )
 
 
-FIGURE_KEYS = ("active", "net", "arpu")
 COUNTING_VALUES = (COUNTS_SUBSCRIPTIONS, COUNTS_CUSTOMERS, COUNTING_UNKNOWN)
+COUNTING_KEY = "counts_subscriptions_as_customers"
 
 
 def _figures_from_document(
     section: object, origin: str, parent: SourceSpec | None
-) -> tuple[str, Mapping[str, Mapping[str, str]]]:
-    """`[figures]`: counts_subscriptions_as_customers, and per language a table of the
-    names of the figures that count subscriptions (active, net, arpu)."""
+) -> tuple[str, FigureNames]:
+    """`[figures]`: counts_subscriptions_as_customers, and per language
+    (`[figures.en]`) the names of the figures as the system's interface shows them, one
+    name or a list per figure kind (canonical.FIGURE_KINDS), the first the one the report
+    says. A mapping file's names come before those of the source it extends, and it keeps
+    that source's counting unless it says otherwise."""
+    inherited: FigureNames = parent.figure_names if parent else MappingProxyType({})
+    inherited_counting = parent.counts_subscriptions_as_customers if parent else COUNTING_UNKNOWN
     if section is None:
-        if parent is not None:
-            return parent.counts_subscriptions_as_customers, parent.figure_names
-        return COUNTING_UNKNOWN, MappingProxyType({})
+        return inherited_counting, inherited
     if not isinstance(section, dict):
         raise ReconcileError(f"{origin}: [figures] must be a table")
-    counting = section.get("counts_subscriptions_as_customers", COUNTING_UNKNOWN)
+    counting = section.get(COUNTING_KEY, inherited_counting)
     if counting not in COUNTING_VALUES:
         raise ReconcileError(
-            f"{origin}: [figures] counts_subscriptions_as_customers must be one of "
-            f"{', '.join(COUNTING_VALUES)}"
+            f"{origin}: [figures] {COUNTING_KEY} must be one of {', '.join(COUNTING_VALUES)}"
         )
-    names: dict[str, Mapping[str, str]] = {}
+    names = {lang: dict(by_kind) for lang, by_kind in inherited.items()}
     for lang, table in section.items():
-        if lang == "counts_subscriptions_as_customers":
+        if lang == COUNTING_KEY:
             continue
-        if not isinstance(table, dict) or set(table) != set(FIGURE_KEYS):
+        for kind, own in _figure_table(table, f"[figures.{lang}]", origin).items():
+            known = names.setdefault(str(lang), {}).get(kind, ())
+            names[str(lang)][kind] = own + tuple(name for name in known if name not in own)
+    if counting == COUNTS_SUBSCRIPTIONS:
+        _check_named(names, origin)
+    return counting, MappingProxyType(
+        {lang: MappingProxyType(by_kind) for lang, by_kind in names.items()}
+    )
+
+
+def _figure_table(table: object, where: str, origin: str) -> dict[str, tuple[str, ...]]:
+    """One language's `[figures.LANG]` table: figure kind -> its names."""
+    example = f'e.g. {where}\nactive = ["Active Customers"]'
+    if not isinstance(table, dict):
+        raise ReconcileError(f"{origin}: {where} must be a table of figure names, {example}")
+    names: dict[str, tuple[str, ...]] = {}
+    for kind, value in table.items():
+        if kind not in FIGURE_KINDS:
             raise ReconcileError(
-                f"{origin}: [figures.{lang}] must name each of {', '.join(FIGURE_KEYS)}"
+                f"{origin}: {where} {kind} is not a figure; figures are: {', '.join(FIGURE_KINDS)}"
             )
-        names[str(lang)] = MappingProxyType({key: str(table[key]) for key in FIGURE_KEYS})
-    if counting == COUNTS_SUBSCRIPTIONS and "en" not in names:
+        own = (value,) if isinstance(value, str) else value
+        if not isinstance(own, list | tuple) or not own:
+            raise ReconcileError(f"{origin}: {where} {kind} needs names, {example}")
+        if not all(isinstance(name, str) and name.strip() for name in own):
+            raise ReconcileError(f"{origin}: {where} {kind} needs names, {example}")
+        names[kind] = tuple(name.strip() for name in own)
+    return names
+
+
+def _check_named(names: Mapping[str, Mapping[str, tuple[str, ...]]], origin: str) -> None:
+    """A system whose reports count subscriptions as customers is named in its own words:
+    English, and every language it names figures in, must name each figure the report
+    names (canonical.NAMED_FIGURES)."""
+    if "en" not in names:
         raise ReconcileError(
             f"{origin}: [figures.en] must name the figures of a system whose reports count "
             "subscriptions as customers"
         )
-    return counting, MappingProxyType(names)
+    for lang, by_kind in names.items():
+        missing = [kind for kind in NAMED_FIGURES if kind not in by_kind]
+        if missing:
+            raise ReconcileError(
+                f"{origin}: [figures.{lang}] must name each of {', '.join(NAMED_FIGURES)} "
+                f"(missing: {', '.join(missing)})"
+            )
 
 
 def _no_date_from_document(
