@@ -357,6 +357,7 @@ def format_summary(summary: dict[str, Any]) -> str:
         f"{summary['file']} ({summary['kind']}, source: {summary['source']})",
         f"  rows read              {summary['rows_read']:>12,}",
         f"  accepted               {summary['rows_accepted']:>12,}",
+        *_guest_line(summary.get("guest_customers", 0)),
         f"  rejected               {summary['rows_rejected']:>12,}",
         f"  duplicate rows removed {summary['duplicate_rows_removed']:>12,}",
     ]
@@ -369,6 +370,13 @@ def format_summary(summary: dict[str, Any]) -> str:
         "values not read, rows kept", summary.get("warnings", []), summary.get("warnings_total", 0)
     )
     return "\n".join(lines)
+
+
+def _guest_line(guests: int) -> list[str]:
+    """Of the accepted rows, the guest customers without an ID (Stripe), if any."""
+    if not guests:
+        return []
+    return [f"    of which guests      {guests:>12,}  (guest customers without an ID)"]
 
 
 def row_error_lines(title: str, errors: list[dict[str, Any]], total: int) -> list[str]:

@@ -87,6 +87,7 @@ STEPS_WITH_LINE_EXAMPLES = frozenset(
         Step.DUPLICATES_REMOVED,
         Step.CUSTOMER_ROWS_REJECTED,
         Step.CUSTOMER_DUPLICATES_REMOVED,
+        Step.CUSTOMER_GUESTS,
     }
 )
 
