@@ -80,6 +80,11 @@ class Step(StrEnum):
     CUSTOMER_ROWS_READ = "customer_rows_read", N_("Rows in the customers export")
     CUSTOMER_ROWS_REJECTED = "customer_rows_rejected", N_("Rows rejected")
     CUSTOMER_DUPLICATES_REMOVED = "customer_duplicates_removed", N_("Exact duplicate rows removed")
+    # Stripe's guest customers: accepted rows without a customer ID (no customer).
+    CUSTOMER_GUESTS = (
+        "customer_guests",
+        N_("Guest customers without an ID (they hold no subscription)"),
+    )
     CUSTOMERS_IN_EXPORT = "customers_in_export", N_("Customers in the export")
     CUSTOMERS_WITHOUT_ACTIVE_SUBSCRIPTION = (
         "customers_without_active_subscription",

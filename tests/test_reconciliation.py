@@ -416,8 +416,9 @@ def test_every_message_template_and_label_is_used(german):
         set(FINDINGS) - DOWNLOAD_FINDINGS - FOLDED_FINDINGS - {"repeated_header"}
     )
     steps = [s.step for s in (*german.bridge, *german.customer_bridge)]
-    # customers_active ends both walks: one label.
-    assert list(dict.fromkeys(steps)) == list(Step)
+    # customers_active ends both walks: one label. Guest customers without an ID are a
+    # Stripe customers export's (walked in tests/test_real_exports.py), not this one's.
+    assert list(dict.fromkeys(steps)) == [step for step in Step if step != Step.CUSTOMER_GUESTS]
     assert [s.label for s in german.bridge][:2] == [
         "Rows in the subscriptions export",
         "Rows rejected",

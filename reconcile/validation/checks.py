@@ -121,17 +121,17 @@ def _id_checks(raw: RawTable, table: TableSpec, plan: TypingPlan, canonical: str
             pl.col("context"),
         )
         missing = pl.when(pl.col("context").is_not_null()).then(named).otherwise(missing)
-    checks = [
-        Check(
-            name=f"{RowError.MISSING_ID}:{canonical}",
-            code=RowError.MISSING_ID,
-            column=canonical,
-            header=_header(raw, present, canonical),
-            passes=pl.col(canonical).is_not_null(),
-            message=missing,
-            context=context,
-        )
-    ]
+    missing_id = Check(
+        name=f"{RowError.MISSING_ID}:{canonical}",
+        code=RowError.MISSING_ID,
+        column=canonical,
+        header=_header(raw, present, canonical),
+        passes=pl.col(canonical).is_not_null(),
+        message=missing,
+        context=context,
+    )
+    # A guest customer (Stripe) has no ID: its row is accepted, neither error nor warning.
+    checks = [] if _empty_is_guest(table, canonical) else [missing_id]
     for raw_field in present:
         checks.append(
             Check(
@@ -148,6 +148,12 @@ def _id_checks(raw: RawTable, table: TableSpec, plan: TypingPlan, canonical: str
             )
         )
     return checks
+
+
+def _empty_is_guest(table: TableSpec, canonical: str) -> bool:
+    """A customers export whose source reads an empty customer ID as a guest customer
+    (Stripe): such a row is accepted, so no check may reject it for that."""
+    return canonical == "customer_id" and table.guests_without_id
 
 
 def _parse_check(raw: RawTable, raw_field: str, code: RowError, what: str) -> Check:
