@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -89,6 +90,7 @@ STEPS_WITH_LINE_EXAMPLES = frozenset(
         Step.DUPLICATES_REMOVED,
         Step.CUSTOMER_ROWS_REJECTED,
         Step.CUSTOMER_DUPLICATES_REMOVED,
+        Step.CUSTOMER_GUESTS,
     }
 )
 
@@ -137,6 +139,16 @@ def render(
         files=companions,
         naming=figure_naming(result, lang),
     )
+
+
+def report_text(
+    result: Result, fmt: str, *, lang: str = "en", files: Mapping[str, str] | None = None
+) -> str:
+    """The report as text in any text format: the JSON of `result.to_dict()`, or `render`'s
+    HTML or Markdown."""
+    if fmt == "json":
+        return json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n"
+    return render(result, fmt, lang=lang, files=files)
 
 
 def figure_naming(result: Result, lang: str) -> dict[str, str]:

@@ -17,6 +17,11 @@ and by `--billing-report` (billing_figures.catalogue).
 `no_date` lists values that mean "no date" in the date columns of that source
 (WooCommerce writes `0`): they are read as empty, not as invalid dates.
 
+`[customers] empty_id = "guest"` says that a customers-export row with an empty customer
+ID is a guest customer (Stripe: a payment without a Customer object), accepted and
+counted as such; by default (`"reject"`) such a row is rejected as `missing_id`. It is
+about the customers export only: a subscription always belongs to a customer.
+
 A user's mapping file has the same format and may start from a built-in source with
 `extends = "zoho"`; `--map canonical=Header` pins one field to one header.
 
@@ -68,6 +73,10 @@ REQUIRED_FIELDS = {
     SUBSCRIPTIONS: ("subscription_id", "customer_id"),
     CUSTOMERS: ("customer_id",),
 }
+# What an empty customer ID in a customers export means (`[customers] empty_id`).
+EMPTY_ID_REJECTS = "reject"
+EMPTY_ID_IS_GUEST = "guest"
+EMPTY_ID_VALUES = (EMPTY_ID_REJECTS, EMPTY_ID_IS_GUEST)
 DATE_FIELDS = frozenset({"start", "end", "pause_date", "trial_end", "period_end", "created"})
 ID_FIELDS = frozenset({"subscription_id", "customer_id"})
 
@@ -107,6 +116,13 @@ class TableSpec:
     kind: str
     columns: Mapping[str, tuple[str, ...]]  # raw field -> header aliases, by priority
     derive: Mapping[str, tuple[Fallback, ...]]  # canonical field -> ordered fallbacks
+    # A customers export's row with an empty customer ID: rejected, or a guest customer.
+    empty_id: str = EMPTY_ID_REJECTS
+
+    @property
+    def guests_without_id(self) -> bool:
+        """Whether a row with an empty ID is a guest customer rather than an error."""
+        return self.kind == CUSTOMERS and self.empty_id == EMPTY_ID_IS_GUEST
 
     def fallbacks(self, canonical: str) -> tuple[Fallback, ...]:
         """The ordered fallbacks of a canonical field (empty: the source lacks it)."""
@@ -410,7 +426,8 @@ def _never_paid_from_document(
 def _table_from_document(
     kind: str, section: dict, origin: str, parent: SourceSpec | None
 ) -> TableSpec:
-    _expect_keys(section, {"columns", "derive"}, f"[{kind}]", origin)
+    allowed = {"columns", "derive", "empty_id"} if kind == CUSTOMERS else {"columns", "derive"}
+    _expect_keys(section, allowed, f"[{kind}]", origin)
     columns: dict[str, tuple[str, ...]] = dict(parent.table(kind).columns) if parent else {}
     for raw_field, aliases in section.get("columns", {}).items():
         own = (aliases,) if isinstance(aliases, str) else tuple(aliases)
@@ -426,7 +443,12 @@ def _table_from_document(
                 f"those are: {', '.join(CANONICAL_FIELDS[kind])}"
             )
         derive[canonical] = tuple(_fallback(step, origin, kind) for step in _as_list(steps))
-    table = TableSpec(kind, MappingProxyType(columns), MappingProxyType(derive))
+    empty_id = section.get("empty_id", parent.table(kind).empty_id if parent else EMPTY_ID_REJECTS)
+    if empty_id not in EMPTY_ID_VALUES:
+        raise ReconcileError(
+            f"{origin}: [{kind}] empty_id must be one of {', '.join(EMPTY_ID_VALUES)}"
+        )
+    table = TableSpec(kind, MappingProxyType(columns), MappingProxyType(derive), empty_id)
     _check_derivations(table, origin)
     return table
 
@@ -509,7 +531,7 @@ def with_mapping(spec: SourceSpec, kind: str, mapping: Mapping[str, str]) -> Sou
                 f"--map {name}={header!r}: {name!r} is not a field of {kind} exports; "
                 f"use one of: {', '.join(known)}"
             )
-    mapped = TableSpec(kind, MappingProxyType(columns), MappingProxyType(derive))
+    mapped = replace(table, columns=MappingProxyType(columns), derive=MappingProxyType(derive))
     if kind == SUBSCRIPTIONS:
         return replace(spec, subscriptions=mapped)
     return replace(spec, customers=mapped)
