@@ -108,6 +108,11 @@ class LoadedTable:
     have several errors. `warnings` holds, in the same schema, the errors of accepted
     rows: a value no figure needs that could not be read (the row is kept, that value is
     null). rows_read == rows_accepted + rows_rejected + duplicate_rows_removed always.
+
+    A customers export whose source reads an empty customer ID as a guest customer
+    (Stripe) keeps those rows out of `frame`, which holds customers with an ID only: they
+    are accepted rows all the same, their lines in `guest_lines`, counted in
+    `rows_accepted`.
     """
 
     kind: str  # SUBSCRIPTIONS or CUSTOMERS
@@ -135,10 +140,13 @@ class LoadedTable:
     # The billing system the source file describes (its name, and whether its reports
     # count subscriptions as customers); None for tables built without a source file.
     billing_system: BillingSystem | None = None
+    # Lines of the accepted rows that are guest customers without an ID (customers
+    # export of a source with `empty_id = "guest"`): not in `frame`.
+    guest_lines: tuple[int, ...] = ()
 
     @property
     def rows_accepted(self) -> int:
-        return self.frame.height
+        return self.frame.height + len(self.guest_lines)
 
     @property
     def duplicate_rows_removed(self) -> int:

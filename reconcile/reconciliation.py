@@ -291,7 +291,8 @@ def reconcile_tables(
     frames = _collect(_queries(subs, export, active.lazy(), active_customers, as_of, replaced))
 
     states = _state_evidence(frames.states)
-    totals = _totals(states, frames, active_customers.height)
+    guests = 0 if customers is None else len(customers.guest_lines)
+    totals = _totals(states, frames, active_customers.height, guests)
     bridge = subscription_bridge(_subscription_walk(subscriptions, states, frames, totals))
     by_product = _with_revenue(ProductCount, frames.by_product, frames.product_revenue)
     holdings = tuple(HoldingCount(**row) for row in frames.holdings.iter_rows(named=True))
@@ -407,7 +408,7 @@ def _active_subscriptions(subs: pl.DataFrame) -> pl.DataFrame:
 
 
 def _totals(
-    states: dict[str, Evidence], frames: Frames[pl.DataFrame], customers_active: int
+    states: dict[str, Evidence], frames: Frames[pl.DataFrame], customers_active: int, guests: int
 ) -> Totals:
     # Known customers: those with a subscription row, and those of the export without.
     customers_known = frames.subscription_customers.item() + frames.without_subscriptions.height
@@ -425,6 +426,7 @@ def _totals(
         orphan_subscriptions=frames.orphans.height,
         ended_without_end_date=frames.without_end_date.height,
         ended_without_start_date=frames.without_start_date.height,
+        customers_guests=guests,
     )
 
 
@@ -644,7 +646,9 @@ def _customer_bridge(
             rows_read=customers.rows_read,
             rejected=accounting.rejected_lines(customers),
             duplicates_removed=accounting.duplicate_lines(customers),
-            customers_in_export=customers.rows_accepted,
+            guests=accounting.guest_lines(customers),
+            # Customers with an ID: the guests, accepted rows too, are walked past above.
+            customers_in_export=customers.frame.height,
             without_active_subscription=_evidence(_queried(frames.inactive_in_export)),
             only_in_subscriptions=_evidence(_queried(frames.only_in_subscriptions)),
             customers_active=customers_active,

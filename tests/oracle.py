@@ -81,6 +81,9 @@ def scenarios(draw):
         customers = customers_table(
             [{"customer_id": cid, "email": draw(st.sampled_from(EMAILS))} for cid in ids],
             duplicate_lines=draw(st.lists(st.integers(50, 60), max_size=2, unique=True)),
+            # Guest customers without an ID (a Stripe customers export): accepted rows
+            # that are no customer.
+            guest_lines=draw(st.lists(st.integers(61, 70), max_size=3, unique=True)),
         )
     as_of = draw(st.integers(min_value=100, max_value=800))
     return rows, subscriptions, customers, FIRST_DAY + datetime.timedelta(as_of)

@@ -20,6 +20,11 @@ and by `--billing-report` (billing_figures.catalogue).
 `no_date` lists values that mean "no date" in the date columns of that source
 (WooCommerce writes `0`): they are read as empty, not as invalid dates.
 
+`[customers] empty_id = "guest"` says that a customers-export row with an empty customer
+ID is a guest customer (Stripe: a payment without a Customer object), accepted and
+counted as such; by default (`"reject"`) such a row is rejected as `missing_id`. It is
+about the customers export only: a subscription always belongs to a customer.
+
 A user's mapping file has the same format and may start from a built-in source with
 `extends = "zoho"`; `--map canonical=Header` pins one field to one header.
 
@@ -73,6 +78,10 @@ REQUIRED_FIELDS = {
     SUBSCRIPTIONS: ("subscription_id", "customer_id"),
     CUSTOMERS: ("customer_id",),
 }
+# What an empty customer ID in a customers export means (`[customers] empty_id`).
+EMPTY_ID_REJECTS = "reject"
+EMPTY_ID_IS_GUEST = "guest"
+EMPTY_ID_VALUES = (EMPTY_ID_REJECTS, EMPTY_ID_IS_GUEST)
 DATE_FIELDS = frozenset({"start", "end", "pause_date", "trial_end", "period_end", "created"})
 ID_FIELDS = frozenset({"subscription_id", "customer_id"})
 
@@ -117,6 +126,13 @@ class TableSpec:
     by_status: Mapping[str, Mapping[str, tuple[Fallback, ...]]] = field(
         default_factory=lambda: MappingProxyType({})
     )
+    # A customers export's row with an empty customer ID: rejected, or a guest customer.
+    empty_id: str = EMPTY_ID_REJECTS
+
+    @property
+    def guests_without_id(self) -> bool:
+        """Whether a row with an empty ID is a guest customer rather than an error."""
+        return self.kind == CUSTOMERS and self.empty_id == EMPTY_ID_IS_GUEST
 
     def fallbacks(self, canonical: str) -> tuple[Fallback, ...]:
         """The ordered fallbacks of a canonical field (empty: the source lacks it)."""
@@ -456,8 +472,8 @@ def _table_from_document(
     parent: SourceSpec | None,
     statuses: Mapping[str, tuple[str, ...]],
 ) -> TableSpec:
-    allowed = {"columns", "derive", "derive_by_status"} if kind == SUBSCRIPTIONS else None
-    _expect_keys(section, allowed or {"columns", "derive"}, f"[{kind}]", origin)
+    own_keys = {SUBSCRIPTIONS: "derive_by_status", CUSTOMERS: "empty_id"}
+    _expect_keys(section, {"columns", "derive", own_keys[kind]}, f"[{kind}]", origin)
     columns: dict[str, tuple[str, ...]] = dict(parent.table(kind).columns) if parent else {}
     for raw_field, aliases in section.get("columns", {}).items():
         own = (aliases,) if isinstance(aliases, str) else tuple(aliases)
@@ -479,7 +495,18 @@ def _table_from_document(
         parent.table(kind) if parent else None,
         statuses,
     )
-    table = TableSpec(kind, MappingProxyType(columns), MappingProxyType(derive), by_status)
+    empty_id = section.get("empty_id", parent.table(kind).empty_id if parent else EMPTY_ID_REJECTS)
+    if empty_id not in EMPTY_ID_VALUES:
+        raise ReconcileError(
+            f"{origin}: [{kind}] empty_id must be one of {', '.join(EMPTY_ID_VALUES)}"
+        )
+    table = TableSpec(
+        kind,
+        MappingProxyType(columns),
+        MappingProxyType(derive),
+        by_status=by_status,
+        empty_id=empty_id,
+    )
     _check_derivations(table, origin)
     return table
 
@@ -601,8 +628,11 @@ def with_mapping(spec: SourceSpec, kind: str, mapping: Mapping[str, str]) -> Sou
                 f"--map {name}={header!r}: {name!r} is not a field of {kind} exports; "
                 f"use one of: {', '.join(known)}"
             )
-    mapped = TableSpec(
-        kind, MappingProxyType(columns), MappingProxyType(derive), MappingProxyType(by_status)
+    mapped = replace(
+        table,
+        columns=MappingProxyType(columns),
+        derive=MappingProxyType(derive),
+        by_status=MappingProxyType(by_status),
     )
     if kind == SUBSCRIPTIONS:
         return replace(spec, subscriptions=mapped)
