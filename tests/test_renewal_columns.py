@@ -191,3 +191,35 @@ def test_without_the_column_the_report_names_it(tmp_path, source):
     # (HTML: Markdown escapes the underscores of the column's name.)
     assert f"They would come from its column {NEEDED[source]}." in render(result, "html")
     assert f"Sie kämen aus seiner Spalte {NEEDED[source]}." in render(result, "html", lang="de")
+
+
+def test_names_come_from_the_customers_export_where_it_gives_them(tmp_path):
+    # Zoho, two customers with two monthly subscriptions on different dates each (now 24,
+    # aligned 12). The customers export names C1 (Display Name) and C2 only by company;
+    # C3 is missing from it, so the subscriptions export's name stays.
+    subscriptions = tmp_path / "subscriptions.csv"
+    subscriptions.write_text(
+        "Subscription ID,Customer ID,Customer Name,Status,Amount,Currency Code,Interval,"
+        "Interval Unit,Activated On,Next Billing On\n"
+        "S1,C1,Alpha,live,10,EUR,1,months,2025-01-01,2026-04-01\n"
+        "S2,C1,Alpha,live,10,EUR,1,months,2025-01-05,2026-04-05\n"
+        "S3,C2,Beta,live,10,EUR,1,months,2025-01-01,2026-04-02\n"
+        "S4,C2,Beta,live,10,EUR,1,months,2025-01-07,2026-04-07\n"
+        "S5,C3,Gamma,live,10,EUR,1,months,2025-01-01,2026-04-03\n"
+        "S6,C3,Gamma,live,10,EUR,1,months,2025-01-09,2026-04-09\n",
+        "utf-8",
+    )
+    customers = tmp_path / "customers.csv"
+    customers.write_text(
+        "Customer ID,Display Name,Company Name,Email,Status\n"
+        "C1,Alpha Werkzeugbau (Buchhaltung),Alpha Werkzeugbau GmbH,rechnung@alpha.example,active\n"
+        "C2,,Beta Logistik KG,info@beta.example,active\n",
+        "utf-8",
+    )
+    renewals = reconcile.reconcile(subscriptions, customers, as_of=AS_OF).renewals
+    assert sorted((c.customer_id, c.name) for c in renewals.customers) == [
+        ("C1", "Alpha Werkzeugbau (Buchhaltung)"),
+        ("C2", "Beta Logistik KG"),
+        ("C3", "Gamma"),
+    ]
+    assert (renewals.invoices_per_year_now, renewals.invoices_per_year_aligned) == (72, 36)
