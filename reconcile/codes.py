@@ -139,6 +139,14 @@ class RowError(StrEnum):
         N_("the status is not one the billing system uses"),
     )
     INVALID_AMOUNT = "invalid_amount", False, N_("an amount cannot be read as a number")
+    # A billing interval (unit or count) or a quantity that cannot be read: no count uses
+    # them, but the subscription has no MRR (DOMAIN.md: counted, not guessed).
+    INVALID_INTERVAL = (
+        "invalid_interval",
+        False,
+        N_("a billing interval cannot be read"),
+    )
+    INVALID_QUANTITY = "invalid_quantity", False, N_("a quantity cannot be read")
     INVALID_BOOLEAN = "invalid_boolean", True, N_("a yes/no value cannot be read")
     CONFLICTING_DUPLICATE = (
         "conflicting_duplicate",

@@ -20,6 +20,11 @@ Amounts: the decimal separator is decided per column when the caller detects it
 occur the last one is the decimal separator; when a value alone cannot tell ("1,234" or
 "1.234") it is read the English way (1234 and 1.234).
 
+Billing intervals and quantities (revenue): a unit is one of MONTHS_PER_UNIT, a count
+of intervals a whole number of at least 1, a quantity a whole number of at least 0. An
+empty unit is a month and an empty count or quantity 1; any other value is unreadable
+(null), never guessed.
+
 Speed: a parse takes several regex stages, and an expression tree would run a shared
 sub-expression once per use, so the stages run on materialised columns inside Series
 functions (`parse_dates`, `parse_amounts`); `date_expr` and `amount_expr` wrap them with
@@ -760,6 +765,76 @@ def _read_number(number: pl.Expr, grouping: str, keep: str) -> pl.Expr:
     if keep == ",":
         digits = digits.str.replace(",", ".", literal=True)
     return pl.when(number.str.contains(grouping)).then(digits.cast(pl.Float64, strict=False))
+
+
+# --- billing intervals and quantities ------------------------------------------------------
+
+# Months per billing-interval unit, by the unit as exports write it (lower case, blanks
+# trimmed): Zoho `months`/`years`/`weeks`, Stripe and Chargebee `month`/`year`/`week`/`day`,
+# Recurly `months`/`days`, WooCommerce `month`/`year`/`week`/`day`, and the German and
+# adjective forms people type. DOMAIN.md: a week is 12/52 of a month, a day 12/365.
+# (numerator, denominator): integers, so that MRR divides exactly.
+_MONTHS = (1, 1)
+_YEARS = (12, 1)
+_WEEKS = (12, 52)
+_DAYS = (12, 365)
+MONTHS_PER_UNIT: dict[str, tuple[int, int]] = {
+    **dict.fromkeys(["month", "months", "monthly", "monat", "monate", "monatlich"], _MONTHS),
+    **dict.fromkeys(["year", "years", "yearly", "annual", "annually", "jahr", "jahre"], _YEARS),
+    **dict.fromkeys(["jährlich", "jaehrlich"], _YEARS),
+    **dict.fromkeys(["week", "weeks", "weekly", "woche", "wochen", "wöchentlich"], _WEEKS),
+    **dict.fromkeys(["day", "days", "daily", "tag", "tage", "täglich"], _DAYS),
+}
+# The units a message lists as the ones that can be read.
+INTERVAL_UNITS_READ = "day, week, month or year"
+
+# A whole number as exports write one: digits, optionally "+" before and ".0" after (what
+# a spreadsheet or pandas writes for a count in a column with gaps). Not "1,000" nor
+# "1,0": one is a thousand or one, the other one, and a count is never guessed.
+_WHOLE_NUMBER = r"^\+?(\d{1,15})(?:\.0*)?$"
+
+
+def interval_unit_months(value: str) -> tuple[int, int] | None:
+    """Months per unit of a billing interval's unit, as (numerator, denominator); an empty
+    unit is a month (an export without one holds monthly amounts); None when the value is
+    no unit of MONTHS_PER_UNIT."""
+    text = value.strip().lower()
+    return _MONTHS if not text else MONTHS_PER_UNIT.get(text)
+
+
+def parse_interval_units(values: pl.Series) -> pl.Series:
+    """`values` (text) as months per unit (pl.Float64), as `interval_unit_months` reads
+    them; null where empty in the column or no unit."""
+    return _map_distinct(values, _interval_unit_values, pl.Float64())
+
+
+def _interval_unit_values(text: pl.Series) -> pl.Series:
+    units = text.str.strip_chars().str.to_lowercase()
+    months = {
+        unit: numerator / denominator for unit, (numerator, denominator) in MONTHS_PER_UNIT.items()
+    }
+    months[""] = 1.0
+    return units.replace_strict(months, default=None, return_dtype=pl.Float64)
+
+
+def parse_whole_numbers(values: pl.Series, *, minimum: int) -> pl.Series:
+    """`values` (text) as pl.Int64: a whole number (`_WHOLE_NUMBER`) of at least `minimum`;
+    1 where blank (an empty count or quantity is one); null where empty in the column,
+    and where the value is no such number (`0` billing intervals, a quantity of `2.5` or
+    `-1`, `zwei`)."""
+    return _map_distinct(values, partial(_whole_number_values, minimum=minimum), pl.Int64())
+
+
+def _whole_number_values(text: pl.Series, minimum: int) -> pl.Series:
+    trimmed = text.str.strip_chars()
+    number = trimmed.str.extract(_WHOLE_NUMBER, 1).cast(pl.Int64, strict=False)
+    frame = pl.DataFrame({"trimmed": trimmed, "number": number})
+    return frame.select(
+        pl.when(pl.col("trimmed") == "")
+        .then(pl.lit(1, pl.Int64))
+        .when(pl.col("number") >= minimum)
+        .then(pl.col("number"))
+    ).to_series()
 
 
 # --- IDs, statuses, booleans -------------------------------------------------------------

@@ -202,8 +202,8 @@ def test_german_vendor_findings(german):
     unreadable = german.findings[6]
     assert unreadable.message == (
         "1 row of subscriptions.csv has a value that could not be read: an amount cannot be "
-        "read as a number. No figure uses it, so the row is kept and counted without it; the "
-        "report lists it with its line, column and value."
+        "read as a number. No count uses it, so the row is kept and counted, but its "
+        "subscription adds no MRR; the report lists it with its line, column and value."
     )
     assert german.findings[11].message == (
         "1 ended or paused subscription has an end date but no start date. It cannot be "

@@ -3,6 +3,8 @@ side, parsed once per distinct value and in parallel; the status and its class."
 
 from __future__ import annotations
 
+from functools import partial
+
 import polars as pl
 
 from reconcile import parsing
@@ -16,6 +18,10 @@ from reconcile.validation.columns import (
     AMOUNT,
     DATE,
     FIRST_OF_ID,
+    INTERVAL_COUNT,
+    INTERVAL_UNIT,
+    KEPT_AS_TEXT,
+    QUANTITY,
     RAW,
     SCIENTIFIC,
     TEXT,
@@ -37,6 +43,18 @@ def _typed_expr(raw_field: str, plan: TypingPlan) -> pl.Expr:
         parsed = parsing.date_expr(RAW + raw_field, plan.date_formats[raw_field])
     elif kind == AMOUNT:
         parsed = parsing.amount_expr(RAW + raw_field, plan.decimals[raw_field])
+    elif kind == INTERVAL_UNIT:
+        parsed = pl.col(RAW + raw_field).map_batches(
+            parsing.parse_interval_units, return_dtype=pl.Float64(), is_elementwise=True
+        )
+    elif kind in (INTERVAL_COUNT, QUANTITY):
+        # A billing interval holds at least one unit; a quantity may be 0 (Stripe's is).
+        minimum = 1 if kind == INTERVAL_COUNT else 0
+        parsed = pl.col(RAW + raw_field).map_batches(
+            partial(parsing.parse_whole_numbers, minimum=minimum),
+            return_dtype=pl.Int64(),
+            is_elementwise=True,
+        )
     else:
         parsed = pl.col(RAW + raw_field).map_batches(
             _parsed_booleans, return_dtype=pl.Boolean(), is_elementwise=True
@@ -79,7 +97,7 @@ def checked_frame(
     )
 
     def value_of(raw_field: str) -> pl.Expr:
-        text = plan.types[raw_field] == TEXT
+        text = plan.types[raw_field] in KEPT_AS_TEXT
         return pl.col((RAW if text else TYPED) + raw_field)
 
     canonical = [canonical_expr(c, table, plan.types, value_of) for c in canonical_fields(raw.kind)]

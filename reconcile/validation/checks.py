@@ -24,6 +24,9 @@ from reconcile.validation.columns import (
     BOOLEAN,
     DATE,
     FIRST_OF_ID,
+    INTERVAL_COUNT,
+    INTERVAL_UNIT,
+    QUANTITY,
     RAW,
     SCIENTIFIC,
     TYPED,
@@ -62,6 +65,8 @@ def checks_for(raw: RawTable, table: TableSpec, plan: TypingPlan) -> list[Check]
             # No figure uses amounts: an unreadable one is a warning, the row still counts.
             # (A yes/no value decides a row's end, so an unreadable one rejects the row.)
             checks.append(_parse_check(raw, raw_field, RowError.INVALID_AMOUNT, "is not an amount"))
+        elif kind in _REVENUE_VALUES:
+            checks.append(_revenue_check(raw, table, plan, raw_field, kind))
         elif kind == BOOLEAN:
             checks.append(
                 _parse_check(
@@ -162,6 +167,43 @@ def _parse_check(raw: RawTable, raw_field: str, code: RowError, what: str) -> Ch
         message=pl.format("'{}' " + what, pl.col("value")),
         rejects=code.rejects,
     )
+
+
+# What a revenue value must be, by raw field type: (canonical field, code, problem).
+_REVENUE_VALUES = {
+    INTERVAL_UNIT: (
+        "interval",
+        RowError.INVALID_INTERVAL,
+        f"is not a billing interval unit ({parsing.INTERVAL_UNITS_READ})",
+    ),
+    INTERVAL_COUNT: (
+        "interval_count",
+        RowError.INVALID_INTERVAL,
+        "is not a number of billing intervals (a whole number, 1 or more)",
+    ),
+    QUANTITY: (
+        "quantity",
+        RowError.INVALID_QUANTITY,
+        "is not a quantity (a whole number, 0 or more)",
+    ),
+}
+
+
+def _revenue_check(
+    raw: RawTable, table: TableSpec, plan: TypingPlan, raw_field: str, kind: str
+) -> Check:
+    """A billing interval or quantity that cannot be read: a warning, the row kept and
+    counted, its subscription without MRR (revenue.py reads the same text by the same
+    rules). Only the column the row's value comes from is checked: a later alias of the
+    field is used only where the earlier ones are empty."""
+    canonical, code, problem = _REVENUE_VALUES[kind]
+    check = _parse_check(raw, raw_field, code, problem + ": the subscription has no MRR")
+    earlier = list(table.raw_fields_of(canonical))
+    earlier = [f for f in earlier[: earlier.index(raw_field)] if f in plan.types]
+    if not earlier:
+        return check
+    unused = pl.any_horizontal(pl.col(RAW + f).is_not_null() for f in earlier)
+    return replace(check, passes=check.passes | unused)
 
 
 def _date_checks(raw: RawTable, table: TableSpec, plan: TypingPlan, raw_field: str) -> list[Check]:

@@ -23,6 +23,17 @@ FIRST_OF_ID = "row:first_of_id"
 
 # Raw field types, from the canonical field a raw field feeds.
 DATE, AMOUNT, BOOLEAN, TEXT = "date", "amount", "boolean", "text"
+# Revenue's text fields: checked (an unreadable one is a warning), but the canonical
+# field keeps the text, which revenue.py reads by the same rules (parsing).
+INTERVAL_UNIT, INTERVAL_COUNT, QUANTITY = "interval_unit", "interval_count", "quantity"
+KEPT_AS_TEXT = frozenset({TEXT, INTERVAL_UNIT, INTERVAL_COUNT, QUANTITY})
+# The type of the raw fields of a canonical field, where it is not TEXT or DATE.
+CANONICAL_TYPES = {
+    "amount": AMOUNT,
+    "interval": INTERVAL_UNIT,
+    "interval_count": INTERVAL_COUNT,
+    "quantity": QUANTITY,
+}
 
 
 def _value_of(
