@@ -37,6 +37,7 @@ def input_summary(table: LoadedTable) -> InputSummary:
         blank_lines_skipped=table.blank_lines_skipped,
         has_start_dates=table.has_start,
         date_formats=tuple(DateColumn(*column) for column in table.date_formats),
+        guest_lines=table.guest_lines,
     )
 
 
@@ -89,6 +90,11 @@ def _row_errors(frames: Iterable[pl.DataFrame]) -> tuple[Rejection, ...]:
 def rejected_lines(table: LoadedTable) -> Evidence:
     lines = table.rejections["line"].unique().sort().head(EXAMPLES_SHOWN)
     return Evidence(table.rows_rejected, tuple(str(line) for line in lines))
+
+
+def guest_lines(table: LoadedTable) -> Evidence:
+    lines = sorted(table.guest_lines)[:EXAMPLES_SHOWN]
+    return Evidence(len(table.guest_lines), tuple(str(line) for line in lines))
 
 
 def duplicate_lines(table: LoadedTable) -> Evidence:

@@ -30,20 +30,33 @@ from typing import TypeVar
 
 import polars as pl
 
-from reconcile import plan_changes, revenue
-from reconcile.canonical import ENDED, PAYING, UNPAID
+from reconcile import plan_changes, revenue, sources
+from reconcile.canonical import (
+    ENDED,
+    FIGURE_ACTIVATIONS,
+    FIGURE_ACTIVE,
+    FIGURE_ARPU,
+    FIGURE_CANCELLATIONS,
+    FIGURE_KINDS,
+    FIGURE_MRR,
+    FIGURE_NET,
+    PAYING,
+    UNPAID,
+)
 from reconcile.problems import ReconcileError
 from reconcile.result import BillingFigure
 from reconcile.sources import normalize_header
 
-# The figures that are counts of subscriptions, by kind (see sources/reports/billing_figures.toml).
-ACTIVE = "active"  # active subscriptions on the period's day
-NET = "net"  # their change over the period
-ACTIVATIONS = "activations"  # became active in the period
-CANCELLATIONS = "cancellations"  # stopped being active in the period
+# The figures by kind (canonical.FIGURE_KINDS; their names per source and language are
+# in the source files' [figures] tables). Counts of subscriptions:
+ACTIVE = FIGURE_ACTIVE  # active subscriptions on the period's day
+NET = FIGURE_NET  # their change over the period
+ACTIVATIONS = FIGURE_ACTIVATIONS  # became active in the period
+CANCELLATIONS = FIGURE_CANCELLATIONS  # stopped being active in the period
 COUNT_KINDS = (ACTIVE, NET, ACTIVATIONS, CANCELLATIONS)
-MRR = "mrr"  # the active subscriptions' MRR on the period's day, in one currency
-ARPU = "arpu"  # Zoho's ARPU: that MRR / the active subscriptions with MRR
+# Money, in one currency:
+MRR = FIGURE_MRR  # the active subscriptions' MRR on the period's day
+ARPU = FIGURE_ARPU  # Zoho's ARPU: that MRR / the active subscriptions with MRR
 MONEY_KINDS = (MRR, ARPU)
 
 # Currency symbols a typed or exported value may carry, and the code each stands for.
@@ -83,44 +96,57 @@ class Catalogue:
         return self.kinds.get(normalize_header(name))
 
     def known_names(self) -> tuple[str, ...]:
-        """Every name, kind by kind, English first."""
+        """Every name once, kind by kind, English first."""
         return tuple(
-            name
-            for by_language in self.names.values()
-            for names in by_language.values()
-            for name in names
+            dict.fromkeys(
+                name
+                for by_language in self.names.values()
+                for names in by_language.values()
+                for name in names
+            )
         )
 
 
 @cache
 def catalogue() -> Catalogue:
-    """The built-in catalogue of sources/reports/billing_figures.toml."""
+    """The built-in catalogue: the figure names of every source file's `[figures]` tables
+    (the billing systems' own words first, generic.toml's neutral ones last) and the
+    report export's period column of sources/reports/billing_report.toml."""
+    return _catalogue(
+        [source.figure_names for source in sources.all_sources()], _layout(), base=None
+    )
+
+
+def _layout() -> Mapping:
+    """The built-in report layout: its `[billing_report.columns]`."""
     text = (
         resources.files("reconcile.sources")
-        .joinpath("reports/billing_figures.toml")
+        .joinpath("reports/billing_report.toml")
         .read_text("utf-8")
     )
-    return catalogue_from(tomllib.loads(text))
+    return tomllib.loads(text).get("billing_report", {}).get("columns", {})
 
 
-def catalogue_from(document: Mapping, base: Catalogue | None = None) -> Catalogue:
-    """A catalogue from a TOML document; `base` (the built-in one) is extended by it."""
-    names: dict[str, dict[str, tuple[str, ...]]] = (
-        {kind: dict(by_language) for kind, by_language in base.names.items()} if base else {}
-    )
-    for kind, by_language in document.get("figures", {}).items():
-        for language, aliases in by_language.items():
-            known = names.setdefault(kind, {}).get(language, ())
-            names[kind][language] = tuple(aliases) + tuple(a for a in known if a not in aliases)
-    columns = document.get("billing_report", {}).get("columns", {})
-    period = tuple(columns.get("period", ())) + (base.period_headers if base else ())
-    # A column named for a figure kind in [billing_report.columns] adds its headers.
-    for kind, aliases in columns.items():
+def _catalogue(
+    figure_names: Iterable[sources.FigureNames], columns: Mapping, base: Catalogue | None
+) -> Catalogue:
+    """A catalogue of sources' figure names (language -> kind -> names, each earlier
+    one's names first) and a `[billing_report.columns]` table (period headers, and
+    headers per figure kind), put before the names of `base`."""
+    names: dict[str, dict[str, tuple[str, ...]]] = {kind: {} for kind in FIGURE_KINDS}
+    for source_names in figure_names:
+        for language, by_kind in sorted(source_names.items(), key=lambda item: item[0] != "en"):
+            for kind, aliases in by_kind.items():
+                _add(names[kind], language, tuple(aliases))
+    for kind, headers in columns.items():
         if kind != "period":
-            _check_kind(kind, names)
-            extra = (aliases,) if isinstance(aliases, str) else tuple(aliases)
-            known = names[kind].get("mapped", ())
-            names[kind]["mapped"] = extra + tuple(a for a in known if a not in extra)
+            _check_kind(kind)
+            _add(names[kind], MAPPED, (headers,) if isinstance(headers, str) else tuple(headers))
+    if base is not None:
+        for kind, base_names in base.names.items():
+            for language, aliases in base_names.items():
+                _add(names[kind], language, aliases)
+    period = tuple(columns.get("period", ())) + (base.period_headers if base else ())
     kinds: dict[str, str] = {}
     for kind, by_language in names.items():
         for aliases in by_language.values():
@@ -129,24 +155,39 @@ def catalogue_from(document: Mapping, base: Catalogue | None = None) -> Catalogu
     return Catalogue(kinds=kinds, names=names, period_headers=period)
 
 
-def _check_kind(kind: str, names: Mapping[str, object]) -> None:
-    if kind not in names:
+# The "language" of the headers a mapping file's [billing_report.columns] names.
+MAPPED = "mapped"
+
+
+def _add(by_language: dict[str, tuple[str, ...]], language: str, aliases: Sequence[str]) -> None:
+    known = by_language.get(language, ())
+    by_language[language] = known + tuple(a for a in aliases if a not in known)
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in FIGURE_KINDS:
         raise ReconcileError(
             f"[billing_report.columns] {kind} is not a figure; "
-            f"figures are: period, {', '.join(names)}"
+            f"figures are: period, {', '.join(FIGURE_KINDS)}"
         )
 
 
 def catalogue_for(mapping_file: Path | str | None) -> Catalogue:
-    """The built-in catalogue, extended by a mapping file's [billing_report] and [figures]."""
+    """The built-in catalogue, extended by a mapping file: the names of its `[figures]`
+    tables (read as a source file's are) and the columns of its `[billing_report]` table."""
     if mapping_file is None:
         return catalogue()
     path = Path(mapping_file)
+    mapping = sources.load_mapping_file(path)
     try:
         document = tomllib.loads(path.read_text("utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise ReconcileError(f"mapping file {path} cannot be read: {error}") from None
-    return catalogue_from(document, catalogue())
+    columns = document.get("billing_report", {})
+    columns = columns.get("columns", {}) if isinstance(columns, dict) else {}
+    if not isinstance(columns, dict):
+        raise ReconcileError(f"mapping file {path}: [billing_report.columns] must be a table")
+    return _catalogue([mapping.figure_names], columns, base=catalogue())
 
 
 # --------------------------------------------------------------------------- the inputs

@@ -110,6 +110,7 @@ class CustomerWalk:
     rows_read: int
     rejected: Evidence
     duplicates_removed: Evidence
+    guests: Evidence
     customers_in_export: int
     without_active_subscription: Evidence
     only_in_subscriptions: Evidence
@@ -117,12 +118,18 @@ class CustomerWalk:
 
 
 def customer_bridge(figures: CustomerWalk) -> tuple[BridgeStep, ...]:
-    """customer rows → customers in the export → active customers."""
+    """customer rows → customers in the export → active customers.
+
+    Guest customers without an ID (a Stripe customers export) are a step of their own
+    only when there are any: accepted rows that are not customers with an ID, so they
+    never reach a subscription."""
+    guests = [(Step.CUSTOMER_GUESTS, SUBTRACT, figures.guests)] if figures.guests.size else []
     return walk(
         [
             (Step.CUSTOMER_ROWS_READ, START, Evidence(figures.rows_read)),
             (Step.CUSTOMER_ROWS_REJECTED, SUBTRACT, figures.rejected),
             (Step.CUSTOMER_DUPLICATES_REMOVED, SUBTRACT, figures.duplicates_removed),
+            *guests,
             (Step.CUSTOMERS_IN_EXPORT, SUBTOTAL, Evidence(figures.customers_in_export)),
             (
                 Step.CUSTOMERS_WITHOUT_ACTIVE_SUBSCRIPTION,

@@ -27,6 +27,26 @@ UNPAID = "unpaid"
 ENDED = "ended"
 STATUS_CLASSES = (PAYING, NOT_YET_PAYING, PAUSED, UNPAID, ENDED)
 
+# The figures a billing system's own reports show, by kind (DOMAIN.md, "The billing
+# system's own figures"); each source names them per language in its `[figures]` table.
+FIGURE_ACTIVE = "active"  # active subscriptions on a day
+FIGURE_NET = "net"  # their change over a period
+FIGURE_ACTIVATIONS = "activations"  # became active in the period
+FIGURE_CANCELLATIONS = "cancellations"  # stopped being active in the period
+FIGURE_MRR = "mrr"  # the active subscriptions' MRR on a day, in one currency
+FIGURE_ARPU = "arpu"  # MRR divided by the active subscriptions with MRR
+FIGURE_KINDS = (
+    FIGURE_ACTIVE,
+    FIGURE_NET,
+    FIGURE_ACTIVATIONS,
+    FIGURE_CANCELLATIONS,
+    FIGURE_MRR,
+    FIGURE_ARPU,
+)
+# The figures the report names in a system's own words where its reports count
+# subscriptions as customers (DOMAIN.md, "What the billing system's own report calls it").
+NAMED_FIGURES = (FIGURE_ACTIVE, FIGURE_NET, FIGURE_ARPU)
+
 # `line` is the physical line (1-based) on which the record starts in the file.
 SUBSCRIPTION_COLUMNS: dict[str, pl.DataType] = {
     "line": pl.Int64(),
@@ -38,6 +58,10 @@ SUBSCRIPTION_COLUMNS: dict[str, pl.DataType] = {
     "plan": pl.String(),
     "status": pl.String(),  # normalised: lower case, '-' and blanks as '_'
     "status_class": pl.String(),  # one of STATUS_CLASSES; null without a status column
+    # The row says that it ended without ever paying: a status of the source's
+    # `never_paid`, or an ended status without the activation date of a file that has that
+    # column (`never_paid_without`). Never active, whatever its dates say.
+    "never_paid": pl.Boolean(),
     "start": pl.Date(),
     "end": pl.Date(),  # DOMAIN.md's end: cancellation / ended / pause date as it applies
     "pause_date": pl.Date(),
@@ -56,6 +80,9 @@ SUBSCRIPTION_COLUMNS: dict[str, pl.DataType] = {
     "interval_count": pl.String(),
     "quantity": pl.String(),
 }
+
+# Subscription columns validation computes rather than a source derives.
+COMPUTED_SUBSCRIPTION_COLUMNS = ("line", "status_class", "never_paid")
 
 CUSTOMER_COLUMNS: dict[str, pl.DataType] = {
     "line": pl.Int64(),
@@ -81,6 +108,11 @@ class LoadedTable:
     have several errors. `warnings` holds, in the same schema, the errors of accepted
     rows: a value no figure needs that could not be read (the row is kept, that value is
     null). rows_read == rows_accepted + rows_rejected + duplicate_rows_removed always.
+
+    A customers export whose source reads an empty customer ID as a guest customer
+    (Stripe) keeps those rows out of `frame`, which holds customers with an ID only: they
+    are accepted rows all the same, their lines in `guest_lines`, counted in
+    `rows_accepted`.
     """
 
     kind: str  # SUBSCRIPTIONS or CUSTOMERS
@@ -102,19 +134,19 @@ class LoadedTable:
     # Records with no value at all (empty lines, ',,,'): not rows, so not in rows_read,
     # but counted so that a reader can reconcile rows_read with the file's line count.
     blank_lines_skipped: int = 0
-    # Statuses (normalised, as in `frame`'s "status") of subscriptions that ended without
-    # ever paying (SourceSpec.never_paid): never active, whatever their dates say.
-    never_paid_statuses: tuple[str, ...] = ()
     # Lines of the file's header line repeated inside it (exports pasted together): not
     # rows either; each starts a part with its own column order.
     repeated_header_lines: tuple[int, ...] = ()
     # The billing system the source file describes (its name, and whether its reports
     # count subscriptions as customers); None for tables built without a source file.
     billing_system: BillingSystem | None = None
+    # Lines of the accepted rows that are guest customers without an ID (customers
+    # export of a source with `empty_id = "guest"`): not in `frame`.
+    guest_lines: tuple[int, ...] = ()
 
     @property
     def rows_accepted(self) -> int:
-        return self.frame.height
+        return self.frame.height + len(self.guest_lines)
 
     @property
     def duplicate_rows_removed(self) -> int:

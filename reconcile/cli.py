@@ -13,7 +13,6 @@ import contextlib
 import dataclasses
 import functools
 import gc
-import json
 import os
 import re
 import sys
@@ -376,6 +375,7 @@ def format_summary(summary: dict[str, Any]) -> str:
         f"{summary['file']} ({summary['kind']}, source: {summary['source']})",
         f"  rows read              {summary['rows_read']:>12,}",
         f"  accepted               {summary['rows_accepted']:>12,}",
+        *_guest_line(summary.get("guest_customers", 0)),
         f"  rejected               {summary['rows_rejected']:>12,}",
         f"  duplicate rows removed {summary['duplicate_rows_removed']:>12,}",
     ]
@@ -388,6 +388,13 @@ def format_summary(summary: dict[str, Any]) -> str:
         "values not read, rows kept", summary.get("warnings", []), summary.get("warnings_total", 0)
     )
     return "\n".join(lines)
+
+
+def _guest_line(guests: int) -> list[str]:
+    """Of the accepted rows, the guest customers without an ID (Stripe), if any."""
+    if not guests:
+        return []
+    return [f"    of which guests      {guests:>12,}  (guest customers without an ID)"]
 
 
 def row_error_lines(title: str, errors: list[dict[str, Any]], total: int) -> list[str]:
@@ -616,9 +623,11 @@ def report(
     rows_files = tuple(path for path in outputs if OUTPUT_FORMATS[path.suffix.lower()] == "csv")
     workbooks = tuple(path for path in outputs if OUTPUT_FORMATS[path.suffix.lower()] == "xlsx")
     report_files = tuple(path for path in outputs if path not in (*rows_files, *workbooks))
-    eml_file = (
-        (eml or eml_path_for((*report_files, *rows_files, *workbooks)[0])) if mailing else None
-    )
+    eml_file = None
+    if mailing:
+        from reconcile.delivery import eml_path_for
+
+        eml_file = eml or eml_path_for((*report_files, *rows_files, *workbooks)[0])
     refuse_output_clashes(
         {"-o": list(outputs), "--eml": [eml_file] if eml_file else []},
         *subscriptions,
@@ -630,7 +639,7 @@ def report(
     # address must not leave reports behind (all outputs or none).
     mail_settings = mail_settings_for(email_options, config_file) if mailing else None
     if mailing:
-        attached_formats(attach)
+        check_attach(attach)
     try:  # before the exports are read: a mistyped name fails at once
         figures = api.figure_inputs(billing_figures, as_of, mapping_file=mapping_file)
     except ReconcileError as error:
@@ -684,7 +693,6 @@ def report(
             eml=eml,
             attach=attach,
             settings=mail_settings,
-            console=console,
             traced=traced,
         )
     for note in notes:
@@ -756,11 +764,6 @@ def companion_files(outputs: tuple[Path, ...]) -> dict[str, str]:
     return files
 
 
-def eml_path_for(first_output: Path) -> Path:
-    """Where the .eml goes when --eml names no place: next to the first report file."""
-    return first_output.with_suffix(".eml")
-
-
 def write_outputs(
     result,
     outputs: tuple[Path, ...],
@@ -798,84 +801,57 @@ def write_outputs(
 
 
 def render_outputs(result, outputs, *, lang: str, files=None) -> dict[Path, str]:
-    texts = {}
-    for path in outputs:
-        fmt = OUTPUT_FORMATS[path.suffix.lower()]
-        if fmt == "json":
-            texts[path] = json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n"
-        else:
-            from reconcile.rendering import render
+    from reconcile.rendering import report_text
 
-            texts[path] = render(result, fmt, lang=lang, files=files)
-    return texts
-
-
-def attached_formats(attach: str) -> set[str]:
-    """The report formats to attach: always the HTML, and what --attach names."""
-    wanted = {"html"} | {item.strip() for item in attach.split(",") if item.strip()}
-    unknown = wanted - {"html", "md", "json", "xlsx"}
-    if unknown:
-        raise click.BadParameter(
-            f"cannot attach {', '.join(sorted(unknown))}", param_hint="--attach"
-        )
-    return wanted
+    return {
+        path: report_text(result, OUTPUT_FORMATS[path.suffix.lower()], lang=lang, files=files)
+        for path in outputs
+    }
 
 
 def mail_settings_for(email_options: Mapping[str, Any], config_file: Path | None):
-    """(SMTP settings or None, sender, recipients) from the options, the environment and
-    the config file; a usage error when there are recipients but no server."""
+    """delivery.mail_settings: (SMTP settings or None, sender, recipients), its refusal a
+    usage error."""
     import os
 
     from reconcile import delivery
 
-    smtp, sender, recipients = delivery.settings_from(
-        email_options, os.environ, delivery.default_config_file(config_file)
-    )
-    if recipients and smtp is None:
-        raise click.UsageError(
-            "--email-to needs an SMTP server: --smtp-host, RECONCILE_SMTP_HOST or reconcile.toml"
-        )
-    return smtp, sender, recipients
+    try:
+        return delivery.mail_settings(email_options, os.environ, config_file)
+    except delivery.MailOptionError as error:
+        raise click.UsageError(str(error)) from None
 
 
-def deliver(result, written, *, lang, eml, attach, settings, console, traced=None) -> list[Path]:
-    """The options of --eml and --email-to, for delivery.deliver: the settings, and the
-    report files to attach. A format asked for by --attach but not written with -o is
-    rendered in memory and attached, never left on disk. Usage errors are the CLI's; what
-    happened is said here. Returns the files it wrote (the .eml)."""
+def check_attach(attach: str) -> None:
+    """A format --attach cannot attach is a usage error (delivery.attached_formats)."""
+    from reconcile import delivery
+
+    try:
+        delivery.attached_formats(attach)
+    except delivery.MailOptionError as error:
+        raise click.BadParameter(str(error), param_hint="--attach") from None
+
+
+def deliver(result, written, *, lang, eml, attach, settings, traced=None) -> list[Path]:
+    """delivery.deliver_written for --eml and --email-to, and what happened said; returns
+    the files it wrote (the .eml)."""
     from reconcile import delivery
 
     smtp, sender, recipients = settings
-    kinds: dict[str, Path | tuple[str, bytes]] = {
-        OUTPUT_FORMATS[path.suffix.lower()]: path for path in written
-    }
-    wanted = attached_formats(attach)
-    for kind in sorted(wanted - kinds.keys()):
-        kinds[kind] = unwritten_attachment(result, kind, (eml or written[0]).stem, lang, traced)
-    attachments = [kinds[kind] for kind in ("html", "md", "json", "xlsx") if kind in wanted]
-    done = delivery.deliver(
+    done = delivery.deliver_written(
         result,
-        attachments,
+        [(OUTPUT_FORMATS[path.suffix.lower()], path) for path in written],
         lang=lang,
-        eml_path=eml or eml_path_for(written[0]),
+        eml=eml,
+        attach=attach,
         smtp=smtp,
         sender=sender,
         recipients=recipients,
+        trace=traced,
     )
     if done.recipients:
         echo(f"Sent to {', '.join(done.recipients)} via {done.host}; a copy is in {done.eml_path}")
     return [done.eml_path]
-
-
-def unwritten_attachment(result, kind: str, stem: str, lang: str, traced) -> tuple[str, bytes]:
-    """A report format that --attach asks for and -o did not write: its file name in the
-    message and its bytes, rendered in memory (no file nobody asked for)."""
-    name = f"{stem}.{kind}"
-    if kind == "xlsx":
-        from reconcile.workbook import workbook_bytes
-
-        return name, workbook_bytes(result, lang=lang, trace=traced)
-    return name, render_outputs(result, (Path(name),), lang=lang)[Path(name)].encode("utf-8")
 
 
 def exit_code_for(result, fail_on: str | None) -> int:

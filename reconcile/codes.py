@@ -80,6 +80,11 @@ class Step(StrEnum):
     CUSTOMER_ROWS_READ = "customer_rows_read", N_("Rows in the customers export")
     CUSTOMER_ROWS_REJECTED = "customer_rows_rejected", N_("Rows rejected")
     CUSTOMER_DUPLICATES_REMOVED = "customer_duplicates_removed", N_("Exact duplicate rows removed")
+    # Stripe's guest customers: accepted rows without a customer ID (no customer).
+    CUSTOMER_GUESTS = (
+        "customer_guests",
+        N_("Guest customers without an ID (they hold no subscription)"),
+    )
     CUSTOMERS_IN_EXPORT = "customers_in_export", N_("Customers in the export")
     CUSTOMERS_WITHOUT_ACTIVE_SUBSCRIPTION = (
         "customers_without_active_subscription",
@@ -134,6 +139,14 @@ class RowError(StrEnum):
         N_("the status is not one the billing system uses"),
     )
     INVALID_AMOUNT = "invalid_amount", False, N_("an amount cannot be read as a number")
+    # A billing interval (unit or count) or a quantity that cannot be read: no count uses
+    # them, but the subscription has no MRR (DOMAIN.md: counted, not guessed).
+    INVALID_INTERVAL = (
+        "invalid_interval",
+        False,
+        N_("a billing interval cannot be read"),
+    )
+    INVALID_QUANTITY = "invalid_quantity", False, N_("a quantity cannot be read")
     INVALID_BOOLEAN = "invalid_boolean", True, N_("a yes/no value cannot be read")
     CONFLICTING_DUPLICATE = (
         "conflicting_duplicate",

@@ -88,6 +88,11 @@ def _merging_changes_the_count(params: Params) -> bool:
     return params["customers_active_if_merged"] != params["customers_active"]
 
 
+# The row errors of values that only revenue reads: such a row counts, without MRR.
+REVENUE_VALUE_CODES = frozenset(
+    {RowError.INVALID_AMOUNT, RowError.INVALID_INTERVAL, RowError.INVALID_QUANTITY}
+)
+
 # code -> severity and sentences. Insertion order is the report's order.
 FINDINGS: dict[str, FindingTemplate] = {
     "ids_damaged_by_spreadsheet": FindingTemplate(
@@ -205,6 +210,16 @@ FINDINGS: dict[str, FindingTemplate] = {
                 "lists it with its line, column and value.",
                 "No figure uses these values, so the rows are kept and counted without them; "
                 "the report lists each with its line, column and value.",
+                when=lambda params: params.get("code") not in REVENUE_VALUE_CODES,
+            ),
+            # An amount, billing interval or quantity: no count uses it, but MRR does.
+            Sentence(
+                "No count uses it, so the row is kept and counted, but its subscription adds "
+                "no MRR; the report lists it with its line, column and value.",
+                "No count uses these values, so the rows are kept and counted, but their "
+                "subscriptions add no MRR; the report lists each with its line, column and "
+                "value.",
+                when=lambda params: params.get("code") in REVENUE_VALUE_CODES,
             ),
         ),
     ),
@@ -548,6 +563,12 @@ COUNTED_REASONS: dict[str, Sentence] = {
     RowError.MISSING_START: Sentence("{count} missing start date", "{count} missing start dates"),
     RowError.UNKNOWN_STATUS: Sentence("{count} unknown status", "{count} unknown statuses"),
     RowError.INVALID_AMOUNT: Sentence("{count} unreadable amount", "{count} unreadable amounts"),
+    RowError.INVALID_INTERVAL: Sentence(
+        "{count} unreadable billing interval", "{count} unreadable billing intervals"
+    ),
+    RowError.INVALID_QUANTITY: Sentence(
+        "{count} unreadable quantity", "{count} unreadable quantities"
+    ),
     RowError.INVALID_BOOLEAN: Sentence(
         "{count} unreadable yes/no value", "{count} unreadable yes/no values"
     ),

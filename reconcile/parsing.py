@@ -8,7 +8,8 @@ Dates: one format per column, detected on the column's distinct values (a date c
 few of them). Each format is an anchored regular expression whose named groups (y, m, d and,
 for timestamps, the time of day and the UTC offset) are rebuilt into an ISO date and parsed
 strictly, so impossible dates (31.02.2024) and trailing garbage come back null. Timestamps
-are reduced to their UTC date (DOMAIN.md); a timestamp without an offset is taken as UTC.
+are reduced to their UTC date (DOMAIN.md); a timestamp without an offset is taken as UTC,
+and a zone abbreviation (Recurly's `PDT`) is read as its offset (ZONE_OFFSETS).
 
 Two-digit years (what Excel and LibreOffice write when they re-save a file: "12/25/25 20:18",
 "25.12.25") are read as 20yy. Detection takes such a format only when it reads every value
@@ -19,6 +20,11 @@ Amounts: the decimal separator is decided per column when the caller detects it
 (`detect_decimal_separator`), else per value (`amount_expr(column)`): when both "." and ","
 occur the last one is the decimal separator; when a value alone cannot tell ("1,234" or
 "1.234") it is read the English way (1234 and 1.234).
+
+Billing intervals and quantities (revenue): a unit is one of MONTHS_PER_UNIT, a count
+of intervals a whole number of at least 1, a quantity a whole number of at least 0. An
+empty unit is a month and an empty count or quantity 1; any other value is unreadable
+(null), never guessed.
 
 Speed: a parse takes several regex stages, and an expression tree would run a shared
 sub-expression once per use, so the stages run on materialised columns inside Series
@@ -54,13 +60,47 @@ _MONTH_NAME = r"(?<m>\p{L}{3,9})\.?"
 _NAIVE_TIME = (
     r"(?:(?:\s+|T)(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:[.,]\d+)?)?(?:\s*[AaPp]\.?[Mm]\.?)?)?"
 )
-# ISO time of day and offset: 10:22, 10:22:33, 10:22:33.123456, then Z, UTC, +02:00, +0200, +02.
+# Time zone abbreviations a billing export writes after a timestamp (Recurly's exports:
+# "2012-06-27 03:47:28 PDT", in the site's time zone), as UTC offsets: the US zones, and
+# the European ones the tz database names unambiguously, in any case. An abbreviation that
+# means several zones (IST, BST, AST) is not read: such a value is an error naming its zone.
+ZONE_OFFSETS: dict[str, str] = {
+    "EST": "-05:00",
+    "EDT": "-04:00",
+    "CST": "-06:00",
+    "CDT": "-05:00",
+    "MST": "-07:00",
+    "MDT": "-06:00",
+    "PST": "-08:00",
+    "PDT": "-07:00",
+    "AKST": "-09:00",
+    "AKDT": "-08:00",
+    "HST": "-10:00",
+    "HDT": "-09:00",
+    "WET": "+00:00",
+    "WEST": "+01:00",
+    "CET": "+01:00",
+    "CEST": "+02:00",
+    "EET": "+02:00",
+    "EEST": "+03:00",
+}
+_ZONES = "|".join(sorted(ZONE_OFFSETS, key=len, reverse=True))
+# ISO time of day and offset: 10:22, 10:22:33, 10:22:33.123456, then Z, UTC, +02:00, +0200,
+# +02, or a zone abbreviation (PDT).
 _ISO_TIME = (
     r"(?:[T ](?<hour>[01]\d|2[0-3]):(?<minute>[0-5]\d)(?::(?:[0-5]\d|60)(?:[.,]\d+)?)?"
-    r"\s*(?:Z|UTC|GMT|(?<sign>[+-])(?<offset_hours>[01]\d|2[0-3]):?(?<offset_minutes>[0-5]\d)?)?)?"
+    rf"\s*(?:(?i:Z|UTC|GMT|{_ZONES})|"
+    r"(?<sign>[+-])(?<offset_hours>[01]\d|2[0-3]):?(?<offset_minutes>[0-5]\d)?)?)?"
 )
 
-_UTC_OFFSET_SUFFIX = r":\d{2}(?:[.,]\d+)?\s*[+-]\d{2}(?::?\d{2})?$"
+# A timestamp whose UTC date may differ from its local one: an offset or a zone after it.
+_UTC_OFFSET_SUFFIX = rf":\d{{2}}(?:[.,]\d+)?\s*(?:[+-]\d{{2}}(?::?\d{{2}})?|(?i:{_ZONES}))$"
+_ZONE_SUFFIX = rf"\s*((?i:{_ZONES}))$"
+# An ISO timestamp that ends in letters other than a zone it reads: a zone it cannot place.
+_OTHER_ZONE = (
+    r"^[1-9]\d{3}-\d{1,2}-\d{1,2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*([A-Za-z]{1,6})$"
+)
+_READ_ZONES = frozenset({"Z", "UTC", "GMT", *ZONE_OFFSETS})
 _ISO_DATE_PREFIX = r"^([1-9]\d{3}-\d{1,2}-\d{1,2})"
 
 # Month names as they appear in English and German exports, lower case, with and without
@@ -548,9 +588,23 @@ def _dates_in_utc(text: pl.Series, dates: pl.Series, fmt: DateFormat) -> pl.Seri
         return dates
     rows = with_offset.arg_true()
     subset = pl.DataFrame({"text": text.gather(rows), "date": dates.gather(rows)})
+    # A zone abbreviation becomes its offset: "10:00:00 PDT" is "10:00:00-07:00".
+    zone = pl.col("text").str.extract(_ZONE_SUFFIX, 1).str.to_uppercase()
+    offset = zone.replace_strict(ZONE_OFFSETS, default=None, return_dtype=pl.String)
+    without_zone = pl.col("text").str.replace(_ZONE_SUFFIX, "")
+    subset = subset.with_columns(
+        text=pl.when(zone.is_not_null()).then(without_zone + offset).otherwise("text")
+    )
     subset = subset.with_columns(_clock_text(pl.col("text"), fmt).alias("clock"))
     shifted = subset.select(_shift_days(pl.col("date"), _utc_day_shift(pl.col("clock"))))
     return dates.scatter(rows, shifted.to_series())
+
+
+def unknown_zone_expr(column: str) -> pl.Expr:
+    """The zone abbreviation of an ISO timestamp in `column` that the parser does not
+    read (`2025-06-01 10:00:00 JST` -> "JST"); null for any other value."""
+    zone = pl.col(column).str.strip_chars().str.extract(_OTHER_ZONE, 1)
+    return pl.when(~zone.str.to_uppercase().is_in(list(_READ_ZONES))).then(zone)
 
 
 def _iso_date_text(cleaned: pl.Expr, fmt: DateFormat) -> pl.Expr:
@@ -760,6 +814,76 @@ def _read_number(number: pl.Expr, grouping: str, keep: str) -> pl.Expr:
     if keep == ",":
         digits = digits.str.replace(",", ".", literal=True)
     return pl.when(number.str.contains(grouping)).then(digits.cast(pl.Float64, strict=False))
+
+
+# --- billing intervals and quantities ------------------------------------------------------
+
+# Months per billing-interval unit, by the unit as exports write it (lower case, blanks
+# trimmed): Zoho `months`/`years`/`weeks`, Stripe and Chargebee `month`/`year`/`week`/`day`,
+# Recurly `months`/`days`, WooCommerce `month`/`year`/`week`/`day`, and the German and
+# adjective forms people type. DOMAIN.md: a week is 12/52 of a month, a day 12/365.
+# (numerator, denominator): integers, so that MRR divides exactly.
+_MONTHS = (1, 1)
+_YEARS = (12, 1)
+_WEEKS = (12, 52)
+_DAYS = (12, 365)
+MONTHS_PER_UNIT: dict[str, tuple[int, int]] = {
+    **dict.fromkeys(["month", "months", "monthly", "monat", "monate", "monatlich"], _MONTHS),
+    **dict.fromkeys(["year", "years", "yearly", "annual", "annually", "jahr", "jahre"], _YEARS),
+    **dict.fromkeys(["jährlich", "jaehrlich"], _YEARS),
+    **dict.fromkeys(["week", "weeks", "weekly", "woche", "wochen", "wöchentlich"], _WEEKS),
+    **dict.fromkeys(["day", "days", "daily", "tag", "tage", "täglich"], _DAYS),
+}
+# The units a message lists as the ones that can be read.
+INTERVAL_UNITS_READ = "day, week, month or year"
+
+# A whole number as exports write one: digits, optionally "+" before and ".0" after (what
+# a spreadsheet or pandas writes for a count in a column with gaps). Not "1,000" nor
+# "1,0": one is a thousand or one, the other one, and a count is never guessed.
+_WHOLE_NUMBER = r"^\+?(\d{1,15})(?:\.0*)?$"
+
+
+def interval_unit_months(value: str) -> tuple[int, int] | None:
+    """Months per unit of a billing interval's unit, as (numerator, denominator); an empty
+    unit is a month (an export without one holds monthly amounts); None when the value is
+    no unit of MONTHS_PER_UNIT."""
+    text = value.strip().lower()
+    return _MONTHS if not text else MONTHS_PER_UNIT.get(text)
+
+
+def parse_interval_units(values: pl.Series) -> pl.Series:
+    """`values` (text) as months per unit (pl.Float64), as `interval_unit_months` reads
+    them; null where empty in the column or no unit."""
+    return _map_distinct(values, _interval_unit_values, pl.Float64())
+
+
+def _interval_unit_values(text: pl.Series) -> pl.Series:
+    units = text.str.strip_chars().str.to_lowercase()
+    months = {
+        unit: numerator / denominator for unit, (numerator, denominator) in MONTHS_PER_UNIT.items()
+    }
+    months[""] = 1.0
+    return units.replace_strict(months, default=None, return_dtype=pl.Float64)
+
+
+def parse_whole_numbers(values: pl.Series, *, minimum: int) -> pl.Series:
+    """`values` (text) as pl.Int64: a whole number (`_WHOLE_NUMBER`) of at least `minimum`;
+    1 where blank (an empty count or quantity is one); null where empty in the column,
+    and where the value is no such number (`0` billing intervals, a quantity of `2.5` or
+    `-1`, `zwei`)."""
+    return _map_distinct(values, partial(_whole_number_values, minimum=minimum), pl.Int64())
+
+
+def _whole_number_values(text: pl.Series, minimum: int) -> pl.Series:
+    trimmed = text.str.strip_chars()
+    number = trimmed.str.extract(_WHOLE_NUMBER, 1).cast(pl.Int64, strict=False)
+    frame = pl.DataFrame({"trimmed": trimmed, "number": number})
+    return frame.select(
+        pl.when(pl.col("trimmed") == "")
+        .then(pl.lit(1, pl.Int64))
+        .when(pl.col("number") >= minimum)
+        .then(pl.col("number"))
+    ).to_series()
 
 
 # --- IDs, statuses, booleans -------------------------------------------------------------

@@ -109,15 +109,14 @@ def classify(
     as_of: datetime.date,
     *,
     snapshot: bool = False,
-    never_paid: tuple[str, ...] = (),
 ) -> pl.DataFrame:
     """The accepted subscriptions with what every figure needs about each of them.
 
     `start` becomes the day the subscription began to pay (the trial end when that is
     later), and an unpaid subscription's `end` the end of its last paid period. Adds
     `class` (the status class; without a status, from the dates), `never_active` (ended
-    without ever paying: its trial lasted to its end, or its status is one of
-    `never_paid`, such as Zoho's trial_expired), `without_end_date` (ended or paused
+    without ever paying: its trial lasted to its end, or the row says so in `never_paid`,
+    such as Zoho's trial_expired), `without_end_date` (ended or paused
     but no end: cannot be placed in time), `without_start_date` (ended or paused with an
     end but no start: cannot be placed either), `state` on the as-of date, and `first` /
     `last`: the run of months on whose observation day it is active (see history.py), null
@@ -157,7 +156,7 @@ def classify(
             never_active=(pl.col("class") == ENDED)
             & (
                 (pl.col("trial_end") >= pl.col("end")).fill_null(False)
-                | pl.col("status").is_in(list(never_paid)).fill_null(False)
+                | pl.col("never_paid").fill_null(False)
             ),
             ended_or_paused=pl.col("class").is_in([ENDED, PAUSED]),
         )
@@ -284,7 +283,6 @@ def reconcile_tables(
                 subscriptions.frame,
                 as_of,
                 snapshot=not subscriptions.has_start,
-                never_paid=subscriptions.never_paid_statuses,
             )
         )
         numbered, export = numbering.result()
@@ -301,7 +299,8 @@ def reconcile_tables(
     frames = _collect(_queries(subs, export, active.lazy(), active_customers, as_of, replaced))
 
     states = _state_evidence(frames.states)
-    totals = _totals(states, frames, active_customers.height)
+    guests = 0 if customers is None else len(customers.guest_lines)
+    totals = _totals(states, frames, active_customers.height, guests)
     bridge = subscription_bridge(_subscription_walk(subscriptions, states, frames, totals))
     by_product = _with_revenue(ProductCount, frames.by_product, frames.product_revenue)
     holdings = tuple(HoldingCount(**row) for row in frames.holdings.iter_rows(named=True))
@@ -424,7 +423,7 @@ def _active_subscriptions(subs: pl.DataFrame) -> pl.DataFrame:
 
 
 def _totals(
-    states: dict[str, Evidence], frames: Frames[pl.DataFrame], customers_active: int
+    states: dict[str, Evidence], frames: Frames[pl.DataFrame], customers_active: int, guests: int
 ) -> Totals:
     # Known customers: those with a subscription row, and those of the export without.
     customers_known = frames.subscription_customers.item() + frames.without_subscriptions.height
@@ -442,6 +441,7 @@ def _totals(
         orphan_subscriptions=frames.orphans.height,
         ended_without_end_date=frames.without_end_date.height,
         ended_without_start_date=frames.without_start_date.height,
+        customers_guests=guests,
     )
 
 
@@ -661,7 +661,9 @@ def _customer_bridge(
             rows_read=customers.rows_read,
             rejected=accounting.rejected_lines(customers),
             duplicates_removed=accounting.duplicate_lines(customers),
-            customers_in_export=customers.rows_accepted,
+            guests=accounting.guest_lines(customers),
+            # Customers with an ID: the guests, accepted rows too, are walked past above.
+            customers_in_export=customers.frame.height,
             without_active_subscription=_evidence(_queried(frames.inactive_in_export)),
             only_in_subscriptions=_evidence(_queried(frames.only_in_subscriptions)),
             customers_active=customers_active,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -78,6 +79,9 @@ PLANS_SHOWN = 10
 EXAMPLES_SHOWN = 3
 # Pairs of products with most customers in both: the largest tell the story.
 PAIRS_SHOWN = 5
+# Customers who would gain most from aligning their renewal dates: the sentence above the
+# list says how many there are and what aligning saves; the first few make it concrete.
+RENEWALS_SHOWN = 5
 
 # Bridge steps whose examples are line numbers of the file rather than IDs.
 STEPS_WITH_LINE_EXAMPLES = frozenset(
@@ -86,6 +90,7 @@ STEPS_WITH_LINE_EXAMPLES = frozenset(
         Step.DUPLICATES_REMOVED,
         Step.CUSTOMER_ROWS_REJECTED,
         Step.CUSTOMER_DUPLICATES_REMOVED,
+        Step.CUSTOMER_GUESTS,
     }
 )
 
@@ -134,6 +139,16 @@ def render(
         files=companions,
         naming=figure_naming(result, lang),
     )
+
+
+def report_text(
+    result: Result, fmt: str, *, lang: str = "en", files: Mapping[str, str] | None = None
+) -> str:
+    """The report as text in any text format: the JSON of `result.to_dict()`, or `render`'s
+    HTML or Markdown."""
+    if fmt == "json":
+        return json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n"
+    return render(result, fmt, lang=lang, files=files)
 
 
 def figure_naming(result: Result, lang: str) -> dict[str, str]:
@@ -212,6 +227,7 @@ def summarise(result: Result) -> dict[str, Any]:
         "plans_hidden": len(plans) - PLANS_SHOWN,
         "examples_shown": EXAMPLES_SHOWN,
         "pairs_shown": PAIRS_SHOWN,
+        "renewals_shown": RENEWALS_SHOWN,
         "extra_subscriptions": totals.extra_subscriptions,
         "subscriptions_per_customer": (
             totals.subscriptions_active / totals.customers_active

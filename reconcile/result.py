@@ -72,6 +72,9 @@ class InputSummary:
     has_start_dates: bool = True
     # The format each date column with a value was read with.
     date_formats: tuple[DateColumn, ...] = ()
+    # Physical lines of the accepted rows that are guest customers without an ID (a
+    # Stripe customers export): in rows_accepted, not customers (totals.customers_guests).
+    guest_lines: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,11 @@ class Totals:
     # Ended or paused with an end date but no start date: they cannot be placed in time
     # either. (Without an end date a row is in ended_without_end_date, whatever its start.)
     ended_without_start_date: int = 0
+    # Rows of the customers export with an empty ID that its source reads as guest
+    # customers (Stripe: a payment without a Customer object). Accepted rows, but no
+    # customer ID: not in customers_known, and never active (a subscription names its
+    # customer's ID), so they hold no subscription and raise no warning.
+    customers_guests: int = 0
 
     @property
     def extra_subscriptions(self) -> int:

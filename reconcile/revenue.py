@@ -19,24 +19,9 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from reconcile import parsing
 from reconcile.problems import ReconcileError
 from reconcile.result import CurrencyMrr, MonthRevenue, Revenue
-
-# Months per billing-interval unit, by the unit as exports write it (lower case, blanks
-# trimmed): Zoho `months`/`years`/`weeks`, Stripe and Chargebee `month`/`year`/`week`/`day`,
-# WooCommerce `month`/`year`/`week`/`day`, and the German and adjective forms people type.
-# DOMAIN.md: a week is 12/52 of a month, a day 12/365.
-_MONTHS = (1, 1)
-_YEARS = (12, 1)
-_WEEKS = (12, 52)
-_DAYS = (12, 365)
-MONTHS_PER_UNIT: dict[str, tuple[int, int]] = {
-    **dict.fromkeys(["month", "months", "monthly", "monat", "monate", "monatlich"], _MONTHS),
-    **dict.fromkeys(["year", "years", "yearly", "annual", "annually", "jahr", "jahre"], _YEARS),
-    **dict.fromkeys(["jährlich", "jaehrlich"], _YEARS),
-    **dict.fromkeys(["week", "weeks", "weekly", "woche", "wochen", "wöchentlich"], _WEEKS),
-    **dict.fromkeys(["day", "days", "daily", "tag", "tage", "täglich"], _DAYS),
-}
 
 # The subscription's MRR in cents (Int64); null when it has none that can be known.
 MRR_CENTS = "mrr_cents"
@@ -57,18 +42,20 @@ _UNREADABLE = -1.0
 def with_mrr(subs: pl.DataFrame) -> pl.DataFrame:
     """`subs` with MRR_CENTS, CURRENCY, CURRENCY_CODE and RENEWALS_PER_YEAR.
 
-    An empty interval unit is a month (an export without one, such as the MRR playbook's,
-    holds monthly amounts), an empty count is 1, an empty quantity is 1. An amount that
-    is missing, unreadable or negative, a unit that is not one of MONTHS_PER_UNIT, a count
-    that is not a positive number, or a quantity that is not a number >= 0 gives no MRR:
-    the subscription is counted as one without amount, never guessed.
+    The interval, count and quantity are read as parsing reads them (validation warns
+    on the rows whose value it cannot read): an empty unit is a month (an export without
+    one, such as the MRR playbook's, holds monthly amounts), an empty count is 1, an empty
+    quantity is 1. An amount that is missing, unreadable or negative, a unit that is not
+    one of parsing.MONTHS_PER_UNIT, a count that is not a whole number >= 1, or a quantity
+    that is not a whole number >= 0 gives no MRR: the subscription is counted as one
+    without amount, never guessed.
 
     The text columns repeat a handful of values: each is read once per distinct value and
     mapped onto the rows, rather than trimmed and parsed on every row.
     """
     numerator, denominator = _unit_months(subs.get_column("interval"))
-    count = _numbers(subs.get_column("interval_count"))
-    quantity = _numbers(subs.get_column("quantity"))
+    count = _numbers(subs.get_column("interval_count"), minimum=1)
+    quantity = _numbers(subs.get_column("quantity"), minimum=0)
     currency, code = _currencies(subs.get_column("currency"))
     known = (
         pl.col("amount").is_not_null()
@@ -97,17 +84,12 @@ def with_mrr(subs: pl.DataFrame) -> pl.DataFrame:
 
 def _unit_months(units: pl.Series) -> tuple[pl.Series, pl.Series]:
     """Per row the (numerator, denominator) of months per unit: (1, 1) where the unit is
-    empty, null where it is no unit of MONTHS_PER_UNIT."""
+    empty, null where it is no unit of parsing.MONTHS_PER_UNIT."""
     codes, distinct = _coded(units)
-    factors = [_unit_factor(value) for value in distinct]
+    factors = [parsing.interval_unit_months(value) for value in distinct]
     numerators = [f[0] if f else None for f in factors]
     denominators = [f[1] if f else None for f in factors]
     return _gathered(codes, numerators, 1), _gathered(codes, denominators, 1)
-
-
-def _unit_factor(value: str) -> tuple[int, int] | None:
-    text = value.strip().lower()
-    return (1, 1) if not text else MONTHS_PER_UNIT.get(text)
 
 
 def _coded(values: pl.Series) -> tuple[pl.Series, list[str]]:
@@ -131,23 +113,20 @@ def _gathered(codes: pl.Series, results: list, if_null: float | int) -> pl.Serie
     return table.gather(codes.fill_null(len(results)))
 
 
-def _numbers(values: pl.Series) -> pl.Series | float:
-    """A count or quantity written as text (`1`, `12`, `2.0`, `1,5`) per row: 1.0 where
-    empty, _UNREADABLE where it is not a number; 1.0 alone for a column without values."""
+def _numbers(values: pl.Series, *, minimum: int) -> pl.Series | float:
+    """A count or quantity written as text per row, as parsing.parse_whole_numbers reads
+    it (`1`, `12`, `2.0`): 1.0 where empty, _UNREADABLE where it is not a whole number of
+    at least `minimum`; 1.0 alone for a column without values."""
     if values.null_count() == values.len():
         return 1.0
-    codes, distinct = _coded(values)
-    return _gathered(codes, [_number(value) for value in distinct], 1.0)
-
-
-def _number(value: str) -> float:
-    text = value.strip().replace(",", ".")
-    if not text:
-        return 1.0
-    try:
-        return float(text)
-    except ValueError:
-        return _UNREADABLE
+    parsed = parsing.parse_whole_numbers(values, minimum=minimum)
+    return pl.select(
+        pl.when(values.is_null())
+        .then(1.0)
+        .when(parsed.is_null())
+        .then(_UNREADABLE)
+        .otherwise(parsed.cast(pl.Float64))
+    ).to_series()
 
 
 def _currencies(values: pl.Series) -> tuple[pl.Series, pl.Series]:

@@ -184,7 +184,9 @@ class Row:
     """One record of a file: its cells, what should become of it, and why."""
 
     cells: dict[str, str]
-    outcome: str = "accepted"  # accepted, rejected or duplicate
+    # accepted, rejected or duplicate; or guest: an accepted row of a Stripe customers
+    # export with an empty id, a guest customer (no Customer object), not a customer.
+    outcome: str = "accepted"
     errors: list[tuple[str, str]] = field(default_factory=list)  # (header, code)
     # Of an accepted row: a value no figure uses that cannot be read (header, code).
     warnings: list[tuple[str, str]] = field(default_factory=list)
@@ -225,6 +227,10 @@ def plain_row(rows: list[Row], position: int) -> Row:
 
 def rejected(cells: dict[str, str], errors: list[tuple[str, str]], note: str) -> Row:
     return Row(cells, outcome="rejected", errors=errors, note=note)
+
+
+def guest(cells: dict[str, str], note: str) -> Row:
+    return Row(cells, outcome="guest", note=note)
 
 
 def with_unreadable_amount(row: Row, value: str) -> Row:
@@ -471,12 +477,16 @@ class ZohoPlan:
         status_class = ZOHO_CLASSES[status]
         # DOMAIN.md: start is the activation date, else the created date; end is the
         # cancellation date, else the expiry date; for a paused one, the pause date; for an
-        # unpaid one the end of its last paid period (Next Billing On).
+        # unpaid one the end of its last paid period (Next Billing On); for a non-renewing
+        # one the end of its current term (Next Billing On: the file has no Scheduled
+        # Cancellation Date), else its expiry date.
+        written = cells["Next Billing On"]
         if status_class == PAUSED:
             end = details.get("pause_date")
         elif status_class == UNPAID:
-            written = cells["Next Billing On"]
             end = day(written) if written else None
+        elif status == "non_renewing":
+            end = day(written) if written else details.get("expires")
         else:
             end = details.get("cancelled") or details.get("expires")
         subscription = Subscription(
@@ -489,7 +499,9 @@ class ZohoPlan:
             start=activated or created,
             end=end,
             currency=cells["Currency Code"],
-            never_active=status in NEVER_PAID,
+            # It never paid when its status says so, or when it ended without ever being
+            # activated (the file has the Activated On column).
+            never_active=status in NEVER_PAID or (status_class == ENDED and activated is None),
             mrr=monthly_cents(
                 Decimal(cells["Amount"].replace(".", "").replace(",", ".")),
                 12 if cells["Interval Unit"] == "years" else 1,
@@ -663,8 +675,9 @@ def zoho_status_cases(plan: ZohoPlan) -> dict[str, Customer]:
     add(busch, "Lohn & Gehalt", "Basis monatlich", day("02.05.2025"), day("02.05.2025"))
     kaiser = plan.customer("Landtechnik Kaiser GmbH", "Handel")
     add(kaiser, "ERP Suite", "Premium jährlich", day("01.03.2024"), day("01.03.2024"),
-        "non_renewing: ends 01.03.2027 (Expires At), active now",
-        status="non_renewing", expires=day("01.03.2027"))  # fmt: skip
+        "non_renewing, never expiring: ends at its current term's end, 01.03.2027 (Next "
+        "Billing On); active now",
+        status="non_renewing", next_billing=day("01.03.2027"))  # fmt: skip
     wolf = plan.customer("Autohaus Wolf GmbH", "Handel")
     add(wolf, "Finanzbuchhaltung", "Basis monatlich", day("04.08.2025"), day("04.08.2025"),
         "dunning: paying class, active", status="dunning")  # fmt: skip
@@ -715,8 +728,8 @@ def plan_zoho_faults(
                  "creation_failed without any date: never active (not rejected)",
                  status="creation_failed"),
         plan.add(special["vogt"], "DMS Archiv", "Basis monatlich", None, None,
-                 "cancelled 30.06.2024, but neither Activated On nor Created On: ended "
-                 "without start date (not rejected)",
+                 "cancelled 30.06.2024, never activated (no Activated On, no Created On): "
+                 "never paid, never active (not rejected)",
                  status="cancelled", cancelled=day("30.06.2024")),
     ]  # fmt: skip
     return [
@@ -1196,14 +1209,16 @@ def stripe_customer_rows(plan: StripePlan, rng: random.Random, special: dict) ->
             row.note = "customer with no subscription"
         if row.customer is special["haas_twin"]:
             row.note = "same email as Blumen Haas, other case and blanks (probable duplicate)"
+    # A guest customer: a payment without a Customer object has no id (and no
+    # description); accepted, counted as a guest, no customer.
     no_id = {
         "id": "",
         "Email": "kasse@cafe-sonnenschein.de",
         "Name": "Café Sonnenschein",
-        "Description": "imported from the old POS",
+        "Description": "",
         "Created (UTC)": "2024-07-01 08:00",
     }
-    rows.insert(6, rejected(no_id, [("id", MISSING_ID)], "customer id empty"))
+    rows.insert(6, guest(no_id, "guest customer without an id: accepted, no customer"))
     copied = plain_row(rows, 12)
     rows.insert(20, duplicate_of(copied))
     return rows
@@ -1212,7 +1227,7 @@ def stripe_customer_rows(plan: StripePlan, rng: random.Random, special: dict) ->
 def build_stripe(rng: random.Random) -> Export:
     plan = StripePlan(rng)
     special = plan_stripe_stories(plan)
-    used = {"Goldschmiede Öse", "Café Sonnenschein"}  # the orphan, the customer without id
+    used = {"Goldschmiede Öse", "Café Sonnenschein"}  # the orphan, the guest without an id
     used |= {customer.name for customer in plan.customers}
     for name in (shop for shop in SHOPS if shop not in used):
         plan_stripe_random_customer(plan, name)
@@ -1569,10 +1584,11 @@ def input_summary(source: str, rows: list[Row]) -> dict:
     return {
         "source": source,
         "rows_read": len(rows),
-        "rows_accepted": sum(row.outcome == "accepted" for row in rows),
+        "rows_accepted": sum(row.outcome in ("accepted", "guest") for row in rows),
         "rows_rejected": sum(row.outcome == "rejected" for row in rows),
         "duplicate_rows_removed": sum(row.outcome == "duplicate" for row in rows),
         "duplicate_lines": [row.line for row in rows if row.outcome == "duplicate"],
+        "guest_lines": [row.line for row in rows if row.outcome == "guest"],
     }
 
 
@@ -1626,6 +1642,7 @@ def expected_answers(export: Export) -> dict:
         "orphan_subscriptions": len(orphans),
         "ended_without_end_date": sum(without_end_date(sub) for sub in subs),
         "ended_without_start_date": sum(without_start_date(sub) for sub in subs),
+        "customers_guests": sum(row.outcome == "guest" for row in export.customers),
     }
     subscriptions_input = input_summary(export.source, export.subscriptions)
     customers_input = input_summary(export.source, export.customers)
@@ -1735,12 +1752,15 @@ def subscription_bridge(inputs: dict, totals: dict, merged_away: int) -> list[di
 
 
 def customer_bridge(inputs: dict, export_ids: set[str], active: set[str]) -> list[dict]:
+    # Guest customers are accepted rows without an ID: walked past when there are any.
+    guests = len(inputs["guest_lines"])
     return bridge(
         [
             ("customer_rows_read", "start", inputs["rows_read"]),
             ("customer_rows_rejected", "subtract", inputs["rows_rejected"]),
             ("customer_duplicates_removed", "subtract", inputs["duplicate_rows_removed"]),
-            ("customers_in_export", "subtotal", inputs["rows_accepted"]),
+            *([("customer_guests", "subtract", guests)] if guests else []),
+            ("customers_in_export", "subtotal", inputs["rows_accepted"] - guests),
             ("customers_without_active_subscription", "subtract", len(export_ids - active)),
             ("customers_only_in_subscriptions", "add", len(active - export_ids)),
             ("customers_active", "subtotal", len(active)),
@@ -1947,6 +1967,8 @@ def noted_lines(export: Export) -> list[tuple]:
     files = (("subscriptions.csv", export.subscriptions), ("customers.csv", export.customers))
     for name, rows in files:
         for row in rows:
+            if row.outcome == "guest":
+                table.append((f"`{name}`", row.line, "(none)", row.note))
             # A row with a warning is told in the faults table already.
             if row.outcome == "accepted" and row.note and not row.warnings:
                 record_id = (

@@ -83,17 +83,20 @@ def loaded_table(
     rows_read: int | None = None,
     has_status: bool = True,
     warnings: Iterable[Mapping[str, Any]] = (),
+    guest_lines: Iterable[int] = (),
 ) -> LoadedTable:
     """`rejections` and `warnings` (row errors of accepted rows) are row errors as dicts
     (file and message default); `rows_rejected` defaults to the distinct lines of the
-    rejections, `rows_read` to accepted + rejected + duplicates."""
+    rejections, `rows_read` to accepted (guest customers without an ID included) +
+    rejected + duplicates."""
     file = file or f"{kind}.csv"
     errors = rejections_frame(rejections, file)
     duplicate_lines = tuple(duplicate_lines)
+    guest_lines = tuple(guest_lines)
     if rows_rejected is None:
         rows_rejected = errors["line"].n_unique()
     if rows_read is None:
-        rows_read = len(rows) + rows_rejected + len(duplicate_lines)
+        rows_read = len(rows) + len(guest_lines) + rows_rejected + len(duplicate_lines)
     return LoadedTable(
         kind=kind,
         file=file,
@@ -106,6 +109,7 @@ def loaded_table(
         has_status=has_status,
         warnings=rejections_frame(warnings, file),
         billing_system=_billing_system(source),
+        guest_lines=guest_lines,
     )
 
 

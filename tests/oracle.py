@@ -55,6 +55,9 @@ def subscription_rows(draw, has_status: bool) -> list[dict]:
                 "end": end,
                 "trial_end": trial_end,
                 "period_end": period_end,
+                # The row says it never paid (a never-paid status, or ended without an
+                # activation date): drawn on any row, it counts only on an ended one.
+                "never_paid": draw(st.sampled_from([None, False, False, False, True])),
                 "customer_email": draw(st.sampled_from(EMAILS)),
                 "currency": draw(st.sampled_from(["EUR", "EUR", "USD", None])),
             }
@@ -78,6 +81,9 @@ def scenarios(draw):
         customers = customers_table(
             [{"customer_id": cid, "email": draw(st.sampled_from(EMAILS))} for cid in ids],
             duplicate_lines=draw(st.lists(st.integers(50, 60), max_size=2, unique=True)),
+            # Guest customers without an ID (a Stripe customers export): accepted rows
+            # that are no customer.
+            guest_lines=draw(st.lists(st.integers(61, 70), max_size=3, unique=True)),
         )
     as_of = draw(st.integers(min_value=100, max_value=800))
     return rows, subscriptions, customers, FIRST_DAY + datetime.timedelta(as_of)
@@ -106,9 +112,10 @@ def end_of(row, as_of):
 
 
 def never_active(row, as_of):
-    """Ended, its trial lasting to its end or past it: it never paid."""
+    """Ended, and the row says it never paid, or its trial lasted to its end or past it."""
     end, trial_end = end_of(row, as_of), row["trial_end"]
-    return klass(row, as_of) == ENDED and None not in (end, trial_end) and trial_end >= end
+    trial_to_the_end = None not in (end, trial_end) and trial_end >= end
+    return klass(row, as_of) == ENDED and (bool(row.get("never_paid")) or trial_to_the_end)
 
 
 def placeable(row, as_of):

@@ -237,7 +237,7 @@ def test_the_cli_writes_what_the_api_computes(tmp_path):
 
 def test_a_mapping_file_adds_names(tmp_path):
     mapping = tmp_path / "mine.toml"
-    mapping.write_text('[figures.active]\nde = ["Abos aktiv"]\n', "utf-8")
+    mapping.write_text('[figures.de]\nactive = ["Abos aktiv"]\n', "utf-8")
     known = billing_figures.catalogue_for(mapping)
     assert billing_figures.parse_figure_option("Abos aktiv=3", AS_OF, known).kind == "active"
     assert billing_figures.parse_figure_option("Aktive Kunden=3", AS_OF, known).kind == "active"

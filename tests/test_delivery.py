@@ -18,10 +18,12 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reconcile import delivery
+from reconcile.cli import main
 from reconcile.delivery import SmtpSettings, build_message, rejected_rows_csv, write_eml
 from reconcile.findings import finding
 from reconcile.problems import ReconcileError
@@ -388,6 +390,14 @@ def test_without_fixed_date_and_id_the_message_gets_fresh_ones(report_files: lis
     assert fresh["From"] is None
 
 
+# The rows_not_counted line that "What stands out" folds FINDINGS' two findings of
+# subscriptions.csv into (2 rows rejected, 1 exact duplicate removed), worked out by hand.
+SUBSCRIPTIONS_LINE = (
+    "2 rows of subscriptions.csv could not be counted: 2 unknown statuses. "
+    "1 exact duplicate row was removed. See Data quality."
+)
+
+
 def test_plain_text_body(report_files: list[Path]):
     message = message_for(make_result(), report_files[:1])
     text = message.get_body(preferencelist=("plain",)).get_content()
@@ -400,23 +410,34 @@ def test_plain_text_body(report_files: list[Path]):
         'Zoho Billing\'s "Active Customers" shows 1,234, but only 987 customers hold them. '
         "Of these, 247 are extra subscriptions of customers who hold more than one.\n"
         "\n"
-        "Most important findings:\n"
-        f"- {FINDINGS[3].message}\n"  # a rejected row is an error: first
-        f"- {FINDINGS[2].message}\n"
-        f"- {FINDINGS[1].message}\n"
-        "\n"
-        "The attached report has 2 more findings.\n"
+        "What stands out\n"
+        f"- {SUBSCRIPTIONS_LINE}\n"  # rejected rows are an error: first
+        f"- {FINDINGS[2].message}\n"  # a warning
+        f"- {FINDINGS[4].message}\n"  # a note
         "\n"
         "The full report is attached as report.html: open it in a web browser.\n"
         "The 3 rejected rows are in rejected-rows.csv.\n"
     )
 
 
+# Seven lines of "What stands out", so that one is cut: an error, two warnings and four
+# notes, each of them in the singular.
+SEVEN = (
+    finding("rows_rejected", 1, file="subscriptions.csv", code="missing_id", reason="no ID"),
+    FINDINGS[2],
+    finding("never_active", 1),
+    finding("mixed_currencies", 2, currencies="EUR 3, CHF 1"),
+    FINDINGS[4],
+    finding("duplicate_rows_removed", 1, file="customers.csv"),
+    finding("repeated_header", 1, file="customers.csv", line=40),
+)
+
+
 def test_plain_text_body_in_the_singular_in_both_languages(report_files: list[Path]):
-    # One customer holding both subscriptions, one finding beyond the three shown, one
+    # One customer holding both subscriptions, one finding beyond the six shown, one
     # rejected row: every sentence of the body in its singular.
     result = make_result(
-        subscriptions_active=2, customers_active=1, findings=FINDINGS[:5], rejections=REJECTIONS[:1]
+        subscriptions_active=2, customers_active=1, findings=SEVEN, rejections=REJECTIONS[:1]
     )
     english = message_for(result, report_files[:1]).get_body(preferencelist=("plain",))
     assert english.get_content() == (
@@ -428,10 +449,16 @@ def test_plain_text_body_in_the_singular_in_both_languages(report_files: list[Pa
         'Zoho Billing\'s "Active Customers" shows 2, but only one customer holds them. Of '
         "these, one is an extra subscription of a customer who holds more than one.\n"
         "\n"
-        "Most important findings:\n"
-        f"- {FINDINGS[3].message}\n"  # a rejected row is an error: first
+        "What stands out\n"
+        "- 1 row of subscriptions.csv could not be counted: 1 missing ID. See Data quality.\n"
         f"- {FINDINGS[2].message}\n"
-        f"- {FINDINGS[1].message}\n"
+        "- Active subscriptions are in 2 currencies (EUR 3, CHF 1); amounts in different "
+        "currencies are never added up.\n"
+        "- 1 subscription ended without ever paying (its trial expired, or it was never "
+        "created). It counts as ended and is left out of the history.\n"
+        f"- {FINDINGS[4].message}\n"
+        "- Every row of customers.csv could be counted. 1 exact duplicate row was removed. "
+        "See Data quality.\n"
         "\n"
         "The attached report has 1 more finding.\n"
         "\n"
@@ -494,17 +521,63 @@ def test_plain_text_body_with_rejected_rows_but_no_report_attached():
     assert [part.get_filename() for part in message.iter_attachments()] == ["rejected-rows.csv"]
 
 
-def test_the_three_findings_are_errors_then_warnings_then_info():
-    error = finding("ids_damaged_by_spreadsheet", 2, file="subscriptions.csv", example="4.604E+15")
-    # The error comes last in this tuple on purpose: rank beats position.
-    ordered = delivery.top_findings((*FINDINGS, error))
-    # Rejected rows are an error too (they are missing from every figure): errors in
-    # their order, then the warning.
-    assert [item.code for item in ordered] == [
-        "rows_rejected",
-        "ids_damaged_by_spreadsheet",
-        "probable_duplicate_customers",
-    ]
+def test_the_body_says_what_stands_out_in_the_report_by_the_same_selection(tmp_path: Path):
+    # The Zoho sample: the email's findings are the report's "What stands out", line for
+    # line and in the same order, in both languages, and its count of the rest is the
+    # report's. (Advice to whoever runs reconcile is left out of the email only.)
+    for lang in ("en", "de"):
+        report = tmp_path / f"report.{lang}.html"
+        eml = tmp_path / f"report.{lang}.eml"
+        outcome = CliRunner().invoke(
+            main,
+            [
+                "report",
+                str(ZOHO_SAMPLE),
+                "--as-of",
+                "2026-11-15",
+                "--lang",
+                lang,
+                "-o",
+                str(report),
+                "--eml",
+                str(eml),
+                "--quiet",
+            ],
+        )
+        assert outcome.exit_code == 0, outcome.output
+        page = BeautifulSoup(report.read_text(encoding="utf-8"), "html.parser")
+        heading = page.find("h2", string=STANDS_OUT[lang])
+        rows = heading.find_next("table").find_all("tr")
+        in_report = [" ".join(row.find_all("td")[1].get_text().split()) for row in rows[:-1]]
+        more_in_report = " ".join(rows[-1].get_text().split())
+        body = parse(eml.read_bytes()).get_body(preferencelist=("plain",)).get_content()
+        body = body.replace("\r\n", "\n")  # an .eml has CRLF line ends
+        lines = body.split(STANDS_OUT[lang] + "\n", 1)[1].split("\n\n", 1)[0].splitlines()
+        in_email = [line.removeprefix("- ") for line in lines]
+        assert len(in_email) == 6
+        assert [_without_advice(line) for line in in_report] == in_email
+        # The report: "3 more findings in Data quality"; the email: "3 more findings".
+        assert more_in_report.split()[0] == "3"
+        assert MORE_IN_EMAIL[lang] in body
+
+
+STANDS_OUT = {"en": "What stands out", "de": "Auffälligkeiten"}
+MORE_IN_EMAIL = {
+    "en": "The attached report has 3 more findings.",
+    "de": "Der angehängte Bericht enthält 3 weitere Auffälligkeiten.",
+}
+ZOHO_SAMPLE = Path(__file__).resolve().parent.parent / "sample_exports" / "zoho"
+ADVICE = {
+    "Export the file again and do not open and save it in a spreadsheet before running reconcile.",
+    "Exportieren Sie die Datei erneut und öffnen und speichern Sie sie nicht in einer "
+    "Tabellenkalkulation, bevor Sie reconcile ausführen.",
+}
+
+
+def _without_advice(line: str) -> str:
+    for sentence in ADVICE:
+        line = line.replace(" " + sentence, "")
+    return line
 
 
 def test_html_body_is_email_safe_and_says_the_same(report_files: list[Path]):
@@ -519,9 +592,11 @@ def test_html_body_is_email_safe_and_says_the_same(report_files: list[Path]):
     words = " ".join(soup.get_text().split())
     assert "Active customers 987" in words
     assert "Active subscriptions 1,234" in words
-    for item in (FINDINGS[2], FINDINGS[3], FINDINGS[1]):
-        assert " ".join(item.message.split()) in words
-    assert FINDINGS[4].message not in words
+    for text in (SUBSCRIPTIONS_LINE, FINDINGS[2].message, FINDINGS[4].message):
+        assert " ".join(text.split()) in words
+    # The lines folded into the first, and the ones restating the answer, are not.
+    for item in (FINDINGS[0], FINDINGS[1], FINDINGS[3], FINDINGS[5]):
+        assert item.message not in words
     assert [span.get_text() for span in soup.find_all("span")] == ["Error", "Warning", "Note"]
     assert "The 3 rejected rows are in rejected-rows.csv." in words
 
@@ -542,12 +617,9 @@ def test_german_bodies(report_files: list[Path]):
     assert text.startswith(
         "Kunden und Abonnements am 30.06.2024\n\nAktive Kunden: 987\nAktive Abonnements: 1.234\n"
     )
-    assert "Die wichtigsten Auffälligkeiten:\n" in text
+    assert "Auffälligkeiten\n" in text
     # The findings in German too, their numbers in German format.
-    assert (
-        "- 2 Zeilen in subscriptions.csv wurden abgelehnt: Der Status ist im "
-        "Abrechnungssystem unbekannt."
-    ) in text
+    assert "- 2 Zeilen in subscriptions.csv konnten nicht gezählt werden" in text
     assert "Der vollständige Bericht ist als report.html angehängt" in text
     assert "Die 3 abgelehnten Zeilen stehen in rejected-rows.csv." in text
     html = message.get_body(preferencelist=("html",)).get_content()

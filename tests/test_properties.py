@@ -228,6 +228,9 @@ def test_customer_lists_equal_the_definition(scenario):
     result = reconcile_tables(subscriptions, customers, as_of)
     with_rows = {row["customer_id"] for row in rows}
     exported = set() if customers is None else set(customers.frame["customer_id"])
+    # Guest customers without an ID are counted apart and are no known customer.
+    guests = 0 if customers is None else len(customers.guest_lines)
+    assert result.totals.customers_guests == guests
     active_ids = {row["customer_id"] for row in rows if active_on(row, as_of, as_of)}
     assert result.totals.customers_known == len(with_rows | exported)
     assert result.totals.customers_without_subscriptions == len(exported - with_rows)
@@ -324,4 +327,11 @@ def test_the_two_bridges_are_consistent_and_meet(scenario):
     else:
         check_walk(result.customer_bridge)
         assert result.customer_bridge[0].total == customers.rows_read
+        assert customers.rows_read == (
+            customers.rows_accepted + customers.rows_rejected + customers.duplicate_rows_removed
+        )
+        customer_steps = {step.step: step for step in result.customer_bridge}
+        guests = customer_steps.get("customer_guests")
+        assert (guests.count if guests else 0) == -len(customers.guest_lines)
+        assert customer_steps["customers_in_export"].total == customers.frame.height
         assert result.customer_bridge[-1].total == steps["customers_active"].total

@@ -449,3 +449,172 @@ def test_the_inputs_section_states_each_date_format_and_the_20yy_assumption(
     text = out.read_text(encoding="utf-8")
     assert "Start (UTC): MM/dd/yy" in text
     assert expected in text
+
+
+# --------------------------------------------------------------------------- Stripe guests
+
+GUESTS = FIXTURES / "stripe_guests" / "customers.csv"
+RESAVED = FIXTURES / "stripe_resaved" / "subscriptions.csv"
+
+
+def test_stripe_guest_customers_are_accepted_counted_and_walked_past():
+    # stripe_guests/customers.csv beside stripe_resaved/subscriptions.csv, by hand:
+    # customer rows 2, 4, 6 are cus_QaB2001, cus_QaB2002, cus_QaB2004; lines 3 and 5
+    # have an empty `id`: guests. Active customers (see the test above): 2001, 2002,
+    # 2004 and 2005, the last not in the customers export.
+    d = run(RESAVED, GUESTS)
+    assert d["inputs"]["customers"]["source"] == "stripe"
+    # Every row accounted for: 5 read = 5 accepted (3 customers + 2 guests).
+    assert accounting(d, "customers") == (5, 5, 0, 0)
+    assert d["inputs"]["customers"]["guest_lines"] == [3, 5]
+    assert d["totals"]["customers_guests"] == 2
+    # No row error and no warning: a guest is no fault of the file.
+    assert d["rejections"] == [] and d["warnings"] == []
+    assert not [f for f in d["findings"] if f["code"] in ("rows_rejected", "unreadable_values")]
+    # Guests have no ID: not known customers. Known: 2001-2005 from the subscriptions.
+    assert d["totals"]["customers_known"] == 5
+    assert d["totals"]["customers_without_subscriptions"] == 0
+    # 2003 (trialing) and 2005 are not in the customers export.
+    assert d["totals"]["orphan_subscriptions"] == 2
+    assert d["totals"]["customers_active"] == 4
+    walk = [(s["step"], s["count"], s["total"], s["examples"]) for s in d["customer_bridge"]]
+    assert walk == [
+        ("customer_rows_read", 5, 5, []),
+        ("customer_rows_rejected", 0, 5, []),
+        ("customer_duplicates_removed", 0, 5, []),
+        ("customer_guests", -2, 3, ["3", "5"]),
+        ("customers_in_export", 3, 3, []),
+        ("customers_without_active_subscription", 0, 3, []),
+        ("customers_only_in_subscriptions", 1, 4, ["cus_QaB2005"]),
+        ("customers_active", 4, 4, []),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("lang", "step", "sentence"),
+    [
+        (
+            "en",
+            "| Guest customers without an ID (they hold no subscription)<br>_Lines: 3, 5_ "
+            "| -2 | 3 |",
+            "2 guest customers without an ID in customers.csv (payments without a customer "
+            "record): accepted rows, not counted among the customers, since a guest can hold "
+            "no subscription.",
+        ),
+        (
+            "de",
+            "| Gastkunden ohne ID (sie haben kein Abonnement)<br>_Zeilen: 3, 5_ | -2 | 3 |",
+            "2 Gastkunden ohne ID in customers.csv (Zahlungen ohne Kundendatensatz): "
+            "übernommene Zeilen, die nicht zu den Kunden zählen, da ein Gast kein Abonnement "
+            "haben kann.",
+        ),
+    ],
+)
+def test_the_report_names_the_guest_customers_in_both_languages(tmp_path, lang, step, sentence):
+    md, html = tmp_path / "report.md", tmp_path / "report.html"
+    args = ["report", str(RESAVED), "--customers", str(GUESTS), "--as-of", "2026-11-15"]
+    args += ["--lang", lang, "-o", str(md), "-o", str(html), "-q"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    text = md.read_text(encoding="utf-8")
+    assert step in text.splitlines()
+    assert sentence in text
+    assert sentence in html.read_text(encoding="utf-8")
+
+
+def test_validate_counts_the_guests_among_the_accepted_rows():
+    args = ["validate", str(RESAVED), "--customers", str(GUESTS)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    start = lines.index(f"{GUESTS} (customers, source: stripe)")
+    assert lines[start + 1 : start + 6] == [
+        "  rows read                         5",
+        "  accepted                          5",
+        "    of which guests                 2  (guest customers without an ID)",
+        "  rejected                          0",
+        "  duplicate rows removed            0",
+    ]
+    as_json = CliRunner().invoke(main, [*args, "--json"])
+    summaries = json.loads(as_json.output)["files"]
+    customers = next(s for s in summaries if s["kind"] == "customers")
+    assert customers["guest_customers"] == 2
+
+
+STRIPE_CUSTOMERS_HEADER = "id,Description,Email,Name,Created (UTC),Delinquent,Currency\n"
+
+
+def test_a_guest_row_repeated_exactly_is_a_duplicate_and_its_other_faults_still_count(tmp_path):
+    customers = tmp_path / "customers.csv"
+    customers.write_text(
+        STRIPE_CUSTOMERS_HEADER
+        + "cus_A,,a@example.com,Anna,2025-01-05 09:00,false,eur\n"  # 2: customer
+        + ",,g1@example.com,Gast,2025-04-01 10:00,false,eur\n"  # 3: guest
+        + ",,g1@example.com,Gast,2025-04-01 10:00,false,eur\n"  # 4: repeat of 3: removed
+        + ",,g2@example.com,,2025-04-31 10:00,false,eur\n"  # 5: guest, impossible date
+        + "4.60401E+15,,x@example.com,X,2025-01-01 00:00,false,eur\n"  # 6: damaged ID
+        + "cus_A,,other@example.com,Anna,2025-01-05 09:00,false,eur\n",  # 7: conflict
+        encoding="utf-8",
+    )
+    table = reconcile.load(RESAVED, customers)[1]
+    assert (table.rows_read, table.rows_accepted, table.rows_rejected) == (6, 3, 2)
+    assert table.duplicate_lines == (4,)
+    assert table.guest_lines == (3, 5)
+    assert table.frame["customer_id"].to_list() == ["cus_A"]
+    rejected = sorted(table.rejections.select("line", "code").iter_rows())
+    assert rejected == [(6, "id_in_scientific_notation"), (7, "conflicting_duplicate")]
+    # A customer's created date feeds no figure: a warning, whoever the row is.
+    assert list(table.warnings.select("line", "code").iter_rows()) == [(5, "invalid_date")]
+
+
+@pytest.mark.parametrize(
+    ("header", "row"),
+    [
+        # A generic customers export.
+        ("customer_id,name,email\n", ",Gast,g@example.com\n"),
+        # Zoho's customers export.
+        ("Customer ID,Display Name,EmailID\n", ",Gast,g@example.com\n"),
+    ],
+)
+def test_a_customers_export_of_another_source_still_rejects_an_empty_id(tmp_path, header, row):
+    customers = tmp_path / "customers.csv"
+    customers.write_text(header + row.replace(",Gast", "C1,Anna", 1) + row, encoding="utf-8")
+    table = reconcile.load(RESAVED, customers)[1]
+    assert table.source != "stripe"
+    assert (table.rows_read, table.rows_accepted, table.rows_rejected) == (2, 1, 1)
+    assert table.guest_lines == ()
+    assert list(table.rejections.select("line", "code").iter_rows()) == [(3, "missing_id")]
+
+
+def test_a_stripe_subscription_without_a_customer_id_is_still_rejected(tmp_path):
+    subscriptions = tmp_path / "subscriptions.csv"
+    lines = RESAVED.read_text(encoding="utf-8").splitlines(keepends=True)
+    subscriptions.write_text(
+        "".join(lines[:2]) + lines[2].replace(",cus_QaB2002,", ",,"), encoding="utf-8"
+    )
+    table = reconcile.load(subscriptions)[0]
+    assert table.source == "stripe"
+    assert list(table.rejections.select("line", "code").iter_rows()) == [(3, "missing_id")]
+
+
+def test_a_mapping_file_says_what_an_empty_customer_id_means(tmp_path):
+    from reconcile.problems import ReconcileError
+    from reconcile.sources import load_mapping_file
+
+    inherited = tmp_path / "mine.toml"
+    inherited.write_text('extends = "stripe"\n', encoding="utf-8")
+    assert load_mapping_file(inherited).customers.guests_without_id
+    own = tmp_path / "own.toml"
+    own.write_text(
+        '[customers]\nempty_id = "guest"\n[customers.columns]\ncustomer_id = ["Kunde"]\n',
+        encoding="utf-8",
+    )
+    assert load_mapping_file(own).customers.guests_without_id
+    wrong = tmp_path / "wrong.toml"
+    wrong.write_text('[customers]\nempty_id = "skip"\n', encoding="utf-8")
+    with pytest.raises(ReconcileError, match="empty_id must be one of reject, guest"):
+        load_mapping_file(wrong)
+    subscriptions = tmp_path / "subs.toml"
+    subscriptions.write_text('[subscriptions]\nempty_id = "guest"\n', encoding="utf-8")
+    with pytest.raises(ReconcileError, match="unknown keys empty_id"):
+        load_mapping_file(subscriptions)

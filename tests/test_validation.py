@@ -564,6 +564,58 @@ def test_every_row_is_accounted_for(tmp_path, export):
     assert accepted.n_unique() == accepted.len()
 
 
+@st.composite
+def stripe_customer_exports(draw):
+    """Rows of a Stripe customers export (header `id,Email,Name,Created (UTC)`) with
+    guests (an empty `id`), exact repeats and conflicting IDs, and what validation must
+    make of them."""
+    rows: list[list[str]] = []
+    guests: list[int] = []
+    rejected: list[int] = []
+    duplicates: list[int] = []
+    for index in range(draw(st.integers(min_value=0, max_value=30))):
+        line = index + 2
+        fault = draw(st.sampled_from(("customer", "guest", "repeat", "conflict")))
+        with_ids = [row for row in rows if row[0]]
+        if fault == "repeat" and rows:
+            repeated = draw(st.sampled_from(rows))
+            rows.append(list(repeated))
+            duplicates.append(line)
+        elif fault == "conflict" and with_ids:
+            rows.append([draw(st.sampled_from(with_ids))[0], f"x{index}@example.com", "X", ""])
+            rejected.append(line)
+        elif fault == "guest":
+            rows.append(["", f"g{index}@example.com", "", "2025-04-01 10:00"])
+            guests.append(line)
+        else:
+            rows.append([f"cus_{index}", f"c{index}@example.com", f"C{index}", ""])
+    return rows, guests, rejected, duplicates
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(export=stripe_customer_exports())
+def test_every_row_of_a_stripe_customers_export_with_guests_is_accounted_for(tmp_path, export):
+    rows, guests, rejected, duplicates = export
+    header = "id,Email,Name,Created (UTC)\n"
+    path = write(tmp_path, header + "".join(",".join(r) + "\n" for r in rows))
+    if rows and len(rejected) + len(duplicates) == len(rows):
+        return  # every row rejected or repeated: not a case of this test
+    table = load(path, CUSTOMERS, source="stripe")
+    assert table.rows_read == len(rows)
+    assert table.rows_read == (
+        table.rows_accepted + table.rows_rejected + table.duplicate_rows_removed
+    )
+    assert list(table.guest_lines) == guests
+    assert table.rows_accepted == table.frame.height + len(guests)
+    assert sorted(table.rejections.get_column("line").unique()) == rejected
+    assert list(table.duplicate_lines) == duplicates
+    assert table.warnings.is_empty()
+    ids = table.frame.get_column("customer_id")
+    assert ids.null_count() == 0 and ids.n_unique() == ids.len()
+
+
 def test_validate_shows_warnings_apart_from_row_errors(tmp_path):
     from click.testing import CliRunner
 

@@ -13,19 +13,17 @@ from pathlib import Path
 
 import polars as pl
 
-from reconcile.codes import N_, Severity
+from reconcile.codes import N_
 from reconcile.csv_output import csv_bytes
 from reconcile.filesystem import write_all
 from reconcile.i18n import translations
 from reconcile.problems import ROW_ERROR_SCHEMA, ReconcileError
 from reconcile.redaction import file_name
 from reconcile.rendering import environment, figure_naming, finding_text, rejection_reason
-from reconcile.result import Finding, Result
+from reconcile.result import Result
+from reconcile.standout import stand_out
 
 REJECTED_ROWS_FILENAME = "rejected-rows.csv"
-FINDINGS_IN_BODY = 3
-# The finding that states subscriptions_active against customers_active (findings.py).
-HEADLINE_FINDING = "subscriptions_counted_as_customers"
 _CONTENT_TYPES = {
     ".html": ("text", "html"),
     ".htm": ("text", "html"),
@@ -146,25 +144,15 @@ def _message_id(message_id: str | None, sender: str | None) -> str:
     return make_msgid(domain=domain)
 
 
-def top_findings(findings: Sequence[Finding], limit: int = FINDINGS_IN_BODY) -> list[Finding]:
-    """The most important findings for the body: errors before warnings before info,
-    in the engine's order within a severity (it lists them by importance), without the
-    headline finding, which the body's answer already states in figures."""
-    ranked = sorted(
-        (finding for finding in findings if finding.code != HEADLINE_FINDING),
-        key=lambda finding: -Severity(finding.severity).rank,
-    )
-    return ranked[:limit]
-
-
 def _template_context(
     result: Result, lang: str, *, report_file: str | None, rejected_rows_file: str | None
 ) -> dict[str, object]:
     """What the email templates get: the Result and the few figures and texts they
     cannot work out themselves (the findings chosen and translated, file names)."""
     inputs = [result.inputs.subscriptions, result.inputs.customers]
-    shown = top_findings(result.findings)
-    others = sum(finding.code != HEADLINE_FINDING for finding in result.findings) - len(shown)
+    # The report's "What stands out", chosen by the same code: the recipient reads the
+    # same conclusions in the body as at the top of the attached report.
+    standing_out = stand_out(result)
     return {
         "result": result,
         "totals": result.totals,
@@ -172,9 +160,9 @@ def _template_context(
         "findings": [
             # Advice on re-exporting is for whoever runs reconcile (on stderr), not here.
             {"severity": finding.severity, "text": finding_text(finding, lang, advice=False)}
-            for finding in shown
+            for finding in standing_out.findings
         ],
-        "more_findings": others,
+        "more_findings": standing_out.more,
         "lang": lang,
         "naming": figure_naming(result, lang),
         "rows_rejected": sum(summary.rows_rejected for summary in inputs if summary),

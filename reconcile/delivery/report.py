@@ -1,6 +1,6 @@
 """Delivering a written report: the message built from the report files, then written as
-an .eml or sent. The CLI's `--eml` and `--email-to` end here; nothing is printed, the
-outcome is returned for the caller to tell."""
+an .eml or sent. The CLI's `--eml`, `--attach` and `--email-to` end here; nothing is
+printed, the outcome is returned for the caller to tell."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconcile.delivery.message import build_message, rejected_rows_csv, write_eml
-from reconcile.delivery.settings import SmtpSettings
+import polars as pl
+
+from reconcile.delivery.message import build_message, eml_path_for, rejected_rows_csv, write_eml
+from reconcile.delivery.settings import NO_SERVER, MailOptionError, SmtpSettings
 from reconcile.delivery.smtp import send
 from reconcile.problems import ReconcileError
 from reconcile.result import Result
@@ -50,8 +52,67 @@ def deliver(
         write_eml(message, eml_path)
         return Delivered(eml_path)
     if smtp is None:
-        raise ReconcileError(
-            "--email-to needs an SMTP server: --smtp-host, RECONCILE_SMTP_HOST or reconcile.toml"
-        )
+        raise ReconcileError(NO_SERVER)
     send(message, smtp, eml_path=eml_path)
     return Delivered(eml_path, tuple(recipients), smtp.host)
+
+
+# The report formats a message can carry, in the order they are attached.
+ATTACHABLE = ("html", "md", "json", "xlsx")
+
+
+def attached_formats(attach: str) -> set[str]:
+    """The report formats to attach: always the HTML, and what `--attach` names
+    (comma-separated); MailOptionError for one that cannot be attached."""
+    wanted = {"html"} | {item.strip() for item in attach.split(",") if item.strip()}
+    unknown = wanted - set(ATTACHABLE)
+    if unknown:
+        raise MailOptionError(f"cannot attach {', '.join(sorted(unknown))}")
+    return wanted
+
+
+def deliver_written(
+    result: Result,
+    written: Sequence[tuple[str, Path]],
+    *,
+    lang: str,
+    eml: Path | None,
+    attach: str,
+    smtp: SmtpSettings | None,
+    sender: str | None,
+    recipients: Sequence[str],
+    trace: pl.DataFrame | None = None,
+) -> Delivered:
+    """deliver() for the files a run wrote (`written`: (format, file) in the order
+    written; of a format written twice, the last is attached): the formats `attach` asks
+    for, one not written rendered in memory and attached, never left on disk; the .eml
+    at `eml`, else next to the first file."""
+    first = written[0][1]
+    wanted = attached_formats(attach)
+    kinds: dict[str, Path | tuple[str, bytes]] = dict(written)
+    for kind in sorted(wanted - kinds.keys()):
+        kinds[kind] = unwritten_attachment(result, kind, (eml or first).stem, lang, trace)
+    return deliver(
+        result,
+        [kinds[kind] for kind in ATTACHABLE if kind in wanted],
+        lang=lang,
+        eml_path=eml or eml_path_for(first),
+        smtp=smtp,
+        sender=sender,
+        recipients=recipients,
+    )
+
+
+def unwritten_attachment(
+    result: Result, kind: str, stem: str, lang: str, trace: pl.DataFrame | None = None
+) -> tuple[str, bytes]:
+    """A report format that --attach asks for and -o did not write: its file name in the
+    message and its bytes, rendered in memory (no file nobody asked for)."""
+    name = f"{stem}.{kind}"
+    if kind == "xlsx":
+        from reconcile.workbook import workbook_bytes
+
+        return name, workbook_bytes(result, lang=lang, trace=trace)
+    from reconcile.rendering import report_text
+
+    return name, report_text(result, kind, lang=lang).encode("utf-8")

@@ -101,6 +101,25 @@ def default_config_file(explicit: Path | None = None, cwd: Path | None = None) -
     return candidate if candidate.is_file() else None
 
 
+class MailOptionError(ReconcileError):
+    """A combination of mail options that cannot work (recipients without a server, a
+    format that cannot be attached): the CLI says it as a usage error."""
+
+
+NO_SERVER = "--email-to needs an SMTP server: --smtp-host, RECONCILE_SMTP_HOST or reconcile.toml"
+
+
+def mail_settings(
+    options: Mapping[str, object], environ: Mapping[str, str], config_file: Path | None
+) -> tuple[SmtpSettings | None, str | None, tuple[str, ...]]:
+    """settings_from with the config file found as default_config_file finds it;
+    MailOptionError when there are recipients but no server to send through."""
+    smtp, sender, recipients = settings_from(options, environ, default_config_file(config_file))
+    if recipients and smtp is None:
+        raise MailOptionError(NO_SERVER)
+    return smtp, sender, recipients
+
+
 def settings_from(
     options: Mapping[str, object],
     environ: Mapping[str, str],

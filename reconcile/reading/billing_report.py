@@ -4,8 +4,9 @@ column (a day or a month per row) and one column per figure, each row a figure p
 Nobody here has a real Zoho report export, so the reader is tolerant (what it assumes is
 in docs/decisions.md, #13): the header is the line among the first ones that names the
 most known columns (a title above it, such as Zoho's organisation and report name, is
-skipped); columns are matched by name, as source headers are, against
-sources/reports/billing_figures.toml and a mapping file's [billing_report] table; a column
+skipped); columns are matched by name, as source headers are, against the figure names
+of the source files' [figures] tables (billing_figures.catalogue: the same names
+--billing-figure knows) and a mapping file's [figures] and [billing_report] tables; a column
 no figure is known for is read and listed as not compared; the period column is the one
 named Date / Month / Datum / Monat / ..., else the first column whose every value is a
 day or a month. A total row ("Total", "Gesamt") is skipped and named. A value that

@@ -7,9 +7,23 @@ values of each class of DOMAIN.md. A canonical field without a `derive` entry co
 the raw field of the same name. A fallback is a raw field name, an inline table
 `{ field = "...", when = "<boolean raw field>" }` (used only where that field is true),
 or `{ join = ["first_name", "last_name"] }` (the non-empty parts joined by a blank).
+`[subscriptions.derive_by_status.<status>]` gives, for the rows of one status, other
+fallbacks of a canonical field (Zoho's non_renewing subscription ends at its scheduled
+cancellation date, else at the end of its term, else at its expiry date).
+
+`[figures]` says whether the system's own reports count subscriptions as customers
+(`counts_subscriptions_as_customers`) and, per language (`[figures.en]`), the names its
+interface gives its figures (canonical.FIGURE_KINDS: `active = ["Active Customers"]`):
+the one catalogue of figure names, read by the report's wording, by `--billing-figure`
+and by `--billing-report` (billing_figures.catalogue).
 
 `no_date` lists values that mean "no date" in the date columns of that source
 (WooCommerce writes `0`): they are read as empty, not as invalid dates.
+
+`[customers] empty_id = "guest"` says that a customers-export row with an empty customer
+ID is a guest customer (Stripe: a payment without a Customer object), accepted and
+counted as such; by default (`"reject"`) such a row is rejected as `missing_id`. It is
+about the customers export only: a subscription always belongs to a customer.
 
 A user's mapping file has the same format and may start from a built-in source with
 `extends = "zoho"`; `--map canonical=Header` pins one field to one header.
@@ -32,9 +46,12 @@ from types import MappingProxyType
 
 from reconcile import registry
 from reconcile.canonical import (
+    COMPUTED_SUBSCRIPTION_COLUMNS,
     CUSTOMER_COLUMNS,
     CUSTOMERS,
     ENDED,
+    FIGURE_KINDS,
+    NAMED_FIGURES,
     STATUS_CLASSES,
     SUBSCRIPTION_COLUMNS,
     SUBSCRIPTIONS,
@@ -50,9 +67,10 @@ from reconcile.result import (
 GENERIC = "generic"
 KINDS = (SUBSCRIPTIONS, CUSTOMERS)
 
-# Canonical fields a source can fill, per kind (`line` and `status_class` are computed).
+# Canonical fields a source can fill, per kind (`line`, `status_class` and `never_paid`
+# are computed).
 CANONICAL_FIELDS = {
-    SUBSCRIPTIONS: tuple(c for c in SUBSCRIPTION_COLUMNS if c not in ("line", "status_class")),
+    SUBSCRIPTIONS: tuple(c for c in SUBSCRIPTION_COLUMNS if c not in COMPUTED_SUBSCRIPTION_COLUMNS),
     CUSTOMERS: tuple(c for c in CUSTOMER_COLUMNS if c != "line"),
 }
 # Without these a file of that kind cannot be used at all.
@@ -60,8 +78,15 @@ REQUIRED_FIELDS = {
     SUBSCRIPTIONS: ("subscription_id", "customer_id"),
     CUSTOMERS: ("customer_id",),
 }
+# What an empty customer ID in a customers export means (`[customers] empty_id`).
+EMPTY_ID_REJECTS = "reject"
+EMPTY_ID_IS_GUEST = "guest"
+EMPTY_ID_VALUES = (EMPTY_ID_REJECTS, EMPTY_ID_IS_GUEST)
 DATE_FIELDS = frozenset({"start", "end", "pause_date", "trial_end", "period_end", "created"})
 ID_FIELDS = frozenset({"subscription_id", "customer_id"})
+
+# language -> figure kind -> names (a source's `[figures.LANG]` tables).
+FigureNames = Mapping[str, Mapping[str, tuple[str, ...]]]
 
 _NOT_ALPHANUMERIC = re.compile(r"[\W_]+")
 
@@ -96,6 +121,18 @@ class TableSpec:
     kind: str
     columns: Mapping[str, tuple[str, ...]]  # raw field -> header aliases, by priority
     derive: Mapping[str, tuple[Fallback, ...]]  # canonical field -> ordered fallbacks
+    # canonical field -> status (as the source file writes it) -> the ordered fallbacks
+    # that replace `derive`'s for the rows of that status.
+    by_status: Mapping[str, Mapping[str, tuple[Fallback, ...]]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    # A customers export's row with an empty customer ID: rejected, or a guest customer.
+    empty_id: str = EMPTY_ID_REJECTS
+
+    @property
+    def guests_without_id(self) -> bool:
+        """Whether a row with an empty ID is a guest customer rather than an error."""
+        return self.kind == CUSTOMERS and self.empty_id == EMPTY_ID_IS_GUEST
 
     def fallbacks(self, canonical: str) -> tuple[Fallback, ...]:
         """The ordered fallbacks of a canonical field (empty: the source lacks it)."""
@@ -103,10 +140,20 @@ class TableSpec:
             return self.derive[canonical]
         return (Fallback((canonical,)),) if canonical in self.columns else ()
 
+    def status_fallbacks(self, canonical: str) -> Mapping[str, tuple[Fallback, ...]]:
+        """Status -> the fallbacks of a canonical field for the rows of that status."""
+        return self.by_status.get(canonical, MappingProxyType({}))
+
+    def all_fallbacks(self, canonical: str) -> tuple[Fallback, ...]:
+        """The fallbacks of a canonical field, then those of each status."""
+        by_status = self.status_fallbacks(canonical).values()
+        return self.fallbacks(canonical) + tuple(f for steps in by_status for f in steps)
+
     def raw_fields_of(self, canonical: str) -> tuple[str, ...]:
-        """Every raw field a canonical field is derived from, in fallback order."""
+        """Every raw field a canonical field is derived from, in fallback order (those of
+        the per-status fallbacks last)."""
         seen: dict[str, None] = {}
-        for fallback in self.fallbacks(canonical):
+        for fallback in self.all_fallbacks(canonical):
             seen.update(dict.fromkeys(fallback.raw_fields))
         return tuple(seen)
 
@@ -134,21 +181,34 @@ class SourceSpec:
     # Ended statuses of subscriptions that never paid (Zoho trial_expired): never active,
     # whatever their dates say (DOMAIN.md, "The life of a subscription").
     never_paid: tuple[str, ...] = ()
+    # A raw field (Zoho's `activated_on`) whose emptiness on an ended row, in a file that
+    # has its column, says that the subscription never paid.
+    never_paid_without: str | None = None
     # Built-in sources are tried in this order (then by name) when recognising a file.
     detection_order: int = field(default=registry.DEFAULT_DETECTION_ORDER, compare=False)
     # `[figures]`: whether the system's own reports count subscriptions as customers
     # ("yes", "no", "unknown") and their names per language (DOMAIN.md, "What the
     # billing system's own report calls it").
     counts_subscriptions_as_customers: str = COUNTING_UNKNOWN
-    figure_names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # language -> figure kind -> its names, the first the one the report says: the
+    # catalogue --billing-figure and --billing-report read (billing_figures.catalogue).
+    figure_names: FigureNames = field(default_factory=dict)
 
     def billing_system(self) -> BillingSystem:
-        """What the Result says about this billing system and its figures."""
+        """What the Result says about this billing system and its figures: the names of
+        the figures the report names, only where its reports count subscriptions as
+        customers (a system that counts customers is named for nothing)."""
+        named: dict[str, dict[str, str]] = {}
+        if self.counts_subscriptions_as_customers == COUNTS_SUBSCRIPTIONS:
+            named = {
+                lang: {kind: by_kind[kind][0] for kind in NAMED_FIGURES}
+                for lang, by_kind in self.figure_names.items()
+            }
         return BillingSystem(
             source=self.name,
             title=self.title,
             counts_subscriptions_as_customers=self.counts_subscriptions_as_customers,
-            figure_names={lang: dict(names) for lang, names in self.figure_names.items()},
+            figure_names=named,
         )
 
     def table(self, kind: str) -> TableSpec:
@@ -231,7 +291,7 @@ def _check_shape(document: dict, origin: str) -> None:
         section = document.get(kind, {})
         if not isinstance(section, dict):
             raise ReconcileError(f"{origin}: {kind} must be a table: [{kind}.columns]")
-        for table in ("columns", "derive"):
+        for table in ("columns", "derive", "derive_by_status"):
             if not isinstance(section.get(table, {}), dict):
                 raise ReconcileError(f"{origin}: [{kind}.{table}] must be a table")
         for raw_field, aliases in section.get("columns", {}).items():
@@ -259,12 +319,16 @@ def _texts(value: object) -> bool:
 
 def _spec_from_document(document: dict, origin: str, parent: SourceSpec | None) -> SourceSpec:
     name = str(document.get("name") or (parent.name if parent else Path(origin).stem))
-    tables = {
-        kind: _table_from_document(kind, document.get(kind, {}), origin, parent) for kind in KINDS
-    }
     statuses = _statuses_from_document(document.get("statuses", {}), origin, parent)
+    tables = {
+        kind: _table_from_document(kind, document.get(kind, {}), origin, parent, statuses)
+        for kind in KINDS
+    }
     no_date = _no_date_from_document(document.get("no_date"), origin, parent)
     never_paid = _never_paid_from_document(document.get("never_paid"), origin, parent, statuses)
+    never_paid_without = _never_paid_without_from_document(
+        document.get("never_paid_without"), origin, parent, tables[SUBSCRIPTIONS]
+    )
     counting, figure_names = _figures_from_document(document.get("figures"), origin, parent)
     order = document.get("detection_order", registry.DEFAULT_DETECTION_ORDER)
     if not isinstance(order, int):
@@ -278,48 +342,86 @@ def _spec_from_document(document: dict, origin: str, parent: SourceSpec | None) 
         origin=origin,
         no_date=no_date,
         never_paid=never_paid,
+        never_paid_without=never_paid_without,
         detection_order=order,
         counts_subscriptions_as_customers=counting,
         figure_names=figure_names,
     )
 
 
-FIGURE_KEYS = ("active", "net", "arpu")
 COUNTING_VALUES = (COUNTS_SUBSCRIPTIONS, COUNTS_CUSTOMERS, COUNTING_UNKNOWN)
+COUNTING_KEY = "counts_subscriptions_as_customers"
 
 
 def _figures_from_document(
     section: object, origin: str, parent: SourceSpec | None
-) -> tuple[str, Mapping[str, Mapping[str, str]]]:
-    """`[figures]`: counts_subscriptions_as_customers, and per language a table of the
-    names of the figures that count subscriptions (active, net, arpu)."""
+) -> tuple[str, FigureNames]:
+    """`[figures]`: counts_subscriptions_as_customers, and per language
+    (`[figures.en]`) the names of the figures as the system's interface shows them, one
+    name or a list per figure kind (canonical.FIGURE_KINDS), the first the one the report
+    says. A mapping file's names come before those of the source it extends, and it keeps
+    that source's counting unless it says otherwise."""
+    inherited: FigureNames = parent.figure_names if parent else MappingProxyType({})
+    inherited_counting = parent.counts_subscriptions_as_customers if parent else COUNTING_UNKNOWN
     if section is None:
-        if parent is not None:
-            return parent.counts_subscriptions_as_customers, parent.figure_names
-        return COUNTING_UNKNOWN, MappingProxyType({})
+        return inherited_counting, inherited
     if not isinstance(section, dict):
         raise ReconcileError(f"{origin}: [figures] must be a table")
-    counting = section.get("counts_subscriptions_as_customers", COUNTING_UNKNOWN)
+    counting = section.get(COUNTING_KEY, inherited_counting)
     if counting not in COUNTING_VALUES:
         raise ReconcileError(
-            f"{origin}: [figures] counts_subscriptions_as_customers must be one of "
-            f"{', '.join(COUNTING_VALUES)}"
+            f"{origin}: [figures] {COUNTING_KEY} must be one of {', '.join(COUNTING_VALUES)}"
         )
-    names: dict[str, Mapping[str, str]] = {}
+    names = {lang: dict(by_kind) for lang, by_kind in inherited.items()}
     for lang, table in section.items():
-        if lang == "counts_subscriptions_as_customers":
+        if lang == COUNTING_KEY:
             continue
-        if not isinstance(table, dict) or set(table) != set(FIGURE_KEYS):
+        for kind, own in _figure_table(table, f"[figures.{lang}]", origin).items():
+            known = names.setdefault(str(lang), {}).get(kind, ())
+            names[str(lang)][kind] = own + tuple(name for name in known if name not in own)
+    if counting == COUNTS_SUBSCRIPTIONS:
+        _check_named(names, origin)
+    return counting, MappingProxyType(
+        {lang: MappingProxyType(by_kind) for lang, by_kind in names.items()}
+    )
+
+
+def _figure_table(table: object, where: str, origin: str) -> dict[str, tuple[str, ...]]:
+    """One language's `[figures.LANG]` table: figure kind -> its names."""
+    example = f'e.g. {where}\nactive = ["Active Customers"]'
+    if not isinstance(table, dict):
+        raise ReconcileError(f"{origin}: {where} must be a table of figure names, {example}")
+    names: dict[str, tuple[str, ...]] = {}
+    for kind, value in table.items():
+        if kind not in FIGURE_KINDS:
             raise ReconcileError(
-                f"{origin}: [figures.{lang}] must name each of {', '.join(FIGURE_KEYS)}"
+                f"{origin}: {where} {kind} is not a figure; figures are: {', '.join(FIGURE_KINDS)}"
             )
-        names[str(lang)] = MappingProxyType({key: str(table[key]) for key in FIGURE_KEYS})
-    if counting == COUNTS_SUBSCRIPTIONS and "en" not in names:
+        own = (value,) if isinstance(value, str) else value
+        if not isinstance(own, list | tuple) or not own:
+            raise ReconcileError(f"{origin}: {where} {kind} needs names, {example}")
+        if not all(isinstance(name, str) and name.strip() for name in own):
+            raise ReconcileError(f"{origin}: {where} {kind} needs names, {example}")
+        names[kind] = tuple(name.strip() for name in own)
+    return names
+
+
+def _check_named(names: Mapping[str, Mapping[str, tuple[str, ...]]], origin: str) -> None:
+    """A system whose reports count subscriptions as customers is named in its own words:
+    English, and every language it names figures in, must name each figure the report
+    names (canonical.NAMED_FIGURES)."""
+    if "en" not in names:
         raise ReconcileError(
             f"{origin}: [figures.en] must name the figures of a system whose reports count "
             "subscriptions as customers"
         )
-    return counting, MappingProxyType(names)
+    for lang, by_kind in names.items():
+        missing = [kind for kind in NAMED_FIGURES if kind not in by_kind]
+        if missing:
+            raise ReconcileError(
+                f"{origin}: [figures.{lang}] must name each of {', '.join(NAMED_FIGURES)} "
+                f"(missing: {', '.join(missing)})"
+            )
 
 
 def _no_date_from_document(
@@ -349,10 +451,29 @@ def _never_paid_from_document(
     return tuple(values)
 
 
+def _never_paid_without_from_document(
+    value: object, origin: str, parent: SourceSpec | None, table: TableSpec
+) -> str | None:
+    """`never_paid_without`: a raw field of [subscriptions.columns] (the activation date)."""
+    if value is None:
+        return parent.never_paid_without if parent else None
+    if not isinstance(value, str) or value not in table.columns:
+        raise ReconcileError(
+            f"{origin}: never_paid_without must name a field of [subscriptions.columns], "
+            f'e.g. never_paid_without = "activated_on"'
+        )
+    return value
+
+
 def _table_from_document(
-    kind: str, section: dict, origin: str, parent: SourceSpec | None
+    kind: str,
+    section: dict,
+    origin: str,
+    parent: SourceSpec | None,
+    statuses: Mapping[str, tuple[str, ...]],
 ) -> TableSpec:
-    _expect_keys(section, {"columns", "derive"}, f"[{kind}]", origin)
+    own_keys = {SUBSCRIPTIONS: "derive_by_status", CUSTOMERS: "empty_id"}
+    _expect_keys(section, {"columns", "derive", own_keys[kind]}, f"[{kind}]", origin)
     columns: dict[str, tuple[str, ...]] = dict(parent.table(kind).columns) if parent else {}
     for raw_field, aliases in section.get("columns", {}).items():
         own = (aliases,) if isinstance(aliases, str) else tuple(aliases)
@@ -368,9 +489,63 @@ def _table_from_document(
                 f"those are: {', '.join(CANONICAL_FIELDS[kind])}"
             )
         derive[canonical] = tuple(_fallback(step, origin, kind) for step in _as_list(steps))
-    table = TableSpec(kind, MappingProxyType(columns), MappingProxyType(derive))
+    by_status = _by_status_from_document(
+        section.get("derive_by_status", {}),
+        origin,
+        parent.table(kind) if parent else None,
+        statuses,
+    )
+    empty_id = section.get("empty_id", parent.table(kind).empty_id if parent else EMPTY_ID_REJECTS)
+    if empty_id not in EMPTY_ID_VALUES:
+        raise ReconcileError(
+            f"{origin}: [{kind}] empty_id must be one of {', '.join(EMPTY_ID_VALUES)}"
+        )
+    table = TableSpec(
+        kind,
+        MappingProxyType(columns),
+        MappingProxyType(derive),
+        by_status=by_status,
+        empty_id=empty_id,
+    )
     _check_derivations(table, origin)
     return table
+
+
+# Fields a status cannot derive: the status itself, and the IDs (one column per file).
+_NOT_BY_STATUS = frozenset({"status", *ID_FIELDS})
+
+
+def _by_status_from_document(
+    section: dict,
+    origin: str,
+    parent: TableSpec | None,
+    statuses: Mapping[str, tuple[str, ...]],
+) -> Mapping[str, Mapping[str, tuple[Fallback, ...]]]:
+    """`[subscriptions.derive_by_status.<status>]`: canonical field -> status -> fallbacks,
+    the parent's kept where the file does not replace them."""
+    where = "[subscriptions.derive_by_status]"
+    merged: dict[str, dict[str, tuple[Fallback, ...]]] = {
+        canonical: dict(steps) for canonical, steps in (parent.by_status if parent else {}).items()
+    }
+    known = {value for values in statuses.values() for value in values}
+    for status, fields in section.items():
+        if status not in known:
+            raise ReconcileError(
+                f"{origin}: {where} {status!r} is not a status of [statuses]; "
+                f"those are: {', '.join(sorted(known))}"
+            )
+        if not isinstance(fields, dict):
+            raise ReconcileError(f"{origin}: {where} {status} must be a table of fields")
+        for canonical, steps in fields.items():
+            if canonical not in CANONICAL_FIELDS[SUBSCRIPTIONS] or canonical in _NOT_BY_STATUS:
+                raise ReconcileError(
+                    f"{origin}: {where} {status}: {canonical} cannot be derived per status"
+                )
+            fallbacks = tuple(_fallback(s, origin, SUBSCRIPTIONS) for s in _as_list(steps))
+            merged.setdefault(canonical, {})[status] = fallbacks
+    return MappingProxyType(
+        {canonical: MappingProxyType(steps) for canonical, steps in merged.items()}
+    )
 
 
 def _fallback(step: object, origin: str, kind: str) -> Fallback:
@@ -437,12 +612,14 @@ def with_mapping(spec: SourceSpec, kind: str, mapping: Mapping[str, str]) -> Sou
     table = spec.table(kind)
     columns = dict(table.columns)
     derive = dict(table.derive)
+    by_status = dict(table.by_status)
     for name, header in mapping.items():
         if not isinstance(header, str) or not header.strip():
             raise ReconcileError(f"--map {name}=...: give the header as written in the file")
         if name in CANONICAL_FIELDS[kind]:
             columns[name] = (header,)
             derive[name] = (Fallback((name,)),)
+            by_status.pop(name, None)  # from that header alone, whatever the status
         elif name in table.columns:
             columns[name] = (header,)
         elif not _is_field_of_other_kind(spec, kind, name):
@@ -451,7 +628,12 @@ def with_mapping(spec: SourceSpec, kind: str, mapping: Mapping[str, str]) -> Sou
                 f"--map {name}={header!r}: {name!r} is not a field of {kind} exports; "
                 f"use one of: {', '.join(known)}"
             )
-    mapped = TableSpec(kind, MappingProxyType(columns), MappingProxyType(derive))
+    mapped = replace(
+        table,
+        columns=MappingProxyType(columns),
+        derive=MappingProxyType(derive),
+        by_status=MappingProxyType(by_status),
+    )
     if kind == SUBSCRIPTIONS:
         return replace(spec, subscriptions=mapped)
     return replace(spec, customers=mapped)

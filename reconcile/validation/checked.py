@@ -3,10 +3,15 @@ side, parsed once per distinct value and in parallel; the status and its class."
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+from types import MappingProxyType
+
 import polars as pl
 
 from reconcile import parsing
 from reconcile.canonical import (
+    ENDED,
     PAUSED,
     SUBSCRIPTIONS,
 )
@@ -16,6 +21,10 @@ from reconcile.validation.columns import (
     AMOUNT,
     DATE,
     FIRST_OF_ID,
+    INTERVAL_COUNT,
+    INTERVAL_UNIT,
+    KEPT_AS_TEXT,
+    QUANTITY,
     RAW,
     SCIENTIFIC,
     TEXT,
@@ -37,6 +46,18 @@ def _typed_expr(raw_field: str, plan: TypingPlan) -> pl.Expr:
         parsed = parsing.date_expr(RAW + raw_field, plan.date_formats[raw_field])
     elif kind == AMOUNT:
         parsed = parsing.amount_expr(RAW + raw_field, plan.decimals[raw_field])
+    elif kind == INTERVAL_UNIT:
+        parsed = pl.col(RAW + raw_field).map_batches(
+            parsing.parse_interval_units, return_dtype=pl.Float64(), is_elementwise=True
+        )
+    elif kind in (INTERVAL_COUNT, QUANTITY):
+        # A billing interval holds at least one unit; a quantity may be 0 (Stripe's is).
+        minimum = 1 if kind == INTERVAL_COUNT else 0
+        parsed = pl.col(RAW + raw_field).map_batches(
+            partial(parsing.parse_whole_numbers, minimum=minimum),
+            return_dtype=pl.Int64(),
+            is_elementwise=True,
+        )
     else:
         parsed = pl.col(RAW + raw_field).map_batches(
             _parsed_booleans, return_dtype=pl.Boolean(), is_elementwise=True
@@ -79,7 +100,7 @@ def checked_frame(
     )
 
     def value_of(raw_field: str) -> pl.Expr:
-        text = plan.types[raw_field] == TEXT
+        text = plan.types[raw_field] in KEPT_AS_TEXT
         return pl.col((RAW if text else TYPED) + raw_field)
 
     canonical = [canonical_expr(c, table, plan.types, value_of) for c in canonical_fields(raw.kind)]
@@ -87,9 +108,44 @@ def checked_frame(
     if raw.kind != SUBSCRIPTIONS:
         return frame.with_columns(_status_columns(frame, raw, plan, with_class=False))
     frame = frame.with_columns(_status_columns(frame, raw, plan, with_class=True))
+    by_status = {
+        c: _by_status_expr(c, table, plan, value_of)
+        for c in canonical_fields(raw.kind)
+        if table.status_fallbacks(c)
+    }
     # A paused subscription counts until its pause date (DOMAIN.md).
     end = pl.when(pl.col("status_class") == PAUSED).then(pl.col("pause_date"))
-    return frame.with_columns(end.otherwise(pl.col("end")).alias("end"))
+    by_status["end"] = end.otherwise(by_status.get("end", pl.col("end"))).alias("end")
+    return frame.with_columns(*by_status.values(), _never_paid_expr(raw, plan))
+
+
+def _by_status_expr(
+    canonical: str, table: TableSpec, plan: TypingPlan, value_of: Callable[[str], pl.Expr]
+) -> pl.Expr:
+    """A canonical field with the source's own fallbacks for the rows of some statuses
+    (Zoho's non_renewing end), the general ones for every other row."""
+    expr = pl.col(canonical)
+    for status, fallbacks in table.status_fallbacks(canonical).items():
+        own = TableSpec(table.kind, table.columns, MappingProxyType({canonical: fallbacks}))
+        value = canonical_expr(canonical, own, plan.types, value_of)
+        expr = (
+            pl.when(pl.col("status").is_in(normalized_statuses((status,))))
+            .then(value)
+            .otherwise(expr)
+        )
+    return expr.alias(canonical)
+
+
+def _never_paid_expr(raw: RawTable, plan: TypingPlan) -> pl.Expr:
+    """Whether the row says that it never paid (DOMAIN.md): a status of the source's
+    `never_paid`, or an ended status without the activation date of a file that has that
+    column (`never_paid_without`)."""
+    never_paid = pl.col("status").is_in(normalized_statuses(raw.source.never_paid))
+    without = raw.source.never_paid_without
+    if without is not None and without in plan.types:
+        ended = pl.col("status_class") == ENDED
+        never_paid = never_paid | (ended & pl.col(RAW + without).is_null())
+    return never_paid.fill_null(False).alias("never_paid")
 
 
 def _scientific_expr(raw_field: str) -> pl.Expr:

@@ -4,6 +4,7 @@ row-local polars expression with the code, header and message of its row error."
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 import polars as pl
@@ -14,16 +15,21 @@ from reconcile.canonical import (
     PAUSED,
     PAYING,
     SUBSCRIPTIONS,
+    UNPAID,
 )
 from reconcile.codes import RowError
 from reconcile.reading import RawTable
 from reconcile.reading.frame import EXTRA_FIELDS
 from reconcile.sources import ID_FIELDS, Fallback, TableSpec
+from reconcile.validation.checked import normalized_statuses
 from reconcile.validation.columns import (
     AMOUNT,
     BOOLEAN,
     DATE,
     FIRST_OF_ID,
+    INTERVAL_COUNT,
+    INTERVAL_UNIT,
+    QUANTITY,
     RAW,
     SCIENTIFIC,
     TYPED,
@@ -62,6 +68,8 @@ def checks_for(raw: RawTable, table: TableSpec, plan: TypingPlan) -> list[Check]
             # No figure uses amounts: an unreadable one is a warning, the row still counts.
             # (A yes/no value decides a row's end, so an unreadable one rejects the row.)
             checks.append(_parse_check(raw, raw_field, RowError.INVALID_AMOUNT, "is not an amount"))
+        elif kind in _REVENUE_VALUES:
+            checks.append(_revenue_check(raw, table, plan, raw_field, kind))
         elif kind == BOOLEAN:
             checks.append(
                 _parse_check(
@@ -116,17 +124,17 @@ def _id_checks(raw: RawTable, table: TableSpec, plan: TypingPlan, canonical: str
             pl.col("context"),
         )
         missing = pl.when(pl.col("context").is_not_null()).then(named).otherwise(missing)
-    checks = [
-        Check(
-            name=f"{RowError.MISSING_ID}:{canonical}",
-            code=RowError.MISSING_ID,
-            column=canonical,
-            header=_header(raw, present, canonical),
-            passes=pl.col(canonical).is_not_null(),
-            message=missing,
-            context=context,
-        )
-    ]
+    missing_id = Check(
+        name=f"{RowError.MISSING_ID}:{canonical}",
+        code=RowError.MISSING_ID,
+        column=canonical,
+        header=_header(raw, present, canonical),
+        passes=pl.col(canonical).is_not_null(),
+        message=missing,
+        context=context,
+    )
+    # A guest customer (Stripe) has no ID: its row is accepted, neither error nor warning.
+    checks = [] if _empty_is_guest(table, canonical) else [missing_id]
     for raw_field in present:
         checks.append(
             Check(
@@ -145,6 +153,12 @@ def _id_checks(raw: RawTable, table: TableSpec, plan: TypingPlan, canonical: str
     return checks
 
 
+def _empty_is_guest(table: TableSpec, canonical: str) -> bool:
+    """A customers export whose source reads an empty customer ID as a guest customer
+    (Stripe): such a row is accepted, so no check may reject it for that."""
+    return canonical == "customer_id" and table.guests_without_id
+
+
 def _parse_check(raw: RawTable, raw_field: str, code: RowError, what: str) -> Check:
     column, typed = RAW + raw_field, TYPED + raw_field
     return Check(
@@ -158,10 +172,54 @@ def _parse_check(raw: RawTable, raw_field: str, code: RowError, what: str) -> Ch
     )
 
 
+# What a revenue value must be, by raw field type: (canonical field, code, problem).
+_REVENUE_VALUES = {
+    INTERVAL_UNIT: (
+        "interval",
+        RowError.INVALID_INTERVAL,
+        f"is not a billing interval unit ({parsing.INTERVAL_UNITS_READ})",
+    ),
+    INTERVAL_COUNT: (
+        "interval_count",
+        RowError.INVALID_INTERVAL,
+        "is not a number of billing intervals (a whole number, 1 or more)",
+    ),
+    QUANTITY: (
+        "quantity",
+        RowError.INVALID_QUANTITY,
+        "is not a quantity (a whole number, 0 or more)",
+    ),
+}
+
+
+def _revenue_check(
+    raw: RawTable, table: TableSpec, plan: TypingPlan, raw_field: str, kind: str
+) -> Check:
+    """A billing interval or quantity that cannot be read: a warning, the row kept and
+    counted, its subscription without MRR (revenue.py reads the same text by the same
+    rules). Only the column the row's value comes from is checked: a later alias of the
+    field is used only where the earlier ones are empty."""
+    canonical, code, problem = _REVENUE_VALUES[kind]
+    check = _parse_check(raw, raw_field, code, problem + ": the subscription has no MRR")
+    earlier = list(table.raw_fields_of(canonical))
+    earlier = [f for f in earlier[: earlier.index(raw_field)] if f in plan.types]
+    if not earlier:
+        return check
+    unused = pl.any_horizontal(pl.col(RAW + f).is_not_null() for f in earlier)
+    return replace(check, passes=check.passes | unused)
+
+
 def _date_checks(raw: RawTable, table: TableSpec, plan: TypingPlan, raw_field: str) -> list[Check]:
     """An unreadable date rejects its row only where a count depends on it (DOMAIN.md,
     "Bad rows"); elsewhere it is a warning and the row is kept without it."""
     check = _parse_check(raw, raw_field, RowError.INVALID_DATE, _date_problem(raw, plan, raw_field))
+    zone = parsing.unknown_zone_expr("value")
+    check = replace(
+        check,
+        message=pl.when(zone.is_not_null())
+        .then(pl.format(_UNKNOWN_ZONE, pl.col("value"), zone, zone))
+        .otherwise(check.message),
+    )
     needed = _date_needed(raw_field, table, plan, raw.kind)
     if needed is None:
         return [check]
@@ -176,6 +234,17 @@ def _date_checks(raw: RawTable, table: TableSpec, plan: TypingPlan, raw_field: s
             rejects=False,
         ),
     ]
+
+
+# A timestamp whose zone abbreviation the parser does not know: which are known, and how
+# to read the local dates as written instead (a quoted literal in a date pattern).
+_UNKNOWN_ZONE = (
+    "'{}' is not a date reconcile can place: its time zone '{}' is not one it knows (it "
+    "reads Z, UTC, GMT, offsets such as -07:00, and "
+    + ", ".join(parsing.ZONE_OFFSETS)
+    + "); write the times with an offset, or read the local dates as written with "
+    "--date-format \"yyyy-MM-dd HH:mm:ss '{}'\""
+)
 
 
 def _date_problem(raw: RawTable, plan: TypingPlan, raw_field: str) -> str:
@@ -200,21 +269,19 @@ def _date_needed(raw_field: str, table: TableSpec, plan: TypingPlan, kind: str) 
     A later fallback is used only where the earlier ones are empty; a `when` fallback only
     where its yes/no field is true (Stripe's Current Period End, only for a subscription
     set to cancel at period end); a pause date only for a paused subscription, and the end
-    columns never for one (its end is its pause date); a customer's created date never
-    (no figure uses it)."""
+    columns never for one (its end is its pause date); the end of the paid period only for
+    an unpaid subscription (its end; elsewhere a renewal date); a customer's created date
+    never (no figure uses it)."""
     uses: list[list[pl.Expr]] = []  # each: conditions that must all hold
     for canonical in _DATE_CANONICALS[kind]:
-        earlier_empty: list[pl.Expr] = []
-        for fallback in table.fallbacks(canonical):
-            present = all(f in plan.types for f in fallback.raw_fields)
-            if raw_field in fallback.fields and present:
-                conditions = list(earlier_empty)
-                if fallback.when:
-                    conditions.append(pl.col(TYPED + fallback.when).fill_null(False))
-                conditions.extend(_class_needs(canonical))
-                uses.append(conditions)
-            if present:
-                earlier_empty.append(_fallback_empty(fallback))
+        # The source's own fallbacks for some statuses (Zoho's non_renewing end) are used
+        # on the rows of those statuses, the general ones on every other row.
+        by_status = table.status_fallbacks(canonical)
+        others = [~_status_in(by_status)] if by_status else []
+        derivations = [(table.fallbacks(canonical), others)]
+        derivations += [(steps, [_status_in([s])]) for s, steps in by_status.items()]
+        for fallbacks, where in derivations:
+            uses.extend(_date_uses(raw_field, fallbacks, plan, [*where, *_class_needs(canonical)]))
     if any(not conditions for conditions in uses):
         return None  # needed on every row
     if not uses:
@@ -222,8 +289,33 @@ def _date_needed(raw_field: str, table: TableSpec, plan: TypingPlan, kind: str) 
     return pl.any_horizontal(pl.all_horizontal(conditions) for conditions in uses)
 
 
+def _date_uses(
+    raw_field: str, fallbacks: tuple[Fallback, ...], plan: TypingPlan, where: list[pl.Expr]
+) -> list[list[pl.Expr]]:
+    """Where a date raw field feeds one derivation (`where` holding): for each fallback
+    that reads it, the conditions under which that fallback is the one used."""
+    uses: list[list[pl.Expr]] = []
+    earlier_empty: list[pl.Expr] = []
+    for fallback in fallbacks:
+        present = all(f in plan.types for f in fallback.raw_fields)
+        if raw_field in fallback.fields and present:
+            conditions = [*where, *earlier_empty]
+            if fallback.when:
+                conditions.append(pl.col(TYPED + fallback.when).fill_null(False))
+            uses.append(conditions)
+        if present:
+            earlier_empty.append(_fallback_empty(fallback))
+    return uses
+
+
+def _status_in(statuses: Iterable[str]) -> pl.Expr:
+    """Whether the row's status (normalised) is one of `statuses` as a source writes them."""
+    return pl.col("status").is_in(normalized_statuses(tuple(statuses))).fill_null(False)
+
+
 # The canonical date fields a count depends on, per export kind.
-_DATE_CANONICALS = {SUBSCRIPTIONS: ("start", "end", "pause_date"), CUSTOMERS: ()}
+# (`period_end` only on an unpaid row, whose end it is; elsewhere it is a renewal date.)
+_DATE_CANONICALS = {SUBSCRIPTIONS: ("start", "end", "pause_date", "period_end"), CUSTOMERS: ()}
 
 
 def _class_needs(canonical: str) -> list[pl.Expr]:
@@ -232,6 +324,8 @@ def _class_needs(canonical: str) -> list[pl.Expr]:
         return [paused]
     if canonical == "end":
         return [~paused]
+    if canonical == "period_end":
+        return [(pl.col("status_class") == UNPAID).fill_null(False)]
     return []
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import polars as pl
 
 from reconcile.canonical import (
+    COMPUTED_SUBSCRIPTION_COLUMNS,
     CUSTOMER_COLUMNS,
     SUBSCRIPTION_COLUMNS,
     SUBSCRIPTIONS,
@@ -23,6 +24,17 @@ FIRST_OF_ID = "row:first_of_id"
 
 # Raw field types, from the canonical field a raw field feeds.
 DATE, AMOUNT, BOOLEAN, TEXT = "date", "amount", "boolean", "text"
+# Revenue's text fields: checked (an unreadable one is a warning), but the canonical
+# field keeps the text, which revenue.py reads by the same rules (parsing).
+INTERVAL_UNIT, INTERVAL_COUNT, QUANTITY = "interval_unit", "interval_count", "quantity"
+KEPT_AS_TEXT = frozenset({TEXT, INTERVAL_UNIT, INTERVAL_COUNT, QUANTITY})
+# The type of the raw fields of a canonical field, where it is not TEXT or DATE.
+CANONICAL_TYPES = {
+    "amount": AMOUNT,
+    "interval": INTERVAL_UNIT,
+    "interval_count": INTERVAL_COUNT,
+    "quantity": QUANTITY,
+}
 
 
 def _value_of(
@@ -62,7 +74,7 @@ def canonical_expr(
 
 def canonical_fields(kind: str) -> tuple[str, ...]:
     columns = SUBSCRIPTION_COLUMNS if kind == SUBSCRIPTIONS else CUSTOMER_COLUMNS
-    return tuple(c for c in columns if c not in ("line", "status_class"))
+    return tuple(c for c in columns if c not in COMPUTED_SUBSCRIPTION_COLUMNS)
 
 
 def id_key(kind: str) -> str:

@@ -35,7 +35,8 @@ from reconcile.canonical import (
     LoadedTable,
 )
 from reconcile.reading import RawTable
-from reconcile.validation.checked import checked_frame, normalized_statuses
+from reconcile.sources import TableSpec
+from reconcile.validation.checked import checked_frame
 from reconcile.validation.checks import Check, checks_for
 from reconcile.validation.columns import DATE, RAW
 from reconcile.validation.refusal import refuse_if_every_row_rejected
@@ -78,6 +79,7 @@ def validate(raw: RawTable, *, date_format: str | None = None) -> LoadedTable:
     accepted = accepted.filter(passes & ~repeats.repeated)
     rejections = errors.filter(of_rejected_row)
     refuse_if_every_row_rejected(raw, plan, rejections, accepted.height)
+    accepted, guest_lines = _guests_apart(accepted, table)
     return LoadedTable(
         kind=raw.kind,
         file=raw.file,
@@ -96,10 +98,20 @@ def validate(raw: RawTable, *, date_format: str | None = None) -> LoadedTable:
         ),
         warnings=errors.filter(~of_rejected_row),
         blank_lines_skipped=raw.blank_rows_skipped,
-        never_paid_statuses=normalized_statuses(raw.source.never_paid),
         repeated_header_lines=raw.repeated_header_lines,
         billing_system=raw.source.billing_system(),
+        guest_lines=guest_lines,
     )
+
+
+def _guests_apart(accepted: pl.DataFrame, table: TableSpec) -> tuple[pl.DataFrame, tuple[int, ...]]:
+    """The accepted customers with an ID, and the lines of the guest customers without
+    one (only where the source says an empty customer ID is a guest, as Stripe's does):
+    accepted rows that no customer figure can match to a subscription."""
+    if not table.guests_without_id:
+        return accepted, ()
+    guest = accepted.get_column("customer_id").is_null()
+    return accepted.filter(~guest), tuple(accepted.get_column("line").filter(guest).to_list())
 
 
 def _with_reading_warnings(
@@ -153,6 +165,7 @@ def validation_summary(table: LoadedTable, *, max_errors: int = 20) -> dict:
         "rows_accepted": table.rows_accepted,
         "rows_rejected": table.rows_rejected,
         "duplicate_rows_removed": table.duplicate_rows_removed,
+        "guest_customers": len(table.guest_lines),
         "blank_lines_skipped": table.blank_lines_skipped,
         "errors": _first_row_errors(errors, max_errors),
         "errors_total": errors.height,

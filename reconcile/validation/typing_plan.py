@@ -18,6 +18,7 @@ from reconcile.sources import DATE_FIELDS, TableSpec
 from reconcile.validation.columns import (
     AMOUNT,
     BOOLEAN,
+    CANONICAL_TYPES,
     DATE,
     RAW,
     TEXT,
@@ -39,7 +40,7 @@ def preferred_format(name: str | None) -> parsing.DateFormat | None:
 class TypingPlan:
     """How each raw field present in the file is typed."""
 
-    types: dict[str, str]  # raw field -> DATE, AMOUNT, BOOLEAN or TEXT
+    types: dict[str, str]  # raw field -> DATE, AMOUNT, BOOLEAN, TEXT or a revenue type
     date_formats: dict[str, parsing.DateFormat]  # date raw field -> its format
     decimals: dict[str, str | None]  # amount raw field -> decimal separator
     has_status: bool
@@ -87,10 +88,10 @@ class TypingPlan:
 def raw_field_types(table: TableSpec, present: dict[str, str]) -> dict[str, str]:
     types: dict[str, str] = {}
     for canonical in canonical_fields(table.kind):
-        for fallback in table.fallbacks(canonical):
+        for fallback in table.all_fallbacks(canonical):
             for raw_field in fallback.fields:
                 kind = DATE if canonical in DATE_FIELDS else TEXT
-                kind = AMOUNT if canonical == "amount" else kind
+                kind = CANONICAL_TYPES.get(canonical, kind)
                 types.setdefault(raw_field, kind)
             if fallback.when:
                 types.setdefault(fallback.when, BOOLEAN)

@@ -12,7 +12,8 @@ derivations under `[subscriptions.derive]`) and a `[report]` table:
   record's creation date (after the month for a backdated subscription).
 
 Every `*.toml` file here with a `[report]` table is a report kind: a new one needs no
-code. (billing_figures.toml, the names of the billing system's figures, lives here too.)
+code. (billing_report.toml, the layout of the billing system's report export read by
+`--billing-report`, lives here too; the names of its figures are in the source files.)
 """
 
 from __future__ import annotations
