@@ -16,6 +16,7 @@ each, Aalto none. So 3 customers, all 3 with different dates; 53 invoices a year
 
 from __future__ import annotations
 
+import html
 import json
 from datetime import date
 from pathlib import Path
@@ -25,7 +26,7 @@ from click.testing import CliRunner
 
 import reconcile
 from reconcile.cli import main
-from reconcile.rendering import redact, render
+from reconcile.rendering import escape_markdown, redact, render
 
 FIXTURE = Path(__file__).parent / "fixtures" / "billing" / "subscriptions.csv"
 AS_OF = date(2026, 3, 15)
@@ -187,9 +188,15 @@ def test_the_readme_figures_of_the_sample():
 
 @pytest.mark.parametrize("fmt", ["html", "md"])
 def test_a_cut_list_renders(fmt):
-    # The sample lists 34 customers with several renewal dates: more than a list shows.
+    # The sample lists 34 customers with several renewal dates: the report shows the
+    # first 5 (the sentence above says what aligning saves in all) and names the file
+    # with the other 29; the JSON holds all 34.
     root = Path(__file__).resolve().parent.parent
     result = reconcile.reconcile(root / "sample_exports" / "zoho", as_of=date(2026, 11, 15))
-    assert len(result.renewals.customers) > 25
-    text = render(result, fmt)
-    assert "more" in text.split("Renewal dates")[-1]
+    assert len(result.renewals.customers) == 34
+    section = render(result, fmt, files={"json": "report.json"}).split("Renewal dates")[-1]
+    assert "29 more in report.json" in section
+    listed = section.split("29 more in report.json")[0]
+    escape = html.escape if fmt == "html" else escape_markdown
+    shown = [c.name for c in result.renewals.customers if c.name and escape(c.name) in listed]
+    assert shown == [c.name for c in result.renewals.customers[:5]]
