@@ -210,3 +210,36 @@ def test_every_kind_has_names_in_english_and_german():
     known = billing_figures.catalogue()
     for kind in FIGURE_KINDS:
         assert set(known.names[kind]) >= {"en", "de"}, kind
+
+
+def test_the_names_the_readme_lists_are_known():
+    readme = " ".join((Path(__file__).parent.parent / "README.md").read_text("utf-8").split())
+    listed = readme.split("Known names: ", 1)[1].split(" (compared with", 1)[0]
+    names = [name.strip() for group in listed.split(",") for name in group.split("/")]
+    assert names == [
+        "Active Customers",
+        "Aktive Kunden",
+        "Active Subscriptions",
+        "Net Customers",
+        "Kunden netto",
+        "Activations",
+        "Aktivierungen",
+        "Cancellations",
+        "Kündigungen",
+        "MRR",
+        "ARPU",
+    ]
+    known = billing_figures.catalogue()
+    assert [known.kind_of(name) for name in names] == [
+        "active",
+        "active",
+        "active",
+        "net",
+        "net",
+        "activations",
+        "activations",
+        "cancellations",
+        "cancellations",
+        "mrr",
+        "arpu",
+    ]
