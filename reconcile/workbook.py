@@ -3,9 +3,11 @@
 Finance people check figures in a spreadsheet. One sheet per part of the report, in the
 report's language (sheet names and headers through the same gettext catalog as the
 report): the answer and every finding, by product, by plan (all of them, largest gap
-first), the bridge, month by month, rejected rows and values that could not be read,
-probable duplicates, orphans, and the row trace; revenue (MRR per currency, ARPA and
-ARPU, and the months' MRR movements) after the plans. Each sheet is an Excel table: header
+first), the customers in two products, the bridge, month by month, the renewal dates,
+rejected rows and values that could not be read, probable duplicates, orphans, the
+subscriptions to check, the customers without subscriptions, and the row trace; revenue
+(MRR per currency, ARPA and ARPU, and the months' MRR movements) after the product
+pairs. Every list the report cuts is here in full. Each sheet is an Excel table: header
 frozen, autofilter on, columns as wide as their content. Numbers are numbers, dates are
 dates; text is never turned into a formula, number or link (a cell "=1+1" stays text).
 
@@ -28,7 +30,7 @@ import polars as pl
 from reconcile.codes import N_, Step
 from reconcile.i18n import translations
 from reconcile.redaction import file_name
-from reconcile.rendering import finding_text, plans_by_gap, rejection_reason
+from reconcile.rendering import finding_text, plans_by_gap, ref_detail, rejection_reason
 from reconcile.result import BridgeStep, Result
 
 if TYPE_CHECKING:
@@ -43,12 +45,16 @@ SHEETS = {
     "summary": N_("Summary"),
     "by_product": N_("By product"),
     "by_plan": N_("By plan"),
+    "product_pairs": N_("Customers in two products"),
     "revenue": N_("Revenue"),
     "bridge": N_("Bridge"),
     "months": N_("Month by month"),
+    "renewals": N_("Renewal dates"),
     "row_errors": N_("Rejected rows and warnings"),
     "duplicates": N_("Probable duplicates"),
     "orphans": N_("Orphan subscriptions"),
+    "to_check": N_("Subscriptions to check"),
+    "without_subscriptions": N_("Customers without subscriptions"),
     "trace": N_("Row trace"),
 }
 
@@ -75,12 +81,16 @@ def workbook_bytes(result: Result, *, lang: str = "en", trace: pl.DataFrame | No
     sheets: list[tuple[str, pl.DataFrame]] = [
         ("by_product", _by_product(result, _)),
         ("by_plan", _by_plan(result, _)),
+        ("product_pairs", _product_pairs(result, _)),
         ("revenue", _revenue(result, _)),
         ("bridge", _bridge(result, _)),
         ("months", _months(result, _)),
+        ("renewals", _renewals(result, _)),
         ("row_errors", _row_errors(result, lang, _)),
         ("duplicates", _duplicates(result, _)),
         ("orphans", _orphans(result, _)),
+        ("to_check", _to_check(result, lang, _)),
+        ("without_subscriptions", _without_subscriptions(result, _)),
     ]
     if trace is not None:
         sheets.append(("trace", _trace(trace, _)))
@@ -114,6 +124,11 @@ def _table(
         dtype_formats={pl.Date: "yyyy-mm-dd", pl.Float64: "#,##0.00", pl.Int64: "#,##0"},
         autofilter=True,
         autofit=True,
+        # Autofit sizes by the data: a table with none (no renewal dates, no orphans)
+        # gets its headers' widths, in pixels.
+        column_widths={name: 7 * len(name) + 24 for name in frame.columns}
+        if frame.is_empty()
+        else None,
         freeze_panes=(1, 0),
     )
 
@@ -208,6 +223,24 @@ def _by_plan(result: Result, _: Translate) -> pl.DataFrame:
     ).with_columns(
         (pl.col(_("Active subscriptions")) - pl.col(_("Active customers"))).alias(_("Difference")),
         _ratio(_("Active subscriptions"), _("Active customers"), _),
+    )
+
+
+def _product_pairs(result: Result, _: Translate) -> pl.DataFrame:
+    """Every pair of products with customers active in both (the report shows the
+    largest few)."""
+    pairs = result.product_overlap
+    return pl.DataFrame(
+        {
+            _("Product"): [pair.product_a for pair in pairs],
+            _("and product"): [pair.product_b for pair in pairs],
+            _("Customers active in both"): [pair.customers for pair in pairs],
+        },
+        schema={
+            _("Product"): pl.String,
+            _("and product"): pl.String,
+            _("Customers active in both"): pl.Int64,
+        },
     )
 
 
@@ -334,6 +367,35 @@ def _months(result: Result, _: Translate) -> pl.DataFrame:
     )
 
 
+def _renewals(result: Result, _: Translate) -> pl.DataFrame:
+    """Every customer whose subscriptions renew on different dates, most to gain first
+    (the report shows the first few): the next renewal as a date, all of them as text
+    (one cell holds several dates), invoices a year now and if aligned."""
+    customers = result.renewals.customers if result.renewals is not None else ()
+    return pl.DataFrame(
+        {
+            _("Customer ID"): [c.customer_id for c in customers],
+            _("Name"): [c.name for c in customers],
+            _("Subscriptions"): [c.subscriptions for c in customers],
+            _("Next renewal"): [min(c.next_renewals, default=None) for c in customers],
+            _("Renewal dates"): [
+                ", ".join(day.isoformat() for day in c.next_renewals) for c in customers
+            ],
+            _("Invoices a year now"): [c.invoices_per_year_now for c in customers],
+            _("Aligned"): [c.invoices_per_year_aligned for c in customers],
+        },
+        schema={
+            _("Customer ID"): pl.String,
+            _("Name"): pl.String,
+            _("Subscriptions"): pl.Int64,
+            _("Next renewal"): pl.Date,
+            _("Renewal dates"): pl.String,
+            _("Invoices a year now"): pl.Float64,
+            _("Aligned"): pl.Float64,
+        },
+    )
+
+
 def _row_errors(result: Result, lang: str, _: Translate) -> pl.DataFrame:
     errors = [(error, _("rejected")) for error in result.rejections]
     errors += [(error, _("kept")) for error in result.warnings]
@@ -391,6 +453,59 @@ def _orphans(result: Result, _: Translate) -> pl.DataFrame:
             _("Line"): pl.Int64,
             _("Product"): pl.String,
             _("Status"): pl.String,
+        },
+    )
+
+
+def _to_check(result: Result, lang: str, _: Translate) -> pl.DataFrame:
+    """The subscriptions "What stands out" asks to look at, list by list as Data quality
+    shows them: orphans, ended or paused without an end or a start date, contradictions."""
+    quality = result.quality
+    lists = (
+        (_("Orphan subscriptions"), quality.orphan_subscriptions),
+        (_("Ended or paused without an end date"), quality.ended_without_end_date),
+        (_("Ended or paused without a start date"), quality.ended_without_start_date),
+        (_("Contradictions"), quality.contradictions),
+    )
+    refs = [(title, ref) for title, refs in lists for ref in refs]
+    return pl.DataFrame(
+        {
+            _("List"): [title for title, _ref in refs],
+            _("Subscription"): [ref.subscription_id for _title, ref in refs],
+            _("Customer ID"): [ref.customer_id for _title, ref in refs],
+            _("Name"): [ref.customer_name for _title, ref in refs],
+            _("Line"): [ref.line for _title, ref in refs],
+            _("Product"): [ref.product for _title, ref in refs],
+            _("Status"): [ref.status for _title, ref in refs],
+            _("Detail"): [ref_detail(ref.detail, lang) for _title, ref in refs],
+        },
+        schema={
+            _("List"): pl.String,
+            _("Subscription"): pl.String,
+            _("Customer ID"): pl.String,
+            _("Name"): pl.String,
+            _("Line"): pl.Int64,
+            _("Product"): pl.String,
+            _("Status"): pl.String,
+            _("Detail"): pl.String,
+        },
+    )
+
+
+def _without_subscriptions(result: Result, _: Translate) -> pl.DataFrame:
+    customers = result.quality.customers_without_subscriptions
+    return pl.DataFrame(
+        {
+            _("Customer ID"): [c.customer_id for c in customers],
+            _("Name"): [c.name for c in customers],
+            _("Email"): [c.email for c in customers],
+            _("Line"): [c.line for c in customers],
+        },
+        schema={
+            _("Customer ID"): pl.String,
+            _("Name"): pl.String,
+            _("Email"): pl.String,
+            _("Line"): pl.Int64,
         },
     )
 

@@ -148,3 +148,29 @@ def test_the_email_example_sends_through_a_local_server(tmp_path, monkeypatch):
     assert envelope.rcpt_tos == ["controlling@example.com"]
     assert b"84 active customers" in envelope.content
     assert (tmp_path / "report.html").exists() and (tmp_path / "report.eml").exists()
+
+
+def test_the_workbook_example_writes_the_sheets_it_lists(tmp_path, monkeypatch):
+    from email import policy
+    from email.parser import BytesParser
+
+    import openpyxl
+
+    block = next(b for b in code_blocks("sh") if "-o report.xlsx" in b)
+    argv = shlex.split(block.replace("\\\n", " "))[1:]
+    argv = [str(tmp_path / a) if a.startswith("report.") else a for a in argv]
+    monkeypatch.chdir(ROOT)
+    result = CliRunner().invoke(main, argv)
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(tmp_path / "report.xlsx")
+    # The README's list of sheets, in its order: "one sheet for each of these: A (…), B, …"
+    text = " ".join(README.split("### The Excel workbook", 1)[1].split())
+    listed = text.split("one sheet for each of these: ", 1)[1].split(". ", 1)[0]
+    listed = re.sub(r" \([^)]*\)", "", listed).replace(", and ", ", ")
+    assert book.sheetnames == listed.split(", ")
+    summary = book["Summary"]
+    assert (summary["B1"].value, summary["B2"].value) == ("Active customers", 84)
+    assert (summary["C1"].value, summary["C2"].value) == ("Active subscriptions", 153)
+    message = BytesParser(policy=policy.default).parsebytes((tmp_path / "report.eml").read_bytes())
+    attached = [part.get_filename() for part in message.iter_attachments()]
+    assert attached[:2] == ["report.html", "report.xlsx"]

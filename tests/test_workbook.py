@@ -16,6 +16,7 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
+import reconcile
 from reconcile.cli import main
 from reconcile.result import CustomerRef, ProductCount
 from reconcile.workbook import workbook_bytes
@@ -29,23 +30,31 @@ SHEETS = {
         "Summary",
         "By product",
         "By plan",
+        "Customers in two products",
         "Revenue",
         "Bridge",
         "Month by month",
+        "Renewal dates",
         "Rejected rows and warnings",
         "Probable duplicates",
         "Orphan subscriptions",
+        "Subscriptions to check",
+        "Customers without subscriptions",
     ],
     "de": [
         "Übersicht",
         "Nach Produkt",
         "Nach Tarif",
+        "Kunden in zwei Produkten",
         "Umsatz",
         "Überleitung",
         "Monat für Monat",
+        "Verlängerungstermine",
         "Abgelehnte Zeilen, Warnungen",
         "Wahrscheinliche Duplikate",
         "Verwaiste Abonnements",
+        "Zu prüfende Abonnements",
+        "Kunden ohne Abonnement",
     ],
 }
 
@@ -216,3 +225,41 @@ def test_revenue_per_currency_with_arpa_beside_zohos_arpu():
         ["USD", 49.0, 1, 1, 49.0, 49.0],
     ]
     assert sheet["B2"].data_type == "n"
+
+
+def test_every_list_the_report_cuts_is_in_full():
+    # The Zoho sample: the report shows 5 of the 34 customers whose subscriptions renew on
+    # different dates and the 5 largest product pairs; "What stands out" counts 4
+    # subscriptions to look at (1 orphan, 1 ended without an end date, 1 without a start
+    # date, 1 contradiction). The workbook holds them all, dates as dates.
+    result = reconcile.reconcile(ZOHO, as_of=datetime.date(2026, 11, 15))
+    data = workbook_bytes(result, lang="en")
+    frames = sheets(data)
+    renewals = frames["Renewal dates"]
+    assert renewals.height == 34
+    assert renewals["Customer ID"].to_list() == [c.customer_id for c in result.renewals.customers]
+    first = result.renewals.customers[0]
+    assert renewals.row(0) == (
+        first.customer_id,
+        first.name,
+        first.subscriptions,
+        min(first.next_renewals),
+        ", ".join(day.isoformat() for day in first.next_renewals),
+        first.invoices_per_year_now,
+        first.invoices_per_year_aligned,
+    )
+    assert opened(data)["Renewal dates"]["D2"].is_date
+    pairs = frames["Customers in two products"]
+    assert pairs.rows() == [(p.product_a, p.product_b, p.customers) for p in result.product_overlap]
+    assert len(result.product_overlap) > 5
+    to_check = frames["Subscriptions to check"]
+    assert to_check["List"].to_list() == [
+        "Orphan subscriptions",
+        "Ended or paused without an end date",
+        "Ended or paused without a start date",
+        "Contradictions",
+    ]
+    without = frames["Customers without subscriptions"]
+    assert without["Customer ID"].to_list() == [
+        c.customer_id for c in result.quality.customers_without_subscriptions
+    ]
