@@ -58,6 +58,10 @@ SUBSCRIPTION_COLUMNS: dict[str, pl.DataType] = {
     "plan": pl.String(),
     "status": pl.String(),  # normalised: lower case, '-' and blanks as '_'
     "status_class": pl.String(),  # one of STATUS_CLASSES; null without a status column
+    # The row says that it ended without ever paying: a status of the source's
+    # `never_paid`, or an ended status without the activation date of a file that has that
+    # column (`never_paid_without`). Never active, whatever its dates say.
+    "never_paid": pl.Boolean(),
     "start": pl.Date(),
     "end": pl.Date(),  # DOMAIN.md's end: cancellation / ended / pause date as it applies
     "pause_date": pl.Date(),
@@ -76,6 +80,9 @@ SUBSCRIPTION_COLUMNS: dict[str, pl.DataType] = {
     "interval_count": pl.String(),
     "quantity": pl.String(),
 }
+
+# Subscription columns validation computes rather than a source derives.
+COMPUTED_SUBSCRIPTION_COLUMNS = ("line", "status_class", "never_paid")
 
 CUSTOMER_COLUMNS: dict[str, pl.DataType] = {
     "line": pl.Int64(),
@@ -127,9 +134,6 @@ class LoadedTable:
     # Records with no value at all (empty lines, ',,,'): not rows, so not in rows_read,
     # but counted so that a reader can reconcile rows_read with the file's line count.
     blank_lines_skipped: int = 0
-    # Statuses (normalised, as in `frame`'s "status") of subscriptions that ended without
-    # ever paying (SourceSpec.never_paid): never active, whatever their dates say.
-    never_paid_statuses: tuple[str, ...] = ()
     # Lines of the file's header line repeated inside it (exports pasted together): not
     # rows either; each starts a part with its own column order.
     repeated_header_lines: tuple[int, ...] = ()

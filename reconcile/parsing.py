@@ -8,7 +8,8 @@ Dates: one format per column, detected on the column's distinct values (a date c
 few of them). Each format is an anchored regular expression whose named groups (y, m, d and,
 for timestamps, the time of day and the UTC offset) are rebuilt into an ISO date and parsed
 strictly, so impossible dates (31.02.2024) and trailing garbage come back null. Timestamps
-are reduced to their UTC date (DOMAIN.md); a timestamp without an offset is taken as UTC.
+are reduced to their UTC date (DOMAIN.md); a timestamp without an offset is taken as UTC,
+and a zone abbreviation (Recurly's `PDT`) is read as its offset (ZONE_OFFSETS).
 
 Two-digit years (what Excel and LibreOffice write when they re-save a file: "12/25/25 20:18",
 "25.12.25") are read as 20yy. Detection takes such a format only when it reads every value
@@ -59,13 +60,47 @@ _MONTH_NAME = r"(?<m>\p{L}{3,9})\.?"
 _NAIVE_TIME = (
     r"(?:(?:\s+|T)(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:[.,]\d+)?)?(?:\s*[AaPp]\.?[Mm]\.?)?)?"
 )
-# ISO time of day and offset: 10:22, 10:22:33, 10:22:33.123456, then Z, UTC, +02:00, +0200, +02.
+# Time zone abbreviations a billing export writes after a timestamp (Recurly's exports:
+# "2012-06-27 03:47:28 PDT", in the site's time zone), as UTC offsets: the US zones, and
+# the European ones the tz database names unambiguously, in any case. An abbreviation that
+# means several zones (IST, BST, AST) is not read: such a value is an error naming its zone.
+ZONE_OFFSETS: dict[str, str] = {
+    "EST": "-05:00",
+    "EDT": "-04:00",
+    "CST": "-06:00",
+    "CDT": "-05:00",
+    "MST": "-07:00",
+    "MDT": "-06:00",
+    "PST": "-08:00",
+    "PDT": "-07:00",
+    "AKST": "-09:00",
+    "AKDT": "-08:00",
+    "HST": "-10:00",
+    "HDT": "-09:00",
+    "WET": "+00:00",
+    "WEST": "+01:00",
+    "CET": "+01:00",
+    "CEST": "+02:00",
+    "EET": "+02:00",
+    "EEST": "+03:00",
+}
+_ZONES = "|".join(sorted(ZONE_OFFSETS, key=len, reverse=True))
+# ISO time of day and offset: 10:22, 10:22:33, 10:22:33.123456, then Z, UTC, +02:00, +0200,
+# +02, or a zone abbreviation (PDT).
 _ISO_TIME = (
     r"(?:[T ](?<hour>[01]\d|2[0-3]):(?<minute>[0-5]\d)(?::(?:[0-5]\d|60)(?:[.,]\d+)?)?"
-    r"\s*(?:Z|UTC|GMT|(?<sign>[+-])(?<offset_hours>[01]\d|2[0-3]):?(?<offset_minutes>[0-5]\d)?)?)?"
+    rf"\s*(?:(?i:Z|UTC|GMT|{_ZONES})|"
+    r"(?<sign>[+-])(?<offset_hours>[01]\d|2[0-3]):?(?<offset_minutes>[0-5]\d)?)?)?"
 )
 
-_UTC_OFFSET_SUFFIX = r":\d{2}(?:[.,]\d+)?\s*[+-]\d{2}(?::?\d{2})?$"
+# A timestamp whose UTC date may differ from its local one: an offset or a zone after it.
+_UTC_OFFSET_SUFFIX = rf":\d{{2}}(?:[.,]\d+)?\s*(?:[+-]\d{{2}}(?::?\d{{2}})?|(?i:{_ZONES}))$"
+_ZONE_SUFFIX = rf"\s*((?i:{_ZONES}))$"
+# An ISO timestamp that ends in letters other than a zone it reads: a zone it cannot place.
+_OTHER_ZONE = (
+    r"^[1-9]\d{3}-\d{1,2}-\d{1,2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*([A-Za-z]{1,6})$"
+)
+_READ_ZONES = frozenset({"Z", "UTC", "GMT", *ZONE_OFFSETS})
 _ISO_DATE_PREFIX = r"^([1-9]\d{3}-\d{1,2}-\d{1,2})"
 
 # Month names as they appear in English and German exports, lower case, with and without
@@ -553,9 +588,23 @@ def _dates_in_utc(text: pl.Series, dates: pl.Series, fmt: DateFormat) -> pl.Seri
         return dates
     rows = with_offset.arg_true()
     subset = pl.DataFrame({"text": text.gather(rows), "date": dates.gather(rows)})
+    # A zone abbreviation becomes its offset: "10:00:00 PDT" is "10:00:00-07:00".
+    zone = pl.col("text").str.extract(_ZONE_SUFFIX, 1).str.to_uppercase()
+    offset = zone.replace_strict(ZONE_OFFSETS, default=None, return_dtype=pl.String)
+    without_zone = pl.col("text").str.replace(_ZONE_SUFFIX, "")
+    subset = subset.with_columns(
+        text=pl.when(zone.is_not_null()).then(without_zone + offset).otherwise("text")
+    )
     subset = subset.with_columns(_clock_text(pl.col("text"), fmt).alias("clock"))
     shifted = subset.select(_shift_days(pl.col("date"), _utc_day_shift(pl.col("clock"))))
     return dates.scatter(rows, shifted.to_series())
+
+
+def unknown_zone_expr(column: str) -> pl.Expr:
+    """The zone abbreviation of an ISO timestamp in `column` that the parser does not
+    read (`2025-06-01 10:00:00 JST` -> "JST"); null for any other value."""
+    zone = pl.col(column).str.strip_chars().str.extract(_OTHER_ZONE, 1)
+    return pl.when(~zone.str.to_uppercase().is_in(list(_READ_ZONES))).then(zone)
 
 
 def _iso_date_text(cleaned: pl.Expr, fmt: DateFormat) -> pl.Expr:

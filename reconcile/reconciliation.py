@@ -108,15 +108,14 @@ def classify(
     as_of: datetime.date,
     *,
     snapshot: bool = False,
-    never_paid: tuple[str, ...] = (),
 ) -> pl.DataFrame:
     """The accepted subscriptions with what every figure needs about each of them.
 
     `start` becomes the day the subscription began to pay (the trial end when that is
     later), and an unpaid subscription's `end` the end of its last paid period. Adds
     `class` (the status class; without a status, from the dates), `never_active` (ended
-    without ever paying: its trial lasted to its end, or its status is one of
-    `never_paid`, such as Zoho's trial_expired), `without_end_date` (ended or paused
+    without ever paying: its trial lasted to its end, or the row says so in `never_paid`,
+    such as Zoho's trial_expired), `without_end_date` (ended or paused
     but no end: cannot be placed in time), `without_start_date` (ended or paused with an
     end but no start: cannot be placed either), `state` on the as-of date, and `first` /
     `last`: the run of months on whose observation day it is active (see history.py), null
@@ -156,7 +155,7 @@ def classify(
             never_active=(pl.col("class") == ENDED)
             & (
                 (pl.col("trial_end") >= pl.col("end")).fill_null(False)
-                | pl.col("status").is_in(list(never_paid)).fill_null(False)
+                | pl.col("never_paid").fill_null(False)
             ),
             ended_or_paused=pl.col("class").is_in([ENDED, PAUSED]),
         )
@@ -278,7 +277,6 @@ def reconcile_tables(
             numbered,
             as_of,
             snapshot=not subscriptions.has_start,
-            never_paid=subscriptions.never_paid_statuses,
         )
     )
     replaced = plan_changes.successors(subs.lazy(), plan_change_window, as_of).collect()

@@ -66,6 +66,7 @@ _CLASSIFIED = (
     "plan",
     "status",
     "status_class",
+    "never_paid",
     "start",
     "end",
     "trial_end",
@@ -145,7 +146,6 @@ def _accepted_rows(subscriptions: LoadedTable, result: Result) -> pl.LazyFrame:
         numbered.select(_CLASSIFIED),
         result.as_of,
         snapshot=not subscriptions.has_start,
-        never_paid=subscriptions.never_paid_statuses,
     )
     active = classified.lazy().filter(pl.col("state") == reconciliation.ACTIVE)
     # One row per active customer: customer_no and `first`, the counting order of the

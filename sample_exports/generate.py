@@ -477,12 +477,16 @@ class ZohoPlan:
         status_class = ZOHO_CLASSES[status]
         # DOMAIN.md: start is the activation date, else the created date; end is the
         # cancellation date, else the expiry date; for a paused one, the pause date; for an
-        # unpaid one the end of its last paid period (Next Billing On).
+        # unpaid one the end of its last paid period (Next Billing On); for a non-renewing
+        # one the end of its current term (Next Billing On: the file has no Scheduled
+        # Cancellation Date), else its expiry date.
+        written = cells["Next Billing On"]
         if status_class == PAUSED:
             end = details.get("pause_date")
         elif status_class == UNPAID:
-            written = cells["Next Billing On"]
             end = day(written) if written else None
+        elif status == "non_renewing":
+            end = day(written) if written else details.get("expires")
         else:
             end = details.get("cancelled") or details.get("expires")
         subscription = Subscription(
@@ -495,7 +499,9 @@ class ZohoPlan:
             start=activated or created,
             end=end,
             currency=cells["Currency Code"],
-            never_active=status in NEVER_PAID,
+            # It never paid when its status says so, or when it ended without ever being
+            # activated (the file has the Activated On column).
+            never_active=status in NEVER_PAID or (status_class == ENDED and activated is None),
             mrr=monthly_cents(
                 Decimal(cells["Amount"].replace(".", "").replace(",", ".")),
                 12 if cells["Interval Unit"] == "years" else 1,
@@ -669,8 +675,9 @@ def zoho_status_cases(plan: ZohoPlan) -> dict[str, Customer]:
     add(busch, "Lohn & Gehalt", "Basis monatlich", day("02.05.2025"), day("02.05.2025"))
     kaiser = plan.customer("Landtechnik Kaiser GmbH", "Handel")
     add(kaiser, "ERP Suite", "Premium jährlich", day("01.03.2024"), day("01.03.2024"),
-        "non_renewing: ends 01.03.2027 (Expires At), active now",
-        status="non_renewing", expires=day("01.03.2027"))  # fmt: skip
+        "non_renewing, never expiring: ends at its current term's end, 01.03.2027 (Next "
+        "Billing On); active now",
+        status="non_renewing", next_billing=day("01.03.2027"))  # fmt: skip
     wolf = plan.customer("Autohaus Wolf GmbH", "Handel")
     add(wolf, "Finanzbuchhaltung", "Basis monatlich", day("04.08.2025"), day("04.08.2025"),
         "dunning: paying class, active", status="dunning")  # fmt: skip
@@ -721,8 +728,8 @@ def plan_zoho_faults(
                  "creation_failed without any date: never active (not rejected)",
                  status="creation_failed"),
         plan.add(special["vogt"], "DMS Archiv", "Basis monatlich", None, None,
-                 "cancelled 30.06.2024, but neither Activated On nor Created On: ended "
-                 "without start date (not rejected)",
+                 "cancelled 30.06.2024, never activated (no Activated On, no Created On): "
+                 "never paid, never active (not rejected)",
                  status="cancelled", cancelled=day("30.06.2024")),
     ]  # fmt: skip
     return [

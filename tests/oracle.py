@@ -55,6 +55,9 @@ def subscription_rows(draw, has_status: bool) -> list[dict]:
                 "end": end,
                 "trial_end": trial_end,
                 "period_end": period_end,
+                # The row says it never paid (a never-paid status, or ended without an
+                # activation date): drawn on any row, it counts only on an ended one.
+                "never_paid": draw(st.sampled_from([None, False, False, False, True])),
                 "customer_email": draw(st.sampled_from(EMAILS)),
                 "currency": draw(st.sampled_from(["EUR", "EUR", "USD", None])),
             }
@@ -109,9 +112,10 @@ def end_of(row, as_of):
 
 
 def never_active(row, as_of):
-    """Ended, its trial lasting to its end or past it: it never paid."""
+    """Ended, and the row says it never paid, or its trial lasted to its end or past it."""
     end, trial_end = end_of(row, as_of), row["trial_end"]
-    return klass(row, as_of) == ENDED and None not in (end, trial_end) and trial_end >= end
+    trial_to_the_end = None not in (end, trial_end) and trial_end >= end
+    return klass(row, as_of) == ENDED and (bool(row.get("never_paid")) or trial_to_the_end)
 
 
 def placeable(row, as_of):

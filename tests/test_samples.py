@@ -300,8 +300,12 @@ def zoho_interval(row: dict[str, str]) -> tuple[date | None, date | None, bool]:
         return start, parse(row["Pause Date"]), False
     if row["Status"] == "unpaid":  # active until its last paid period ends
         return start, parse(row["Next Billing On"]), False
+    if row["Status"] == "non_renewing":  # the sample has no Scheduled Cancellation Date
+        return start, parse(row["Next Billing On"]) or parse(row["Expires At"]), False
     end = parse(row["Cancelled On"]) or parse(row["Expires At"])
-    return start, end, row["Status"] in NEVER_PAID
+    # Ended without ever being activated (the file has the column): it never paid.
+    never_activated = row["Status"] in ENDED_STATUSES["zoho"] and not row["Activated On"]
+    return start, end, row["Status"] in NEVER_PAID or never_activated
 
 
 def stripe_interval(row: dict[str, str]) -> tuple[date | None, date | None, bool]:

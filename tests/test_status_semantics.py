@@ -264,3 +264,20 @@ def test_zoho_list_view_columns_are_recognised(tmp_path):
         "2024-05": 1,
         "2024-06": 1,
     }
+
+
+def test_the_end_of_the_paid_period_rejects_only_an_unpaid_row(tmp_path):
+    # DOMAIN.md, "Bad rows": Stripe's Current Period End is a warning on a row that is not
+    # set to cancel at period end and is not unpaid; on an unpaid row it is the end, so an
+    # unreadable one rejects the row.
+    path = write(
+        tmp_path,
+        "subscriptions.csv",
+        "id,Customer ID,Status,Start Date (UTC),Current Period End (UTC),Cancel At Period End\n"
+        "sub_1,cus_1,unpaid,2024-01-01 10:00,soon,false\n"  # 2: its end: rejected
+        "sub_2,cus_2,active,2024-01-01 10:00,2024-02-01 10:00,false\n"  # 3: clean
+        "sub_3,cus_3,active,2024-01-01 10:00,later,false\n",  # 4: a renewal date: warning
+    )
+    table = api.load_table(path, None)
+    assert table.rejections.select("line", "code").rows() == [(2, "invalid_date")]
+    assert table.warnings.select("line", "code").rows() == [(4, "invalid_date")]

@@ -7,6 +7,9 @@ values of each class of DOMAIN.md. A canonical field without a `derive` entry co
 the raw field of the same name. A fallback is a raw field name, an inline table
 `{ field = "...", when = "<boolean raw field>" }` (used only where that field is true),
 or `{ join = ["first_name", "last_name"] }` (the non-empty parts joined by a blank).
+`[subscriptions.derive_by_status.<status>]` gives, for the rows of one status, other
+fallbacks of a canonical field (Zoho's non_renewing subscription ends at its scheduled
+cancellation date, else at the end of its term, else at its expiry date).
 
 `[figures]` says whether the system's own reports count subscriptions as customers
 (`counts_subscriptions_as_customers`) and, per language (`[figures.en]`), the names its
@@ -43,6 +46,7 @@ from types import MappingProxyType
 
 from reconcile import registry
 from reconcile.canonical import (
+    COMPUTED_SUBSCRIPTION_COLUMNS,
     CUSTOMER_COLUMNS,
     CUSTOMERS,
     ENDED,
@@ -63,9 +67,10 @@ from reconcile.result import (
 GENERIC = "generic"
 KINDS = (SUBSCRIPTIONS, CUSTOMERS)
 
-# Canonical fields a source can fill, per kind (`line` and `status_class` are computed).
+# Canonical fields a source can fill, per kind (`line`, `status_class` and `never_paid`
+# are computed).
 CANONICAL_FIELDS = {
-    SUBSCRIPTIONS: tuple(c for c in SUBSCRIPTION_COLUMNS if c not in ("line", "status_class")),
+    SUBSCRIPTIONS: tuple(c for c in SUBSCRIPTION_COLUMNS if c not in COMPUTED_SUBSCRIPTION_COLUMNS),
     CUSTOMERS: tuple(c for c in CUSTOMER_COLUMNS if c != "line"),
 }
 # Without these a file of that kind cannot be used at all.
@@ -116,6 +121,11 @@ class TableSpec:
     kind: str
     columns: Mapping[str, tuple[str, ...]]  # raw field -> header aliases, by priority
     derive: Mapping[str, tuple[Fallback, ...]]  # canonical field -> ordered fallbacks
+    # canonical field -> status (as the source file writes it) -> the ordered fallbacks
+    # that replace `derive`'s for the rows of that status.
+    by_status: Mapping[str, Mapping[str, tuple[Fallback, ...]]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
     # A customers export's row with an empty customer ID: rejected, or a guest customer.
     empty_id: str = EMPTY_ID_REJECTS
 
@@ -130,10 +140,20 @@ class TableSpec:
             return self.derive[canonical]
         return (Fallback((canonical,)),) if canonical in self.columns else ()
 
+    def status_fallbacks(self, canonical: str) -> Mapping[str, tuple[Fallback, ...]]:
+        """Status -> the fallbacks of a canonical field for the rows of that status."""
+        return self.by_status.get(canonical, MappingProxyType({}))
+
+    def all_fallbacks(self, canonical: str) -> tuple[Fallback, ...]:
+        """The fallbacks of a canonical field, then those of each status."""
+        by_status = self.status_fallbacks(canonical).values()
+        return self.fallbacks(canonical) + tuple(f for steps in by_status for f in steps)
+
     def raw_fields_of(self, canonical: str) -> tuple[str, ...]:
-        """Every raw field a canonical field is derived from, in fallback order."""
+        """Every raw field a canonical field is derived from, in fallback order (those of
+        the per-status fallbacks last)."""
         seen: dict[str, None] = {}
-        for fallback in self.fallbacks(canonical):
+        for fallback in self.all_fallbacks(canonical):
             seen.update(dict.fromkeys(fallback.raw_fields))
         return tuple(seen)
 
@@ -161,6 +181,9 @@ class SourceSpec:
     # Ended statuses of subscriptions that never paid (Zoho trial_expired): never active,
     # whatever their dates say (DOMAIN.md, "The life of a subscription").
     never_paid: tuple[str, ...] = ()
+    # A raw field (Zoho's `activated_on`) whose emptiness on an ended row, in a file that
+    # has its column, says that the subscription never paid.
+    never_paid_without: str | None = None
     # Built-in sources are tried in this order (then by name) when recognising a file.
     detection_order: int = field(default=registry.DEFAULT_DETECTION_ORDER, compare=False)
     # `[figures]`: whether the system's own reports count subscriptions as customers
@@ -268,7 +291,7 @@ def _check_shape(document: dict, origin: str) -> None:
         section = document.get(kind, {})
         if not isinstance(section, dict):
             raise ReconcileError(f"{origin}: {kind} must be a table: [{kind}.columns]")
-        for table in ("columns", "derive"):
+        for table in ("columns", "derive", "derive_by_status"):
             if not isinstance(section.get(table, {}), dict):
                 raise ReconcileError(f"{origin}: [{kind}.{table}] must be a table")
         for raw_field, aliases in section.get("columns", {}).items():
@@ -296,12 +319,16 @@ def _texts(value: object) -> bool:
 
 def _spec_from_document(document: dict, origin: str, parent: SourceSpec | None) -> SourceSpec:
     name = str(document.get("name") or (parent.name if parent else Path(origin).stem))
-    tables = {
-        kind: _table_from_document(kind, document.get(kind, {}), origin, parent) for kind in KINDS
-    }
     statuses = _statuses_from_document(document.get("statuses", {}), origin, parent)
+    tables = {
+        kind: _table_from_document(kind, document.get(kind, {}), origin, parent, statuses)
+        for kind in KINDS
+    }
     no_date = _no_date_from_document(document.get("no_date"), origin, parent)
     never_paid = _never_paid_from_document(document.get("never_paid"), origin, parent, statuses)
+    never_paid_without = _never_paid_without_from_document(
+        document.get("never_paid_without"), origin, parent, tables[SUBSCRIPTIONS]
+    )
     counting, figure_names = _figures_from_document(document.get("figures"), origin, parent)
     order = document.get("detection_order", registry.DEFAULT_DETECTION_ORDER)
     if not isinstance(order, int):
@@ -315,6 +342,7 @@ def _spec_from_document(document: dict, origin: str, parent: SourceSpec | None) 
         origin=origin,
         no_date=no_date,
         never_paid=never_paid,
+        never_paid_without=never_paid_without,
         detection_order=order,
         counts_subscriptions_as_customers=counting,
         figure_names=figure_names,
@@ -423,11 +451,29 @@ def _never_paid_from_document(
     return tuple(values)
 
 
+def _never_paid_without_from_document(
+    value: object, origin: str, parent: SourceSpec | None, table: TableSpec
+) -> str | None:
+    """`never_paid_without`: a raw field of [subscriptions.columns] (the activation date)."""
+    if value is None:
+        return parent.never_paid_without if parent else None
+    if not isinstance(value, str) or value not in table.columns:
+        raise ReconcileError(
+            f"{origin}: never_paid_without must name a field of [subscriptions.columns], "
+            f'e.g. never_paid_without = "activated_on"'
+        )
+    return value
+
+
 def _table_from_document(
-    kind: str, section: dict, origin: str, parent: SourceSpec | None
+    kind: str,
+    section: dict,
+    origin: str,
+    parent: SourceSpec | None,
+    statuses: Mapping[str, tuple[str, ...]],
 ) -> TableSpec:
-    allowed = {"columns", "derive", "empty_id"} if kind == CUSTOMERS else {"columns", "derive"}
-    _expect_keys(section, allowed, f"[{kind}]", origin)
+    own_keys = {SUBSCRIPTIONS: "derive_by_status", CUSTOMERS: "empty_id"}
+    _expect_keys(section, {"columns", "derive", own_keys[kind]}, f"[{kind}]", origin)
     columns: dict[str, tuple[str, ...]] = dict(parent.table(kind).columns) if parent else {}
     for raw_field, aliases in section.get("columns", {}).items():
         own = (aliases,) if isinstance(aliases, str) else tuple(aliases)
@@ -443,14 +489,63 @@ def _table_from_document(
                 f"those are: {', '.join(CANONICAL_FIELDS[kind])}"
             )
         derive[canonical] = tuple(_fallback(step, origin, kind) for step in _as_list(steps))
+    by_status = _by_status_from_document(
+        section.get("derive_by_status", {}),
+        origin,
+        parent.table(kind) if parent else None,
+        statuses,
+    )
     empty_id = section.get("empty_id", parent.table(kind).empty_id if parent else EMPTY_ID_REJECTS)
     if empty_id not in EMPTY_ID_VALUES:
         raise ReconcileError(
             f"{origin}: [{kind}] empty_id must be one of {', '.join(EMPTY_ID_VALUES)}"
         )
-    table = TableSpec(kind, MappingProxyType(columns), MappingProxyType(derive), empty_id)
+    table = TableSpec(
+        kind,
+        MappingProxyType(columns),
+        MappingProxyType(derive),
+        by_status=by_status,
+        empty_id=empty_id,
+    )
     _check_derivations(table, origin)
     return table
+
+
+# Fields a status cannot derive: the status itself, and the IDs (one column per file).
+_NOT_BY_STATUS = frozenset({"status", *ID_FIELDS})
+
+
+def _by_status_from_document(
+    section: dict,
+    origin: str,
+    parent: TableSpec | None,
+    statuses: Mapping[str, tuple[str, ...]],
+) -> Mapping[str, Mapping[str, tuple[Fallback, ...]]]:
+    """`[subscriptions.derive_by_status.<status>]`: canonical field -> status -> fallbacks,
+    the parent's kept where the file does not replace them."""
+    where = "[subscriptions.derive_by_status]"
+    merged: dict[str, dict[str, tuple[Fallback, ...]]] = {
+        canonical: dict(steps) for canonical, steps in (parent.by_status if parent else {}).items()
+    }
+    known = {value for values in statuses.values() for value in values}
+    for status, fields in section.items():
+        if status not in known:
+            raise ReconcileError(
+                f"{origin}: {where} {status!r} is not a status of [statuses]; "
+                f"those are: {', '.join(sorted(known))}"
+            )
+        if not isinstance(fields, dict):
+            raise ReconcileError(f"{origin}: {where} {status} must be a table of fields")
+        for canonical, steps in fields.items():
+            if canonical not in CANONICAL_FIELDS[SUBSCRIPTIONS] or canonical in _NOT_BY_STATUS:
+                raise ReconcileError(
+                    f"{origin}: {where} {status}: {canonical} cannot be derived per status"
+                )
+            fallbacks = tuple(_fallback(s, origin, SUBSCRIPTIONS) for s in _as_list(steps))
+            merged.setdefault(canonical, {})[status] = fallbacks
+    return MappingProxyType(
+        {canonical: MappingProxyType(steps) for canonical, steps in merged.items()}
+    )
 
 
 def _fallback(step: object, origin: str, kind: str) -> Fallback:
@@ -517,12 +612,14 @@ def with_mapping(spec: SourceSpec, kind: str, mapping: Mapping[str, str]) -> Sou
     table = spec.table(kind)
     columns = dict(table.columns)
     derive = dict(table.derive)
+    by_status = dict(table.by_status)
     for name, header in mapping.items():
         if not isinstance(header, str) or not header.strip():
             raise ReconcileError(f"--map {name}=...: give the header as written in the file")
         if name in CANONICAL_FIELDS[kind]:
             columns[name] = (header,)
             derive[name] = (Fallback((name,)),)
+            by_status.pop(name, None)  # from that header alone, whatever the status
         elif name in table.columns:
             columns[name] = (header,)
         elif not _is_field_of_other_kind(spec, kind, name):
@@ -531,7 +628,12 @@ def with_mapping(spec: SourceSpec, kind: str, mapping: Mapping[str, str]) -> Sou
                 f"--map {name}={header!r}: {name!r} is not a field of {kind} exports; "
                 f"use one of: {', '.join(known)}"
             )
-    mapped = replace(table, columns=MappingProxyType(columns), derive=MappingProxyType(derive))
+    mapped = replace(
+        table,
+        columns=MappingProxyType(columns),
+        derive=MappingProxyType(derive),
+        by_status=MappingProxyType(by_status),
+    )
     if kind == SUBSCRIPTIONS:
         return replace(spec, subscriptions=mapped)
     return replace(spec, customers=mapped)

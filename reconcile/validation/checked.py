@@ -3,12 +3,15 @@ side, parsed once per distinct value and in parallel; the status and its class."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
+from types import MappingProxyType
 
 import polars as pl
 
 from reconcile import parsing
 from reconcile.canonical import (
+    ENDED,
     PAUSED,
     SUBSCRIPTIONS,
 )
@@ -105,9 +108,44 @@ def checked_frame(
     if raw.kind != SUBSCRIPTIONS:
         return frame.with_columns(_status_columns(frame, raw, plan, with_class=False))
     frame = frame.with_columns(_status_columns(frame, raw, plan, with_class=True))
+    by_status = {
+        c: _by_status_expr(c, table, plan, value_of)
+        for c in canonical_fields(raw.kind)
+        if table.status_fallbacks(c)
+    }
     # A paused subscription counts until its pause date (DOMAIN.md).
     end = pl.when(pl.col("status_class") == PAUSED).then(pl.col("pause_date"))
-    return frame.with_columns(end.otherwise(pl.col("end")).alias("end"))
+    by_status["end"] = end.otherwise(by_status.get("end", pl.col("end"))).alias("end")
+    return frame.with_columns(*by_status.values(), _never_paid_expr(raw, plan))
+
+
+def _by_status_expr(
+    canonical: str, table: TableSpec, plan: TypingPlan, value_of: Callable[[str], pl.Expr]
+) -> pl.Expr:
+    """A canonical field with the source's own fallbacks for the rows of some statuses
+    (Zoho's non_renewing end), the general ones for every other row."""
+    expr = pl.col(canonical)
+    for status, fallbacks in table.status_fallbacks(canonical).items():
+        own = TableSpec(table.kind, table.columns, MappingProxyType({canonical: fallbacks}))
+        value = canonical_expr(canonical, own, plan.types, value_of)
+        expr = (
+            pl.when(pl.col("status").is_in(normalized_statuses((status,))))
+            .then(value)
+            .otherwise(expr)
+        )
+    return expr.alias(canonical)
+
+
+def _never_paid_expr(raw: RawTable, plan: TypingPlan) -> pl.Expr:
+    """Whether the row says that it never paid (DOMAIN.md): a status of the source's
+    `never_paid`, or an ended status without the activation date of a file that has that
+    column (`never_paid_without`)."""
+    never_paid = pl.col("status").is_in(normalized_statuses(raw.source.never_paid))
+    without = raw.source.never_paid_without
+    if without is not None and without in plan.types:
+        ended = pl.col("status_class") == ENDED
+        never_paid = never_paid | (ended & pl.col(RAW + without).is_null())
+    return never_paid.fill_null(False).alias("never_paid")
 
 
 def _scientific_expr(raw_field: str) -> pl.Expr:

@@ -4,6 +4,7 @@ row-local polars expression with the code, header and message of its row error."
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 import polars as pl
@@ -14,11 +15,13 @@ from reconcile.canonical import (
     PAUSED,
     PAYING,
     SUBSCRIPTIONS,
+    UNPAID,
 )
 from reconcile.codes import DATE_FORMAT_ADVICE, RowError
 from reconcile.reading import RawTable
 from reconcile.reading.frame import EXTRA_FIELDS
 from reconcile.sources import ID_FIELDS, Fallback, TableSpec
+from reconcile.validation.checked import normalized_statuses
 from reconcile.validation.columns import (
     AMOUNT,
     BOOLEAN,
@@ -210,6 +213,13 @@ def _date_checks(raw: RawTable, table: TableSpec, plan: TypingPlan, raw_field: s
     """An unreadable date rejects its row only where a count depends on it (DOMAIN.md,
     "Bad rows"); elsewhere it is a warning and the row is kept without it."""
     check = _parse_check(raw, raw_field, RowError.INVALID_DATE, _date_problem(raw, plan, raw_field))
+    zone = parsing.unknown_zone_expr("value")
+    check = replace(
+        check,
+        message=pl.when(zone.is_not_null())
+        .then(pl.format(_UNKNOWN_ZONE, pl.col("value"), zone, zone))
+        .otherwise(check.message),
+    )
     needed = _date_needed(raw_field, table, plan, raw.kind)
     if needed is None:
         return [check]
@@ -224,6 +234,17 @@ def _date_checks(raw: RawTable, table: TableSpec, plan: TypingPlan, raw_field: s
             rejects=False,
         ),
     ]
+
+
+# A timestamp whose zone abbreviation the parser does not know: which are known, and how
+# to read the local dates as written instead (a quoted literal in a date pattern).
+_UNKNOWN_ZONE = (
+    "'{}' is not a date reconcile can place: its time zone '{}' is not one it knows (it "
+    "reads Z, UTC, GMT, offsets such as -07:00, and "
+    + ", ".join(parsing.ZONE_OFFSETS)
+    + "); write the times with an offset, or read the local dates as written with "
+    "--date-format \"yyyy-MM-dd HH:mm:ss '{}'\""
+)
 
 
 def _date_problem(raw: RawTable, plan: TypingPlan, raw_field: str) -> str:
@@ -248,21 +269,19 @@ def _date_needed(raw_field: str, table: TableSpec, plan: TypingPlan, kind: str) 
     A later fallback is used only where the earlier ones are empty; a `when` fallback only
     where its yes/no field is true (Stripe's Current Period End, only for a subscription
     set to cancel at period end); a pause date only for a paused subscription, and the end
-    columns never for one (its end is its pause date); a customer's created date never
-    (no figure uses it)."""
+    columns never for one (its end is its pause date); the end of the paid period only for
+    an unpaid subscription (its end; elsewhere a renewal date); a customer's created date
+    never (no figure uses it)."""
     uses: list[list[pl.Expr]] = []  # each: conditions that must all hold
     for canonical in _DATE_CANONICALS[kind]:
-        earlier_empty: list[pl.Expr] = []
-        for fallback in table.fallbacks(canonical):
-            present = all(f in plan.types for f in fallback.raw_fields)
-            if raw_field in fallback.fields and present:
-                conditions = list(earlier_empty)
-                if fallback.when:
-                    conditions.append(pl.col(TYPED + fallback.when).fill_null(False))
-                conditions.extend(_class_needs(canonical))
-                uses.append(conditions)
-            if present:
-                earlier_empty.append(_fallback_empty(fallback))
+        # The source's own fallbacks for some statuses (Zoho's non_renewing end) are used
+        # on the rows of those statuses, the general ones on every other row.
+        by_status = table.status_fallbacks(canonical)
+        others = [~_status_in(by_status)] if by_status else []
+        derivations = [(table.fallbacks(canonical), others)]
+        derivations += [(steps, [_status_in([s])]) for s, steps in by_status.items()]
+        for fallbacks, where in derivations:
+            uses.extend(_date_uses(raw_field, fallbacks, plan, [*where, *_class_needs(canonical)]))
     if any(not conditions for conditions in uses):
         return None  # needed on every row
     if not uses:
@@ -270,8 +289,33 @@ def _date_needed(raw_field: str, table: TableSpec, plan: TypingPlan, kind: str) 
     return pl.any_horizontal(pl.all_horizontal(conditions) for conditions in uses)
 
 
+def _date_uses(
+    raw_field: str, fallbacks: tuple[Fallback, ...], plan: TypingPlan, where: list[pl.Expr]
+) -> list[list[pl.Expr]]:
+    """Where a date raw field feeds one derivation (`where` holding): for each fallback
+    that reads it, the conditions under which that fallback is the one used."""
+    uses: list[list[pl.Expr]] = []
+    earlier_empty: list[pl.Expr] = []
+    for fallback in fallbacks:
+        present = all(f in plan.types for f in fallback.raw_fields)
+        if raw_field in fallback.fields and present:
+            conditions = [*where, *earlier_empty]
+            if fallback.when:
+                conditions.append(pl.col(TYPED + fallback.when).fill_null(False))
+            uses.append(conditions)
+        if present:
+            earlier_empty.append(_fallback_empty(fallback))
+    return uses
+
+
+def _status_in(statuses: Iterable[str]) -> pl.Expr:
+    """Whether the row's status (normalised) is one of `statuses` as a source writes them."""
+    return pl.col("status").is_in(normalized_statuses(tuple(statuses))).fill_null(False)
+
+
 # The canonical date fields a count depends on, per export kind.
-_DATE_CANONICALS = {SUBSCRIPTIONS: ("start", "end", "pause_date"), CUSTOMERS: ()}
+# (`period_end` only on an unpaid row, whose end it is; elsewhere it is a renewal date.)
+_DATE_CANONICALS = {SUBSCRIPTIONS: ("start", "end", "pause_date", "period_end"), CUSTOMERS: ()}
 
 
 def _class_needs(canonical: str) -> list[pl.Expr]:
@@ -280,6 +324,8 @@ def _class_needs(canonical: str) -> list[pl.Expr]:
         return [paused]
     if canonical == "end":
         return [~paused]
+    if canonical == "period_end":
+        return [(pl.col("status_class") == UNPAID).fill_null(False)]
     return []
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import polars as pl
 
 from reconcile.canonical import (
+    COMPUTED_SUBSCRIPTION_COLUMNS,
     CUSTOMER_COLUMNS,
     SUBSCRIPTION_COLUMNS,
     SUBSCRIPTIONS,
@@ -73,7 +74,7 @@ def canonical_expr(
 
 def canonical_fields(kind: str) -> tuple[str, ...]:
     columns = SUBSCRIPTION_COLUMNS if kind == SUBSCRIPTIONS else CUSTOMER_COLUMNS
-    return tuple(c for c in columns if c not in ("line", "status_class"))
+    return tuple(c for c in columns if c not in COMPUTED_SUBSCRIPTION_COLUMNS)
 
 
 def id_key(kind: str) -> str:

@@ -56,12 +56,27 @@ def refuse_if_every_row_rejected(
         f"{every} rejected, so no report can be made; the most common reason{share}: "
         f"{reason}, column '{column}', e.g. {shown} on line {line}"
     )
-    raise UnusableFileError(raw.file, problem, _advice(raw, plan, code, column))
+    raise UnusableFileError(raw.file, problem, _advice(raw, plan, code, column, value))
 
 
-def _advice(raw: RawTable, plan: TypingPlan, code: str, column: str) -> str:
+def _unknown_zone(value: str | None) -> str | None:
+    """The zone abbreviation of a timestamp that the date parser does not know."""
+    if value is None:
+        return None
+    frame = pl.DataFrame({"value": [value]}, schema={"value": pl.String})
+    return frame.select(parsing.unknown_zone_expr("value")).item()
+
+
+def _advice(raw: RawTable, plan: TypingPlan, code: str, column: str, value: str | None) -> str:
     if code != RowError.INVALID_DATE:
         return _ADVICE.get(code, _DEFAULT_ADVICE)
+    zone = _unknown_zone(value)
+    if zone is not None:
+        return (
+            f"Its time zone '{zone}' cannot be placed in UTC: export the times with an offset "
+            f"(or in UTC), or read the local dates as written with "
+            f"--date-format \"yyyy-MM-dd HH:mm:ss '{zone}'\"."
+        )
     raw_field = next((f for f, header in raw.headers.items() if header == column), None)
     counts = plan.date_counts.get(raw_field) if raw_field else None
     best, rows = parsing.best_fitting_format(counts) if counts is not None else (None, 0)

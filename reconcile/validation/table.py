@@ -36,7 +36,7 @@ from reconcile.canonical import (
 )
 from reconcile.reading import RawTable
 from reconcile.sources import TableSpec
-from reconcile.validation.checked import checked_frame, normalized_statuses
+from reconcile.validation.checked import checked_frame
 from reconcile.validation.checks import Check, checks_for
 from reconcile.validation.columns import DATE, RAW
 from reconcile.validation.refusal import refuse_if_every_row_rejected
@@ -98,7 +98,6 @@ def validate(raw: RawTable, *, date_format: str | None = None) -> LoadedTable:
         ),
         warnings=errors.filter(~of_rejected_row),
         blank_lines_skipped=raw.blank_rows_skipped,
-        never_paid_statuses=normalized_statuses(raw.source.never_paid),
         repeated_header_lines=raw.repeated_header_lines,
         billing_system=raw.source.billing_system(),
         guest_lines=guest_lines,

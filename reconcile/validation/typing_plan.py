@@ -88,7 +88,7 @@ class TypingPlan:
 def raw_field_types(table: TableSpec, present: dict[str, str]) -> dict[str, str]:
     types: dict[str, str] = {}
     for canonical in canonical_fields(table.kind):
-        for fallback in table.fallbacks(canonical):
+        for fallback in table.all_fallbacks(canonical):
             for raw_field in fallback.fields:
                 kind = DATE if canonical in DATE_FIELDS else TEXT
                 kind = CANONICAL_TYPES.get(canonical, kind)
