@@ -187,7 +187,17 @@ def catalogue_for(mapping_file: Path | str | None) -> Catalogue:
     columns = columns.get("columns", {}) if isinstance(columns, dict) else {}
     if not isinstance(columns, dict):
         raise ReconcileError(f"mapping file {path}: [billing_report.columns] must be a table")
-    return _catalogue([mapping.figure_names], columns, base=catalogue())
+    for kind, headers in columns.items():
+        texts = [headers] if isinstance(headers, str) else headers
+        if not isinstance(texts, list) or not texts or not all(isinstance(h, str) for h in texts):
+            raise ReconcileError(
+                f"mapping file {path}: [billing_report.columns] {kind} needs header names, "
+                f'e.g. {kind} = ["Your header"]'
+            )
+    try:
+        return _catalogue([mapping.figure_names], columns, base=catalogue())
+    except ReconcileError as error:
+        raise ReconcileError(f"mapping file {path}: {error}") from None
 
 
 # --------------------------------------------------------------------------- the inputs

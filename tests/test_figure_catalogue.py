@@ -206,7 +206,58 @@ def test_a_wrong_figures_table_says_what_is_wrong(tmp_path, text, says):
     assert "Internal error" not in output
 
 
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("[billing_report.columns]\nactive = 5\n", r"active needs header names"),
+        ("[billing_report.columns]\nperiod = []\n", r"period needs header names"),
+        ('[billing_report.columns]\nclients = ["Kunden"]\n', r"clients is not a figure"),
+    ],
+)
+def test_a_wrong_report_layout_names_the_file(tmp_path, text, says):
+    mapping = tmp_path / "layout.toml"
+    mapping.write_text(text, "utf-8")
+    with pytest.raises(ReconcileError, match=f"mapping file {mapping}: .*{says}"):
+        billing_figures.catalogue_for(mapping)
+    code, output, _ = report(tmp_path, "--mapping-file", str(mapping))
+    assert code == 2
+    assert says.replace("\\", "") in " ".join(output.split())
+
+
 def test_every_kind_has_names_in_english_and_german():
     known = billing_figures.catalogue()
     for kind in FIGURE_KINDS:
         assert set(known.names[kind]) >= {"en", "de"}, kind
+
+
+def test_the_names_the_readme_lists_are_known():
+    readme = " ".join((Path(__file__).parent.parent / "README.md").read_text("utf-8").split())
+    listed = readme.split("Known names: ", 1)[1].split(" (compared with", 1)[0]
+    names = [name.strip() for group in listed.split(",") for name in group.split("/")]
+    assert names == [
+        "Active Customers",
+        "Aktive Kunden",
+        "Active Subscriptions",
+        "Net Customers",
+        "Kunden netto",
+        "Activations",
+        "Aktivierungen",
+        "Cancellations",
+        "Kündigungen",
+        "MRR",
+        "ARPU",
+    ]
+    known = billing_figures.catalogue()
+    assert [known.kind_of(name) for name in names] == [
+        "active",
+        "active",
+        "active",
+        "net",
+        "net",
+        "activations",
+        "activations",
+        "cancellations",
+        "cancellations",
+        "mrr",
+        "arpu",
+    ]
