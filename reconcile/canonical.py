@@ -72,6 +72,11 @@ SUBSCRIPTION_COLUMNS: dict[str, pl.DataType] = {
     # End): an unpaid subscription's end.
     "period_end": pl.Date(),
     "amount": pl.Float64(),
+    # An amount that already is MRR (Chargebee `mrr`, a generic `mrr` / `monthly_amount`
+    # column): taken as the subscription's MRR where it has no `amount`, never divided by
+    # the interval nor multiplied by a quantity. The source file says which column is
+    # which, as data.
+    "monthly_amount": pl.Float64(),
     "currency": pl.String(),
     "interval": pl.String(),  # the billing interval's unit as exported (month, years, ...)
     # Revenue only (revenue.py reads both as text): how many units one billing interval

@@ -1,8 +1,9 @@
 """Revenue (DOMAIN.md, "Revenue (MRR)"): MRR per subscription, the snapshot per currency,
 per product and plan, and the month-end MRR movements per customer.
 
-A subscription's MRR is `amount x quantity / (interval_count x months per unit)`, rounded
-to the cent once, here; every other figure is a sum of those cents in integers, so the
+A subscription's MRR is `amount x quantity / (interval_count x months per unit)` (or,
+without an amount, the `monthly_amount` of a column that already is MRR), rounded to the
+cent once, here; every other figure is a sum of those cents in integers, so the
 figures add up exactly, to each other and to the row trace's `mrr` column. Amounts are
 never converted: every figure is per currency.
 
@@ -48,7 +49,8 @@ def with_mrr(subs: pl.DataFrame) -> pl.DataFrame:
     quantity is 1. An amount that is missing, unreadable or negative, a unit that is not
     one of parsing.MONTHS_PER_UNIT, a count that is not a whole number >= 1, or a quantity
     that is not a whole number >= 0 gives no MRR: the subscription is counted as one
-    without amount, never guessed.
+    without amount, never guessed. A row without an amount takes its `monthly_amount`
+    (a column that already is MRR) as it is, if it has one that is not negative.
 
     The text columns repeat a handful of values: each is read once per distinct value and
     mapped onto the rows, rather than trimmed and parsed on every row.
@@ -67,19 +69,32 @@ def with_mrr(subs: pl.DataFrame) -> pl.DataFrame:
     # months per interval = count x numerator / denominator, so
     # MRR = amount x quantity x denominator / (count x numerator).
     cents = pl.col("amount") * 100 * quantity * denominator / (count * numerator)
-    # Rounded to 6 places first so that float noise (1.15 x 100 = 114.999...) cannot
-    # decide a half cent; then half a cent goes up, as a bookkeeper rounds.
-    # (Rows without MRR may hold inf or NaN here, a count of 0: not cast strictly.)
-    rounded = cents.round(6).round(0, mode="half_away_from_zero").cast(pl.Int64, strict=False)
+    rounded = _cents_of(cents)
+    # A row without an amount may hold one that already is MRR (canonical.py): as it is.
+    monthly = pl.col("monthly_amount")
+    mrr = (
+        pl.when(pl.col("amount").is_not_null())
+        .then(pl.when(known).then(rounded))
+        .when(monthly >= 0)
+        .then(_cents_of(monthly * 100))
+    )
     readable_interval = numerator.is_not_null() & (count > 0)
     return subs.with_columns(
-        pl.when(known).then(rounded).alias(MRR_CENTS),
+        mrr.alias(MRR_CENTS),
         currency.alias(CURRENCY),
         code.alias(CURRENCY_CODE),
         pl.when(readable_interval)
         .then(12 * denominator / (count * numerator))
         .alias(RENEWALS_PER_YEAR),
     )
+
+
+def _cents_of(cents: pl.Expr) -> pl.Expr:
+    """Cents rounded to whole cents, as Int64: rounded to 6 places first so that float
+    noise (1.15 x 100 = 114.999...) cannot decide a half cent; then half a cent goes up,
+    as a bookkeeper rounds. (Rows without MRR may hold inf or NaN here, a count of 0: not
+    cast strictly.)"""
+    return cents.round(6).round(0, mode="half_away_from_zero").cast(pl.Int64, strict=False)
 
 
 def _unit_months(units: pl.Series) -> tuple[pl.Series, pl.Series]:

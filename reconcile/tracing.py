@@ -72,6 +72,7 @@ _CLASSIFIED = (
     "trial_end",
     "period_end",
     "amount",
+    "monthly_amount",
     "quantity",
     "interval",
     "interval_count",

@@ -208,7 +208,7 @@ def engine_result(periods: pl.DataFrame):
         customer_id=pl.col("customer_id").cast(pl.String),
         start=pl.col("start_date"),
         end=pl.col("end_date"),
-        amount=pl.col("monthly_amount").cast(pl.Float64),
+        monthly_amount=pl.col("monthly_amount").cast(pl.Float64),
     )
     rows = frame.to_dicts()
     table = loaded_table(SUBSCRIPTIONS, rows, SUBSCRIPTION_COLUMNS, has_status=False)
@@ -246,8 +246,9 @@ MRR_FIGURES = ("mrr", "new", "reactivation", "expansion", "contraction", "churn"
 
 
 def test_every_months_mrr_and_movements_agree_with_the_playbook(periods):
-    # monthly_amount is the export's amount; without an interval column it is monthly,
-    # and without a currency column every figure is in one unnamed currency.
+    # monthly_amount already is MRR (the generic source reads it as such, never divided
+    # by an interval), and without a currency column every figure is in one unnamed
+    # currency.
     expected = [
         (period, *(float(value) for value in values))
         for period, *values in playbook_months(PLAYBOOK_MRR_SQL)

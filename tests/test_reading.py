@@ -447,7 +447,7 @@ def test_mrr_playbook_reads_with_no_options():
     assert raw.headers == {
         "subscription_id": "subscription_id",
         "customer_id": "customer_id",
-        "amount": "monthly_amount",
+        "monthly_amount": "monthly_amount",
         "start_date": "start_date",
         "end_date": "end_date",
     }

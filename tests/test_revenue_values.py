@@ -203,3 +203,54 @@ def test_a_subscription_has_mrr_exactly_when_none_of_its_values_was_warned_of(tm
     ((_, _, _, with_mrr, _, _, without),) = revenue_of(table)
     assert without == len(warned)
     assert with_mrr == len(rows) - len(warned)
+
+
+# --------------------------------------------------------------------------- already MRR
+
+CHARGEBEE_HEADER = (
+    '"Subscription Status","Subscription ID","Customer ID","Activation Date",'
+    '"Plan Amount","MRR","Currency","Billing Period","Billing Period Unit"\n'
+)
+
+
+def test_chargebees_mrr_column_is_never_divided_by_the_billing_period_again(tmp_path):
+    content = CHARGEBEE_HEADER + (
+        '"ACTIVE","A1","c1","2026-01-05 10:00:00","","20.00","EUR","1","year"\n'  # 20.00
+        '"ACTIVE","A2","c2","2026-01-05 10:00:00","","15.00","EUR","3","month"\n'  # 15.00
+        # Plan Amount is per billing period: 240 / 12 = 20.00, its MRR column unread.
+        '"ACTIVE","A3","c3","2026-01-05 10:00:00","240.00","19.00","EUR","1","year"\n'
+    )
+    table = load(write(tmp_path, content))
+    assert table.source == "chargebee"
+    # 20.00 + 15.00 + 20.00 = 55.00 over 3 customers. Divided by the interval again, the
+    # first two would be 1.67 and 5.00.
+    assert revenue_of(table) == [("EUR", 55.0, 3, 3, 18.33, 18.33, 0)]
+
+
+def test_a_generic_mrr_column_is_never_divided_by_the_interval(tmp_path):
+    content = (
+        "subscription_id,customer_id,status,start_date,mrr,currency,interval,interval_count\n"
+        "S1,C1,active,2026-01-05,50,EUR,year,1\n"  # 50.00, not 50 / 12
+        "S2,C2,active,2026-01-05,-5,EUR,month,1\n"  # a credit: no MRR
+        "S3,C3,active,2026-01-05,n/a,EUR,month,1\n"  # unreadable: a warning, no MRR
+    )
+    table = load(write(tmp_path, content))
+    assert warnings_of(table) == [(4, "mrr", "n/a", "invalid_amount")]
+    assert revenue_of(table) == [("EUR", 50.0, 1, 1, 50.0, 50.0, 2)]
+
+
+def test_no_source_reads_a_monthly_column_as_an_amount_per_interval():
+    # The rule lives in the source files: a column named as MRR or monthly is a
+    # `monthly_amount`, never an `amount`, which MRR divides by the interval.
+    from reconcile.sources import all_sources
+
+    monthly_words = ("mrr", "monthly")
+    for source in all_sources():
+        table = source.subscriptions
+        for raw_field in table.raw_fields_of("amount"):
+            aliases = [raw_field, *table.columns[raw_field]]
+            assert not [a for a in aliases if any(w in a.lower() for w in monthly_words)], (
+                source.name
+            )
+    chargebee = next(s for s in all_sources() if s.name == "chargebee").subscriptions
+    assert "MRR" in chargebee.columns[chargebee.raw_fields_of("monthly_amount")[0]]

@@ -487,7 +487,11 @@ def test_mrr_playbook_validates_with_no_options():
     assert table.duplicate_rows_removed == 0
     assert table.frame.get_column("customer_id").n_unique() == 55
     first = table.frame.row(0, named=True)
-    assert (first["start"], first["end"], first["amount"]) == (D(2018, 11, 1), D(2019, 2, 1), 50.0)
+    assert (first["start"], first["end"], first["monthly_amount"]) == (
+        D(2018, 11, 1),
+        D(2019, 2, 1),
+        50.0,
+    )
 
 
 def test_empty_frame_validates_to_nothing(tmp_path):

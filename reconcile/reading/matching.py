@@ -168,7 +168,7 @@ def _missing_required(table: TableSpec, keys: list[str]) -> list[str]:
 # Raw fields only a subscriptions export has: their presence tells a subscriptions export
 # handed over as customers, and their absence a customers export handed over as subscriptions.
 # (Not `start`: its fallbacks include created dates, which customers exports have too.)
-_SUBSCRIPTION_EVIDENCE = ("subscription_id", "product", "plan", "end", "amount")
+_SUBSCRIPTION_EVIDENCE = ("subscription_id", "product", "plan", "end", "amount", "monthly_amount")
 
 
 def _has_subscription_columns(spec: SourceSpec, keys: list[str]) -> bool:

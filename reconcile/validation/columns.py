@@ -31,6 +31,7 @@ KEPT_AS_TEXT = frozenset({TEXT, INTERVAL_UNIT, INTERVAL_COUNT, QUANTITY})
 # The type of the raw fields of a canonical field, where it is not TEXT or DATE.
 CANONICAL_TYPES = {
     "amount": AMOUNT,
+    "monthly_amount": AMOUNT,
     "interval": INTERVAL_UNIT,
     "interval_count": INTERVAL_COUNT,
     "quantity": QUANTITY,
