@@ -671,6 +671,7 @@ def report(
     # Said once the files are written: for whoever runs reconcile, not in the mail.
     notes = [f"Warning: {text}" for text in as_of_warnings(tables[0], as_of)]
     notes += [f"Advice: {text}" for text in map(advice_for, result.findings) if text]
+    notes += [f"Advice: {text}" for text in option_advice(result)]
     # Traced before redaction, from the Result of these very tables; asked for, or not at all.
     traced = api.trace(*tables, result) if rows_files or workbooks else None
     if redact:
@@ -753,6 +754,31 @@ def advice_for(finding) -> str:
         params["file"] = file_name(str(params["file"]))
     text = advice(finding.code, params)
     return f"{params['file']}: {text}" if text and "file" in params else text
+
+
+def option_advice(result) -> list[str]:
+    """Advice that names an option: only here, since the reports and the email are mailed
+    to people who do not run reconcile (they say what was found, not which option to use)."""
+    from reconcile.codes import DATE_FORMAT_ADVICE
+    from reconcile.redaction import file_name
+
+    unsettled: dict[str, int] = {}
+    for error in (*result.rejections, *result.warnings):
+        if DATE_FORMAT_ADVICE in error.message:
+            name = file_name(error.file)
+            unsettled[name] = unsettled.get(name, 0) + 1
+    advice = [
+        f"{name}: {count} {'date fits' if count == 1 else 'dates fit'} no single date format "
+        "of its column; give the format with --date-format."
+        for name, count in unsettled.items()
+    ]
+    renewals = result.renewals
+    if renewals is not None and not renewals.available and renewals.needed_column is None:
+        advice.append(
+            "reconcile knows no column of the subscriptions export as the next renewal date; "
+            "map yours with --map period_end=HEADER to see renewal dates."
+        )
+    return advice
 
 
 def companion_files(outputs: tuple[Path, ...]) -> dict[str, str]:
