@@ -13,6 +13,7 @@ import contextlib
 import dataclasses
 import functools
 import gc
+import os
 import re
 import sys
 import traceback
@@ -256,6 +257,23 @@ def main() -> None:
     Exit codes: 0 written; 1 written, but a --fail-on threshold was crossed;
                 2 usage error or unusable input; 3 internal error (a bug).
     """
+    keep_freed_memory()
+
+
+# polars allocates with jemalloc, and configures it to give freed pages back to the
+# operating system within a second ("dirty_decay_ms:500,muzzy_decay_ms:1000", in
+# polars/__init__.py, pola-rs/polars#18088), then adds what _RJEM_MALLOC_CONF says. A
+# report frees and allocates frames of a million rows dozens of times, and every page
+# given back is faulted in again: a third of a second of system time per 1M-row run.
+# Kept for ten seconds, they are reused; the peak memory grows by about a third
+# (bench/RESULTS.md, "Micro-benchmarks"). The variable is read when polars is imported
+# (the commands import it), so it is set before; a value the user set is kept.
+JEMALLOC_CONF = ("_RJEM_MALLOC_CONF", "muzzy_decay_ms:10000")
+
+
+def keep_freed_memory() -> None:
+    if "polars" not in sys.modules:
+        os.environ.setdefault(*JEMALLOC_CONF)
 
 
 @main.command()
