@@ -13,6 +13,7 @@ import contextlib
 import dataclasses
 import functools
 import gc
+import os
 import re
 import sys
 import traceback
@@ -256,6 +257,23 @@ def main() -> None:
     Exit codes: 0 written; 1 written, but a --fail-on threshold was crossed;
                 2 usage error or unusable input; 3 internal error (a bug).
     """
+    keep_freed_memory()
+
+
+# polars allocates with jemalloc, and configures it to give freed pages back to the
+# operating system within a second ("dirty_decay_ms:500,muzzy_decay_ms:1000", in
+# polars/__init__.py, pola-rs/polars#18088), then adds what _RJEM_MALLOC_CONF says. A
+# report frees and allocates frames of a million rows dozens of times, and every page
+# given back is faulted in again: a third of a second of system time per 1M-row run.
+# Kept for ten seconds, they are reused; the peak memory grows by about a third
+# (bench/RESULTS.md, "Micro-benchmarks"). The variable is read when polars is imported
+# (the commands import it), so it is set before; a value the user set is kept.
+JEMALLOC_CONF = ("_RJEM_MALLOC_CONF", "muzzy_decay_ms:10000")
+
+
+def keep_freed_memory() -> None:
+    if "polars" not in sys.modules:
+        os.environ.setdefault(*JEMALLOC_CONF)
 
 
 @main.command()
@@ -653,6 +671,7 @@ def report(
     # Said once the files are written: for whoever runs reconcile, not in the mail.
     notes = [f"Warning: {text}" for text in as_of_warnings(tables[0], as_of)]
     notes += [f"Advice: {text}" for text in map(advice_for, result.findings) if text]
+    notes += [f"Advice: {text}" for text in option_advice(result)]
     # Traced before redaction, from the Result of these very tables; asked for, or not at all.
     traced = api.trace(*tables, result) if rows_files or workbooks else None
     if redact:
@@ -735,6 +754,31 @@ def advice_for(finding) -> str:
         params["file"] = file_name(str(params["file"]))
     text = advice(finding.code, params)
     return f"{params['file']}: {text}" if text and "file" in params else text
+
+
+def option_advice(result) -> list[str]:
+    """Advice that names an option: only here, since the reports and the email are mailed
+    to people who do not run reconcile (they say what was found, not which option to use)."""
+    from reconcile.codes import DATE_FORMAT_ADVICE
+    from reconcile.redaction import file_name
+
+    unsettled: dict[str, int] = {}
+    for error in (*result.rejections, *result.warnings):
+        if DATE_FORMAT_ADVICE in error.message:
+            name = file_name(error.file)
+            unsettled[name] = unsettled.get(name, 0) + 1
+    advice = [
+        f"{name}: {count} {'date fits' if count == 1 else 'dates fit'} no single date format "
+        "of its column; give the format with --date-format."
+        for name, count in unsettled.items()
+    ]
+    renewals = result.renewals
+    if renewals is not None and not renewals.available and renewals.needed_column is None:
+        advice.append(
+            "reconcile knows no column of the subscriptions export as the next renewal date; "
+            "map yours with --map period_end=HEADER to see renewal dates."
+        )
+    return advice
 
 
 def companion_files(outputs: tuple[Path, ...]) -> dict[str, str]:

@@ -176,6 +176,13 @@ class RowError(StrEnum):
         return next((member for member in cls if member.value == code), None)
 
 
+# Said after a row error's message when no single date format fits its column: advice to
+# whoever runs reconcile, kept in the JSON, `validate` and --errors-csv, taken out of the
+# reports, the workbook and the email (which are mailed: no command-line text) and said on
+# stderr instead.
+DATE_FORMAT_ADVICE = "; give the format with --date-format"
+
+
 class Detail(StrEnum):
     """Why a subscription is listed (a contradiction, or no start date), with the text
     shown beside its status."""

@@ -46,24 +46,30 @@ def successors(subs: pl.LazyFrame, window_days: int, as_of: datetime.date) -> pl
             "line",
             "product",
             "end",
-            earliest=pl.max_horizontal(
-                pl.col("end") - window, pl.col("start") + pl.duration(days=1)
+            key=_day_key(
+                pl.max_horizontal(pl.col("end") - window, pl.col("start") + pl.duration(days=1))
             ),
         )
-        .sort("earliest")
+        .sort("key")
     )
-    starts = placed.filter(pl.col("start") <= as_of).select("customer_no", "start").sort("start")
+    # The starts as one sorted integer each: customer and day are read back from it.
+    starts = placed.filter(pl.col("start") <= as_of).select(_day_key(pl.col("start"))).sort("key")
     matched = (
         ended.join_asof(
-            starts,
-            left_on="earliest",
-            right_on="start",
-            by="customer_no",
-            strategy="forward",
-            check_sortedness=False,
+            starts, on="key", strategy="forward", check_sortedness=False, coalesce=False
         )
-        .filter(pl.col("start").is_not_null() & (pl.col("start") <= pl.col("end") + window))
-        .select("customer_no", "line", "product", pl.col("start").alias(SUCCESSOR_START))
+        .with_columns(
+            # The first start at or after the earliest day, of this customer or a later one.
+            pl.col("key_right").alias("found"),
+        )
+        .filter(
+            (
+                pl.col("found") // _DAYS_PER_CUSTOMER == pl.col("customer_no").cast(pl.Int64)
+            ).fill_null(False)
+        )
+        .with_columns(_day_of(pl.col("found")).alias(SUCCESSOR_START))
+        .filter(pl.col(SUCCESSOR_START) <= pl.col("end") + window)
+        .select("customer_no", "line", "product", SUCCESSOR_START)
     )
     # A plan change when a subscription of the old one's product starts that very day:
     # looked up among the few customers with a successor only.
@@ -80,6 +86,25 @@ def successors(subs: pl.LazyFrame, window_days: int, as_of: datetime.date) -> pl
         SUCCESSOR_START,
         (pl.col("product").is_not_null() & pl.col("same_product").is_null()).alias(PRODUCT_SWITCH),
     )
+
+
+# A customer's days share one Int64 with the customer: customer_no x _DAYS_PER_CUSTOMER
+# + the day's number + _DAY_OFFSET (dates before 1970 have negative numbers; the years
+# 1900 to 9999 that parsing.py reads fit in 2^23 days either side).
+_DAYS_PER_CUSTOMER = 1 << 24
+_DAY_OFFSET = 1 << 23
+
+
+def _day_key(day: pl.Expr) -> pl.Expr:
+    """Customer and day as one integer, ordered by customer, then day: one sorted column
+    finds the next start of the same customer (an as-of join by a key column costs about
+    three times more)."""
+    days = day.cast(pl.Int32).cast(pl.Int64) + _DAY_OFFSET
+    return (pl.col("customer_no").cast(pl.Int64) * _DAYS_PER_CUSTOMER + days).alias("key")
+
+
+def _day_of(key: pl.Expr) -> pl.Expr:
+    return (key % _DAYS_PER_CUSTOMER - _DAY_OFFSET).cast(pl.Int32).cast(pl.Date)
 
 
 def customer_end(subs: pl.LazyFrame, found: pl.DataFrame) -> pl.LazyFrame:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 from typing import Generic, TypeVar
 
@@ -268,17 +269,24 @@ def reconcile_tables(
     billing system's own `figures` beside ours.
 
     `plan_change_window` (days, 0: off) is DOMAIN.md's plan-change window."""
-    numbered, export = with_customer_numbers(
-        subscriptions.frame, None if customers is None else customers.frame
-    )
-    # Every subscription's MRR once: the snapshot, the history and the trace read it.
-    subs = revenue.with_mrr(
-        classify(
-            numbered,
-            as_of,
-            snapshot=not subscriptions.has_start,
+    # Numbering the customers and classifying the rows are independent, and each leaves
+    # a core mostly idle (hashing, and reading a few distinct values): run side by side.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        numbering = pool.submit(
+            with_customer_numbers,
+            subscriptions.frame,
+            None if customers is None else customers.frame,
         )
-    )
+        # Every subscription's MRR once: the snapshot, the history and the trace read it.
+        classified = revenue.with_mrr(
+            classify(
+                subscriptions.frame,
+                as_of,
+                snapshot=not subscriptions.has_start,
+            )
+        )
+        numbered, export = numbering.result()
+    subs = classified.with_columns(numbered.get_column("customer_no"))
     replaced = plan_changes.successors(subs.lazy(), plan_change_window, as_of).collect()
     # Validation rejects a repeated customer ID as a conflicting duplicate; the customers
     # walk counts export rows as customers and relies on it.
@@ -337,7 +345,12 @@ def reconcile_tables(
         quality=result_quality,
         warnings=accounting.warnings(subscriptions, customers),
         billing_figures=billing_figures.compare(subs, figures, as_of, replaced),
-        renewals=renewals.renewals_of(subs, export, subscriptions.source, ACTIVE),
+        renewals=renewals.renewals_of(
+            active,
+            active_customers,
+            lambda ids: names.lookup(subs, export, (), ids)[1],
+            subscriptions.source,
+        ),
         revenue=revenue.revenue_from(frames.revenue),
         settings=Settings(plan_change_window_days=plan_change_window),
         caveats=accounting.caveats(subscriptions, customers),
@@ -385,8 +398,8 @@ def _month_extras(
 
 
 def _active_subscriptions(subs: pl.DataFrame) -> pl.DataFrame:
-    """The columns of the active subscriptions that snapshot.py, quality.py and
-    revenue.py read."""
+    """The columns of the active subscriptions that snapshot.py, quality.py,
+    revenue.py and renewals.py read."""
     return (
         subs.lazy()
         .filter(pl.col("state") == ACTIVE)
@@ -402,6 +415,8 @@ def _active_subscriptions(subs: pl.DataFrame) -> pl.DataFrame:
             revenue.MRR_CENTS,
             revenue.CURRENCY,
             revenue.CURRENCY_CODE,
+            renewals.RENEWAL,
+            revenue.RENEWALS_PER_YEAR,
         )
         .collect()
     )

@@ -31,6 +31,7 @@ from reconcile import findings as words
 from reconcile.codes import (
     ACTIVE_SUBSCRIPTIONS_NAMED,
     ACTIVE_SUBSCRIPTIONS_PLAIN,
+    DATE_FORMAT_ADVICE,
     Detail,
     RowError,
     Severity,
@@ -200,11 +201,13 @@ def step_label(step: BridgeStep, lang: str, naming: Mapping[str, str] | None = N
 
 def rejection_reason(rejection: Rejection, lang: str) -> str:
     """Why a row was rejected. English shows the validator's own message (it can say
-    more, e.g. the expected date format); other languages the translated reason of
-    the rejection's code, since the message is free text that no catalog holds."""
+    more, e.g. the expected date format) without its advice to use an option; other
+    languages the translated reason of the rejection's code, since the message is free
+    text that no catalog holds."""
     known = RowError.of(rejection.code)
     if lang == SOURCE_LANGUAGE or known is None:
-        return rejection.message
+        # What is shown is mailed: the option to use is said on stderr (cli.py).
+        return rejection.message.replace(DATE_FORMAT_ADVICE, "")
     # The reasons are written to follow a colon; alone in a table cell they start upper case.
     text = translations(lang).gettext(known.reason)
     return text[:1].upper() + text[1:]

@@ -16,6 +16,8 @@ currency, then per customer: never a loop over rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 import polars as pl
 
 from reconcile import revenue
@@ -29,68 +31,51 @@ RENEWAL = "period_end"
 
 
 def renewals_of(
-    subs: pl.DataFrame, export: pl.DataFrame | None, source: str, active_state: str
+    active: pl.DataFrame,
+    active_customers: pl.DataFrame,
+    names_of: Callable[[list[str]], Mapping[str, str]],
+    source: str,
 ) -> Renewals:
-    """The renewals of the classified subscriptions (`state` == `active_state` are the
-    active ones), named from the customers export where it gives a name."""
-    active = subs.lazy().filter(pl.col("state") == active_state)
-    return renewals_from(active, customer_names(subs, export), needed_column(_spec(source)))
-
-
-def customer_names(subs: pl.DataFrame, export: pl.DataFrame | None) -> pl.LazyFrame:
-    """One row per customer_no with `name`: the customers export's name, else its company,
-    else the first name the subscriptions export gives."""
-    from_subscriptions = (
-        subs.lazy()
-        .group_by("customer_no")
-        .agg(subscription_name=pl.col("customer_name").drop_nulls().first())
-    )
-    if export is None:
-        return from_subscriptions.select("customer_no", name="subscription_name")
-    from_export = export.lazy().select("customer_no", export_name=pl.coalesce("name", "company"))
-    return from_subscriptions.join(from_export, on="customer_no", how="full", coalesce=True).select(
-        "customer_no", name=pl.coalesce("export_name", "subscription_name")
-    )
-
-
-def renewals_from(active: pl.LazyFrame, names: pl.LazyFrame, needed_column: str | None) -> Renewals:
-    """The renewals of the active subscriptions (customer_no, customer_id, renewal, and
-    revenue.with_mrr's currency and renewals per year), `names` one row per customer_no
-    with a `name`.
-
-    Only customers with two or more active subscriptions count. A subscription without a
-    renewal date or without a readable interval leaves its customer out of the invoice
-    counts (the report says how many), since neither count could be right for them.
-    """
-    rows = (
-        active.select(
-            "customer_no",
-            "customer_id",
-            RENEWAL,
-            # Both read once per distinct value by revenue.with_mrr, not on every row.
-            currency=revenue.CURRENCY,
-            per_year=revenue.RENEWALS_PER_YEAR,
+    """The renewals of the `active` subscriptions (customer_no, customer_id, RENEWAL and
+    revenue.with_mrr's currency code and renewals per year); `active_customers` is
+    snapshot.active_customers collected (how many each holds), `names_of` gives the
+    display name of the customer IDs it is asked for (names.lookup)."""
+    several = active_customers.lazy().filter(pl.col("subscriptions") >= 2).select("customer_no")
+    rows = active.lazy().join(several, on="customer_no", how="semi")
+    if active.get_column(RENEWAL).null_count() == active.height:
+        any_without_interval = active.get_column(revenue.RENEWALS_PER_YEAR).null_count() > 0
+        return _without_dates(
+            rows, active_customers, any_without_interval, needed_column(_spec(source))
         )
-        .with_columns(held=pl.len().over("customer_no"))
-        .filter(pl.col("held") >= 2)
-    )
-    per_currency = rows.group_by("customer_no", "currency").agg(largest=pl.col("per_year").max())
+    return renewals_from(rows, names_of, needed_column(_spec(source)))
+
+
+def renewals_from(
+    rows: pl.LazyFrame, names_of: Callable[[list[str]], Mapping[str, str]], needed: str | None
+) -> Renewals:
+    """The renewals of the active subscriptions of the customers who hold two or more.
+
+    A subscription without a renewal date or without a readable interval leaves its
+    customer out of the invoice counts (the report says how many), since neither count
+    could be right for them. Per customer first only numbers (a string or a list per
+    group costs more than all the rest); the IDs and dates of the customers listed, those
+    with several renewal dates, are picked afterwards, for them alone.
+    """
+    per_year = pl.col(revenue.RENEWALS_PER_YEAR)
+    per_currency = rows.group_by("customer_no", revenue.CURRENCY_CODE).agg(largest=per_year.max())
     customers = (
         rows.group_by("customer_no")
         .agg(
-            customer_id=pl.col("customer_id").first(),
             subscriptions=pl.len(),
             renewal_dates=pl.col(RENEWAL).drop_nulls().n_unique(),
-            dates=pl.col(RENEWAL).drop_nulls().unique().sort(),
             without_date=pl.col(RENEWAL).is_null().sum(),
-            without_interval=pl.col("per_year").is_null().sum(),
-            now=pl.col("per_year").sum(),
+            without_interval=per_year.is_null().sum(),
+            now=per_year.sum(),
         )
         .join(
             per_currency.group_by("customer_no").agg(aligned=pl.col("largest").sum()),
             on="customer_no",
         )
-        .join(names, on="customer_no", how="left")
         .with_columns(
             complete=(pl.col("without_date") == 0) & (pl.col("without_interval") == 0),
         )
@@ -105,16 +90,12 @@ def renewals_from(active: pl.LazyFrame, names: pl.LazyFrame, needed_column: str 
         without_interval=pl.col("without_interval").sum(),
         with_date=(pl.col("subscriptions") - pl.col("without_date")).sum(),
     )
-    gaining = (
-        customers.filter(pl.col("complete") & (pl.col("renewal_dates") >= 2))
-        .with_columns(gain=pl.col("now") - pl.col("aligned"))
-        .sort(["gain", "renewal_dates", "customer_id"], descending=[True, True, False])
-    )
+    gaining = customers.filter(pl.col("complete") & (pl.col("renewal_dates") >= 2)).drop("complete")
     total, listed = pl.collect_all([totals, gaining])
     several, several_dates, now, aligned, incomplete, no_date, no_interval, dated = total.row(0)
     return Renewals(
         available=bool(dated),
-        needed_column=needed_column,
+        needed_column=needed,
         customers_with_several_subscriptions=int(several),
         customers_with_several_renewal_dates=int(several_dates or 0),
         invoices_per_year_now=_rounded(now),
@@ -122,18 +103,76 @@ def renewals_from(active: pl.LazyFrame, names: pl.LazyFrame, needed_column: str 
         customers_left_out=int(incomplete or 0),
         subscriptions_without_renewal_date=int(no_date or 0),
         subscriptions_without_interval=int(no_interval or 0),
-        customers=tuple(
-            RenewalCustomer(
-                customer_id=row["customer_id"],
-                name=row["name"],
-                subscriptions=row["subscriptions"],
-                renewal_dates=row["renewal_dates"],
-                next_renewals=tuple(row["dates"]),
-                invoices_per_year_now=_rounded(row["now"]),
-                invoices_per_year_aligned=_rounded(row["aligned"]),
-            )
-            for row in listed.iter_rows(named=True)
-        ),
+        customers=_listed(rows, listed, names_of),
+    )
+
+
+def _without_dates(
+    rows: pl.LazyFrame,
+    active_customers: pl.DataFrame,
+    any_without_interval: bool,
+    needed: str | None,
+) -> Renewals:
+    """The renewals when no active subscription has a renewal date: every customer with
+    several is left out, and nothing per customer needs computing. `rows`: the active
+    subscriptions of those customers."""
+    holding = active_customers.get_column("subscriptions").filter(
+        active_customers.get_column("subscriptions") >= 2
+    )
+    without_interval = 0
+    if holding.len() and any_without_interval:
+        without_interval = (
+            rows.select(pl.col(revenue.RENEWALS_PER_YEAR).is_null().sum()).collect().item()
+        )
+    return Renewals(
+        available=False,
+        needed_column=needed,
+        customers_with_several_subscriptions=holding.len(),
+        customers_with_several_renewal_dates=0,
+        invoices_per_year_now=0.0,
+        invoices_per_year_aligned=0.0,
+        customers_left_out=holding.len(),
+        subscriptions_without_renewal_date=int(holding.sum()),
+        subscriptions_without_interval=int(without_interval),
+    )
+
+
+def _listed(
+    rows: pl.LazyFrame,
+    listed: pl.DataFrame,
+    names_of: Callable[[list[str]], Mapping[str, str]],
+) -> tuple[RenewalCustomer, ...]:
+    """The customers with several renewal dates, most to gain first, with their IDs,
+    names and renewal dates."""
+    if listed.is_empty():
+        return ()
+    details = (
+        rows.join(listed.lazy().select("customer_no"), on="customer_no", how="semi")
+        .group_by("customer_no")
+        .agg(
+            customer_id=pl.col("customer_id").first(),
+            dates=pl.col(RENEWAL).unique().sort(),
+        )
+    )
+    ordered = (
+        listed.lazy()
+        .join(details, on="customer_no")
+        .with_columns(gain=pl.col("now") - pl.col("aligned"))
+        .sort(["gain", "renewal_dates", "customer_id"], descending=[True, True, False])
+        .collect()
+    )
+    names = names_of(ordered.get_column("customer_id").to_list())
+    return tuple(
+        RenewalCustomer(
+            customer_id=row["customer_id"],
+            name=names.get(row["customer_id"]),
+            subscriptions=row["subscriptions"],
+            renewal_dates=row["renewal_dates"],
+            next_renewals=tuple(row["dates"]),
+            invoices_per_year_now=_rounded(row["now"]),
+            invoices_per_year_aligned=_rounded(row["aligned"]),
+        )
+        for row in ordered.iter_rows(named=True)
     )
 
 

@@ -138,3 +138,33 @@ def test_a_command_runs_without_the_collector_and_gives_it_back(monkeypatch, tmp
     # An OSError is the environment's fault: exit 2 (issue 10), not the 3 of a bug.
     assert outcome.exit_code == (0 if error is None else 2), outcome.output
     assert gc.isenabled()
+
+
+def _jemalloc_conf_after_startup(environment: dict[str, str]) -> str:
+    """The allocator setting a `reconcile` process has once polars is loaded."""
+    import os
+    import subprocess
+    import sys
+
+    probe = (
+        "import os, sys\n"
+        "from reconcile import cli\n"
+        "cli.keep_freed_memory()\n"
+        "import polars\n"
+        "print(os.environ.get('_RJEM_MALLOC_CONF', ''))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env={**env, **environment}, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_freed_memory_is_kept_for_reuse_unless_the_user_configured_the_allocator():
+    from reconcile.cli import JEMALLOC_CONF
+
+    # polars puts its own setting first, then the variable's (polars/__init__.py).
+    assert _jemalloc_conf_after_startup({}).endswith("," + JEMALLOC_CONF[1])
+    chosen = _jemalloc_conf_after_startup({"_RJEM_MALLOC_CONF": "narenas:2"})
+    assert chosen.endswith(",narenas:2") and JEMALLOC_CONF[1] not in chosen

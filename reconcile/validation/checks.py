@@ -17,7 +17,7 @@ from reconcile.canonical import (
     SUBSCRIPTIONS,
     UNPAID,
 )
-from reconcile.codes import RowError
+from reconcile.codes import DATE_FORMAT_ADVICE, RowError
 from reconcile.reading import RawTable
 from reconcile.reading.frame import EXTRA_FIELDS
 from reconcile.sources import ID_FIELDS, Fallback, TableSpec
@@ -260,7 +260,7 @@ def _date_problem(raw: RawTable, plan: TypingPlan, raw_field: str) -> str:
     _, total = plan.date_fit[raw_field]
     if best is not None:
         problem += f" (the closest, {best.name}, reads {rows} of its {total} values)"
-    return problem + "; give the format with --date-format"
+    return problem + DATE_FORMAT_ADVICE
 
 
 def _date_needed(raw_field: str, table: TableSpec, plan: TypingPlan, kind: str) -> pl.Expr | None:
