@@ -684,7 +684,7 @@ def report(
         traced=traced,
         rows_files=rows_files,
         workbooks=workbooks,
-        files=companion_files(outputs),
+        files=companion_files(outputs, attach=attach if mailing else "", eml=eml_file),
     )
     if mailing:
         written += deliver(
@@ -781,12 +781,21 @@ def option_advice(result) -> list[str]:
     return advice
 
 
-def companion_files(outputs: tuple[Path, ...]) -> dict[str, str]:
+def companion_files(
+    outputs: tuple[Path, ...], *, attach: str = "", eml: Path | None = None
+) -> dict[str, str]:
     """The first file of each format a run writes, by format: a report cut short names
-    the one that holds the rest, by its file name."""
+    the one that holds the rest, by its file name. A format only attached to the email
+    (`--attach json` without `-o report.json`) counts too, by the name it is attached
+    under, so that the mailed report says where the rest is."""
     files: dict[str, str] = {}
     for path in outputs:
         files.setdefault(OUTPUT_FORMATS[path.suffix.lower()], path.name)
+    if attach and eml is not None:
+        from reconcile.delivery import attached_formats
+
+        for kind in sorted(attached_formats(attach)):
+            files.setdefault(kind, f"{eml.stem}.{kind}")  # as delivery names it
     return files
 
 

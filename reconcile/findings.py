@@ -350,6 +350,21 @@ FINDINGS: dict[str, FindingTemplate] = {
             ),
         ),
     ),
+    # An assumption the MRR rests on, said where the revenue is shown too.
+    "interval_count_assumed": FindingTemplate(
+        INFO,
+        (
+            Sentence(
+                "{file} gives each subscription's billing unit but not how many units one "
+                "billing interval holds: the MRR of {count} active subscription takes its "
+                "interval as one unit (one month, one year).",
+                "{file} gives each subscription's billing unit but not how many units one "
+                "billing interval holds: the MRR of {count} active subscriptions takes each "
+                "interval as one unit (one month, one year).",
+            ),
+            Sentence("A price billed every 3 months would show three times its MRR."),
+        ),
+    ),
     "customers_without_subscriptions": FindingTemplate(
         INFO,
         (
@@ -647,6 +662,9 @@ class Facts:
     products: tuple[tuple[str, int, int], ...]
     # (file, lines of its header repeated inside it) per export.
     repeated_headers: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    # Active subscriptions with MRR whose interval counts as one unit: the export gives
+    # the billing unit but no count (Stripe's dashboard export has no Interval Count).
+    interval_count_assumed: int = 0
 
 
 # The English of the source language needs no catalog: ngettext picks by n == 1.
@@ -926,6 +944,17 @@ def _mixed_currencies(facts: Facts) -> list[Finding]:
             len(facts.currencies),
             currencies=listed,
             by_currency=dict(facts.currencies),
+        )
+    ]
+
+
+@rule("interval_count_assumed")
+def _interval_count_assumed(facts: Facts) -> list[Finding]:
+    if facts.interval_count_assumed == 0:
+        return []
+    return [
+        finding(
+            "interval_count_assumed", facts.interval_count_assumed, file=facts.subscriptions_file
         )
     ]
 

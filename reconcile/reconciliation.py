@@ -518,7 +518,20 @@ def _facts(
             for count in by_product
             if count.product is not None
         ),
+        interval_count_assumed=_interval_count_assumed(subscriptions, frames.revenue),
     )
+
+
+def _interval_count_assumed(subscriptions: LoadedTable, by_currency: pl.DataFrame) -> int:
+    """The active subscriptions with MRR whose billing interval counts as one unit because
+    the export gives the unit but no count at all (Stripe's dashboard export: `Interval`,
+    no `Interval Count`); 0 where it gives both, or no unit (monthly amounts)."""
+    frame = subscriptions.frame
+    has_unit = frame.get_column("interval").null_count() < frame.height
+    has_count = frame.get_column("interval_count").null_count() < frame.height
+    if not has_unit or has_count:
+        return 0
+    return int(by_currency.get_column("subscriptions").sum())
 
 
 def _queries(

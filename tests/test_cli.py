@@ -227,3 +227,22 @@ def test_without_a_known_renewal_column_the_map_option_is_advised_on_stderr_only
         text = render(result, fmt)
         assert "reconcile knows none of its columns as the next renewal date" in text
         assert "--map" not in text
+
+
+def test_a_cut_list_names_the_file_attached_beside_the_report(runner, tmp_path):
+    # `--attach json` without `-o report.json`: the JSON exists only in the email, as
+    # report.json, and the mailed report says that the rest of a cut list is there.
+    from email import policy
+    from email.parser import BytesParser
+
+    html, eml = tmp_path / "report.html", tmp_path / "report.eml"
+    argv = ["report", str(ZOHO_SAMPLE), "--as-of", "2026-11-15", "-o", str(html)]
+    result = runner.invoke(main, [*argv, "--eml", str(eml), "--attach", "json"])
+    assert result.exit_code == 0, result.output
+    message = BytesParser(policy=policy.default).parsebytes(eml.read_bytes())
+    names = [part.get_filename() for part in message.iter_attachments()]
+    assert names[:2] == ["report.html", "report.json"]
+    assert "29 more in report.json" in html.read_text("utf-8")  # the renewal dates
+    assert not (tmp_path / "report.json").exists()
+    alone = runner.invoke(main, [*argv[:-1], str(tmp_path / "alone.html")])
+    assert alone.exit_code == 0 and "29 more</td>" in (tmp_path / "alone.html").read_text()

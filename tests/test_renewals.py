@@ -118,9 +118,12 @@ def test_json_and_report():
     }
     assert document["customers"][0]["next_renewals"] == ["2026-04-01", "2026-04-05"]
     markdown = render(result, "md")
-    assert "| Brennecke \\& Sohn KG | 2 | 1 Apr 2026, 5 Apr 2026 | 24 | 12 |" in markdown
+    # The customer's ID with their name beside it (issue 14: names where people read).
+    row = "| 7301000000000002 (Brennecke \\& Sohn KG) | 2 | 1 Apr 2026, 5 Apr 2026 | 24 | 12 |"
+    assert row in markdown
     assert "## Verlängerungstermine" in render(result, "md", lang="de")
-    assert "Brennecke &amp; Sohn KG" in render(result, "html")
+    html = render(result, "html")
+    assert "Brennecke &amp; Sohn KG" in html and "7301000000000002" in html
 
 
 def test_redact_pseudonymises_the_names():

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -254,3 +255,57 @@ def test_no_source_reads_a_monthly_column_as_an_amount_per_interval():
             )
     chargebee = next(s for s in all_sources() if s.name == "chargebee").subscriptions
     assert "MRR" in chargebee.columns[chargebee.raw_fields_of("monthly_amount")[0]]
+
+
+# --------------------------------------------------------------------------- assumption
+
+
+def interval_findings(table) -> list[tuple[int, str]]:
+    result = reconcile_tables(table, None, AS_OF)
+    return [(f.count, f.message) for f in result.findings if f.code == "interval_count_assumed"]
+
+
+def test_an_export_without_an_interval_count_says_that_mrr_takes_one_unit(tmp_path):
+    # Stripe's dashboard export has Interval but no Interval Count (docs/decisions.md).
+    content = STRIPE_HEADER + (
+        "sub_1,cus_1,active,2026-01-05 10:00,30,eur,month,1\n"  # MRR 30.00
+        "sub_2,cus_2,active,2026-01-05 10:00,120,eur,year,1\n"  # MRR 10.00
+        "sub_3,cus_3,canceled,2025-01-05 10:00,30,eur,month,1\n"  # not active
+        "sub_4,cus_4,active,2026-01-05 10:00,,eur,month,1\n"  # no amount: no MRR
+    )
+    path = write(tmp_path, content)
+    ((count, message),) = interval_findings(load(path))
+    assert count == 2  # sub_1 and sub_2: the active subscriptions with MRR
+    assert message == (
+        f"{path} gives each subscription's billing unit but not how many units "
+        "one billing interval holds: the MRR of 2 active subscriptions takes each interval "
+        "as one unit (one month, one year). A price billed every 3 months would show three "
+        "times its MRR."
+    )
+
+
+def test_an_export_with_a_count_or_without_units_assumes_nothing(tmp_path):
+    with_count = STRIPE_HEADER.replace("Quantity\n", "Quantity,Interval Count\n") + (
+        "sub_1,cus_1,active,2026-01-05 10:00,30,eur,month,1,3\n"  # 30 / 3 = 10.00
+    )
+    table = load(write(tmp_path, with_count))
+    assert interval_findings(table) == []
+    assert revenue_of(table) == [("EUR", 10.0, 1, 1, 10.0, 10.0, 0)]
+    monthly = "subscription_id,customer_id,status,start_date,amount\nS1,C1,active,2026-01-05,9\n"
+    assert interval_findings(load(write(tmp_path, monthly, "monthly.csv"))) == []
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_the_revenue_section_says_the_assumption(tmp_path, lang):
+    from reconcile.rendering import render
+
+    content = STRIPE_HEADER + "sub_1,cus_1,active,2026-01-05 10:00,30,eur,month,1\n"
+    result = reconcile_tables(load(write(tmp_path, content)), None, AS_OF)
+    text = render(result, "md", lang=lang)
+    heading = {"en": "## Revenue\n", "de": "## Umsatz\n"}[lang]
+    section = text[text.index(heading) : text.index("\n## ", text.index(heading))]
+    said = {
+        "en": "the MRR of 1 active subscription takes its interval as one unit",
+        "de": "Der MRR von 1 aktiven Abonnement rechnet sein Intervall als eine Einheit",
+    }[lang]
+    assert said in section
