@@ -203,3 +203,35 @@ def test_a_cut_list_renders(fmt):
     escape = html.escape if fmt == "html" else escape_markdown
     shown = [c.name for c in result.renewals.customers if c.name and escape(c.name) in listed]
     assert shown == [c.name for c in result.renewals.customers[:5]]
+
+
+def test_without_any_renewal_date_the_short_way_counts_as_the_long_way():
+    """No active subscription has a renewal date: renewals_of skips the per-customer work;
+    the figures equal those of the per-customer computation (renewals_from)."""
+    import polars as pl
+
+    from reconcile import renewals, revenue
+
+    active = pl.DataFrame(
+        {
+            "customer_no": [1, 1, 2, 2, 2, 3],
+            "customer_id": ["A", "A", "B", "B", "B", "C"],
+            renewals.RENEWAL: [None] * 6,
+            revenue.CURRENCY_CODE: [0, 1, 0, 0, 0, 0],
+            revenue.RENEWALS_PER_YEAR: [12.0, None, 1.0, 12.0, None, 12.0],
+        },
+        schema_overrides={renewals.RENEWAL: pl.Date},
+    )
+    holding = active.group_by("customer_no").agg(subscriptions=pl.len().cast(pl.Int64))
+    short = renewals.renewals_of(active, holding, lambda ids: {}, "zoho")
+    several = holding.filter(pl.col("subscriptions") >= 2).select("customer_no")
+    long = renewals.renewals_from(
+        active.lazy().join(several.lazy(), on="customer_no", how="semi"),
+        lambda ids: {},
+        short.needed_column,
+    )
+    assert short == long
+    assert (short.customers_with_several_subscriptions, short.customers_left_out) == (2, 2)
+    assert short.subscriptions_without_renewal_date == 5
+    assert short.subscriptions_without_interval == 2
+    assert not short.available and short.customers == ()
