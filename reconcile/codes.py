@@ -131,6 +131,13 @@ class RowError(StrEnum):
 
     MISSING_ID = "missing_id", True, N_("the subscription or customer ID is missing")
     DAMAGED_ID = "id_in_scientific_notation", True, N_("an ID is in scientific notation")
+    # A long numeric ID a spreadsheet held as a number and rounded to 15 significant digits:
+    # different IDs may have become one, so the row cannot be matched (checked.py).
+    ROUNDED_ID = (
+        "id_rounded_by_spreadsheet",
+        True,
+        N_("an ID was rounded by a spreadsheet to 15 digits"),
+    )
     INVALID_DATE = "invalid_date", True, N_("a date is invalid")
     MISSING_START = "missing_start", True, N_("the start date is missing")
     UNKNOWN_STATUS = (

@@ -88,6 +88,9 @@ def _merging_changes_the_count(params: Params) -> bool:
     return params["customers_active_if_merged"] != params["customers_active"]
 
 
+# The row errors of IDs a spreadsheet damaged: their own, louder finding.
+DAMAGED_ID_CODES = frozenset({RowError.DAMAGED_ID, RowError.ROUNDED_ID})
+
 # The row errors of values that only revenue reads: such a row counts, without MRR.
 REVENUE_VALUE_CODES = frozenset(
     {RowError.INVALID_AMOUNT, RowError.INVALID_INTERVAL, RowError.INVALID_QUANTITY}
@@ -104,11 +107,29 @@ FINDINGS: dict[str, FindingTemplate] = {
                 "{count} rows of {file} have an ID in scientific notation (for example "
                 "{example}): a spreadsheet has damaged the file and these rows cannot be "
                 "matched.",
+                when=lambda params: params.get("code") != RowError.ROUNDED_ID,
+            ),
+            Sentence(
+                "{count} row of {file} has an ID that a spreadsheet rounded to 15 "
+                "significant digits ({example}): different IDs may have become one, and "
+                "this row cannot be matched.",
+                "{count} rows of {file} have IDs that a spreadsheet rounded to 15 "
+                "significant digits (for example {example}): different IDs may have become "
+                "one, and these rows cannot be matched.",
+                when=lambda params: params.get("code") == RowError.ROUNDED_ID,
             ),
             Sentence(
                 "Export the file again and do not open and save it in a spreadsheet before "
                 "running reconcile.",
                 advice=True,
+                when=lambda params: params.get("code") != RowError.ROUNDED_ID,
+            ),
+            Sentence(
+                "Export the file again and do not open and save it in a spreadsheet before "
+                "running reconcile, or import the CSV into the spreadsheet with its ID "
+                "columns as text.",
+                advice=True,
+                when=lambda params: params.get("code") == RowError.ROUNDED_ID,
             ),
         ),
     ),
@@ -574,6 +595,9 @@ COUNTED_REASONS: dict[str, Sentence] = {
     RowError.DAMAGED_ID: Sentence(
         "{count} ID in scientific notation", "{count} IDs in scientific notation"
     ),
+    RowError.ROUNDED_ID: Sentence(
+        "{count} ID rounded by a spreadsheet", "{count} IDs rounded by a spreadsheet"
+    ),
     RowError.INVALID_DATE: Sentence("{count} invalid date", "{count} invalid dates"),
     RowError.MISSING_START: Sentence("{count} missing start date", "{count} missing start dates"),
     RowError.UNKNOWN_STATUS: Sentence("{count} unknown status", "{count} unknown statuses"),
@@ -769,9 +793,9 @@ def in_report_order(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
 @rule("ids_damaged_by_spreadsheet")
 def _damaged_ids(facts: Facts) -> list[Finding]:
     return [
-        finding("ids_damaged_by_spreadsheet", rows, file=file, example=example)
+        finding("ids_damaged_by_spreadsheet", rows, file=file, example=example, code=code)
         for file, code, rows, example in facts.rejections
-        if code == RowError.DAMAGED_ID and rows > 0
+        if code in DAMAGED_ID_CODES and rows > 0
     ]
 
 
@@ -847,7 +871,7 @@ def _rejected(facts: Facts) -> list[Finding]:
             reason=_reason(code),
         )
         for file, code, rows, _ in facts.rejections
-        if code != RowError.DAMAGED_ID and _rejects(code) and rows > 0
+        if code not in DAMAGED_ID_CODES and _rejects(code) and rows > 0
     ]
 
 

@@ -911,6 +911,46 @@ def scientific_ids(values: pl.Series) -> pl.Series:
     return has_exponent.scatter(where, candidates.to_series()).alias(values.name)
 
 
+# A spreadsheet holds a number in a float, to 15 significant digits: a longer numeric ID
+# comes back as its first 15 digits and zeros (2155364000000120000), or, written out from
+# the float itself (an .xlsx number cell, a CSV saved through a float), as the float's
+# exact value (2155364000000120064). Above 2**53 a float holds only some integers, so a
+# genuine ID is rarely one of them; whether a column's IDs were rounded is decided from
+# all of them (validation), never from one value alone.
+_LONG_NUMERIC_ID = r"^[1-9][0-9]{15,}$"
+_FLOAT_EXACT_FROM = 2**53
+
+
+def rounded_id_expr(column: str) -> pl.Expr:
+    """True where an ID has the shape of a number a spreadsheet rounded: all digits, more
+    than 15, and its digits after the 15th all zeros or its value exactly a float's
+    above 2**53; False for any other ID; null stays null."""
+    text = pl.col(column).cast(pl.String).str.strip_chars()
+    zeros = text.str.slice(15).str.contains(r"^0+$")
+    number = text.cast(pl.UInt64, strict=False)  # null beyond the range of UInt64
+    exact = (number > _FLOAT_EXACT_FROM) & (
+        number.cast(pl.Float64).cast(pl.UInt64, strict=False) == number
+    )
+    return text.str.contains(_LONG_NUMERIC_ID) & (zeros | exact.fill_null(False))
+
+
+def long_numeric_id_expr(column: str) -> pl.Expr:
+    """True where an ID is all digits and longer than a spreadsheet's 15; null stays null."""
+    return pl.col(column).cast(pl.String).str.strip_chars().str.contains(_LONG_NUMERIC_ID)
+
+
+def rounded_ids(values: pl.Series) -> pl.Series:
+    """`rounded_id_expr` over a Series, faster: only the values longer than 15 bytes are
+    looked at (most IDs are shorter, or not numeric)."""
+    text = values.cast(pl.String)
+    long = text.str.len_bytes() > 15  # null stays null
+    where = long.fill_null(False).arg_true()
+    if where.is_empty():
+        return long.alias(values.name)
+    candidates = text.gather(where).to_frame("id").select(rounded_id_expr("id"))
+    return long.scatter(where, candidates.to_series()).alias(values.name)
+
+
 def id_expr(column: str) -> pl.Expr:
     """An ID as DOMAIN.md compares it: text, surrounding blanks trimmed; empty -> null."""
     trimmed = pl.col(column).cast(pl.String).str.strip_chars()

@@ -31,6 +31,7 @@ from reconcile.validation.columns import (
     INTERVAL_UNIT,
     QUANTITY,
     RAW,
+    ROUNDED,
     SCIENTIFIC,
     TYPED,
     canonical_fields,
@@ -146,6 +147,21 @@ def _id_checks(raw: RawTable, table: TableSpec, plan: TypingPlan, canonical: str
                 message=pl.format(
                     "'{}' is an ID in scientific notation: a spreadsheet damaged it; export the "
                     "file again and do not open and save it in a spreadsheet",
+                    pl.col("value"),
+                ),
+            )
+        )
+        checks.append(
+            Check(
+                name=f"{RowError.ROUNDED_ID}:{raw_field}",
+                code=RowError.ROUNDED_ID,
+                column=RAW + raw_field,
+                header=raw.headers[raw_field],
+                passes=~pl.col(ROUNDED + raw_field).fill_null(False),
+                message=pl.format(
+                    "'{}' is an ID a spreadsheet rounded to 15 significant digits (other IDs "
+                    "of the file show it): different IDs may have become one; export the file "
+                    "again, or open the CSV with its ID columns as text",
                     pl.col("value"),
                 ),
             )
