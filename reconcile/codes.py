@@ -146,6 +146,12 @@ class RowError(StrEnum):
         N_("the status is not one the billing system uses"),
     )
     INVALID_AMOUNT = "invalid_amount", False, N_("an amount cannot be read as a number")
+    # "1.190" in a file that says nowhere whether its dots group thousands: 1190 or 1.19.
+    AMOUNT_READ_TWO_WAYS = (
+        "amount_read_two_ways",
+        False,
+        N_("an amount reads as a thousand or more, or as a decimal"),
+    )
     # A billing interval (unit or count) or a quantity that cannot be read: no count uses
     # them, but the subscription has no MRR (DOMAIN.md: counted, not guessed).
     INVALID_INTERVAL = (

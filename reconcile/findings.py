@@ -244,6 +244,25 @@ FINDINGS: dict[str, FindingTemplate] = {
             ),
         ),
     ),
+    "amounts_read_two_ways": FindingTemplate(
+        WARNING,
+        (
+            Sentence(
+                "{count} amount in column '{column}' of {file} reads two ways: {example} is "
+                "{thousands} if its dot groups thousands, or {decimal} if it is a decimal "
+                "point, and nothing else in the file says which. Its subscription is counted, "
+                "but adds no MRR.",
+                "{count} amounts in column '{column}' of {file} read two ways: {example}, for "
+                "example, is {thousands} if its dot groups thousands, or {decimal} if it is a "
+                "decimal point, and nothing else in the file says which. Their subscriptions "
+                "are counted, but add no MRR.",
+            ),
+            Sentence(
+                "Export the amounts with their decimals (1.190,00 or 1190.00).",
+                advice=True,
+            ),
+        ),
+    ),
     "names_from_other_column": FindingTemplate(
         WARNING,
         (
@@ -689,6 +708,8 @@ class Facts:
     # Active subscriptions with MRR whose interval counts as one unit: the export gives
     # the billing unit but no count (Stripe's dashboard export has no Interval Count).
     interval_count_assumed: int = 0
+    # (file, column, rows, first value) per column whose amounts read two ways ("1.190").
+    amounts_read_two_ways: tuple[tuple[str, str, int, str], ...] = ()
 
 
 # The English of the source language needs no catalog: ngettext picks by n == 1.
@@ -886,8 +907,27 @@ def _unreadable(facts: Facts) -> list[Finding]:
             reason=_reason(code),
         )
         for file, code, rows, _ in facts.warnings
-        if rows > 0 and code != RowError.OTHER_COLUMN
+        if rows > 0 and code not in (RowError.OTHER_COLUMN, RowError.AMOUNT_READ_TWO_WAYS)
     ]
+
+
+@rule("amounts_read_two_ways")
+def _amounts_read_two_ways(facts: Facts) -> list[Finding]:
+    findings = []
+    for file, column, rows, example in facts.amounts_read_two_ways:
+        digits = "".join(c for c in example if c.isdigit() or c == ".")
+        findings.append(
+            finding(
+                "amounts_read_two_ways",
+                rows,
+                file=file,
+                column=column,
+                example=example,
+                thousands=int(digits.replace(".", "")),
+                decimal=float(digits),
+            )
+        )
+    return findings
 
 
 @rule("names_from_other_column")

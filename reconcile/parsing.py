@@ -737,6 +737,35 @@ def decimal_separator_of_counts(counts: pl.DataFrame) -> str | None:
     return None
 
 
+# An amount whose only separator is one dot followed by three digits ("1.190", "EUR 1.190"):
+# 1190 with a dot grouping thousands (German), 1.19 with a decimal point (English).
+_DOT_THOUSAND = r"^\d{1,3}\.\d{3}$"
+
+
+def dots_only_group_thousands(counts: pl.DataFrame) -> bool:
+    """Whether a column (its `distinct_non_empty_counts`) has an amount with a dot, every
+    dot of every amount is followed by exactly three digits, and no amount has a comma:
+    then its dots may all group thousands ("1.190", "12.500.000"), or be decimal points."""
+    numbers = counts.select(
+        pl.col("text").str.extract_groups(_AMOUNT_PATTERN).struct.field("number").alias("n")
+    ).get_column("n")
+    dotted = numbers.filter(numbers.str.contains(".", literal=True).fill_null(False))
+    if dotted.is_empty() or numbers.str.contains(",", literal=True).fill_null(False).any():
+        return False
+    return bool(dotted.str.contains(r"^\d{1,3}(?:\.\d{3})+$").all())
+
+
+def amounts_read_two_ways(values: pl.Series) -> pl.Series:
+    """True where an amount is one dot followed by three digits (`_DOT_THOUSAND`), which
+    reads as a thousand or more, or as a decimal; parsed once per distinct value."""
+    return _map_distinct(values, _read_two_ways_values, pl.Boolean())
+
+
+def _read_two_ways_values(text: pl.Series) -> pl.Series:
+    number = text.str.strip_chars().str.extract_groups(_AMOUNT_PATTERN).struct.field("number")
+    return number.str.contains(_DOT_THOUSAND).fill_null(False)
+
+
 def _check_decimal(decimal: str | None) -> None:
     if decimal not in (None, *DECIMAL_SEPARATORS):
         raise ValueError(f"decimal separator must be '.' or ',', not {decimal!r}")

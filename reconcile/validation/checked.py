@@ -29,6 +29,7 @@ from reconcile.validation.columns import (
     ROUNDED,
     SCIENTIFIC,
     TEXT,
+    TWO_WAYS,
     TYPED,
     canonical_expr,
     canonical_fields,
@@ -100,7 +101,14 @@ def checked_frame(
         *(_typed_expr(f, plan) for f, kind in plan.types.items() if kind != TEXT),
         *(_scientific_expr(f) for f in sorted(id_fields)),
         *(_rounded_shape_expr(f) for f in sorted(id_fields)),
+        *(_two_ways_expr(f) for f in sorted(plan.amounts_read_two_ways)),
     )
+    if plan.amounts_read_two_ways:
+        # Not guessed: an amount that reads two ways gives no MRR (docs/decisions.md).
+        typed = typed.with_columns(
+            pl.when(pl.col(TWO_WAYS + f)).then(None).otherwise(pl.col(TYPED + f)).alias(TYPED + f)
+            for f in sorted(plan.amounts_read_two_ways)
+        )
 
     def value_of(raw_field: str) -> pl.Expr:
         text = plan.types[raw_field] in KEPT_AS_TEXT
@@ -158,6 +166,13 @@ def _scientific_expr(raw_field: str) -> pl.Expr:
         parsing.scientific_ids, return_dtype=pl.Boolean(), is_elementwise=True
     )
     return flags.alias(SCIENTIFIC + raw_field)
+
+
+def _two_ways_expr(raw_field: str) -> pl.Expr:
+    flags = pl.col(RAW + raw_field).map_batches(
+        parsing.amounts_read_two_ways, return_dtype=pl.Boolean(), is_elementwise=True
+    )
+    return flags.fill_null(False).alias(TWO_WAYS + raw_field)
 
 
 def _rounded_shape_expr(raw_field: str) -> pl.Expr:

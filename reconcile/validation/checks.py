@@ -33,6 +33,7 @@ from reconcile.validation.columns import (
     RAW,
     ROUNDED,
     SCIENTIFIC,
+    TWO_WAYS,
     TYPED,
     canonical_fields,
     id_key,
@@ -68,7 +69,12 @@ def checks_for(raw: RawTable, table: TableSpec, plan: TypingPlan) -> list[Check]
         elif kind == AMOUNT:
             # No figure uses amounts: an unreadable one is a warning, the row still counts.
             # (A yes/no value decides a row's end, so an unreadable one rejects the row.)
-            checks.append(_parse_check(raw, raw_field, RowError.INVALID_AMOUNT, "is not an amount"))
+            amount = _parse_check(raw, raw_field, RowError.INVALID_AMOUNT, "is not an amount")
+            if raw_field in plan.amounts_read_two_ways:
+                # Read, twice: its own warning says so, not "is not an amount".
+                amount = replace(amount, passes=amount.passes | pl.col(TWO_WAYS + raw_field))
+                checks.append(_two_ways_check(raw, raw_field))
+            checks.append(amount)
         elif kind in _REVENUE_VALUES:
             checks.append(_revenue_check(raw, table, plan, raw_field, kind))
         elif kind == BOOLEAN:
@@ -185,6 +191,28 @@ def _parse_check(raw: RawTable, raw_field: str, code: RowError, what: str) -> Ch
         passes=pl.col(column).is_null() | pl.col(typed).is_not_null(),
         message=pl.format("'{}' " + what, pl.col("value")),
         rejects=code.rejects,
+    )
+
+
+def _two_ways_check(raw: RawTable, raw_field: str) -> Check:
+    """An amount like "1.190" in a file that says nowhere which its dots are: a warning
+    that names both readings; the subscription has no MRR."""
+    value = pl.col("value")
+    return Check(
+        name=f"{RowError.AMOUNT_READ_TWO_WAYS}:{raw_field}",
+        code=RowError.AMOUNT_READ_TWO_WAYS,
+        column=RAW + raw_field,
+        header=raw.headers[raw_field],
+        passes=~pl.col(TWO_WAYS + raw_field),
+        message=pl.format(
+            "'{}' reads as {} with its dot grouping thousands, or as {} with a decimal point, "
+            "and nothing else in the file says which: the subscription has no MRR; export "
+            "the amounts with their decimals ('1.190,00' or '1190.00')",
+            value,
+            value.str.extract(r"(\d+\.\d+)").str.replace(".", "", literal=True),
+            value.str.extract(r"(\d+\.\d+)").cast(pl.Float64).round(3).cast(pl.String),
+        ),
+        rejects=False,
     )
 
 
