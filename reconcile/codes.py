@@ -146,6 +146,14 @@ class RowError(StrEnum):
         N_("the status is not one the billing system uses"),
     )
     INVALID_AMOUNT = "invalid_amount", False, N_("an amount cannot be read as a number")
+    # An amount that writes another currency than the row's currency column (`49.00 USD` on
+    # a EUR row), and a negative amount (a credit): neither is a recurring amount to sum.
+    AMOUNT_CURRENCY_DIFFERS = (
+        "amount_currency_differs",
+        False,
+        N_("an amount is written in another currency than the row's"),
+    )
+    NEGATIVE_AMOUNT = "negative_amount", False, N_("an amount is negative")
     # "1.190" in a file that says nowhere whether its dots group thousands: 1190 or 1.19.
     AMOUNT_READ_TWO_WAYS = (
         "amount_read_two_ways",

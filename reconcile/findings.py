@@ -92,8 +92,11 @@ def _merging_changes_the_count(params: Params) -> bool:
 DAMAGED_ID_CODES = frozenset({RowError.DAMAGED_ID, RowError.ROUNDED_ID})
 
 # The row errors of values that only revenue reads: such a row counts, without MRR.
+# Amounts that were read but are not summed: a credit, an amount in another currency.
+AMOUNTS_NOT_SUMMED = frozenset({RowError.NEGATIVE_AMOUNT, RowError.AMOUNT_CURRENCY_DIFFERS})
 REVENUE_VALUE_CODES = frozenset(
     {RowError.INVALID_AMOUNT, RowError.INVALID_INTERVAL, RowError.INVALID_QUANTITY}
+    | AMOUNTS_NOT_SUMMED
 )
 
 # code -> severity and sentences. Insertion order is the report's order.
@@ -225,6 +228,12 @@ FINDINGS: dict[str, FindingTemplate] = {
             Sentence(
                 "{count} row of {file} has a value that could not be read: {reason}.",
                 "{count} rows of {file} have a value that could not be read: {reason}.",
+                when=lambda params: params.get("code") not in AMOUNTS_NOT_SUMMED,
+            ),
+            Sentence(
+                "{count} row of {file} has an amount that is not added to MRR: {reason}.",
+                "{count} rows of {file} have an amount that is not added to MRR: {reason}.",
+                when=lambda params: params.get("code") in AMOUNTS_NOT_SUMMED,
             ),
             Sentence(
                 "No figure uses it, so the row is kept and counted without it; the report "
@@ -621,6 +630,10 @@ COUNTED_REASONS: dict[str, Sentence] = {
     RowError.MISSING_START: Sentence("{count} missing start date", "{count} missing start dates"),
     RowError.UNKNOWN_STATUS: Sentence("{count} unknown status", "{count} unknown statuses"),
     RowError.INVALID_AMOUNT: Sentence("{count} unreadable amount", "{count} unreadable amounts"),
+    RowError.NEGATIVE_AMOUNT: Sentence("{count} negative amount", "{count} negative amounts"),
+    RowError.AMOUNT_CURRENCY_DIFFERS: Sentence(
+        "{count} amount in another currency", "{count} amounts in another currency"
+    ),
     RowError.INVALID_INTERVAL: Sentence(
         "{count} unreadable billing interval", "{count} unreadable billing intervals"
     ),

@@ -766,6 +766,35 @@ def _read_two_ways_values(text: pl.Series) -> pl.Series:
     return number.str.contains(_DOT_THOUSAND).fill_null(False)
 
 
+# The currency an amount writes itself, where it names one currency: a code (`49.00 USD`,
+# `CHF 490.00`) or a sign of one currency. "$", "¥" and "kr" are several currencies'
+# sign, so they contradict no currency column.
+_CURRENCY_SIGNS = {"€": "EUR", "£": "GBP", "₹": "INR", "₽": "RUB", "₩": "KRW", "FR": "CHF"}
+_CURRENCY_SIGNS["US$"] = "USD"
+
+
+def amount_currencies(values: pl.Series) -> pl.Series:
+    """The currency each amount writes beside its number, upper case ("49.00 usd" ->
+    "USD", "€49" -> "EUR"); null where it writes none, or a sign of several currencies;
+    parsed once per distinct value."""
+    return _map_distinct(values, _amount_currency_values, pl.String())
+
+
+def _amount_currency_values(text: pl.Series) -> pl.Series:
+    written = (
+        text.str.strip_chars()
+        .str.replace_all(rf"[\d.,\s{_GROUPING_BLANKS}()+{_MINUS_CLASS}]", "")
+        .str.to_uppercase()
+    )
+    frame = written.to_frame("written")
+    code = pl.col("written")
+    return frame.select(
+        pl.when(code.str.contains(r"^[A-Z]{3}$"))
+        .then(code)
+        .otherwise(code.replace_strict(_CURRENCY_SIGNS, default=None, return_dtype=pl.String))
+    ).to_series()
+
+
 def _check_decimal(decimal: str | None) -> None:
     if decimal not in (None, *DECIMAL_SEPARATORS):
         raise ValueError(f"decimal separator must be '.' or ',', not {decimal!r}")

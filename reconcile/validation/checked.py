@@ -24,6 +24,7 @@ from reconcile.validation.columns import (
     INTERVAL_COUNT,
     INTERVAL_UNIT,
     KEPT_AS_TEXT,
+    OWN_CURRENCY,
     QUANTITY,
     RAW,
     ROUNDED,
@@ -116,6 +117,7 @@ def checked_frame(
 
     canonical = [canonical_expr(c, table, plan.types, value_of) for c in canonical_fields(raw.kind)]
     frame = typed.with_columns(*canonical, repeats.first_of_id.alias(FIRST_OF_ID))
+    frame = _without_other_currencies(frame, table, plan, value_of)
     customer_fields = id_raw_fields(table, plan, "customer_id")
     frame = _with_rounded_ids(frame, raw.kind, sorted(id_fields), customer_fields)
     if raw.kind != SUBSCRIPTIONS:
@@ -166,6 +168,53 @@ def _scientific_expr(raw_field: str) -> pl.Expr:
         parsing.scientific_ids, return_dtype=pl.Boolean(), is_elementwise=True
     )
     return flags.alias(SCIENTIFIC + raw_field)
+
+
+def amount_fields(plan: TypingPlan) -> list[str]:
+    return sorted(f for f, kind in plan.types.items() if kind == AMOUNT)
+
+
+def has_currency(table: TableSpec, plan: TypingPlan) -> bool:
+    """Whether the file has a currency column (only a subscriptions export can)."""
+    return table.kind == SUBSCRIPTIONS and bool(id_raw_fields(table, plan, "currency"))
+
+
+def other_currency_expr(raw_field: str) -> pl.Expr:
+    """True where an amount writes a currency (`49.00 USD`) other than the row's currency
+    column's; over the checked frame."""
+    currency = pl.col("currency").cast(pl.String).str.strip_chars().str.to_uppercase()
+    own = pl.col(OWN_CURRENCY + raw_field)
+    return (own != currency).fill_null(False) & pl.col(TYPED + raw_field).is_not_null()
+
+
+def _without_other_currencies(
+    frame: pl.DataFrame, table: TableSpec, plan: TypingPlan, value_of: Callable[[str], pl.Expr]
+) -> pl.DataFrame:
+    """The canonical amounts without those written in another currency than the row's
+    (`49.00 USD` on a EUR row): amounts are never mixed across currencies (DOMAIN.md), so
+    the subscription is counted without amount; checks.py warns."""
+    fields = amount_fields(plan) if has_currency(table, plan) else []
+    if not fields:
+        return frame
+    frame = frame.with_columns(
+        pl.col(RAW + f)
+        .map_batches(parsing.amount_currencies, return_dtype=pl.String(), is_elementwise=True)
+        .alias(OWN_CURRENCY + f)
+        for f in fields
+    )
+    differs = frame.select(pl.any_horizontal(other_currency_expr(f) for f in fields).any())
+    if not differs.item():
+        return frame
+
+    def own_currency_value_of(raw_field: str) -> pl.Expr:
+        if raw_field in fields:
+            return pl.when(~other_currency_expr(raw_field)).then(pl.col(TYPED + raw_field))
+        return value_of(raw_field)
+
+    amounts = [c for c in ("amount", "monthly_amount") if c in frame.columns]
+    return frame.with_columns(
+        canonical_expr(c, table, plan.types, own_currency_value_of) for c in amounts
+    )
 
 
 def _two_ways_expr(raw_field: str) -> pl.Expr:

@@ -21,7 +21,7 @@ from reconcile.codes import DATE_FORMAT_ADVICE, RowError
 from reconcile.reading import RawTable
 from reconcile.reading.frame import EXTRA_FIELDS
 from reconcile.sources import ID_FIELDS, Fallback, TableSpec
-from reconcile.validation.checked import normalized_statuses
+from reconcile.validation.checked import has_currency, normalized_statuses, other_currency_expr
 from reconcile.validation.columns import (
     AMOUNT,
     BOOLEAN,
@@ -29,6 +29,7 @@ from reconcile.validation.columns import (
     FIRST_OF_ID,
     INTERVAL_COUNT,
     INTERVAL_UNIT,
+    OWN_CURRENCY,
     QUANTITY,
     RAW,
     ROUNDED,
@@ -84,6 +85,7 @@ def checks_for(raw: RawTable, table: TableSpec, plan: TypingPlan) -> list[Check]
                 )
             )
     if raw.kind == SUBSCRIPTIONS:
+        checks.extend(_amount_use_checks(raw, table, plan))
         checks.extend(_other_column_checks(raw, table, plan))
         checks.extend(_status_checks(raw, table, plan))
         checks.extend(_start_checks(raw, table, plan))
@@ -192,6 +194,56 @@ def _parse_check(raw: RawTable, raw_field: str, code: RowError, what: str) -> Ch
         message=pl.format("'{}' " + what, pl.col("value")),
         rejects=code.rejects,
     )
+
+
+def _amount_use_checks(raw: RawTable, table: TableSpec, plan: TypingPlan) -> list[Check]:
+    """Amounts read, but not summed into MRR (revenue.py): a negative one (a credit is no
+    recurring amount), and one that writes another currency than the row's (DOMAIN.md:
+    amounts are never mixed across currencies). Warnings: the row counts, without MRR."""
+    checks = []
+    for raw_field in table.raw_fields_of("amount") + table.raw_fields_of("monthly_amount"):
+        if plan.types.get(raw_field) != AMOUNT:
+            continue
+        value, typed = pl.col("value"), pl.col(TYPED + raw_field)
+        checks.append(
+            Check(
+                name=f"{RowError.NEGATIVE_AMOUNT}:{raw_field}",
+                code=RowError.NEGATIVE_AMOUNT,
+                column=RAW + raw_field,
+                header=raw.headers[raw_field],
+                passes=~(typed < 0).fill_null(False),
+                message=pl.format(
+                    "'{}' is negative (a credit?): a recurring amount cannot be, so the "
+                    "subscription has no MRR",
+                    value,
+                ),
+                rejects=False,
+            )
+        )
+        if has_currency(table, plan):
+            currency = pl.col("currency").cast(pl.String).str.strip_chars().str.to_uppercase()
+            checks.append(
+                Check(
+                    name=f"{RowError.AMOUNT_CURRENCY_DIFFERS}:{raw_field}",
+                    code=RowError.AMOUNT_CURRENCY_DIFFERS,
+                    column=RAW + raw_field,
+                    header=raw.headers[raw_field],
+                    passes=~other_currency_expr(raw_field),
+                    message=pl.format(
+                        "'{}' is in {}: amounts are never added across currencies, so the "
+                        "subscription has no MRR",
+                        value,
+                        pl.col("context"),
+                    ),
+                    rejects=False,
+                    context=pl.format(
+                        "{}, but the row's currency is {}",
+                        pl.col(OWN_CURRENCY + raw_field),
+                        currency,
+                    ),
+                )
+            )
+    return checks
 
 
 def _two_ways_check(raw: RawTable, raw_field: str) -> Check:
