@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -31,7 +31,7 @@ from reconcile.codes import N_, Step
 from reconcile.i18n import translations
 from reconcile.redaction import file_name
 from reconcile.rendering import finding_text, plans_by_gap, ref_detail, rejection_reason
-from reconcile.result import BridgeStep, Result
+from reconcile.result import BridgeStep, PlanCount, ProductCount, Result, SubscriptionRef
 
 if TYPE_CHECKING:
     import xlsxwriter  # type: ignore[import-untyped]
@@ -133,6 +133,19 @@ def _table(
     )
 
 
+# A sheet's columns: (header, type, values), in order.
+Columns = Sequence[tuple[str, pl.DataType | type[pl.DataType], Sequence[Any]]]
+
+
+def _frame(columns: Columns) -> pl.DataFrame:
+    """The columns as a frame with exactly their types, also when they are empty."""
+    return pl.DataFrame(
+        [list(values) for _header, _dtype, values in columns],
+        schema={header: dtype for header, dtype, _values in columns},
+        orient="col",
+    )
+
+
 def _summary(workbook: xlsxwriter.Workbook, result: Result, lang: str, _: Translate) -> None:
     """The answer in one row, then every finding, most important first."""
     totals = result.totals
@@ -150,19 +163,14 @@ def _summary(workbook: xlsxwriter.Workbook, result: Result, lang: str, _: Transl
         schema_overrides={_("Subscriptions per customer"): pl.Float64},
     )
     severity = {"error": _("Error"), "warning": _("Warning"), "info": _("Note")}
-    found = pl.DataFrame(
-        {
-            _("Severity"): [severity.get(item.severity, item.severity) for item in result.findings],
-            _("Finding"): [finding_text(item, lang) for item in result.findings],
-            _("Count"): [item.count for item in result.findings],
-            _("Code"): [item.code for item in result.findings],
-        },
-        schema={
-            _("Severity"): pl.String,
-            _("Finding"): pl.String,
-            _("Count"): pl.Int64,
-            _("Code"): pl.String,
-        },
+    findings = result.findings
+    found = _frame(
+        [
+            (_("Severity"), pl.String, [severity.get(f.severity, f.severity) for f in findings]),
+            (_("Finding"), pl.String, [finding_text(f, lang) for f in findings]),
+            (_("Count"), pl.Int64, [f.count for f in findings]),
+            (_("Code"), pl.String, [f.code for f in findings]),
+        ]
     )
     sheet = _(SHEETS["summary"])
     _table(workbook, sheet, answer)
@@ -182,18 +190,19 @@ def _product(value: str | None, _: Translate) -> str:
 
 def _by_product(result: Result, _: Translate) -> pl.DataFrame:
     rows = result.by_product
-    return pl.DataFrame(
-        {
-            _("Product"): [_product(row.product, _) for row in rows],
-            _("Active subscriptions"): [row.subscriptions_active for row in rows],
-            _("Active customers"): [row.customers_active for row in rows],
-        },
-        schema={
-            _("Product"): pl.String,
-            _("Active subscriptions"): pl.Int64,
-            _("Active customers"): pl.Int64,
-        },
+    return _frame(
+        [
+            (_("Product"), pl.String, [_product(row.product, _) for row in rows]),
+            *_active_counts(rows, _),
+        ]
     ).with_columns(_ratio(_("Active subscriptions"), _("Active customers"), _))
+
+
+def _active_counts(rows: Sequence[ProductCount | PlanCount], _: Translate) -> Columns:
+    return [
+        (_("Active subscriptions"), pl.Int64, [row.subscriptions_active for row in rows]),
+        (_("Active customers"), pl.Int64, [row.customers_active for row in rows]),
+    ]
 
 
 def _ratio(subscriptions: str, customers: str, _: Translate) -> pl.Expr:
@@ -207,19 +216,16 @@ def _ratio(subscriptions: str, customers: str, _: Translate) -> pl.Expr:
 
 def _by_plan(result: Result, _: Translate) -> pl.DataFrame:
     rows = plans_by_gap(result.by_plan)
-    return pl.DataFrame(
-        {
-            _("Product"): [_product(row.product, _) for row in rows],
-            _("Plan"): [_("(no plan)") if row.plan is None else row.plan for row in rows],
-            _("Active subscriptions"): [row.subscriptions_active for row in rows],
-            _("Active customers"): [row.customers_active for row in rows],
-        },
-        schema={
-            _("Product"): pl.String,
-            _("Plan"): pl.String,
-            _("Active subscriptions"): pl.Int64,
-            _("Active customers"): pl.Int64,
-        },
+    return _frame(
+        [
+            (_("Product"), pl.String, [_product(row.product, _) for row in rows]),
+            (
+                _("Plan"),
+                pl.String,
+                [_("(no plan)") if row.plan is None else row.plan for row in rows],
+            ),
+            *_active_counts(rows, _),
+        ]
     ).with_columns(
         (pl.col(_("Active subscriptions")) - pl.col(_("Active customers"))).alias(_("Difference")),
         _ratio(_("Active subscriptions"), _("Active customers"), _),
@@ -230,17 +236,12 @@ def _product_pairs(result: Result, _: Translate) -> pl.DataFrame:
     """Every pair of products with customers active in both (the report shows the
     largest few)."""
     pairs = result.product_overlap
-    return pl.DataFrame(
-        {
-            _("Product"): [pair.product_a for pair in pairs],
-            _("and product"): [pair.product_b for pair in pairs],
-            _("Customers active in both"): [pair.customers for pair in pairs],
-        },
-        schema={
-            _("Product"): pl.String,
-            _("and product"): pl.String,
-            _("Customers active in both"): pl.Int64,
-        },
+    return _frame(
+        [
+            (_("Product"), pl.String, [pair.product_a for pair in pairs]),
+            (_("and product"), pl.String, [pair.product_b for pair in pairs]),
+            (_("Customers active in both"), pl.Int64, [pair.customers for pair in pairs]),
+        ]
     )
 
 
@@ -252,25 +253,24 @@ def _revenue(result: Result, _: Translate) -> pl.DataFrame:
     """MRR per currency, ARPA and Zoho's ARPU beside it (never added across currencies);
     the months' movements follow below it on the same sheet."""
     rows = result.revenue
-    columns: dict[str, tuple[pl.DataType, list[Any]]] = {
-        _("Currency"): (pl.String(), [_currency(row.currency, _) for row in rows]),
-        _("MRR"): (pl.Float64(), [row.mrr for row in rows]),
-        _("Customers with MRR"): (pl.Int64(), [row.customers for row in rows]),
-        _("Subscriptions with MRR"): (pl.Int64(), [row.subscriptions for row in rows]),
-        _("ARPA (per customer)"): (pl.Float64(), [row.arpa for row in rows]),
-        _("ARPU as Zoho shows it (per subscription)"): (
-            pl.Float64(),
-            [row.arpu_per_subscription for row in rows],
-        ),
-        _("Active subscriptions without amount"): (
-            pl.Int64(),
-            [row.subscriptions_without_amount for row in rows],
-        ),
-    }
-    return pl.DataFrame(
-        [values for _dtype, values in columns.values()],
-        schema={name: dtype for name, (dtype, _values) in columns.items()},
-        orient="col",
+    return _frame(
+        [
+            (_("Currency"), pl.String, [_currency(row.currency, _) for row in rows]),
+            (_("MRR"), pl.Float64, [row.mrr for row in rows]),
+            (_("Customers with MRR"), pl.Int64, [row.customers for row in rows]),
+            (_("Subscriptions with MRR"), pl.Int64, [row.subscriptions for row in rows]),
+            (_("ARPA (per customer)"), pl.Float64, [row.arpa for row in rows]),
+            (
+                _("ARPU as Zoho shows it (per subscription)"),
+                pl.Float64,
+                [row.arpu_per_subscription for row in rows],
+            ),
+            (
+                _("Active subscriptions without amount"),
+                pl.Int64,
+                [row.subscriptions_without_amount for row in rows],
+            ),
+        ]
     )
 
 
@@ -372,52 +372,33 @@ def _renewals(result: Result, _: Translate) -> pl.DataFrame:
     (the report shows the first few): the next renewal as a date, all of them as text
     (one cell holds several dates), invoices a year now and if aligned."""
     customers = result.renewals.customers if result.renewals is not None else ()
-    return pl.DataFrame(
-        {
-            _("Customer ID"): [c.customer_id for c in customers],
-            _("Name"): [c.name for c in customers],
-            _("Subscriptions"): [c.subscriptions for c in customers],
-            _("Next renewal"): [min(c.next_renewals, default=None) for c in customers],
-            _("Renewal dates"): [
-                ", ".join(day.isoformat() for day in c.next_renewals) for c in customers
-            ],
-            _("Invoices a year now"): [c.invoices_per_year_now for c in customers],
-            _("Aligned"): [c.invoices_per_year_aligned for c in customers],
-        },
-        schema={
-            _("Customer ID"): pl.String,
-            _("Name"): pl.String,
-            _("Subscriptions"): pl.Int64,
-            _("Next renewal"): pl.Date,
-            _("Renewal dates"): pl.String,
-            _("Invoices a year now"): pl.Float64,
-            _("Aligned"): pl.Float64,
-        },
+    dates = [", ".join(day.isoformat() for day in c.next_renewals) for c in customers]
+    return _frame(
+        [
+            (_("Customer ID"), pl.String, [c.customer_id for c in customers]),
+            (_("Name"), pl.String, [c.name for c in customers]),
+            (_("Subscriptions"), pl.Int64, [c.subscriptions for c in customers]),
+            (_("Next renewal"), pl.Date, [min(c.next_renewals, default=None) for c in customers]),
+            (_("Renewal dates"), pl.String, dates),
+            (_("Invoices a year now"), pl.Float64, [c.invoices_per_year_now for c in customers]),
+            (_("Aligned"), pl.Float64, [c.invoices_per_year_aligned for c in customers]),
+        ]
     )
 
 
 def _row_errors(result: Result, lang: str, _: Translate) -> pl.DataFrame:
     errors = [(error, _("rejected")) for error in result.rejections]
     errors += [(error, _("kept")) for error in result.warnings]
-    return pl.DataFrame(
-        {
-            _("File"): [file_name(error.file) for error, _row in errors],
-            _("Line"): [error.line for error, _row in errors],
-            _("Column"): [error.column for error, _row in errors],
-            _("Value"): [error.value for error, _row in errors],
-            _("Reason"): [rejection_reason(error, lang) for error, _row in errors],
-            _("Outcome"): [row for _error, row in errors],
-            _("Code"): [error.code for error, _row in errors],
-        },
-        schema={
-            _("File"): pl.String,
-            _("Line"): pl.Int64,
-            _("Column"): pl.String,
-            _("Value"): pl.String,
-            _("Reason"): pl.String,
-            _("Outcome"): pl.String,
-            _("Code"): pl.String,
-        },
+    return _frame(
+        [
+            (_("File"), pl.String, [file_name(error.file) for error, _row in errors]),
+            (_("Line"), pl.Int64, [error.line for error, _row in errors]),
+            (_("Column"), pl.String, [error.column for error, _row in errors]),
+            (_("Value"), pl.String, [error.value for error, _row in errors]),
+            (_("Reason"), pl.String, [rejection_reason(error, lang) for error, _row in errors]),
+            (_("Outcome"), pl.String, [row for _error, row in errors]),
+            (_("Code"), pl.String, [error.code for error, _row in errors]),
+        ]
     ).sort(_("File"), _("Line"), maintain_order=True)
 
 
@@ -427,34 +408,29 @@ def _duplicates(result: Result, _: Translate) -> pl.DataFrame:
         for group in result.probable_duplicate_groups
         for customer in group.customer_ids
     ]
-    headers = (_("Email"), _("Customer ID"), _("Name"), _("Active"))
-    return pl.DataFrame(
-        [list(column) for column in zip(*members, strict=True)] if members else None,
-        schema=dict(zip(headers, (pl.String, pl.String, pl.String, pl.Boolean), strict=True)),
-        orient="col",
+    return _frame(
+        [
+            (_("Email"), pl.String, [key for key, _c, _n, _a in members]),
+            (_("Customer ID"), pl.String, [customer for _k, customer, _n, _a in members]),
+            (_("Name"), pl.String, [name for _k, _c, name, _a in members]),
+            (_("Active"), pl.Boolean, [active for _k, _c, _n, active in members]),
+        ]
     )
 
 
 def _orphans(result: Result, _: Translate) -> pl.DataFrame:
-    refs = result.quality.orphan_subscriptions
-    return pl.DataFrame(
-        {
-            _("Subscription"): [ref.subscription_id for ref in refs],
-            _("Customer ID"): [ref.customer_id for ref in refs],
-            _("Name"): [ref.customer_name for ref in refs],
-            _("Line"): [ref.line for ref in refs],
-            _("Product"): [ref.product for ref in refs],
-            _("Status"): [ref.status for ref in refs],
-        },
-        schema={
-            _("Subscription"): pl.String,
-            _("Customer ID"): pl.String,
-            _("Name"): pl.String,
-            _("Line"): pl.Int64,
-            _("Product"): pl.String,
-            _("Status"): pl.String,
-        },
-    )
+    return _frame(_subscription_refs(result.quality.orphan_subscriptions, _))
+
+
+def _subscription_refs(refs: Sequence[SubscriptionRef], _: Translate) -> Columns:
+    return [
+        (_("Subscription"), pl.String, [ref.subscription_id for ref in refs]),
+        (_("Customer ID"), pl.String, [ref.customer_id for ref in refs]),
+        (_("Name"), pl.String, [ref.customer_name for ref in refs]),
+        (_("Line"), pl.Int64, [ref.line for ref in refs]),
+        (_("Product"), pl.String, [ref.product for ref in refs]),
+        (_("Status"), pl.String, [ref.status for ref in refs]),
+    ]
 
 
 def _to_check(result: Result, lang: str, _: Translate) -> pl.DataFrame:
@@ -467,46 +443,26 @@ def _to_check(result: Result, lang: str, _: Translate) -> pl.DataFrame:
         (_("Ended or paused without a start date"), quality.ended_without_start_date),
         (_("Contradictions"), quality.contradictions),
     )
-    refs = [(title, ref) for title, refs in lists for ref in refs]
-    return pl.DataFrame(
-        {
-            _("List"): [title for title, _ref in refs],
-            _("Subscription"): [ref.subscription_id for _title, ref in refs],
-            _("Customer ID"): [ref.customer_id for _title, ref in refs],
-            _("Name"): [ref.customer_name for _title, ref in refs],
-            _("Line"): [ref.line for _title, ref in refs],
-            _("Product"): [ref.product for _title, ref in refs],
-            _("Status"): [ref.status for _title, ref in refs],
-            _("Detail"): [ref_detail(ref.detail, lang) for _title, ref in refs],
-        },
-        schema={
-            _("List"): pl.String,
-            _("Subscription"): pl.String,
-            _("Customer ID"): pl.String,
-            _("Name"): pl.String,
-            _("Line"): pl.Int64,
-            _("Product"): pl.String,
-            _("Status"): pl.String,
-            _("Detail"): pl.String,
-        },
+    titled = [(title, ref) for title, refs in lists for ref in refs]
+    refs = [ref for _title, ref in titled]
+    return _frame(
+        [
+            (_("List"), pl.String, [title for title, _ref in titled]),
+            *_subscription_refs(refs, _),
+            (_("Detail"), pl.String, [ref_detail(ref.detail, lang) for ref in refs]),
+        ]
     )
 
 
 def _without_subscriptions(result: Result, _: Translate) -> pl.DataFrame:
     customers = result.quality.customers_without_subscriptions
-    return pl.DataFrame(
-        {
-            _("Customer ID"): [c.customer_id for c in customers],
-            _("Name"): [c.name for c in customers],
-            _("Email"): [c.email for c in customers],
-            _("Line"): [c.line for c in customers],
-        },
-        schema={
-            _("Customer ID"): pl.String,
-            _("Name"): pl.String,
-            _("Email"): pl.String,
-            _("Line"): pl.Int64,
-        },
+    return _frame(
+        [
+            (_("Customer ID"), pl.String, [c.customer_id for c in customers]),
+            (_("Name"), pl.String, [c.name for c in customers]),
+            (_("Email"), pl.String, [c.email for c in customers]),
+            (_("Line"), pl.Int64, [c.line for c in customers]),
+        ]
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import polars as pl
 
@@ -23,6 +24,7 @@ from reconcile.sources import normalize_header
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u2061\u2062\u2063\u2064\u180e"
 _INVISIBLE_CLASS = "[" + INVISIBLE + "]"
 _NON_ASCII = r"[^\x00-\x7f]"
+_Text = TypeVar("_Text", pl.Expr, pl.Series)
 
 
 def blank_records(frame: pl.DataFrame, mapped: Sequence[str], unmapped: Sequence[str]) -> pl.Series:
@@ -63,8 +65,11 @@ def split_parts(frame: pl.DataFrame, headers: Sequence[str], line: str) -> Parts
     if frame.height == 0 or len(headers) < 2:
         return Parts(frame)
     wanted = sorted(normalize_header(h) for h in headers)
-    names = [h.strip() for h in headers]
-    first = pl.col(headers[0]).str.strip_chars()
+    # The first value compared as a header key, so that a repeated header line that
+    # starts with a byte-order mark (Zoho writes one at the start of every file, and
+    # `cat` keeps it), an invisible character, other quoting or blanks is still found.
+    names = header_keys(pl.Series(headers, dtype=pl.String)).unique().implode()
+    first = header_keys(pl.col(headers[0]))
     candidates = frame.with_row_index("row:index").filter(first.is_in(names))
     repeats: list[tuple[int, list[str]]] = []
     for row in candidates.select("row:index", *headers).iter_rows():
@@ -90,6 +95,13 @@ def split_parts(frame: pl.DataFrame, headers: Sequence[str], line: str) -> Parts
         )
     lines = frame.get_column(line).gather([index for index, _ in repeats]).to_list()
     return Parts(pl.concat(pieces, how="vertical"), tuple(int(n) for n in lines))
+
+
+def header_keys(values: _Text) -> _Text:
+    """Values as header keys, the way `normalize_header` makes them (case, blanks,
+    punctuation and invisible characters aside), vectorised: a cheap first test whose
+    hits `normalize_header` confirms."""
+    return values.str.to_lowercase().str.replace_all(r"[\W_]+", "")
 
 
 def normalised_ids(frame: pl.DataFrame, columns: Sequence[str]) -> tuple[pl.DataFrame, list[str]]:
