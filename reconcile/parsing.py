@@ -49,6 +49,31 @@ ISO = "iso"  # ISO 8601 date or timestamp, with an optional UTC offset
 EXCEL = "excel"  # days since 1899-12-30, as spreadsheets store dates
 UNIX = "unix"  # seconds since 1970-01-01 UTC
 
+# Values that mean "no date" in a date column of any export: a dash or "n/a" that a person
+# or a spreadsheet put in an empty cell, and the zero dates databases write for a date not
+# set (MySQL's 0000-00-00, and its German spreadsheet rendering). They are empty cells, not
+# invalid dates: an empty end is no end (DOMAIN.md). A source adds its own (`no_date`,
+# WooCommerce's `0`). The words in the case variants people write, matched exactly (a hash
+# lookup, cheaper than lower-casing every cell of a million-row column).
+_NO_DATE_MARKS = ("-", "--", "---", "\u2013", "\u2014", "/", ".")
+_NO_DATE_WORDS = ("n/a", "n.a.", "na", "none", "null", "nil", "nan", "nat", "not set")
+_ZERO_DATES = (
+    "0000-00-00",
+    "0000-00-00 00:00:00",
+    "0000-00-00T00:00:00",
+    "0000-00-00T00:00:00Z",
+    "00.00.0000",
+    "00.00.00",
+    "00/00/0000",
+    "00/00/00",
+)
+NO_DATE_VALUES: tuple[str, ...] = (
+    *_NO_DATE_MARKS,
+    *(v for word in _NO_DATE_WORDS for v in dict.fromkeys((word, word.upper(), word.title()))),
+    *("N/a", "NaN", "NaT"),
+    *_ZERO_DATES,
+)
+
 # Years 1900..2199, and 9999, which some systems write as "no end" (9999-12-31). A year
 # outside is a typo (1024 for 2024) that would stretch the history over centuries.
 _YEAR = r"(?<y>19\d{2}|2[01]\d{2}|9999)"
@@ -452,6 +477,18 @@ def rows_parsed(counts: pl.DataFrame, fmt: DateFormat) -> tuple[int, int]:
     if counts.is_empty():
         return 0, 0
     return _rows_parsed(counts, fmt), int(counts.get_column("count").sum())
+
+
+def mostly_not_dates(counts: pl.DataFrame, fmt: DateFormat) -> bool:
+    """Whether most rows of a column whose values `fmt` does not read hold no digit at all
+    (`unbekannt`, `siehe Vertrag`): text where a date belongs, which no date format can
+    read, so --date-format is no advice for them. `counts`: distinct_non_empty_counts."""
+    if counts.is_empty():
+        return False
+    unread = counts.filter(_parse_date_values(counts.get_column("text"), fmt).is_null())
+    rows = int(unread.get_column("count").sum())
+    wordy = int(unread.filter(~pl.col("text").str.contains(r"\d")).get_column("count").sum())
+    return wordy * 2 > rows
 
 
 def _candidate_formats(preferred: DateFormat | None) -> tuple[DateFormat, ...]:

@@ -72,6 +72,27 @@ def test_woocommerce_exporter_csv_reads_with_no_option():
     assert d["totals"]["ended_without_end_date"] == 1
 
 
+def test_a_woocommerce_trial_is_never_active_time():
+    # tests/fixtures/README.md, woocommerce/trials.csv, worked row by row on 2026-11-15.
+    d = run(FIXTURES / "woocommerce" / "trials.csv")
+    assert d["inputs"]["subscriptions"]["source"] == "woocommerce"
+    assert accounting(d) == (5, 5, 0, 0)
+    # 301 is wc-active but in its trial until 2026-11-24: not yet paying. 302 and 304
+    # (trial over on 2026-10-04) are active; 303 and 305 ended.
+    assert states(d) == (2, 1, 0, 2)
+    assert d["totals"]["customers_active"] == 2
+    # 303's trial ran to 2026-10-15, past its end on 2026-10-05: it never paid.
+    assert d["totals"]["subscriptions_never_active"] == 1
+    # MRR: 302's 19.90 + 304's 29.00; 301's 19.90 is not yet paid.
+    assert [(r["currency"], r["mrr"], r["customers"]) for r in d["revenue"]] == [("EUR", 48.90, 2)]
+    active = {m["period"]: m["subscriptions_active"] for m in d["timeline"]}
+    # 305 pays from its trial end 2026-06-15 to 2026-08-20; 304 from 2026-10-04, so it is
+    # not active on 2026-09-30 although it was created on 2026-09-20.
+    assert (active["2026-05"], active["2026-06"], active["2026-07"]) == (1, 2, 2)
+    assert (active["2026-08"], active["2026-09"], active["2026-10"]) == (1, 1, 2)
+    assert active["2026-11"] == 2
+
+
 def test_stripe_export_resaved_by_a_spreadsheet_reads_with_no_option():
     # Excel wrote 12/25/25 20:18 for 2025-12-25 20:18; days above 12 settle the order.
     d = run(FIXTURES / "stripe_resaved" / "subscriptions.csv")

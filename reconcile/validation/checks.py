@@ -345,12 +345,16 @@ _UNKNOWN_ZONE = (
 
 def _date_problem(raw: RawTable, plan: TypingPlan, raw_field: str) -> str:
     """What is wrong with an unreadable date: it does not fit the column's format, when
-    most of the column does; else no single format fits the column (and which comes
-    closest)."""
+    most of the column does; else, when most values that do not fit hold no digit, the
+    column holds text (no format would read it); else no single format fits the column
+    (and which comes closest)."""
     fmt = plan.date_formats[raw_field]
     if plan.most_fit(raw_field):
         return f"is not a date (column format {fmt.name})"
     header = raw.headers[raw_field]
+    if parsing.mostly_not_dates(plan.date_counts[raw_field], fmt):
+        # Words, not dates written another way: no --date-format can read them.
+        return f"is not a date: column '{header}' holds text where a date belongs"
     problem = f"is not a date: no single date format fits column '{header}'"
     best, rows = parsing.best_fitting_format(plan.date_counts[raw_field])
     _, total = plan.date_fit[raw_field]

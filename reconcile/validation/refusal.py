@@ -81,6 +81,13 @@ def _advice(raw: RawTable, plan: TypingPlan, code: str, column: str, value: str 
         )
     raw_field = next((f for f, header in raw.headers.items() if header == column), None)
     counts = plan.date_counts.get(raw_field) if raw_field else None
+    fmt = plan.date_formats.get(raw_field or "")
+    if counts is not None and fmt is not None and parsing.mostly_not_dates(counts, fmt):
+        # Words where dates belong: no date format reads them, the column may be the wrong one.
+        return (
+            f"Column '{column}' holds text, not dates: if another column holds the dates, "
+            "map it with --map FIELD='HEADER'; a cell without a date may be left empty."
+        )
     best, rows = parsing.best_fitting_format(counts) if counts is not None else (None, 0)
     if best is not None and best != plan.date_formats.get(raw_field or ""):
         return (

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from reconcile import parsing
 from reconcile.canonical import (
     CUSTOMER_COLUMNS,
     SUBSCRIPTION_COLUMNS,
@@ -59,7 +60,7 @@ def validate(raw: RawTable, *, date_format: str | None = None) -> LoadedTable:
     # One contiguous chunk per column, as the Series computed below have: a frame whose
     # columns are chunked differently is realigned (copied) by every later select.
     rows = raw.frame.rechunk().rename({f: RAW + f for f in raw.frame.columns if f != "line"})
-    rows = _without_no_date_values(rows, types, raw.source.no_date)
+    rows = _without_no_date_values(rows, types, (*parsing.NO_DATE_VALUES, *raw.source.no_date))
     repeats = Repeats.of(raw, rows, table, types)
     plan = TypingPlan.of(raw, rows, types, repeats, preferred)
     checked = checked_frame(rows, raw, table, plan, repeats)
@@ -128,8 +129,9 @@ def _with_reading_warnings(
 def _without_no_date_values(
     rows: pl.DataFrame, types: dict[str, str], no_date: tuple[str, ...]
 ) -> pl.DataFrame:
-    """The rows with the source's "no date" values (WooCommerce's `0`) emptied in its
-    date columns: a date that is not set, not an invalid one."""
+    """The rows with the values that mean "no date" (`-`, `n/a`, `0000-00-00` in every
+    export, and the source's own, WooCommerce's `0`) emptied in its date columns: a date
+    that is not set, not an invalid one."""
     date_columns = [RAW + f for f, kind in types.items() if kind == DATE]
     if not no_date or not date_columns:
         return rows
