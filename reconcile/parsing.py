@@ -48,6 +48,7 @@ CALENDAR = "calendar"  # day, month and year as text, with an optional naive tim
 ISO = "iso"  # ISO 8601 date or timestamp, with an optional UTC offset
 EXCEL = "excel"  # days since 1899-12-30, as spreadsheets store dates
 UNIX = "unix"  # seconds since 1970-01-01 UTC
+UNIX_MS = "unix_ms"  # milliseconds since 1970-01-01 UTC (JavaScript, Java, pandas' JSON)
 
 # Values that mean "no date" in a date column of any export: a dash or "n/a" that a person
 # or a spreadsheet put in an empty cell, and the zero dates databases write for a date not
@@ -147,7 +148,8 @@ MONTH_NUMBERS: dict[str, int] = {
 
 # Plausible ranges for numeric dates, so that a column of plain numbers is not taken for
 # dates: Excel serials 20000..80000 are 1954-10-03..2119-01-11; Unix seconds with 9 or 10
-# digits are 1973..2286.
+# digits are 1973..2286, Unix milliseconds with 12 or 13 digits the same years. The digit
+# counts do not overlap, so a number's length says its unit.
 EXCEL_SERIAL_RANGE = (20_000, 80_000)
 _EXCEL_EPOCH_OFFSET = 25_569  # Excel serial of 1970-01-01 (serial 0 is 1899-12-30)
 _SECONDS_PER_DAY = 86_400
@@ -262,6 +264,12 @@ DATE_FORMATS: tuple[DateFormat, ...] = (
     ),
     DateFormat("excel serial", EXCEL, r"^(?<n>\d{5})(?:[.,]\d+)?$", ("excel", "serial")),
     DateFormat("unix seconds", UNIX, r"^(?<n>\d{9,10})(?:\.\d+)?$", ("unix", "epoch", "unix time")),
+    DateFormat(
+        "unix milliseconds",
+        UNIX_MS,
+        r"^(?<n>\d{12,13})(?:\.\d+)?$",
+        ("unix ms", "epoch ms", "epoch milliseconds", "milliseconds"),
+    ),
 )
 
 
@@ -603,8 +611,8 @@ def _parse_date_values(text: pl.Series, fmt: DateFormat, *, to_utc: bool = True)
     cleaned = pl.col("text")
     if fmt.kind == EXCEL:
         return frame.select(_excel_serial_date(cleaned, fmt)).to_series()
-    if fmt.kind == UNIX:
-        return frame.select(_unix_seconds_date(cleaned, fmt)).to_series()
+    if fmt.kind in (UNIX, UNIX_MS):
+        return frame.select(_unix_time_date(cleaned, fmt)).to_series()
     # str.replace leaves a value that does not match as it is, hence the gate on matching.
     dates = frame.select(
         pl.when(cleaned.str.contains(fmt.pattern)).then(
@@ -696,9 +704,11 @@ def _excel_serial_date(cleaned: pl.Expr, fmt: DateFormat) -> pl.Expr:
     return pl.when(serial.is_between(low, high)).then((serial - _EXCEL_EPOCH_OFFSET).cast(pl.Date))
 
 
-def _unix_seconds_date(cleaned: pl.Expr, fmt: DateFormat) -> pl.Expr:
-    seconds = cleaned.str.extract(fmt.pattern, 1).cast(pl.Int64)
-    return (seconds // _SECONDS_PER_DAY).cast(pl.Int32).cast(pl.Date)
+def _unix_time_date(cleaned: pl.Expr, fmt: DateFormat) -> pl.Expr:
+    """The UTC date of a Unix time, in seconds or (UNIX_MS) milliseconds."""
+    number = cleaned.str.extract(fmt.pattern, 1).cast(pl.Int64)
+    per_day = _SECONDS_PER_DAY * (1000 if fmt.kind == UNIX_MS else 1)
+    return (number // per_day).cast(pl.Int32).cast(pl.Date)
 
 
 # --- amounts -----------------------------------------------------------------------------

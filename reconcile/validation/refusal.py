@@ -93,6 +93,13 @@ def _advice(raw: RawTable, plan: TypingPlan, code: str, column: str, value: str 
         return (
             f"Read the dates with --date-format '{best.name}' ({rows} values of the column fit it)."
         )
+    if value is not None and value.replace(".", "", 1).isdigit():
+        # A number is no pattern's business: a date pattern reads text, not a count of days.
+        return (
+            "The dates are numbers of no length reconcile reads as dates: Excel serial "
+            "numbers (5 digits), Unix seconds (9 or 10) or Unix milliseconds (12 or 13). "
+            "Export the dates as dates (yyyy-MM-dd)."
+        )
     return (
         "Give the dates' format as a Unicode date pattern, e.g. --date-format 'M/d/yy H:mm' "
         "or --date-format 'dd.MM.yyyy'."
