@@ -22,6 +22,8 @@ _ADVICE: dict[str, str] = {
     RowError.UNKNOWN_STATUS: "If the file comes from another billing system, name it with "
     "--source; or list its statuses in a mapping file (--mapping-file, [statuses]).",
     RowError.DAMAGED_ID: "Export the file again and do not open and save it in a spreadsheet.",
+    RowError.ROUNDED_ID: "Export the file again and do not open and save it in a spreadsheet "
+    "(or import the CSV with its ID columns as text).",
 }
 _DEFAULT_ADVICE = "Check which column holds which field, and map it with --map FIELD='HEADER'."
 
