@@ -501,6 +501,9 @@ def _facts(
         customers_active_if_merged=bridge[-1].total,
         rejections=tuple(fact for table in tables for fact in accounting.rejection_facts(table)),
         warnings=tuple(fact for table in tables for fact in accounting.warning_facts(table)),
+        amounts_read_two_ways=tuple(
+            fact for table in tables for fact in accounting.two_ways_facts(table)
+        ),
         duplicate_rows=tuple((table.file, table.duplicate_rows_removed) for table in tables),
         repeated_headers=tuple((table.file, table.repeated_header_lines) for table in tables),
         later_sheets=tuple(
