@@ -443,6 +443,24 @@ FINDINGS: dict[str, FindingTemplate] = {
             ),
         ),
     ),
+    "export_on_later_sheet": FindingTemplate(
+        INFO,
+        (
+            Sentence(
+                "{file}: its first sheet '{first_sheet}' holds no export; the export was "
+                "read from sheet '{sheet}'."
+            ),
+        ),
+    ),
+    "lines_in_one_cell": FindingTemplate(
+        INFO,
+        (
+            Sentence(
+                "{file} held each line in one quoted cell (a spreadsheet opened it as one "
+                "column and saved it so): each was read as the CSV line it holds."
+            ),
+        ),
+    ),
     "product_subscriptions_exceed_customers": FindingTemplate(
         INFO,
         (
@@ -718,6 +736,10 @@ class Facts:
     products: tuple[tuple[str, int, int], ...]
     # (file, lines of its header repeated inside it) per export.
     repeated_headers: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    # (file, its first sheet, the sheet read) per .xlsx export read from a later sheet.
+    later_sheets: tuple[tuple[str, str, str], ...] = ()
+    # Files whose every line was one quoted cell holding a CSV line (read unwrapped).
+    unwrapped_files: tuple[str, ...] = ()
     # Active subscriptions with MRR whose interval counts as one unit: the export gives
     # the billing unit but no count (Stripe's dashboard export has no Interval Count).
     interval_count_assumed: int = 0
@@ -1056,6 +1078,19 @@ def _duplicate_rows(facts: Facts) -> list[Finding]:
         for file, rows in facts.duplicate_rows
         if rows > 0
     ]
+
+
+@rule("export_on_later_sheet")
+def _later_sheets(facts: Facts) -> list[Finding]:
+    return [
+        finding("export_on_later_sheet", 1, file=file, first_sheet=first, sheet=sheet)
+        for file, first, sheet in facts.later_sheets
+    ]
+
+
+@rule("lines_in_one_cell")
+def _lines_in_one_cell(facts: Facts) -> list[Finding]:
+    return [finding("lines_in_one_cell", 1, file=file) for file in facts.unwrapped_files]
 
 
 @rule("repeated_header")

@@ -506,6 +506,10 @@ def _facts(
         ),
         duplicate_rows=tuple((table.file, table.duplicate_rows_removed) for table in tables),
         repeated_headers=tuple((table.file, table.repeated_header_lines) for table in tables),
+        later_sheets=tuple(
+            (table.file, *table.later_sheet) for table in tables if table.later_sheet
+        ),
+        unwrapped_files=tuple(table.file for table in tables if table.unwrapped),
         orphan_subscriptions=totals.orphan_subscriptions,
         live_after_end=_count_detail(contradictions, Detail.LIVE_AFTER_END),
         end_before_start=_count_detail(contradictions, Detail.END_BEFORE_START),

@@ -1,5 +1,6 @@
 """Exports pasted together as people make them (`cat a.csv b.csv`, or one period's
-export pasted under another's), read part by part with each part's own header.
+export pasted under another's), read part by part with each part's own header; and an
+export a spreadsheet saved with each line in one cell.
 
 The fixtures are in tests/fixtures/pasted/ (README.md there says what each holds and its
 right answer); the figures below are worked out by hand from those rows.
@@ -13,6 +14,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from reconcile.cli import main
+from reconcile.reading import read_raw
 
 PASTED = Path(__file__).parent / "fixtures" / "pasted"
 
@@ -178,3 +180,39 @@ def test_a_later_header_naming_another_column_for_a_field_is_refused(tmp_path):
         "'Start (UTC)' of the header on line 1\n"
         "Export both periods with the same columns, or split the file at line 3.\n"
     )
+
+
+# --- every line in one cell ----------------------------------------------------------
+
+ONE_CELL = Path(__file__).parent / "fixtures" / "onecell" / "stripe_lines_in_one_cell.csv"
+
+
+def test_a_file_of_lines_in_one_quoted_cell_reads_the_lines_it_holds(tmp_path):
+    # German Excel opened a Stripe export as one column and saved it: every line is one
+    # quoted cell, the description's own quotes doubled. As of 2026-11-15: sub_W1, sub_W2
+    # (cus_W1) and sub_W4 (cus_W3, past_due) active, sub_W3 ended on 2026-10-31, sub_W5
+    # rejected on line 6 for its status: 3 active subscriptions, 2 active customers.
+    raw = read_raw(ONE_CELL, None)
+    assert (raw.source.name, raw.rows_read, raw.unwrapped) == ("stripe", 5, True)
+    descriptions = raw.unmapped.get_column("Customer Description").to_list()
+    assert descriptions[:2] == ["Nordlicht Yoga, Studio"] * 2
+    summary = validate(ONE_CELL)
+    assert (summary["rows_accepted"], summary["rows_rejected"]) == (4, 1)
+    [error] = summary["errors"]
+    assert (error["line"], error["column"], error["code"]) == (6, "Status", "unknown_status")
+    result = report(ONE_CELL, tmp_path, as_of="2026-11-15")
+    totals = result["totals"]
+    assert (totals["subscriptions_active"], totals["customers_active"]) == (3, 2)
+    assert (totals["subscriptions_ended"], totals["customers_known"]) == (1, 3)
+    [finding] = [f for f in result["findings"] if f["code"] == "lines_in_one_cell"]
+    assert finding["message"] == (
+        f"{ONE_CELL} held each line in one quoted cell (a spreadsheet opened it as one "
+        "column and saved it so): each was read as the CSV line it holds."
+    )
+
+
+def test_a_one_column_file_whose_header_names_no_known_column_is_not_unwrapped(tmp_path):
+    path = write(tmp_path, ['"Notiz,Betrag"', '"Miete,1200"'])
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert "no subscription_id column" in result.output and "'Notiz,Betrag'" in result.output

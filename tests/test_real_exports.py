@@ -93,6 +93,18 @@ def test_a_woocommerce_trial_is_never_active_time():
     assert active["2026-11"] == 2
 
 
+def test_woocommerce_statuses_as_its_screens_label_them():
+    # The labels of wcs_get_subscription_statuses (tests/fixtures/README.md). As of
+    # 2026-11-15: Active 601 and Pending Cancellation 602 (ends 2026-12-01) are active;
+    # Pending 604 not yet paying; On hold 603 paused (no pause date); Cancelled 605
+    # (2026-03-01), Expired 606, Switched 607 ended.
+    d = run(FIXTURES / "woocommerce" / "screen_labels.csv")
+    assert d["inputs"]["subscriptions"]["source"] == "woocommerce"
+    assert accounting(d) == (7, 7, 0, 0)
+    assert states(d) == (2, 1, 1, 3)
+    assert d["totals"]["customers_active"] == 2
+
+
 def test_stripe_export_resaved_by_a_spreadsheet_reads_with_no_option():
     # Excel wrote 12/25/25 20:18 for 2025-12-25 20:18; days above 12 settle the order.
     d = run(FIXTURES / "stripe_resaved" / "subscriptions.csv")

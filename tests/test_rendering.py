@@ -706,6 +706,8 @@ def test_no_finding_says_a_plural_for_one(lang):
         "live_after_end": 1,
         "end_before_start": 0,
         "line": 4,
+        "first_sheet": "Notes",
+        "sheet": "Subscriptions",
         "reasons": "1 invalid date",
         "by_reason": {"invalid_date": 1},
         # Amounts that read two ways.

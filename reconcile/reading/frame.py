@@ -35,7 +35,13 @@ from reconcile.reading.encoding import (
     read_head,
     refuse_non_csv,
 )
-from reconcile.reading.header import find_header, known_header_keys
+from reconcile.reading.header import (
+    SEPARATORS,
+    cells,
+    find_header,
+    header_score,
+    known_header_keys,
+)
 from reconcile.reading.matching import candidate_sources, header_of, resolve
 from reconcile.sources import (
     ID_FIELDS,
@@ -76,6 +82,12 @@ class RawTable:
     warnings: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=ROW_ERROR_SCHEMA))
     # Lines of header lines repeated inside the file (exports pasted together).
     repeated_header_lines: tuple[int, ...] = ()
+    # The sheet an .xlsx workbook was read from, when it is not the first: (the first
+    # sheet, which holds no export; the sheet read).
+    later_sheet: tuple[str, str] | None = None
+    # Every record was one quoted field holding a CSV line (a spreadsheet saved the file
+    # with each line in one cell): the lines it holds were read.
+    unwrapped: bool = False
     # The last header of the file: where the fields of a record beyond the header start.
     # The frame's EXTRA_FIELDS column (only when some record has them) holds them.
     last_header: str = ""
@@ -175,6 +187,8 @@ class _Scan:
     # The columns beyond the header of a scan as wide as the file's widest record (read
     # so when a header repeated inside the file has more columns: _WiderParts).
     wide: tuple[str, ...] = ()
+    later_sheet: tuple[str, str] | None = None  # RawTable.later_sheet
+    unwrapped: bool = False  # RawTable.unwrapped
 
     @classmethod
     def of_frame(cls, frame: pl.DataFrame) -> _Scan:
@@ -284,6 +298,8 @@ def _raw_table(scan: _Scan, spec: SourceSpec, kind: str, label: str) -> RawTable
         blank_rows_skipped=int(blank.sum()),
         warnings=warnings,
         repeated_header_lines=parts.header_lines,
+        later_sheet=scan.later_sheet,
+        unwrapped=scan.unwrapped,
         last_header=scan.headers[-1] if scan.headers else "",
     )
 
@@ -427,6 +443,7 @@ def _scan_sheet(
         header_line=sheet.header_line,
         encoding="xlsx",
         separator="",
+        later_sheet=(sheet.first_sheet, sheet.sheet) if sheet.first_sheet else None,
     )
 
 
@@ -459,6 +476,13 @@ def _scan_body(
         headers = tuple(frame.collect_schema().names())
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as error:
         raise _reading_error(error, body, separator, label, header_line) from None
+    if _wrapped_records(headers, candidates, mapping):
+        return replace(
+            _scan_body(
+                _unwrapped(frame, headers[0], body, header_line, label), label, candidates, mapping
+            ),
+            unwrapped=True,
+        )
     header_newlines = sum(header.count("\n") for header in headers)
     return _Scan(
         frame,
@@ -471,6 +495,32 @@ def _scan_body(
         header_offset=bom + len(sample[:offset_chars].encode("utf-8")),
         ragged=scan(truncate_ragged_lines=True),
     )
+
+
+def _wrapped_records(
+    headers: tuple[str, ...], candidates: tuple[SourceSpec, ...], mapping: Mapping[str, str] | None
+) -> bool:
+    """Whether a file of one column holds whole CSV lines in it: its one header, split at
+    a separator, names two or more known columns. German Excel, opening a comma-separated
+    file as one column and saving it, quotes every line as one field."""
+    if len(headers) != 1:
+        return False
+    known = known_header_keys(candidates, mapping)
+    return any(
+        separator in headers[0] and header_score(cells(headers[0], separator), known) >= 2
+        for separator in SEPARATORS
+    )
+
+
+def _unwrapped(frame: pl.LazyFrame, header: str, body: Body, header_line: int, label: str) -> Body:
+    """The CSV text a file of wrapped lines holds: each record's one value is the line
+    it was (its quotes undoubled by the reader), in place, so line numbers stay."""
+    try:
+        lines = frame.select(pl.col(header).fill_null("").str.join("\n")).collect().item()
+    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as error:
+        raise _reading_error(error, body, ",", label, header_line) from None
+    text = "\n" * (header_line - 1) + header + "\n" + lines + "\n"
+    return replace(body, data=text.encode("utf-8"))
 
 
 def _reading_error(
