@@ -813,17 +813,23 @@ def _read_two_ways_values(text: pl.Series) -> pl.Series:
     return number.str.contains(_DOT_THOUSAND).fill_null(False)
 
 
-# The currency an amount writes itself, where it names one currency: a code (`49.00 USD`,
-# `CHF 490.00`) or a sign of one currency. "$", "¥" and "kr" are several currencies'
-# sign, so they contradict no currency column.
+# The currency an amount writes itself: a code (`49.00 USD`, `CHF 490.00`) or a sign. A
+# sign of one currency stands for its code; "$", "¥" and "kr" are the signs of several,
+# and agree with any of them (`$1,234.50` contradicts a EUR row, not a CAD one).
 _CURRENCY_SIGNS = {"€": "EUR", "£": "GBP", "₹": "INR", "₽": "RUB", "₩": "KRW", "FR": "CHF"}
 _CURRENCY_SIGNS["US$"] = "USD"
+_SHARED_SIGNS = {
+    "$": "USD CAD AUD NZD HKD SGD TWD MXN ARS CLP COP CUP DOP UYU BRL BSD BBD BZD BMD BND "
+    "KYD JMD LRD SBD SRD TTD XCD GYD NAD FJD NIO TOP WST CVE",
+    "¥": "JPY CNY",
+    "KR": "SEK NOK DKK ISK",
+}
 
 
 def amount_currencies(values: pl.Series) -> pl.Series:
-    """The currency each amount writes beside its number, upper case ("49.00 usd" ->
-    "USD", "€49" -> "EUR"); null where it writes none, or a sign of several currencies;
-    parsed once per distinct value."""
+    """The currency each amount writes beside its number: its code, upper case ("49.00
+    usd" -> "USD", "€49" -> "EUR"), or a sign of several currencies ("$", "¥", "KR");
+    null where it writes none; parsed once per distinct value."""
     return _map_distinct(values, _amount_currency_values, pl.String())
 
 
@@ -833,13 +839,25 @@ def _amount_currency_values(text: pl.Series) -> pl.Series:
         .str.replace_all(rf"[\d.,\s{_GROUPING_BLANKS}()+{_MINUS_CLASS}]", "")
         .str.to_uppercase()
     )
-    frame = written.to_frame("written")
     code = pl.col("written")
-    return frame.select(
-        pl.when(code.str.contains(r"^[A-Z]{3}$"))
-        .then(code)
-        .otherwise(code.replace_strict(_CURRENCY_SIGNS, default=None, return_dtype=pl.String))
-    ).to_series()
+    signs = {**_CURRENCY_SIGNS, **{sign: sign for sign in _SHARED_SIGNS}}
+    return (
+        written.to_frame("written")
+        .select(
+            pl.when(code.str.contains(r"^[A-Z]{3}$"))
+            .then(code)
+            .otherwise(code.replace_strict(signs, default=None, return_dtype=pl.String))
+        )
+        .to_series()
+    )
+
+
+def currency_disagrees_expr(written: pl.Expr, currency: pl.Expr) -> pl.Expr:
+    """True where the currency an amount writes (`amount_currencies`) is not the row's
+    `currency` (a three-letter code, upper case); false where either is unknown."""
+    allowed = written.replace_strict(_SHARED_SIGNS, default=written, return_dtype=pl.String)
+    known = currency.str.contains(r"^[A-Z]{3}$")
+    return (known & ~allowed.str.contains(currency, literal=True)).fill_null(False)
 
 
 def _check_decimal(decimal: str | None) -> None:

@@ -45,8 +45,19 @@ def run(tmp_path: Path, suffix: str = ".json", lang: str = "en") -> Path:
 
 def test_currency_an_amount_writes():
     values = ["49.00 USD", "CHF 490.00", "€ 120.00", "$ 30.00", "-49.00", "49 eur", "Fr. 12.50"]
-    written = parsing.amount_currencies(pl.Series(values, dtype=pl.String)).to_list()
-    assert written == ["USD", "CHF", "EUR", None, None, "EUR", "CHF"]
+    written = parsing.amount_currencies(pl.Series(values, dtype=pl.String))
+    assert written.to_list() == ["USD", "CHF", "EUR", "$", None, "EUR", "CHF"]
+    # "$" is several currencies' sign: it agrees with USD or CAD, not with EUR.
+    rows = pl.DataFrame(
+        {
+            "written": ["$", "$", "$", "USD", "EUR", None, "USD"],
+            "currency": ["USD", "CAD", "EUR", "EUR", "EUR", "EUR", None],
+        }
+    )
+    disagrees = rows.select(
+        parsing.currency_disagrees_expr(pl.col("written"), pl.col("currency"))
+    ).to_series()
+    assert disagrees.to_list() == [False, False, True, True, False, False, False]
 
 
 def test_other_currencies_and_credits_add_no_mrr(tmp_path):

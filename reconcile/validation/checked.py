@@ -183,8 +183,8 @@ def other_currency_expr(raw_field: str) -> pl.Expr:
     """True where an amount writes a currency (`49.00 USD`) other than the row's currency
     column's; over the checked frame."""
     currency = pl.col("currency").cast(pl.String).str.strip_chars().str.to_uppercase()
-    own = pl.col(OWN_CURRENCY + raw_field)
-    return (own != currency).fill_null(False) & pl.col(TYPED + raw_field).is_not_null()
+    disagrees = parsing.currency_disagrees_expr(pl.col(OWN_CURRENCY + raw_field), currency)
+    return disagrees & pl.col(TYPED + raw_field).is_not_null()
 
 
 def _without_other_currencies(
