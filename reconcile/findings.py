@@ -437,9 +437,16 @@ FINDINGS: dict[str, FindingTemplate] = {
         (
             Sentence(
                 "{file} repeats its header line {count} time (first on line {line}): it holds "
-                "exports pasted together, read part by part, each with its own column order.",
+                "exports pasted together, read part by part, each with its own header.",
                 "{file} repeats its header line {count} times (first on line {line}): it holds "
-                "exports pasted together, read part by part, each with its own column order.",
+                "exports pasted together, read part by part, each with its own header.",
+            ),
+            Sentence(
+                "The title line above a part (line {title_line}) is not a row.",
+                "The {titles} title lines above its parts (the first on line {title_line}) "
+                "are not rows.",
+                counted="titles",
+                when=lambda params: bool(params.get("titles")),
             ),
         ),
     ),
@@ -734,8 +741,8 @@ class Facts:
     customers_without_subscriptions: int
     # (product, subscriptions_active, customers_active) for named products.
     products: tuple[tuple[str, int, int], ...]
-    # (file, lines of its header repeated inside it) per export.
-    repeated_headers: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    # (file, lines of its header repeated inside it, title lines above them) per export.
+    repeated_headers: tuple[tuple[str, tuple[int, ...], tuple[int, ...]], ...] = ()
     # (file, its first sheet, the sheet read) per .xlsx export read from a later sheet.
     later_sheets: tuple[tuple[str, str, str], ...] = ()
     # Files whose every line was one quoted cell holding a CSV line (read unwrapped).
@@ -1096,8 +1103,17 @@ def _lines_in_one_cell(facts: Facts) -> list[Finding]:
 @rule("repeated_header")
 def _repeated_headers(facts: Facts) -> list[Finding]:
     return [
-        finding("repeated_header", len(lines), file=file, line=lines[0], lines=list(lines))
-        for file, lines in facts.repeated_headers
+        finding(
+            "repeated_header",
+            len(lines),
+            file=file,
+            line=lines[0],
+            lines=list(lines),
+            titles=len(titles),
+            title_line=titles[0] if titles else None,
+            title_lines=list(titles),
+        )
+        for file, lines, titles in facts.repeated_headers
         if lines
     ]
 

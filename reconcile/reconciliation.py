@@ -505,7 +505,9 @@ def _facts(
             fact for table in tables for fact in accounting.two_ways_facts(table)
         ),
         duplicate_rows=tuple((table.file, table.duplicate_rows_removed) for table in tables),
-        repeated_headers=tuple((table.file, table.repeated_header_lines) for table in tables),
+        repeated_headers=tuple(
+            (table.file, table.repeated_header_lines, table.pasted_title_lines) for table in tables
+        ),
         later_sheets=tuple(
             (table.file, *table.later_sheet) for table in tables if table.later_sheet
         ),

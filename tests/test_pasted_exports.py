@@ -216,3 +216,34 @@ def test_a_one_column_file_whose_header_names_no_known_column_is_not_unwrapped(t
     result = CliRunner().invoke(main, ["validate", str(path)])
     assert result.exit_code == 2
     assert "no subscription_id column" in result.output and "'Notiz,Betrag'" in result.output
+
+
+def test_the_title_line_of_a_pasted_export_is_not_a_row(tmp_path):
+    # Two Zoho files, each with its title line above its header, pasted with a blank line
+    # between: line 6 is the second file's title, line 7 its header (Customer ID first).
+    # 8001 (K1), 8002 (K2), 8003 (K3), all live: 3 rows, none rejected, no caution.
+    lines = [
+        "Subscriptions export – Lindgren Software AB",
+        "Subscription ID,Customer ID,Status,Activated On",
+        "8001,K1,live,2025-03-01",
+        "8002,K2,live,2025-03-01",
+        "",
+        "Subscriptions export – Lindgren Software AB",
+        "Customer ID,Subscription ID,Status,Activated On",
+        "K3,8003,live,2025-03-01",
+    ]
+    summary = validate(write(tmp_path, lines))
+    assert (summary["rows_read"], summary["rows_accepted"], summary["rows_rejected"]) == (3, 3, 0)
+    assert summary["blank_lines_skipped"] == 1
+    result = report(write(tmp_path, lines), tmp_path)
+    assert (result["totals"]["subscriptions_active"], result["totals"]["customers_active"]) == (
+        3,
+        3,
+    )
+    assert not result["caveats"]
+    [finding] = [f for f in result["findings"] if f["code"] == "repeated_header"]
+    assert finding["params"]["title_lines"] == [6]
+    assert finding["message"].endswith(
+        "read part by part, each with its own header. The title line above a part (line 6) "
+        "is not a row."
+    )

@@ -707,6 +707,8 @@ def test_no_finding_says_a_plural_for_one(lang):
         "end_before_start": 0,
         "line": 4,
         "first_sheet": "Notes",
+        "titles": 1,
+        "title_line": 6,
         "sheet": "Subscriptions",
         "reasons": "1 invalid date",
         "by_reason": {"invalid_date": 1},

@@ -58,8 +58,9 @@ class Parts:
     header_lines: tuple[int, ...] = ()
     added: tuple[str, ...] = ()
     added_lines: tuple[int, ...] = ()  # per added column, the first header line naming it
-    # Per repeated header (its line), the file's headers that part does not have.
-    lacking: tuple[tuple[int, tuple[str, ...]], ...] = ()
+    # Title lines of pasted parts: a record of one value directly above a repeated header
+    # (blank records between aside), as the export's own title stood above its header.
+    title_lines: tuple[int, ...] = ()
 
 
 def is_header_record(values: Sequence[str | None], keys: frozenset[str]) -> bool:
@@ -137,18 +138,40 @@ def split_parts(
         for start, end, layout in zip(bounds, ends, layouts, strict=True)
     ]
     lines = [int(n) for n in frame.get_column(line).gather([i for i, _ in repeats]).to_list()]
-    lacking = tuple(
-        (number, tuple(h for h in headers if h not in layout))
-        for number, layout in zip(lines, layouts[1:], strict=True)
-        if any(h not in layout for h in headers)
-    )
+    titles = _title_records(frame, columns, [i for i, _ in repeats], keys)
+    title_lines = [int(n) for n in frame.get_column(line).gather(titles).to_list()]
+    joined = pl.concat(pieces, how="vertical")
+    if title_lines:
+        joined = joined.filter(~pl.col(line).is_in(title_lines))
     return Parts(
-        pl.concat(pieces, how="vertical"),
-        tuple(lines),
-        tuple(added.values()),
-        tuple(lines[number] for number in added_at),
-        lacking,
+        joined,
+        header_lines=tuple(lines),
+        added=tuple(added.values()),
+        added_lines=tuple(lines[number] for number in added_at),
+        title_lines=tuple(title_lines),
     )
+
+
+def _title_records(
+    frame: pl.DataFrame, columns: Sequence[str], repeats: Sequence[int], keys: frozenset[str]
+) -> list[int]:
+    """The indices of the title records of pasted parts: going up from each repeated
+    header, past blank records, the records holding exactly one value that is no header
+    name (a second file's `Subscriptions export – Muster GmbH`), up to the first record
+    with more. Only the few records above each repeated header are looked at."""
+    titles: list[int] = []
+    previous = -1
+    for index in repeats:
+        above = index - 1
+        while above > previous:
+            values = [v for v in frame.select(columns).row(above) if v is not None and v.strip()]
+            if len(values) > 1 or (values and normalize_header(values[0]) in keys):
+                break
+            if values:
+                titles.append(above)
+            above -= 1
+        previous = index
+    return sorted(titles)
 
 
 def _part(

@@ -82,6 +82,8 @@ class RawTable:
     warnings: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=ROW_ERROR_SCHEMA))
     # Lines of header lines repeated inside the file (exports pasted together).
     repeated_header_lines: tuple[int, ...] = ()
+    # Lines of the title lines above those repeated headers (not rows either).
+    pasted_title_lines: tuple[int, ...] = ()
     # The sheet an .xlsx workbook was read from, when it is not the first: (the first
     # sheet, which holds no export; the sheet read).
     later_sheet: tuple[str, str] | None = None
@@ -298,6 +300,7 @@ def _raw_table(scan: _Scan, spec: SourceSpec, kind: str, label: str) -> RawTable
         blank_rows_skipped=int(blank.sum()),
         warnings=warnings,
         repeated_header_lines=parts.header_lines,
+        pasted_title_lines=parts.title_lines,
         later_sheet=scan.later_sheet,
         unwrapped=scan.unwrapped,
         last_header=scan.headers[-1] if scan.headers else "",
