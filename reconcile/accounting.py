@@ -112,6 +112,16 @@ def warning_facts(table: LoadedTable) -> list[tuple[str, str, int, str | None]]:
     return _facts(table.file, table.warnings)
 
 
+def two_ways_facts(table: LoadedTable) -> list[tuple[str, str, int, str]]:
+    """(file, column, rows, first value) per column of amounts that read two ways."""
+    per_column = (
+        table.warnings.filter(pl.col("code") == RowError.AMOUNT_READ_TWO_WAYS)
+        .group_by("column", maintain_order=True)
+        .agg(rows=pl.col("line").n_unique(), example=pl.col("value").sort_by("line").first())
+    )
+    return [(table.file, column, rows, example) for column, rows, example in per_column.iter_rows()]
+
+
 def _facts(file: str, errors: pl.DataFrame) -> list[tuple[str, str, int, str | None]]:
     order = {code.value: position for position, code in enumerate(RowError)}
     per_code = (

@@ -142,6 +142,12 @@ class LoadedTable:
     # Lines of the file's header line repeated inside it (exports pasted together): not
     # rows either; each starts a part with its own column order.
     repeated_header_lines: tuple[int, ...] = ()
+    # Title lines above those repeated headers (a pasted export's own title): not rows.
+    pasted_title_lines: tuple[int, ...] = ()
+    # An .xlsx workbook whose first sheet holds no export: (that sheet, the sheet read).
+    later_sheet: tuple[str, str] | None = None
+    # Every record was one quoted field holding a CSV line: the lines it holds were read.
+    unwrapped: bool = False
     # The billing system the source file describes (its name, and whether its reports
     # count subscriptions as customers); None for tables built without a source file.
     billing_system: BillingSystem | None = None

@@ -131,6 +131,13 @@ class RowError(StrEnum):
 
     MISSING_ID = "missing_id", True, N_("the subscription or customer ID is missing")
     DAMAGED_ID = "id_in_scientific_notation", True, N_("an ID is in scientific notation")
+    # A long numeric ID a spreadsheet held as a number and rounded to 15 significant digits:
+    # different IDs may have become one, so the row cannot be matched (checked.py).
+    ROUNDED_ID = (
+        "id_rounded_by_spreadsheet",
+        True,
+        N_("an ID was rounded by a spreadsheet to 15 digits"),
+    )
     INVALID_DATE = "invalid_date", True, N_("a date is invalid")
     MISSING_START = "missing_start", True, N_("the start date is missing")
     UNKNOWN_STATUS = (
@@ -139,6 +146,20 @@ class RowError(StrEnum):
         N_("the status is not one the billing system uses"),
     )
     INVALID_AMOUNT = "invalid_amount", False, N_("an amount cannot be read as a number")
+    # An amount that writes another currency than the row's currency column (`49.00 USD` on
+    # a EUR row), and a negative amount (a credit): neither is a recurring amount to sum.
+    AMOUNT_CURRENCY_DIFFERS = (
+        "amount_currency_differs",
+        False,
+        N_("an amount is written in another currency than the row's"),
+    )
+    NEGATIVE_AMOUNT = "negative_amount", False, N_("an amount is negative")
+    # "1.190" in a file that says nowhere whether its dots group thousands: 1190 or 1.19.
+    AMOUNT_READ_TWO_WAYS = (
+        "amount_read_two_ways",
+        False,
+        N_("an amount reads as a thousand or more, or as a decimal"),
+    )
     # A billing interval (unit or count) or a quantity that cannot be read: no count uses
     # them, but the subscription has no MRR (DOMAIN.md: counted, not guessed).
     INVALID_INTERVAL = (

@@ -88,9 +88,15 @@ def _merging_changes_the_count(params: Params) -> bool:
     return params["customers_active_if_merged"] != params["customers_active"]
 
 
+# The row errors of IDs a spreadsheet damaged: their own, louder finding.
+DAMAGED_ID_CODES = frozenset({RowError.DAMAGED_ID, RowError.ROUNDED_ID})
+
 # The row errors of values that only revenue reads: such a row counts, without MRR.
+# Amounts that were read but are not summed: a credit, an amount in another currency.
+AMOUNTS_NOT_SUMMED = frozenset({RowError.NEGATIVE_AMOUNT, RowError.AMOUNT_CURRENCY_DIFFERS})
 REVENUE_VALUE_CODES = frozenset(
     {RowError.INVALID_AMOUNT, RowError.INVALID_INTERVAL, RowError.INVALID_QUANTITY}
+    | AMOUNTS_NOT_SUMMED
 )
 
 # code -> severity and sentences. Insertion order is the report's order.
@@ -104,11 +110,29 @@ FINDINGS: dict[str, FindingTemplate] = {
                 "{count} rows of {file} have an ID in scientific notation (for example "
                 "{example}): a spreadsheet has damaged the file and these rows cannot be "
                 "matched.",
+                when=lambda params: params.get("code") != RowError.ROUNDED_ID,
+            ),
+            Sentence(
+                "{count} row of {file} has an ID that a spreadsheet rounded to 15 "
+                "significant digits ({example}): different IDs may have become one, and "
+                "this row cannot be matched.",
+                "{count} rows of {file} have IDs that a spreadsheet rounded to 15 "
+                "significant digits (for example {example}): different IDs may have become "
+                "one, and these rows cannot be matched.",
+                when=lambda params: params.get("code") == RowError.ROUNDED_ID,
             ),
             Sentence(
                 "Export the file again and do not open and save it in a spreadsheet before "
                 "running reconcile.",
                 advice=True,
+                when=lambda params: params.get("code") != RowError.ROUNDED_ID,
+            ),
+            Sentence(
+                "Export the file again and do not open and save it in a spreadsheet before "
+                "running reconcile, or import the CSV into the spreadsheet with its ID "
+                "columns as text.",
+                advice=True,
+                when=lambda params: params.get("code") == RowError.ROUNDED_ID,
             ),
         ),
     ),
@@ -204,6 +228,12 @@ FINDINGS: dict[str, FindingTemplate] = {
             Sentence(
                 "{count} row of {file} has a value that could not be read: {reason}.",
                 "{count} rows of {file} have a value that could not be read: {reason}.",
+                when=lambda params: params.get("code") not in AMOUNTS_NOT_SUMMED,
+            ),
+            Sentence(
+                "{count} row of {file} has an amount that is not added to MRR: {reason}.",
+                "{count} rows of {file} have an amount that is not added to MRR: {reason}.",
+                when=lambda params: params.get("code") in AMOUNTS_NOT_SUMMED,
             ),
             Sentence(
                 "No figure uses it, so the row is kept and counted without it; the report "
@@ -220,6 +250,25 @@ FINDINGS: dict[str, FindingTemplate] = {
                 "subscriptions add no MRR; the report lists each with its line, column and "
                 "value.",
                 when=lambda params: params.get("code") in REVENUE_VALUE_CODES,
+            ),
+        ),
+    ),
+    "amounts_read_two_ways": FindingTemplate(
+        WARNING,
+        (
+            Sentence(
+                "{count} amount in column '{column}' of {file} reads two ways: {example} is "
+                "{thousands} if its dot groups thousands, or {decimal} if it is a decimal "
+                "point, and nothing else in the file says which. Its subscription is counted, "
+                "but adds no MRR.",
+                "{count} amounts in column '{column}' of {file} read two ways: {example}, for "
+                "example, is {thousands} if its dot groups thousands, or {decimal} if it is a "
+                "decimal point, and nothing else in the file says which. Their subscriptions "
+                "are counted, but add no MRR.",
+            ),
+            Sentence(
+                "Export the amounts with their decimals (1.190,00 or 1190.00).",
+                advice=True,
             ),
         ),
     ),
@@ -388,9 +437,34 @@ FINDINGS: dict[str, FindingTemplate] = {
         (
             Sentence(
                 "{file} repeats its header line {count} time (first on line {line}): it holds "
-                "exports pasted together, read part by part, each with its own column order.",
+                "exports pasted together, read part by part, each with its own header.",
                 "{file} repeats its header line {count} times (first on line {line}): it holds "
-                "exports pasted together, read part by part, each with its own column order.",
+                "exports pasted together, read part by part, each with its own header.",
+            ),
+            Sentence(
+                "The title line above a part (line {title_line}) is not a row.",
+                "The {titles} title lines above its parts (the first on line {title_line}) "
+                "are not rows.",
+                counted="titles",
+                when=lambda params: bool(params.get("titles")),
+            ),
+        ),
+    ),
+    "export_on_later_sheet": FindingTemplate(
+        INFO,
+        (
+            Sentence(
+                "{file}: its first sheet '{first_sheet}' holds no export; the export was "
+                "read from sheet '{sheet}'."
+            ),
+        ),
+    ),
+    "lines_in_one_cell": FindingTemplate(
+        INFO,
+        (
+            Sentence(
+                "{file} held each line in one quoted cell (a spreadsheet opened it as one "
+                "column and saved it so): each was read as the CSV line it holds."
             ),
         ),
     ),
@@ -574,10 +648,17 @@ COUNTED_REASONS: dict[str, Sentence] = {
     RowError.DAMAGED_ID: Sentence(
         "{count} ID in scientific notation", "{count} IDs in scientific notation"
     ),
+    RowError.ROUNDED_ID: Sentence(
+        "{count} ID rounded by a spreadsheet", "{count} IDs rounded by a spreadsheet"
+    ),
     RowError.INVALID_DATE: Sentence("{count} invalid date", "{count} invalid dates"),
     RowError.MISSING_START: Sentence("{count} missing start date", "{count} missing start dates"),
     RowError.UNKNOWN_STATUS: Sentence("{count} unknown status", "{count} unknown statuses"),
     RowError.INVALID_AMOUNT: Sentence("{count} unreadable amount", "{count} unreadable amounts"),
+    RowError.NEGATIVE_AMOUNT: Sentence("{count} negative amount", "{count} negative amounts"),
+    RowError.AMOUNT_CURRENCY_DIFFERS: Sentence(
+        "{count} amount in another currency", "{count} amounts in another currency"
+    ),
     RowError.INVALID_INTERVAL: Sentence(
         "{count} unreadable billing interval", "{count} unreadable billing intervals"
     ),
@@ -660,11 +741,17 @@ class Facts:
     customers_without_subscriptions: int
     # (product, subscriptions_active, customers_active) for named products.
     products: tuple[tuple[str, int, int], ...]
-    # (file, lines of its header repeated inside it) per export.
-    repeated_headers: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    # (file, lines of its header repeated inside it, title lines above them) per export.
+    repeated_headers: tuple[tuple[str, tuple[int, ...], tuple[int, ...]], ...] = ()
+    # (file, its first sheet, the sheet read) per .xlsx export read from a later sheet.
+    later_sheets: tuple[tuple[str, str, str], ...] = ()
+    # Files whose every line was one quoted cell holding a CSV line (read unwrapped).
+    unwrapped_files: tuple[str, ...] = ()
     # Active subscriptions with MRR whose interval counts as one unit: the export gives
     # the billing unit but no count (Stripe's dashboard export has no Interval Count).
     interval_count_assumed: int = 0
+    # (file, column, rows, first value) per column whose amounts read two ways ("1.190").
+    amounts_read_two_ways: tuple[tuple[str, str, int, str], ...] = ()
 
 
 # The English of the source language needs no catalog: ngettext picks by n == 1.
@@ -769,9 +856,9 @@ def in_report_order(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
 @rule("ids_damaged_by_spreadsheet")
 def _damaged_ids(facts: Facts) -> list[Finding]:
     return [
-        finding("ids_damaged_by_spreadsheet", rows, file=file, example=example)
+        finding("ids_damaged_by_spreadsheet", rows, file=file, example=example, code=code)
         for file, code, rows, example in facts.rejections
-        if code == RowError.DAMAGED_ID and rows > 0
+        if code in DAMAGED_ID_CODES and rows > 0
     ]
 
 
@@ -847,7 +934,7 @@ def _rejected(facts: Facts) -> list[Finding]:
             reason=_reason(code),
         )
         for file, code, rows, _ in facts.rejections
-        if code != RowError.DAMAGED_ID and _rejects(code) and rows > 0
+        if code not in DAMAGED_ID_CODES and _rejects(code) and rows > 0
     ]
 
 
@@ -862,8 +949,27 @@ def _unreadable(facts: Facts) -> list[Finding]:
             reason=_reason(code),
         )
         for file, code, rows, _ in facts.warnings
-        if rows > 0 and code != RowError.OTHER_COLUMN
+        if rows > 0 and code not in (RowError.OTHER_COLUMN, RowError.AMOUNT_READ_TWO_WAYS)
     ]
+
+
+@rule("amounts_read_two_ways")
+def _amounts_read_two_ways(facts: Facts) -> list[Finding]:
+    findings = []
+    for file, column, rows, example in facts.amounts_read_two_ways:
+        digits = "".join(c for c in example if c.isdigit() or c == ".")
+        findings.append(
+            finding(
+                "amounts_read_two_ways",
+                rows,
+                file=file,
+                column=column,
+                example=example,
+                thousands=int(digits.replace(".", "")),
+                decimal=float(digits),
+            )
+        )
+    return findings
 
 
 @rule("names_from_other_column")
@@ -981,11 +1087,33 @@ def _duplicate_rows(facts: Facts) -> list[Finding]:
     ]
 
 
+@rule("export_on_later_sheet")
+def _later_sheets(facts: Facts) -> list[Finding]:
+    return [
+        finding("export_on_later_sheet", 1, file=file, first_sheet=first, sheet=sheet)
+        for file, first, sheet in facts.later_sheets
+    ]
+
+
+@rule("lines_in_one_cell")
+def _lines_in_one_cell(facts: Facts) -> list[Finding]:
+    return [finding("lines_in_one_cell", 1, file=file) for file in facts.unwrapped_files]
+
+
 @rule("repeated_header")
 def _repeated_headers(facts: Facts) -> list[Finding]:
     return [
-        finding("repeated_header", len(lines), file=file, line=lines[0], lines=list(lines))
-        for file, lines in facts.repeated_headers
+        finding(
+            "repeated_header",
+            len(lines),
+            file=file,
+            line=lines[0],
+            lines=list(lines),
+            titles=len(titles),
+            title_line=titles[0] if titles else None,
+            title_lines=list(titles),
+        )
+        for file, lines, titles in facts.repeated_headers
         if lines
     ]
 

@@ -48,6 +48,7 @@ CALENDAR = "calendar"  # day, month and year as text, with an optional naive tim
 ISO = "iso"  # ISO 8601 date or timestamp, with an optional UTC offset
 EXCEL = "excel"  # days since 1899-12-30, as spreadsheets store dates
 UNIX = "unix"  # seconds since 1970-01-01 UTC
+UNIX_MS = "unix_ms"  # milliseconds since 1970-01-01 UTC (JavaScript, Java, pandas' JSON)
 
 # Values that mean "no date" in a date column of any export: a dash or "n/a" that a person
 # or a spreadsheet put in an empty cell, and the zero dates databases write for a date not
@@ -147,7 +148,8 @@ MONTH_NUMBERS: dict[str, int] = {
 
 # Plausible ranges for numeric dates, so that a column of plain numbers is not taken for
 # dates: Excel serials 20000..80000 are 1954-10-03..2119-01-11; Unix seconds with 9 or 10
-# digits are 1973..2286.
+# digits are 1973..2286, Unix milliseconds with 12 or 13 digits the same years. The digit
+# counts do not overlap, so a number's length says its unit.
 EXCEL_SERIAL_RANGE = (20_000, 80_000)
 _EXCEL_EPOCH_OFFSET = 25_569  # Excel serial of 1970-01-01 (serial 0 is 1899-12-30)
 _SECONDS_PER_DAY = 86_400
@@ -262,6 +264,12 @@ DATE_FORMATS: tuple[DateFormat, ...] = (
     ),
     DateFormat("excel serial", EXCEL, r"^(?<n>\d{5})(?:[.,]\d+)?$", ("excel", "serial")),
     DateFormat("unix seconds", UNIX, r"^(?<n>\d{9,10})(?:\.\d+)?$", ("unix", "epoch", "unix time")),
+    DateFormat(
+        "unix milliseconds",
+        UNIX_MS,
+        r"^(?<n>\d{12,13})(?:\.\d+)?$",
+        ("unix ms", "epoch ms", "epoch milliseconds", "milliseconds"),
+    ),
 )
 
 
@@ -603,8 +611,8 @@ def _parse_date_values(text: pl.Series, fmt: DateFormat, *, to_utc: bool = True)
     cleaned = pl.col("text")
     if fmt.kind == EXCEL:
         return frame.select(_excel_serial_date(cleaned, fmt)).to_series()
-    if fmt.kind == UNIX:
-        return frame.select(_unix_seconds_date(cleaned, fmt)).to_series()
+    if fmt.kind in (UNIX, UNIX_MS):
+        return frame.select(_unix_time_date(cleaned, fmt)).to_series()
     # str.replace leaves a value that does not match as it is, hence the gate on matching.
     dates = frame.select(
         pl.when(cleaned.str.contains(fmt.pattern)).then(
@@ -696,9 +704,11 @@ def _excel_serial_date(cleaned: pl.Expr, fmt: DateFormat) -> pl.Expr:
     return pl.when(serial.is_between(low, high)).then((serial - _EXCEL_EPOCH_OFFSET).cast(pl.Date))
 
 
-def _unix_seconds_date(cleaned: pl.Expr, fmt: DateFormat) -> pl.Expr:
-    seconds = cleaned.str.extract(fmt.pattern, 1).cast(pl.Int64)
-    return (seconds // _SECONDS_PER_DAY).cast(pl.Int32).cast(pl.Date)
+def _unix_time_date(cleaned: pl.Expr, fmt: DateFormat) -> pl.Expr:
+    """The UTC date of a Unix time, in seconds or (UNIX_MS) milliseconds."""
+    number = cleaned.str.extract(fmt.pattern, 1).cast(pl.Int64)
+    per_day = _SECONDS_PER_DAY * (1000 if fmt.kind == UNIX_MS else 1)
+    return (number // per_day).cast(pl.Int32).cast(pl.Date)
 
 
 # --- amounts -----------------------------------------------------------------------------
@@ -772,6 +782,82 @@ def decimal_separator_of_counts(counts: pl.DataFrame) -> str | None:
     if dot and not comma:
         return "."
     return None
+
+
+# An amount whose only separator is one dot followed by three digits ("1.190", "EUR 1.190"):
+# 1190 with a dot grouping thousands (German), 1.19 with a decimal point (English).
+_DOT_THOUSAND = r"^\d{1,3}\.\d{3}$"
+
+
+def dots_only_group_thousands(counts: pl.DataFrame) -> bool:
+    """Whether a column (its `distinct_non_empty_counts`) has an amount with a dot, every
+    dot of every amount is followed by exactly three digits, and no amount has a comma:
+    then its dots may all group thousands ("1.190", "12.500.000"), or be decimal points."""
+    numbers = counts.select(
+        pl.col("text").str.extract_groups(_AMOUNT_PATTERN).struct.field("number").alias("n")
+    ).get_column("n")
+    dotted = numbers.filter(numbers.str.contains(".", literal=True).fill_null(False))
+    if dotted.is_empty() or numbers.str.contains(",", literal=True).fill_null(False).any():
+        return False
+    return bool(dotted.str.contains(r"^\d{1,3}(?:\.\d{3})+$").all())
+
+
+def amounts_read_two_ways(values: pl.Series) -> pl.Series:
+    """True where an amount is one dot followed by three digits (`_DOT_THOUSAND`), which
+    reads as a thousand or more, or as a decimal; parsed once per distinct value."""
+    return _map_distinct(values, _read_two_ways_values, pl.Boolean())
+
+
+def _read_two_ways_values(text: pl.Series) -> pl.Series:
+    number = text.str.strip_chars().str.extract_groups(_AMOUNT_PATTERN).struct.field("number")
+    return number.str.contains(_DOT_THOUSAND).fill_null(False)
+
+
+# The currency an amount writes itself: a code (`49.00 USD`, `CHF 490.00`) or a sign. A
+# sign of one currency stands for its code; "$", "¥" and "kr" are the signs of several,
+# and agree with any of them (`$1,234.50` contradicts a EUR row, not a CAD one).
+_CURRENCY_SIGNS = {"€": "EUR", "£": "GBP", "₹": "INR", "₽": "RUB", "₩": "KRW", "FR": "CHF"}
+_CURRENCY_SIGNS["US$"] = "USD"
+_SHARED_SIGNS = {
+    "$": "USD CAD AUD NZD HKD SGD TWD MXN ARS CLP COP CUP DOP UYU BRL BSD BBD BZD BMD BND "
+    "KYD JMD LRD SBD SRD TTD XCD GYD NAD FJD NIO TOP WST CVE",
+    "¥": "JPY CNY",
+    "KR": "SEK NOK DKK ISK",
+}
+
+
+def amount_currencies(values: pl.Series) -> pl.Series:
+    """The currency each amount writes beside its number: its code, upper case ("49.00
+    usd" -> "USD", "€49" -> "EUR"), or a sign of several currencies ("$", "¥", "KR");
+    null where it writes none; parsed once per distinct value."""
+    return _map_distinct(values, _amount_currency_values, pl.String())
+
+
+def _amount_currency_values(text: pl.Series) -> pl.Series:
+    written = (
+        text.str.strip_chars()
+        .str.replace_all(rf"[\d.,\s{_GROUPING_BLANKS}()+{_MINUS_CLASS}]", "")
+        .str.to_uppercase()
+    )
+    code = pl.col("written")
+    signs = {**_CURRENCY_SIGNS, **{sign: sign for sign in _SHARED_SIGNS}}
+    return (
+        written.to_frame("written")
+        .select(
+            pl.when(code.str.contains(r"^[A-Z]{3}$"))
+            .then(code)
+            .otherwise(code.replace_strict(signs, default=None, return_dtype=pl.String))
+        )
+        .to_series()
+    )
+
+
+def currency_disagrees_expr(written: pl.Expr, currency: pl.Expr) -> pl.Expr:
+    """True where the currency an amount writes (`amount_currencies`) is not the row's
+    `currency` (a three-letter code, upper case); false where either is unknown."""
+    allowed = written.replace_strict(_SHARED_SIGNS, default=written, return_dtype=pl.String)
+    known = currency.str.contains(r"^[A-Z]{3}$")
+    return (known & ~allowed.str.contains(currency, literal=True)).fill_null(False)
 
 
 def _check_decimal(decimal: str | None) -> None:
@@ -946,6 +1032,46 @@ def scientific_ids(values: pl.Series) -> pl.Series:
         return has_exponent.alias(values.name)
     candidates = text.gather(where).to_frame("id").select(is_scientific_id_expr("id"))
     return has_exponent.scatter(where, candidates.to_series()).alias(values.name)
+
+
+# A spreadsheet holds a number in a float, to 15 significant digits: a longer numeric ID
+# comes back as its first 15 digits and zeros (2155364000000120000), or, written out from
+# the float itself (an .xlsx number cell, a CSV saved through a float), as the float's
+# exact value (2155364000000120064). Above 2**53 a float holds only some integers, so a
+# genuine ID is rarely one of them; whether a column's IDs were rounded is decided from
+# all of them (validation), never from one value alone.
+_LONG_NUMERIC_ID = r"^[1-9][0-9]{15,}$"
+_FLOAT_EXACT_FROM = 2**53
+
+
+def rounded_id_expr(column: str) -> pl.Expr:
+    """True where an ID has the shape of a number a spreadsheet rounded: all digits, more
+    than 15, and its digits after the 15th all zeros or its value exactly a float's
+    above 2**53; False for any other ID; null stays null."""
+    text = pl.col(column).cast(pl.String).str.strip_chars()
+    zeros = text.str.slice(15).str.contains(r"^0+$")
+    number = text.cast(pl.UInt64, strict=False)  # null beyond the range of UInt64
+    exact = (number > _FLOAT_EXACT_FROM) & (
+        number.cast(pl.Float64).cast(pl.UInt64, strict=False) == number
+    )
+    return text.str.contains(_LONG_NUMERIC_ID) & (zeros | exact.fill_null(False))
+
+
+def long_numeric_id_expr(column: str) -> pl.Expr:
+    """True where an ID is all digits and longer than a spreadsheet's 15; null stays null."""
+    return pl.col(column).cast(pl.String).str.strip_chars().str.contains(_LONG_NUMERIC_ID)
+
+
+def rounded_ids(values: pl.Series) -> pl.Series:
+    """`rounded_id_expr` over a Series, faster: only the values longer than 15 bytes are
+    looked at (most IDs are shorter, or not numeric)."""
+    text = values.cast(pl.String)
+    long = text.str.len_bytes() > 15  # null stays null
+    where = long.fill_null(False).arg_true()
+    if where.is_empty():
+        return long.alias(values.name)
+    candidates = text.gather(where).to_frame("id").select(rounded_id_expr("id"))
+    return long.scatter(where, candidates.to_series()).alias(values.name)
 
 
 def id_expr(column: str) -> pl.Expr:

@@ -501,8 +501,17 @@ def _facts(
         customers_active_if_merged=bridge[-1].total,
         rejections=tuple(fact for table in tables for fact in accounting.rejection_facts(table)),
         warnings=tuple(fact for table in tables for fact in accounting.warning_facts(table)),
+        amounts_read_two_ways=tuple(
+            fact for table in tables for fact in accounting.two_ways_facts(table)
+        ),
         duplicate_rows=tuple((table.file, table.duplicate_rows_removed) for table in tables),
-        repeated_headers=tuple((table.file, table.repeated_header_lines) for table in tables),
+        repeated_headers=tuple(
+            (table.file, table.repeated_header_lines, table.pasted_title_lines) for table in tables
+        ),
+        later_sheets=tuple(
+            (table.file, *table.later_sheet) for table in tables if table.later_sheet
+        ),
+        unwrapped_files=tuple(table.file for table in tables if table.unwrapped),
         orphan_subscriptions=totals.orphan_subscriptions,
         live_after_end=_count_detail(contradictions, Detail.LIVE_AFTER_END),
         end_before_start=_count_detail(contradictions, Detail.END_BEFORE_START),

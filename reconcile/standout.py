@@ -98,7 +98,7 @@ def _file_line(result: Result, file: str) -> Finding:
     by_reason: dict[str, int] = {}
     for item in of_file:
         if item.code == "ids_damaged_by_spreadsheet":
-            by_reason[RowError.DAMAGED_ID] = item.count
+            by_reason[str(item.params.get("code", RowError.DAMAGED_ID))] = item.count
         elif item.code == "rows_rejected":
             by_reason[str(item.params.get("code"))] = item.count
     rejected = summary.rows_rejected if summary is not None else sum(by_reason.values())

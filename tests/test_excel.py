@@ -1,4 +1,5 @@
-"""Excel workbooks (.xlsx) as input: the first sheet, every value as text, through the same
+"""Excel workbooks (.xlsx) as input: the first sheet (or a later one when only that holds an
+export), every value as text, through the same
 header detection, source matching, validation and row numbering as a CSV file (a sheet
 row is a line). Workbooks are written here with XlsxWriter; people and companies are
 invented."""
@@ -179,11 +180,94 @@ def test_opendocument_spreadsheet_is_refused_with_advice(tmp_path):
 def test_empty_first_sheet_is_refused(tmp_path):
     book = xlsxwriter.Workbook(str(tmp_path / "empty.xlsx"))
     book.add_worksheet("Leer")
-    book.add_worksheet("Daten").write_row(0, 0, ["subscription_id", "customer_id"])
+    book.add_worksheet("Daten").write_row(0, 0, ["Notizen"])
     book.close()
     with pytest.raises(UnusableFileError) as caught:
         read_raw(tmp_path / "empty.xlsx", SUBSCRIPTIONS)
     assert caught.value.problem == "is an Excel workbook whose first sheet 'Leer' is empty"
+
+
+ZOHO_SHEET = [
+    ["Subscription ID", "Customer ID", "Customer Name", "Status", "Activated On", "Cancelled On"],
+    ["4600000000001001", "K-1", "Lindner Bau", "live", datetime.date(2025, 1, 10), None],
+    ["4600000000001002", "K-1", "Lindner Bau", "live", datetime.date(2025, 5, 1), None],
+    [
+        "4600000000001003",
+        "K-2",
+        "Ostwind Kaffee",
+        "cancelled",
+        datetime.date(2024, 2, 1),
+        datetime.date(2025, 3, 31),
+    ],
+    ["4600000000001004", "K-3", "Pfeiffer Optik", "live", datetime.date(2025, 2, 1), None],
+]
+
+
+def notes_then_export(path: Path, first: str = "Notes") -> Path:
+    """A workbook whose first sheet holds notes (or nothing) and whose second sheet
+    'Subscriptions' holds a Zoho export from row 1, as an analyst saves one for a board."""
+    book = xlsxwriter.Workbook(str(path))
+    notes = book.add_worksheet(first)
+    if first == "Notes":
+        notes.write(0, 0, "Exported by Ida Brenner for the board meeting")
+        notes.write(1, 0, "see sheet 2")
+    sheet = book.add_worksheet("Subscriptions")
+    date_format = book.add_format({"num_format": "dd.mm.yyyy"})
+    for row, values in enumerate(ZOHO_SHEET):
+        for column, value in enumerate(values):
+            if isinstance(value, datetime.date):
+                sheet.write_datetime(row, column, value, date_format)
+            elif value is not None:
+                sheet.write_string(row, column, value)
+    book.close()
+    return path
+
+
+@pytest.mark.parametrize("first", ["Notes", "Leer"])
+def test_the_export_is_read_from_a_later_sheet_when_the_first_holds_none(tmp_path, first):
+    # As of 2025-06-30: 1001, 1002 (K-1) and 1004 (K-3) live, 1003 (K-2) cancelled on
+    # 2025-03-31: 3 active subscriptions, 2 active customers of 3 known.
+    path = notes_then_export(tmp_path / "zoho.xlsx", first)
+    raw = read_raw(path, None)
+    assert (raw.source.name, raw.rows_read, raw.later_sheet) == (
+        "zoho",
+        4,
+        (first, "Subscriptions"),
+    )
+    assert raw.frame.get_column("line").to_list() == [2, 3, 4, 5]
+    out = tmp_path / "r.json"
+    result = CliRunner().invoke(
+        main, ["report", str(path), "--as-of", "2025-06-30", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text())
+    totals = report["totals"]
+    assert (totals["subscriptions_active"], totals["customers_active"]) == (3, 2)
+    assert (totals["customers_known"], totals["subscriptions_ended"]) == (3, 1)
+    [finding] = [f for f in report["findings"] if f["code"] == "export_on_later_sheet"]
+    assert finding["message"] == (
+        f"{path}: its first sheet '{first}' holds no export; the export was read from "
+        "sheet 'Subscriptions'."
+    )
+
+
+def test_the_sheet_read_is_said_in_german_too(tmp_path):
+    path = notes_then_export(tmp_path / "zoho.xlsx")
+    out = tmp_path / "r.md"
+    result = CliRunner().invoke(
+        main, ["report", str(path), "--as-of", "2025-06-30", "-o", str(out), "--lang", "de"]
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        "zoho.xlsx: Das erste Tabellenblatt „Notes“ enthält keinen Export; der Export wurde "
+        "aus dem Tabellenblatt „Subscriptions“ gelesen."
+    ) in out.read_text().replace("\\_", "_")
+
+
+def test_a_first_sheet_with_an_export_is_read_whatever_follows(tmp_path):
+    path = workbook(tmp_path / "g.xlsx", GENERIC)  # a "Notes" sheet follows the export
+    raw = read_raw(path, None)
+    assert (raw.rows_read, raw.later_sheet) == (5, None)
 
 
 def test_cli_message_for_a_damaged_workbook(tmp_path):

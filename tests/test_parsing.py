@@ -122,6 +122,14 @@ DATE_CASES = [
     ("unix seconds", "1709251200", D(2024, 3, 1)),
     ("unix seconds", "1709251199", D(2024, 2, 29)),
     ("unix seconds", "17092512", None),
+    # Unix milliseconds (JavaScript, Java, pandas' JSON): 12 or 13 digits
+    ("unix milliseconds", "1709251200000", D(2024, 3, 1)),
+    ("unix milliseconds", "1709251199999", D(2024, 2, 29)),
+    ("unix milliseconds", "1736499600000.0", D(2025, 1, 10)),
+    ("unix milliseconds", "946684800000", D(2000, 1, 1)),
+    ("unix milliseconds", "1709251200", None),
+    ("unix milliseconds", "17092512000000", None),
+    ("unix seconds", "1709251200000", None),
 ]
 
 
@@ -175,6 +183,7 @@ def test_mostly_distinct_timestamps_are_parsed_row_by_row_the_same_way():
         ("dd-MMM-yyyy", "dd-MMM-yyyy"),
         (" excel ", "excel serial"),
         ("unix", "unix seconds"),
+        ("epoch ms", "unix milliseconds"),
     ],
 )
 def test_date_format_by_name(name, expected):
@@ -310,6 +319,7 @@ def test_best_fitting_format_suggests_two_digit_years_that_read_most_values():
         (["Apr 5, 2024"], "MMM dd, yyyy"),
         (["45383", "45384.5"], "excel serial"),
         (["1709251200"], "unix seconds"),
+        (["1709251200000", "1736499600000"], "unix milliseconds"),
         # the majority decides; the stray value becomes an invalid date for the caller
         (["01.03.2024", "02.03.2024", "2024-03-01"], "dd.MM.yyyy"),
         # rows count, not distinct values: three rows of ISO beat two distinct dotted ones
@@ -427,6 +437,13 @@ def test_round_trip_iso_timestamps_to_utc_date(moment, offset_minutes, style, co
 def test_round_trip_unix_seconds(moment):
     seconds = int(moment.replace(tzinfo=dt.UTC).timestamp())
     assert parse_one("unix seconds", str(seconds)) == moment.date()
+
+
+@settings(max_examples=60, deadline=None)
+@given(moment=st.datetimes(min_value=dt.datetime(1974, 1, 1), max_value=dt.datetime(2286, 1, 1)))
+def test_round_trip_unix_milliseconds(moment):
+    milliseconds = int(moment.replace(tzinfo=dt.UTC).timestamp() * 1000)
+    assert parse_one("unix milliseconds", str(milliseconds)) == moment.date()
 
 
 # --- amounts -----------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Exports pasted together as people make them (`cat a.csv b.csv`, or one period's
-export pasted under another's), read part by part with each part's own header.
+export pasted under another's), read part by part with each part's own header; and an
+export a spreadsheet saved with each line in one cell.
 
 The fixtures are in tests/fixtures/pasted/ (README.md there says what each holds and its
 right answer); the figures below are worked out by hand from those rows.
@@ -13,6 +14,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from reconcile.cli import main
+from reconcile.reading import read_raw
 
 PASTED = Path(__file__).parent / "fixtures" / "pasted"
 
@@ -70,3 +72,178 @@ def test_a_repeated_header_with_bom_quotes_blanks_and_invisible_characters_is_a_
     assert (totals["customers_known"], totals["subscriptions_ended"]) == (3, 1)
     assert repeated_header_lines(result) == [4]
     assert not result["caveats"]
+
+
+# --- a part whose header has a column more or fewer ------------------------------------
+
+
+def write(tmp_path: Path, lines: list[str], name: str = "subscriptions.csv") -> Path:
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_part_with_a_stripe_metadata_column_more_is_read_with_its_own_header(tmp_path):
+    # Two periods' Stripe exports pasted together, the second with `tier (metadata)` at
+    # the end of its header (line 5) and of its rows: 4 of the 7 records below line 1
+    # have a field more than the first header. As of 2026-11-15: sub_1QRa01, sub_1QRa02
+    # (Anker), sub_1QRc01 (Ceder), sub_1QRd01 (Dorn, past_due) active; sub_1QRb01 ended
+    # on 2026-10-05; sub_1QRa03 trialing: 4 active subscriptions of 3 customers, 4 known.
+    path = PASTED / "stripe_metadata_column.csv"
+    summary = validate(path)
+    assert (summary["rows_read"], summary["rows_accepted"], summary["rows_rejected"]) == (6, 6, 0)
+    assert (summary["errors"], summary["warnings"]) == ([], [])
+    result = report(path, tmp_path, as_of="2026-11-15")
+    totals = result["totals"]
+    assert (totals["subscriptions_active"], totals["customers_active"]) == (4, 3)
+    assert (totals["customers_known"], totals["subscriptions_ended"]) == (4, 1)
+    assert totals["subscriptions_not_yet_paying"] == 1
+    assert repeated_header_lines(result) == [5]
+
+
+def test_a_column_more_in_the_middle_and_a_field_beyond_the_part_header(tmp_path):
+    # Few records are wider than the first header (the path where they would be row
+    # errors): the second part puts its metadata column in the middle, and its line 9
+    # has a field beyond its own header, which is that row's error, not the part's.
+    lines = [
+        "id,Customer ID,Status,Start Date (UTC)",
+        *(f"s{n},c{n},active,2025-03-01 10:00" for n in range(1, 6)),
+        "id,Customer ID,tier (metadata),Status,Start Date (UTC)",  # line 7
+        "s6,c6,pro,active,2025-03-01 10:00",
+        "s7,c7,pro,active,2025-03-01 10:00,oops",  # line 9
+    ]
+    summary = validate(write(tmp_path, lines))
+    assert (summary["rows_read"], summary["rows_accepted"], summary["rows_rejected"]) == (7, 6, 1)
+    [error] = summary["errors"]
+    assert (error["line"], error["code"], error["value"]) == (9, "extra_fields", "oops")
+    result = report(write(tmp_path, lines), tmp_path)
+    assert (result["totals"]["subscriptions_active"], result["totals"]["customers_active"]) == (
+        6,
+        6,
+    )
+    assert repeated_header_lines(result) == [7]
+
+
+def test_a_column_only_a_later_part_has_is_read_where_it_has_it(tmp_path):
+    # `Ended At (UTC)` appears in the second part only: s3 ended on 2025-05-10 and is not
+    # active on 2025-06-30 (reading the first header's columns alone would count it).
+    lines = [
+        "id,Customer ID,Status,Start Date (UTC)",
+        "s1,c1,active,2025-03-01 10:00",
+        "s2,c2,active,2025-03-01 10:00",
+        "id,Customer ID,Status,Start Date (UTC),Ended At (UTC)",  # line 4
+        "s3,c3,canceled,2025-03-01 10:00,2025-05-10 10:00",
+        "s4,c4,active,2025-03-01 10:00,",
+    ]
+    result = report(write(tmp_path, lines), tmp_path)
+    totals = result["totals"]
+    assert (totals["subscriptions_active"], totals["customers_active"]) == (3, 3)
+    assert (totals["subscriptions_ended"], totals["ended_without_end_date"]) == (1, 0)
+
+
+def test_a_part_with_columns_fewer_is_read_with_nulls_where_it_has_none(tmp_path):
+    # A Zoho file pasted under another with `cat`: the second header (line 4) starts with
+    # a BOM, puts Customer ID first and lacks Cancelled On and Reference Number. Its
+    # cancelled row 9003 has no cancellation date to end it: ended without an end date.
+    lines = [
+        "\ufeffSubscription ID,Customer ID,Status,Activated On,Cancelled On,Reference Number",
+        "9001,K1,live,2025-03-01,,R-1",
+        "9002,K1,cancelled,2025-03-01,2025-04-30,R-2",
+        "\ufeffCustomer ID,Subscription ID,Status,Activated On",
+        "K2,9003,cancelled,2025-03-01",
+        "K2,9004,live,2025-03-01",
+    ]
+    summary = validate(write(tmp_path, lines))
+    assert (summary["rows_read"], summary["rows_accepted"], summary["rows_rejected"]) == (4, 4, 0)
+    result = report(write(tmp_path, lines), tmp_path)
+    totals = result["totals"]
+    assert (totals["subscriptions_active"], totals["customers_active"]) == (2, 2)
+    assert (totals["subscriptions_ended"], totals["ended_without_end_date"]) == (2, 1)
+    assert repeated_header_lines(result) == [4]
+
+
+def test_a_later_header_naming_another_column_for_a_field_is_refused(tmp_path):
+    # The first part has `Start (UTC)` only; the second adds `Start Date (UTC)`, which
+    # Stripe's start is read from first: one column per file, so the file is refused.
+    lines = [
+        "id,Customer ID,Status,Start (UTC)",
+        "s1,c1,active,2025-03-01 10:00",
+        "id,Customer ID,Status,Start (UTC),Start Date (UTC)",
+        "s2,c2,active,2025-03-01 10:00,2025-02-01 10:00",
+    ]
+    path = write(tmp_path, lines)
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert result.output == (
+        f"Error: {path}: holds exports pasted together whose headers differ: the header on "
+        "line 3 adds the column 'Start Date (UTC)', which reconcile would read instead of "
+        "'Start (UTC)' of the header on line 1\n"
+        "Export both periods with the same columns, or split the file at line 3.\n"
+    )
+
+
+# --- every line in one cell ----------------------------------------------------------
+
+ONE_CELL = Path(__file__).parent / "fixtures" / "onecell" / "stripe_lines_in_one_cell.csv"
+
+
+def test_a_file_of_lines_in_one_quoted_cell_reads_the_lines_it_holds(tmp_path):
+    # German Excel opened a Stripe export as one column and saved it: every line is one
+    # quoted cell, the description's own quotes doubled. As of 2026-11-15: sub_W1, sub_W2
+    # (cus_W1) and sub_W4 (cus_W3, past_due) active, sub_W3 ended on 2026-10-31, sub_W5
+    # rejected on line 6 for its status: 3 active subscriptions, 2 active customers.
+    raw = read_raw(ONE_CELL, None)
+    assert (raw.source.name, raw.rows_read, raw.unwrapped) == ("stripe", 5, True)
+    descriptions = raw.unmapped.get_column("Customer Description").to_list()
+    assert descriptions[:2] == ["Nordlicht Yoga, Studio"] * 2
+    summary = validate(ONE_CELL)
+    assert (summary["rows_accepted"], summary["rows_rejected"]) == (4, 1)
+    [error] = summary["errors"]
+    assert (error["line"], error["column"], error["code"]) == (6, "Status", "unknown_status")
+    result = report(ONE_CELL, tmp_path, as_of="2026-11-15")
+    totals = result["totals"]
+    assert (totals["subscriptions_active"], totals["customers_active"]) == (3, 2)
+    assert (totals["subscriptions_ended"], totals["customers_known"]) == (1, 3)
+    [finding] = [f for f in result["findings"] if f["code"] == "lines_in_one_cell"]
+    assert finding["message"] == (
+        f"{ONE_CELL} held each line in one quoted cell (a spreadsheet opened it as one "
+        "column and saved it so): each was read as the CSV line it holds."
+    )
+
+
+def test_a_one_column_file_whose_header_names_no_known_column_is_not_unwrapped(tmp_path):
+    path = write(tmp_path, ['"Notiz,Betrag"', '"Miete,1200"'])
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert "no subscription_id column" in result.output and "'Notiz,Betrag'" in result.output
+
+
+def test_the_title_line_of_a_pasted_export_is_not_a_row(tmp_path):
+    # Two Zoho files, each with its title line above its header, pasted with a blank line
+    # between: line 6 is the second file's title, line 7 its header (Customer ID first).
+    # 8001 (K1), 8002 (K2), 8003 (K3), all live: 3 rows, none rejected, no caution.
+    lines = [
+        "Subscriptions export – Lindgren Software AB",
+        "Subscription ID,Customer ID,Status,Activated On",
+        "8001,K1,live,2025-03-01",
+        "8002,K2,live,2025-03-01",
+        "",
+        "Subscriptions export – Lindgren Software AB",
+        "Customer ID,Subscription ID,Status,Activated On",
+        "K3,8003,live,2025-03-01",
+    ]
+    summary = validate(write(tmp_path, lines))
+    assert (summary["rows_read"], summary["rows_accepted"], summary["rows_rejected"]) == (3, 3, 0)
+    assert summary["blank_lines_skipped"] == 1
+    result = report(write(tmp_path, lines), tmp_path)
+    assert (result["totals"]["subscriptions_active"], result["totals"]["customers_active"]) == (
+        3,
+        3,
+    )
+    assert not result["caveats"]
+    [finding] = [f for f in result["findings"] if f["code"] == "repeated_header"]
+    assert finding["params"]["title_lines"] == [6]
+    assert finding["message"].endswith(
+        "read part by part, each with its own header. The title line above a part (line 6) "
+        "is not a row."
+    )

@@ -93,6 +93,18 @@ def test_a_woocommerce_trial_is_never_active_time():
     assert active["2026-11"] == 2
 
 
+def test_woocommerce_statuses_as_its_screens_label_them():
+    # The labels of wcs_get_subscription_statuses (tests/fixtures/README.md). As of
+    # 2026-11-15: Active 601 and Pending Cancellation 602 (ends 2026-12-01) are active;
+    # Pending 604 not yet paying; On hold 603 paused (no pause date); Cancelled 605
+    # (2026-03-01), Expired 606, Switched 607 ended.
+    d = run(FIXTURES / "woocommerce" / "screen_labels.csv")
+    assert d["inputs"]["subscriptions"]["source"] == "woocommerce"
+    assert accounting(d) == (7, 7, 0, 0)
+    assert states(d) == (2, 1, 1, 3)
+    assert d["totals"]["customers_active"] == 2
+
+
 def test_stripe_export_resaved_by_a_spreadsheet_reads_with_no_option():
     # Excel wrote 12/25/25 20:18 for 2025-12-25 20:18; days above 12 settle the order.
     d = run(FIXTURES / "stripe_resaved" / "subscriptions.csv")
@@ -109,6 +121,50 @@ def test_stripe_export_resaved_by_a_spreadsheet_reads_with_no_option():
     assert months["2025-12"] == 5
     assert months["2026-05"] == 5
     assert months["2026-06"] == 4  # H7 ends on 2026-06-30, the observed day: not active
+
+
+@pytest.mark.parametrize("date_format", [None, "unix"])
+def test_stripe_dates_as_unix_milliseconds_read_with_no_option(date_format):
+    # tests/fixtures/README.md, stripe_epoch_ms/: every date a 13-digit Unix time in
+    # milliseconds. `--date-format unix` (seconds) reads them too: milliseconds fit better.
+    d = reconcile.reconcile(
+        subscriptions=FIXTURES / "stripe_epoch_ms" / "subscriptions.csv",
+        as_of=AS_OF,
+        date_format=date_format,
+    ).to_dict()
+    assert accounting(d) == (5, 5, 0, 0)
+    formats = {f["column"]: f["format"] for f in d["inputs"]["subscriptions"]["date_formats"]}
+    assert formats["Start Date (UTC)"] == "unix milliseconds"
+    # Active: Ms01, Ms02 (cus_Ms01), Ms05 (started 2026-10-31 23:59:59.999 UTC). Ms04 is
+    # trialing; Ms03 ended 2026-08-31.
+    assert states(d) == (3, 1, 0, 1)
+    assert d["totals"]["customers_active"] == 2
+    # 49.00 + 2 x 1200.00 / 12 + 29.00.
+    assert [(r["currency"].upper(), r["mrr"]) for r in d["revenue"]] == [("EUR", 278.00)]
+    active = {m["period"]: m["subscriptions_active"] for m in d["timeline"]}
+    assert active["2025-01"] == 1
+    assert (active["2026-07"], active["2026-08"], active["2026-09"]) == (3, 2, 2)
+    assert (active["2026-10"], active["2026-11"]) == (3, 3)
+
+
+def test_dates_as_numbers_of_no_known_length_get_advice_about_numbers(tmp_path):
+    # 16 digits (microseconds) are read as nothing: every row is rejected, and the advice
+    # names the numbers reconcile reads rather than a date pattern.
+    path = tmp_path / "subscriptions.csv"
+    path.write_text(
+        "subscription_id,customer_id,status,start_date\n"
+        "S1,C1,active,1736499600000000\n"
+        "S2,C2,active,1748788200000000\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(UnusableFileError) as error:
+        reconcile.load(path)
+    assert str(error.value).endswith(
+        "The dates are numbers of no length reconcile reads as dates: Excel serial numbers "
+        "(5 digits), Unix seconds (9 or 10) or Unix milliseconds (12 or 13). Export the "
+        "dates as dates (yyyy-MM-dd)."
+    )
+    assert "--date-format" not in str(error.value)
 
 
 def test_german_spreadsheet_dates_with_two_digit_years(tmp_path):

@@ -706,8 +706,16 @@ def test_no_finding_says_a_plural_for_one(lang):
         "live_after_end": 1,
         "end_before_start": 0,
         "line": 4,
+        "first_sheet": "Notes",
+        "titles": 1,
+        "title_line": 6,
+        "sheet": "Subscriptions",
         "reasons": "1 invalid date",
         "by_reason": {"invalid_date": 1},
+        # Amounts that read two ways.
+        "column": "Amount",
+        "thousands": 1190,
+        "decimal": 1.19,
         "duplicates": 1,
         "unreadable": 1,
         # The findings of report downloads.

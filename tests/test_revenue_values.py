@@ -236,7 +236,11 @@ def test_a_generic_mrr_column_is_never_divided_by_the_interval(tmp_path):
         "S3,C3,active,2026-01-05,n/a,EUR,month,1\n"  # unreadable: a warning, no MRR
     )
     table = load(write(tmp_path, content))
-    assert warnings_of(table) == [(4, "mrr", "n/a", "invalid_amount")]
+    # The credit is named (negative_amount), like the unreadable value.
+    assert warnings_of(table) == [
+        (3, "mrr", "-5", "negative_amount"),
+        (4, "mrr", "n/a", "invalid_amount"),
+    ]
     assert revenue_of(table) == [("EUR", 50.0, 1, 1, 50.0, 50.0, 2)]
 
 

@@ -49,52 +49,162 @@ def blank_records(frame: pl.DataFrame, mapped: Sequence[str], unmapped: Sequence
 @dataclass(frozen=True)
 class Parts:
     """A file that is several exports pasted together: the lines of the header lines
-    repeated inside it, and the frame with each part's columns put in the first part's
-    order (the repeated header lines removed)."""
+    repeated inside it, and the frame with each part's columns put under the first
+    part's headers (the repeated header lines removed). A column a later part's header
+    names and the first lacks is added to the frame under the name that header gives it
+    (`added`; null in the parts without it), and a header the part lacks is null in it."""
 
     frame: pl.DataFrame
     header_lines: tuple[int, ...] = ()
+    added: tuple[str, ...] = ()
+    added_lines: tuple[int, ...] = ()  # per added column, the first header line naming it
+    # Title lines of pasted parts: a record of one value directly above a repeated header
+    # (blank records between aside), as the export's own title stood above its header.
+    title_lines: tuple[int, ...] = ()
 
 
-def split_parts(frame: pl.DataFrame, headers: Sequence[str], line: str) -> Parts:
-    """Find header lines repeated inside the records, in any column order. A record is
-    a repeated header when its values are the file's headers, each once (compared as
-    headers are matched: case, blanks and punctuation aside). Each one ends a part and
-    starts the next, whose values are moved under the headers its own header line names.
-    Only records whose first value is a header name are looked at closely."""
+def is_header_record(values: Sequence[str | None], keys: frozenset[str]) -> bool:
+    """Whether a record is a header line repeated inside a file whose header keys are
+    `keys`: its values are distinct header keys, at least two of them the file's and
+    more than half of them. So a part exported with a column more (Stripe adds a
+    `… (metadata)` column only when some subscription has that key) or a column fewer
+    is a part, not a row; values are compared as headers are matched."""
+    written = [key for key in (normalize_header(v) for v in values if v) if key]
+    named = sum(1 for key in written if key in keys)
+    return len(set(written)) == len(written) and named >= 2 and named * 2 > len(written)
+
+
+def split_parts(
+    frame: pl.DataFrame,
+    headers: Sequence[str],
+    line: str,
+    *,
+    wide: Sequence[str] = (),
+    separator: str = ",",
+    extra: str = "row:extra_fields",
+) -> Parts:
+    """Find header lines repeated inside the records, in any column order, with a column
+    more or fewer (`is_header_record`). Each one ends a part and starts the next, whose
+    values are moved under the headers its own header line names. Only records whose
+    first value is a header name are looked at closely.
+
+    `wide` names the frame's columns beyond the file's header, when the file was read as
+    wide as its widest record (a later part's header has more columns): in each part,
+    the values of columns its header does not name are its record's extra fields
+    (`extra`, joined by `separator`), as a record's fields beyond the header are."""
     if frame.height == 0 or len(headers) < 2:
         return Parts(frame)
-    wanted = sorted(normalize_header(h) for h in headers)
+    columns = [*headers, *wide]
+    keys = frozenset(normalize_header(h) for h in headers) - {""}
     # The first value compared as a header key, so that a repeated header line that
     # starts with a byte-order mark (Zoho writes one at the start of every file, and
     # `cat` keeps it), an invisible character, other quoting or blanks is still found.
     names = header_keys(pl.Series(headers, dtype=pl.String)).unique().implode()
     first = header_keys(pl.col(headers[0]))
     candidates = frame.with_row_index("row:index").filter(first.is_in(names))
-    repeats: list[tuple[int, list[str]]] = []
-    for row in candidates.select("row:index", *headers).iter_rows():
-        values = ["" if value is None else value for value in row[1:]]
-        if sorted(normalize_header(value) for value in values) == wanted:
-            repeats.append((row[0], values))
+    repeats = [
+        (row[0], ["" if value is None else value for value in row[1:]])
+        for row in candidates.select("row:index", *columns).iter_rows()
+        if is_header_record(row[1:], keys)
+    ]
     if not repeats:
         return Parts(frame)
     by_key = {normalize_header(h): h for h in headers}
-    pieces = [frame.slice(0, repeats[0][0])]
-    bounds = [index for index, _ in repeats[1:]] + [frame.height]
-    for (start, values), end in zip(repeats, bounds, strict=True):
-        piece = frame.slice(start + 1, end - start - 1)
-        # The file's column j holds, in this part, the values of the header it names.
-        moved = {
-            by_key[normalize_header(value)]: column
-            for value, column in zip(values, headers, strict=True)
-        }
-        pieces.append(
-            piece.select(
-                pl.col(moved[c]).alias(c) if c in moved else pl.col(c) for c in frame.columns
-            )
+    added: dict[str, str] = {}  # key -> the column's name, as its first header writes it
+    added_at: list[int] = []  # per added column, the repeat that first names it
+    layouts: list[dict[str, str]] = [{h: h for h in headers}]
+    for number, (_, values) in enumerate(repeats):
+        moved: dict[str, str] = {}  # frame column (by header) -> file column holding it
+        for value, column in zip(values, columns, strict=True):
+            key = normalize_header(value)
+            if key and key not in by_key and key not in added:
+                added[key] = value.strip(INVISIBLE + " \t")
+                added_at.append(number)
+            if key:
+                moved[by_key.get(key) or added[key]] = column
+        layouts.append(moved)
+    bounds = [0, *(index + 1 for index, _ in repeats)]
+    ends = [index for index, _ in repeats] + [frame.height]
+    pieces = [
+        _part(
+            frame.slice(start, end - start),
+            layout,
+            headers,
+            wide,
+            [*added.values()],
+            separator,
+            extra,
         )
-    lines = frame.get_column(line).gather([index for index, _ in repeats]).to_list()
-    return Parts(pl.concat(pieces, how="vertical"), tuple(int(n) for n in lines))
+        for start, end, layout in zip(bounds, ends, layouts, strict=True)
+    ]
+    lines = [int(n) for n in frame.get_column(line).gather([i for i, _ in repeats]).to_list()]
+    titles = _title_records(frame, columns, [i for i, _ in repeats], keys)
+    title_lines = [int(n) for n in frame.get_column(line).gather(titles).to_list()]
+    joined = pl.concat(pieces, how="vertical")
+    if title_lines:
+        joined = joined.filter(~pl.col(line).is_in(title_lines))
+    return Parts(
+        joined,
+        header_lines=tuple(lines),
+        added=tuple(added.values()),
+        added_lines=tuple(lines[number] for number in added_at),
+        title_lines=tuple(title_lines),
+    )
+
+
+def _title_records(
+    frame: pl.DataFrame, columns: Sequence[str], repeats: Sequence[int], keys: frozenset[str]
+) -> list[int]:
+    """The indices of the title records of pasted parts: going up from each repeated
+    header, past blank records, the records holding exactly one value that is no header
+    name (a second file's `Subscriptions export – Muster GmbH`), up to the first record
+    with more. Only the few records above each repeated header are looked at."""
+    titles: list[int] = []
+    previous = -1
+    for index in repeats:
+        above = index - 1
+        while above > previous:
+            values = [v for v in frame.select(columns).row(above) if v is not None and v.strip()]
+            if len(values) > 1 or (values and normalize_header(values[0]) in keys):
+                break
+            if values:
+                titles.append(above)
+            above -= 1
+        previous = index
+    return sorted(titles)
+
+
+def _part(
+    piece: pl.DataFrame,
+    layout: dict[str, str],
+    headers: Sequence[str],
+    wide: Sequence[str],
+    added: Sequence[str],
+    separator: str,
+    extra: str,
+) -> pl.DataFrame:
+    """One part's records with its values under the frame's headers (`layout`: header ->
+    the file column that holds it in this part; null where the part has no such
+    column)."""
+
+    def value(name: str) -> pl.Expr:
+        source = layout.get(name)
+        return (pl.col(source) if source else pl.lit(None, pl.String)).alias(name)
+
+    header_set = set(headers)
+    kept = [value(c) if c in header_set else pl.col(c) for c in piece.columns if c not in wide]
+    if not wide:
+        return piece.select(*kept, *(value(name) for name in added))
+    claimed = set(layout.values())
+    unclaimed = [pl.col(c) for c in [*headers, *wide] if c not in claimed]
+    fields = (
+        pl.when(pl.any_horizontal(c.is_not_null() for c in unclaimed))
+        .then(pl.concat_str(unclaimed, separator=separator, ignore_nulls=True))
+        .otherwise(pl.lit(None, pl.String))
+        if unclaimed
+        else pl.lit(None, pl.String)
+    )
+    return piece.select(*kept, *(value(name) for name in added), fields.alias(extra))
 
 
 def header_keys(values: _Text) -> _Text:

@@ -1,4 +1,5 @@
-"""Reading an Excel workbook (.xlsx): its first sheet, every cell as text.
+"""Reading an Excel workbook (.xlsx): the sheet holding the export (the first, unless
+only a later one has an export's header), every cell as text.
 
 Zoho Billing and Chargebee let people download their exports and reports as .xlsx. The
 sheet goes through the same steps as a CSV file: the header row is the row among the
@@ -24,7 +25,7 @@ from pathlib import Path
 import polars as pl
 
 from reconcile.problems import UnusableFileError
-from reconcile.reading.header import HEADER_SEARCH_LINES, header_row
+from reconcile.reading.header import HEADER_SEARCH_LINES, header_row, header_score
 
 ZIP_SIGNATURE = b"PK\x03\x04"
 
@@ -51,21 +52,57 @@ class SheetTable:
     headers: tuple[str, ...]
     header_line: int
     title: str = ""  # the cells of the rows above the header, one per line
+    # The first sheet's name when it holds no export and this later sheet was read.
+    first_sheet: str = ""
+
+
+# A sheet whose header row names fewer known columns than this holds no export: a
+# later sheet that does is read instead of the first.
+_EXPORT_HEADER_SCORE = 2
 
 
 def read_workbook(
     path: Path, label: str, known: frozenset[str], *, head_only: bool = False
 ) -> SheetTable:
-    """The first sheet of an .xlsx workbook as a table (with `head_only`, only the rows a
-    header is looked for in); the header row is found as a CSV file's header line is.
+    """The sheet of an .xlsx workbook that holds the export, as a table (with `head_only`,
+    only the rows a header is looked for in); the header row is found as a CSV file's
+    header line is. That is the first sheet, unless its header row names fewer than two
+    known columns (notes, a cover sheet) and a later sheet's names two or more: then the
+    first such sheet naming the most (`SheetTable.first_sheet` says which was passed).
     UnusableFileError for a zip file that is no .xlsx workbook or cannot be read."""
     refuse_other_zip(path, label)
-    sheet = read_first_sheet(path, label, rows=HEADER_SEARCH_LINES if head_only else None)
-    rows = sheet.rows()
-    index = header_row([[cell or "" for cell in row] for row in rows], known)
+    rows = HEADER_SEARCH_LINES if head_only else None
+    sheet = read_first_sheet(path, label, rows=rows, empty_ok=True)
+    first_sheet = ""
+    if _score(sheet, known) < _EXPORT_HEADER_SCORE:
+        other = _export_sheet(path, label, known)
+        if other is not None:
+            first_sheet = sheet.name
+            sheet = _read_sheet(path, label, other, rows=rows)
+    sheet.refuse_empty(label)
+    cells = sheet.rows()
+    index = header_row([[cell or "" for cell in row] for row in cells], known)
     frame, headers = sheet.table(index)
-    title = "\n".join(cell for row in rows[:index] for cell in row if cell and cell.strip())
-    return SheetTable(sheet.name, frame, headers, header_line=index + 1, title=title)
+    title = "\n".join(cell for row in cells[:index] for cell in row if cell and cell.strip())
+    return SheetTable(
+        sheet.name, frame, headers, header_line=index + 1, title=title, first_sheet=first_sheet
+    )
+
+
+def _score(sheet: Sheet, known: frozenset[str]) -> int:
+    """How many known columns the sheet's header row names."""
+    rows = [[cell or "" for cell in row] for row in sheet.rows()]
+    return max((header_score(row, known) for row in rows), default=0)
+
+
+def _export_sheet(path: Path, label: str, known: frozenset[str]) -> int | None:
+    """The number (from 1) of the sheet after the first whose header row names the most known
+    columns, at least _EXPORT_HEADER_SCORE (the first of equals); None without one. Only
+    the head of each sheet is read."""
+    heads = _read_sheets(path, label, 0, HEADER_SEARCH_LINES)
+    scores = [(_score(Sheet(name, cells), known), -n) for n, (name, cells) in enumerate(heads)]
+    best = max(scores[1:], default=None)
+    return 1 - best[1] if best is not None and best[0] >= _EXPORT_HEADER_SCORE else None
 
 
 def refuse_other_zip(path: Path, label: str) -> None:
@@ -90,6 +127,17 @@ class Sheet:
 
     name: str
     cells: pl.DataFrame
+
+    def refuse_empty(self, label: str) -> None:
+        """UnusableFileError when the sheet holds no value."""
+        has_value = self.cells.select(pl.any_horizontal(pl.all().is_not_null()).any()).item()
+        if self.cells.height == 0 or not has_value:
+            raise UnusableFileError(
+                label,
+                f"is an Excel workbook whose first sheet '{self.name}' is empty",
+                "reconcile reads the first sheet, or a later one whose header names an "
+                "export's columns: put the export there, or export it again.",
+            )
 
     def rows(self, count: int = HEADER_SEARCH_LINES) -> list[tuple[str | None, ...]]:
         """The first `count` rows as tuples of cell texts (None for an empty cell)."""
@@ -151,10 +199,29 @@ def workbook_kind(path: Path) -> str | None:
     return None
 
 
-def read_first_sheet(path: Path, label: str, *, rows: int | None = None) -> Sheet:
+def read_first_sheet(
+    path: Path, label: str, *, rows: int | None = None, empty_ok: bool = False
+) -> Sheet:
     """The first sheet of an .xlsx workbook (its first `rows` rows; None: all), every cell
-    as text; UnusableFileError when the workbook cannot be read or its first sheet is
-    empty."""
+    as text; UnusableFileError when the workbook cannot be read or (unless `empty_ok`)
+    its first sheet is empty."""
+    sheet = _read_sheet(path, label, 1, rows=rows)
+    if not empty_ok:
+        sheet.refuse_empty(label)
+    return sheet
+
+
+def _read_sheet(path: Path, label: str, sheet: int, *, rows: int | None) -> Sheet:
+    """One sheet (by number, from 1), every cell as text."""
+    [(name, cells)] = _read_sheets(path, label, sheet, rows)
+    return Sheet(name, cells)
+
+
+def _read_sheets(
+    path: Path, label: str, sheet: int, rows: int | None
+) -> list[tuple[str, pl.DataFrame]]:
+    """(name, cells) of one sheet, or of every sheet for `sheet` 0, in workbook order: one
+    row per sheet row from row 1 (empty rows included), one text column per sheet column."""
     # skip_rows=0 keeps the empty rows above the first value, so that the row index is the
     # sheet row; no header row: the header is found the way a CSV file's is.
     options: dict[str, object] = {"header_row": None, "skip_rows": 0, "dtypes": "string"}
@@ -163,11 +230,9 @@ def read_first_sheet(path: Path, label: str, *, rows: int | None = None) -> Shee
     try:
         sheets = pl.read_excel(
             path,
-            sheet_id=[1],  # a list: polars answers {sheet name: frame}
+            sheet_id=[sheet] if sheet else 0,  # a list or 0: polars answers {name: frame}
             engine="calamine",
             has_header=False,
-            # skip_rows=0 keeps the empty rows above the first value, so that the row
-            # index is the sheet row; the header is found the way a CSV file's is.
             read_options=options,
             infer_schema_length=0,
             drop_empty_rows=False,
@@ -180,17 +245,12 @@ def read_first_sheet(path: Path, label: str, *, rows: int | None = None) -> Shee
             f"is an Excel workbook that cannot be read ({_first_line(error)})",
             "Open it in Excel and save it again as .xlsx, or save the sheet as CSV (UTF-8).",
         ) from None
-    name, cells = next(iter(sheets.items()))
-    cells = cells.select(pl.all().cast(pl.String))
-    cells.columns = [f"column_{index}" for index in range(cells.width)]
-    has_value = cells.select(pl.any_horizontal(pl.all().is_not_null()).any()).item()
-    if cells.height == 0 or not has_value:
-        raise UnusableFileError(
-            label,
-            f"is an Excel workbook whose first sheet '{name}' is empty",
-            "reconcile reads the first sheet: put the export there, or export it again.",
-        )
-    return Sheet(name, cells)
+    read = []
+    for name, cells in sheets.items():
+        cells = cells.select(pl.all().cast(pl.String))
+        cells.columns = [f"column_{index}" for index in range(cells.width)]
+        read.append((name, cells))
+    return read
 
 
 def _first_line(error: Exception) -> str:

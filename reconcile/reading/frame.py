@@ -35,7 +35,13 @@ from reconcile.reading.encoding import (
     read_head,
     refuse_non_csv,
 )
-from reconcile.reading.header import find_header, known_header_keys
+from reconcile.reading.header import (
+    SEPARATORS,
+    cells,
+    find_header,
+    header_score,
+    known_header_keys,
+)
 from reconcile.reading.matching import candidate_sources, header_of, resolve
 from reconcile.sources import (
     ID_FIELDS,
@@ -76,6 +82,14 @@ class RawTable:
     warnings: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=ROW_ERROR_SCHEMA))
     # Lines of header lines repeated inside the file (exports pasted together).
     repeated_header_lines: tuple[int, ...] = ()
+    # Lines of the title lines above those repeated headers (not rows either).
+    pasted_title_lines: tuple[int, ...] = ()
+    # The sheet an .xlsx workbook was read from, when it is not the first: (the first
+    # sheet, which holds no export; the sheet read).
+    later_sheet: tuple[str, str] | None = None
+    # Every record was one quoted field holding a CSV line (a spreadsheet saved the file
+    # with each line in one cell): the lines it holds were read.
+    unwrapped: bool = False
     # The last header of the file: where the fields of a record beyond the header start.
     # The frame's EXTRA_FIELDS column (only when some record has them) holds them.
     last_header: str = ""
@@ -172,6 +186,11 @@ class _Scan:
     header_offset: int = 0  # the byte where the header starts in `body`
     # The same scan, cutting records with more fields than the header to its width.
     ragged: pl.LazyFrame | None = None
+    # The columns beyond the header of a scan as wide as the file's widest record (read
+    # so when a header repeated inside the file has more columns: _WiderParts).
+    wide: tuple[str, ...] = ()
+    later_sheet: tuple[str, str] | None = None  # RawTable.later_sheet
+    unwrapped: bool = False  # RawTable.unwrapped
 
     @classmethod
     def of_frame(cls, frame: pl.DataFrame) -> _Scan:
@@ -188,6 +207,9 @@ class _Scan:
         try:
             return query.collect()
         except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as error:
+            wider = _wider_parts(self) if allow_ragged else None
+            if wider is not None:
+                raise wider from None
             unusable = _reading_error(error, self.body, self.separator, label, self.header_line)
             ragged = _ragged_records(self.body, self.separator, self.header_line, unusable)
             if allow_ragged and ragged is not None and self.ragged is not None:
@@ -214,6 +236,15 @@ def _raw_table(scan: _Scan, spec: SourceSpec, kind: str, label: str) -> RawTable
     try:
         frame = _null_blank_only(scan.collect(query, label, allow_ragged=True), mapped)
         extra: _RaggedRecords | None = None
+    except _WiderParts as wider:
+        # A part pasted below has a column more: every record read as wide as the widest,
+        # each part's values then put under its own header (cleaning.split_parts).
+        scan = wider.scan
+        query = _numbered(scan).with_columns(
+            pl.col(LINE).cast(pl.Int64), *(pl.col(c).str.strip_chars() for c in mapped)
+        )
+        frame = _null_blank_only(scan.collect(query, label), mapped)
+        extra = None
     except _RaggedRecords as ragged:
         # A record with more fields than the header is a row error (extra_fields), not
         # the end of the run: read every record cut to the header's width, then mark them.
@@ -232,7 +263,14 @@ def _raw_table(scan: _Scan, spec: SourceSpec, kind: str, label: str) -> RawTable
     if extra is not None:
         frame = frame.with_columns(extra.column(frame.height))
     _refuse_unread_records(frame, scan, label)
-    parts = cleaning.split_parts(frame, scan.headers, LINE)
+    parts = cleaning.split_parts(
+        frame, scan.headers, LINE, wide=scan.wide, separator=scan.separator, extra=EXTRA_FIELDS
+    )
+    file_headers = (*scan.headers, *parts.added)
+    if parts.added:  # a column only a later part has: the mapping looks at it too
+        headers = _mapped_with_parts(table, scan, parts, label)
+        mapped = list(dict.fromkeys(headers.values()))
+        unmapped = [h for h in file_headers if h not in headers.values()]
     if parts.header_lines:  # values moved between columns: trimmed again where mapped
         frame = parts.frame.with_columns(pl.col(c).str.strip_chars() for c in mapped)
         frame = _null_blank_only(frame, mapped)
@@ -255,15 +293,48 @@ def _raw_table(scan: _Scan, spec: SourceSpec, kind: str, label: str) -> RawTable
         ),
         headers=headers,
         unmapped=frame.select(unmapped),
-        file_headers=scan.headers,
+        file_headers=file_headers,
         encoding=scan.encoding,
         separator=scan.separator,
         header_line=scan.header_line,
         blank_rows_skipped=int(blank.sum()),
         warnings=warnings,
         repeated_header_lines=parts.header_lines,
+        pasted_title_lines=parts.title_lines,
+        later_sheet=scan.later_sheet,
+        unwrapped=scan.unwrapped,
         last_header=scan.headers[-1] if scan.headers else "",
     )
+
+
+def _mapped_with_parts(
+    table: TableSpec, scan: _Scan, parts: cleaning.Parts, label: str
+) -> dict[str, str]:
+    """Raw field -> header over the headers of every part of a file pasted together. A
+    column only a later part has is read where that part has it (null in the others,
+    as a part's missing column is); but a field the first header already maps must keep
+    its column in every part (one column per file, DOMAIN.md): a later part that names
+    a column the field would rather be read from makes the file unusable."""
+    names = [*scan.headers, *parts.added]
+    keys = [normalize_header(h) for h in names]
+    first_keys = keys[: len(scan.headers)]
+    headers: dict[str, str] = {}
+    for raw_field in table.columns:
+        index = header_of(table, raw_field, keys)
+        if index is None:
+            continue
+        before = header_of(table, raw_field, first_keys)
+        if before is not None and before != index:
+            line = parts.added_lines[index - len(scan.headers)]
+            raise UnusableFileError(
+                label,
+                f"holds exports pasted together whose headers differ: the header on line "
+                f"{line} adds the column '{names[index]}', which reconcile would read "
+                f"instead of '{names[before]}' of the header on line {scan.header_line}",
+                f"Export both periods with the same columns, or split the file at line {line}.",
+            )
+        headers[raw_field] = names[index]
+    return headers
 
 
 def _cleaned_ids(
@@ -338,7 +409,8 @@ def _with_physical_lines(frame: pl.DataFrame, scan: _Scan, label: str) -> pl.Dat
         return frame
     # Counted on the text as read: trimming drops the newlines at the edges of a value.
     embedded = pl.sum_horizontal(
-        pl.col(c).str.count_matches("\n", literal=True).fill_null(0) for c in scan.headers
+        pl.col(c).str.count_matches("\n", literal=True).fill_null(0)
+        for c in (*scan.headers, *scan.wide)
     )
     span = (embedded + 1).cast(pl.Int64)
     lines = scan.collect(scan.frame.select(scan.first_line + span.cum_sum() - span), label)
@@ -374,6 +446,7 @@ def _scan_sheet(
         header_line=sheet.header_line,
         encoding="xlsx",
         separator="",
+        later_sheet=(sheet.first_sheet, sheet.sheet) if sheet.first_sheet else None,
     )
 
 
@@ -406,6 +479,13 @@ def _scan_body(
         headers = tuple(frame.collect_schema().names())
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as error:
         raise _reading_error(error, body, separator, label, header_line) from None
+    if _wrapped_records(headers, candidates, mapping):
+        return replace(
+            _scan_body(
+                _unwrapped(frame, headers[0], body, header_line, label), label, candidates, mapping
+            ),
+            unwrapped=True,
+        )
     header_newlines = sum(header.count("\n") for header in headers)
     return _Scan(
         frame,
@@ -418,6 +498,32 @@ def _scan_body(
         header_offset=bom + len(sample[:offset_chars].encode("utf-8")),
         ragged=scan(truncate_ragged_lines=True),
     )
+
+
+def _wrapped_records(
+    headers: tuple[str, ...], candidates: tuple[SourceSpec, ...], mapping: Mapping[str, str] | None
+) -> bool:
+    """Whether a file of one column holds whole CSV lines in it: its one header, split at
+    a separator, names two or more known columns. German Excel, opening a comma-separated
+    file as one column and saving it, quotes every line as one field."""
+    if len(headers) != 1:
+        return False
+    known = known_header_keys(candidates, mapping)
+    return any(
+        separator in headers[0] and header_score(cells(headers[0], separator), known) >= 2
+        for separator in SEPARATORS
+    )
+
+
+def _unwrapped(frame: pl.LazyFrame, header: str, body: Body, header_line: int, label: str) -> Body:
+    """The CSV text a file of wrapped lines holds: each record's one value is the line
+    it was (its quotes undoubled by the reader), in place, so line numbers stay."""
+    try:
+        lines = frame.select(pl.col(header).fill_null("").str.join("\n")).collect().item()
+    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as error:
+        raise _reading_error(error, body, ",", label, header_line) from None
+    text = "\n" * (header_line - 1) + header + "\n" + lines + "\n"
+    return replace(body, data=text.encode("utf-8"))
 
 
 def _reading_error(
@@ -441,6 +547,54 @@ def _reading_error(
 # The column of a RawTable's frame holding, for a record with more fields than the
 # header, those fields (null elsewhere).
 EXTRA_FIELDS = "row:extra_fields"
+
+
+class _WiderParts(Exception):
+    """A header repeated inside the file has more columns than the first (exports of two
+    periods pasted together, the later with a column more): `scan` reads every record
+    as wide as the widest one."""
+
+    def __init__(self, scan: _Scan) -> None:
+        super().__init__(f"a repeated header with {len(scan.wide)} more columns")
+        self.scan = scan
+
+
+def _wider_parts(scan: _Scan) -> _WiderParts | None:
+    """_WiderParts when a record with more fields than the header is itself a header
+    (cleaning.is_header_record), None otherwise. Python's csv module reads the text:
+    only on the error path of a file whose records polars could not fit the header."""
+    body = scan.body
+    if body is None:
+        return None
+    text = body.text().split("\n", scan.header_line - 1)[-1]
+    reader = csv.reader(text.splitlines(keepends=True), delimiter=scan.separator)
+    keys = frozenset(normalize_header(h) for h in scan.headers) - {""}
+    width = len(scan.headers)
+    widest, wider_header = width, False
+    try:
+        next(reader)
+        for record in reader:
+            if len(record) > width:
+                widest = max(widest, len(record))
+                wider_header = wider_header or cleaning.is_header_record(record, keys)
+    except (csv.Error, StopIteration):
+        return None
+    if not wider_header:
+        return None
+    wide = tuple(f"row:field_{index + 1}" for index in range(width, widest))
+    names = [*scan.headers, *wide]
+    frame = pl.scan_csv(
+        str(body.data) if isinstance(body.data, Path) else body.data,
+        separator=scan.separator,
+        has_header=False,
+        schema=dict.fromkeys(names, pl.String),
+        missing_columns="insert",
+        quote_char='"',
+        raise_if_empty=False,
+        skip_lines=scan.header_line - 1,
+        glob=False,
+    ).slice(1)  # the header line itself, read as a record
+    return _WiderParts(replace(scan, frame=frame, wide=wide, ragged=None))
 
 
 class _RaggedRecords(Exception):

@@ -37,22 +37,26 @@ def find_header(sample: str, known: frozenset[str]) -> tuple[str, int]:
     frequent one in that line.
     """
     lines = records(sample)[:HEADER_SEARCH_LINES]
-    best: tuple[int, int, int, str] | None = None  # score, -index, occurrences, separator
-    for index, line in enumerate(lines):
+    # Per line, its best separator: (score, occurrences, separator).
+    scored: list[tuple[int, int, str]] = []
+    for line in lines:
         line = line.rstrip("\r")
-        if not line.strip():
-            continue
-        for separator in SEPARATORS:
-            score = header_score(cells(line, separator), known)
-            candidate = (score, -index, line.count(separator), separator)
-            if score and (best is None or candidate > best):
-                best = candidate
-    if best is None:
+        scored.append(
+            max((header_score(cells(line, s), known), line.count(s), s) for s in SEPARATORS)
+            if line.strip()
+            else (0, 0, ",")
+        )
+    best = max((score for score, _, _ in scored), default=0)
+    if not best:
         index = _first_non_blank(lines)
         line = lines[index] if lines else ""
         separator = max(SEPARATORS, key=lambda s: (line.count(s), -SEPARATORS.index(s)))
     else:
-        index, separator = -best[1], best[3]
+        # The first line that names more than half as many known columns as the best: a
+        # title names none, but a header repeated further down (exports pasted together,
+        # the later with a column more) may name more than the file's own header.
+        index = next(i for i, (score, _, _) in enumerate(scored) if score * 2 > best)
+        separator = scored[index][2]
     offset = sum(len(line) + 1 for line in lines[:index])
     return separator, offset
 

@@ -24,13 +24,17 @@ from reconcile.validation.columns import (
     INTERVAL_COUNT,
     INTERVAL_UNIT,
     KEPT_AS_TEXT,
+    OWN_CURRENCY,
     QUANTITY,
     RAW,
+    ROUNDED,
     SCIENTIFIC,
     TEXT,
+    TWO_WAYS,
     TYPED,
     canonical_expr,
     canonical_fields,
+    id_key,
 )
 from reconcile.validation.repeats import Repeats
 from reconcile.validation.typing_plan import TypingPlan, id_raw_fields
@@ -97,7 +101,15 @@ def checked_frame(
     typed = rows.with_columns(
         *(_typed_expr(f, plan) for f, kind in plan.types.items() if kind != TEXT),
         *(_scientific_expr(f) for f in sorted(id_fields)),
+        *(_rounded_shape_expr(f) for f in sorted(id_fields)),
+        *(_two_ways_expr(f) for f in sorted(plan.amounts_read_two_ways)),
     )
+    if plan.amounts_read_two_ways:
+        # Not guessed: an amount that reads two ways gives no MRR (docs/decisions.md).
+        typed = typed.with_columns(
+            pl.when(pl.col(TWO_WAYS + f)).then(None).otherwise(pl.col(TYPED + f)).alias(TYPED + f)
+            for f in sorted(plan.amounts_read_two_ways)
+        )
 
     def value_of(raw_field: str) -> pl.Expr:
         text = plan.types[raw_field] in KEPT_AS_TEXT
@@ -105,6 +117,9 @@ def checked_frame(
 
     canonical = [canonical_expr(c, table, plan.types, value_of) for c in canonical_fields(raw.kind)]
     frame = typed.with_columns(*canonical, repeats.first_of_id.alias(FIRST_OF_ID))
+    frame = _without_other_currencies(frame, table, plan, value_of)
+    customer_fields = id_raw_fields(table, plan, "customer_id")
+    frame = _with_rounded_ids(frame, raw.kind, sorted(id_fields), customer_fields)
     if raw.kind != SUBSCRIPTIONS:
         return frame.with_columns(_status_columns(frame, raw, plan, with_class=False))
     frame = frame.with_columns(_status_columns(frame, raw, plan, with_class=True))
@@ -153,6 +168,117 @@ def _scientific_expr(raw_field: str) -> pl.Expr:
         parsing.scientific_ids, return_dtype=pl.Boolean(), is_elementwise=True
     )
     return flags.alias(SCIENTIFIC + raw_field)
+
+
+def amount_fields_with_currency(table: TableSpec, plan: TypingPlan) -> list[str]:
+    """The amount columns to compare with the currency column: those of which some value
+    writes a currency, in a file with a currency column (only a subscriptions export)."""
+    if table.kind != SUBSCRIPTIONS or not id_raw_fields(table, plan, "currency"):
+        return []
+    return sorted(plan.amounts_with_currency)
+
+
+def other_currency_expr(raw_field: str) -> pl.Expr:
+    """True where an amount writes a currency (`49.00 USD`) other than the row's currency
+    column's; over the checked frame."""
+    currency = pl.col("currency").cast(pl.String).str.strip_chars().str.to_uppercase()
+    disagrees = parsing.currency_disagrees_expr(pl.col(OWN_CURRENCY + raw_field), currency)
+    return disagrees & pl.col(TYPED + raw_field).is_not_null()
+
+
+def _without_other_currencies(
+    frame: pl.DataFrame, table: TableSpec, plan: TypingPlan, value_of: Callable[[str], pl.Expr]
+) -> pl.DataFrame:
+    """The canonical amounts without those written in another currency than the row's
+    (`49.00 USD` on a EUR row): amounts are never mixed across currencies (DOMAIN.md), so
+    the subscription is counted without amount; checks.py warns."""
+    fields = amount_fields_with_currency(table, plan)
+    if not fields:
+        return frame
+    frame = frame.with_columns(
+        pl.col(RAW + f)
+        .map_batches(parsing.amount_currencies, return_dtype=pl.String(), is_elementwise=True)
+        .alias(OWN_CURRENCY + f)
+        for f in fields
+    )
+    differs = frame.select(pl.any_horizontal(other_currency_expr(f) for f in fields).any())
+    if not differs.item():
+        return frame
+
+    def own_currency_value_of(raw_field: str) -> pl.Expr:
+        if raw_field in fields:
+            return pl.when(~other_currency_expr(raw_field)).then(pl.col(TYPED + raw_field))
+        return value_of(raw_field)
+
+    amounts = [c for c in ("amount", "monthly_amount") if c in frame.columns]
+    return frame.with_columns(
+        canonical_expr(c, table, plan.types, own_currency_value_of) for c in amounts
+    )
+
+
+def _two_ways_expr(raw_field: str) -> pl.Expr:
+    flags = pl.col(RAW + raw_field).map_batches(
+        parsing.amounts_read_two_ways, return_dtype=pl.Boolean(), is_elementwise=True
+    )
+    return flags.fill_null(False).alias(TWO_WAYS + raw_field)
+
+
+def _rounded_shape_expr(raw_field: str) -> pl.Expr:
+    flags = pl.col(RAW + raw_field).map_batches(
+        parsing.rounded_ids, return_dtype=pl.Boolean(), is_elementwise=True
+    )
+    return flags.alias(ROUNDED + raw_field)
+
+
+def _with_rounded_ids(
+    frame: pl.DataFrame, kind: str, id_fields: list[str], customer_fields: list[str]
+) -> pl.DataFrame:
+    """The ROUNDED flags kept only where the file's IDs were rounded by a spreadsheet.
+
+    A value of that shape alone proves nothing (a genuine 16-digit ID ends in 0 one time in
+    ten). The file's IDs were rounded when one of its ID columns shows it: a rounded-looking
+    ID that two rows share while they disagree (a later row of the same subscription or
+    customer ID with other content; in a subscriptions export, one customer ID with two
+    names or emails), or at least two rounded-looking IDs that are most of the column's IDs
+    longer than 15 digits. A spreadsheet that opened the file turned every such column into
+    numbers, so then every rounded-looking ID of the file is flagged."""
+    shaped = {f: pl.col(ROUNDED + f).fill_null(False) for f in id_fields}
+    if not id_fields or not frame.select(pl.any_horizontal(*shaped.values()).any()).item():
+        return frame
+    evidence = [_most_long_ids(s, f) for f, s in shaped.items()]
+    key = id_key(kind)
+    evidence.extend(
+        (s & (pl.col(key) == pl.col(RAW + f)) & ~pl.col(FIRST_OF_ID)).any()
+        for f, s in shaped.items()
+    )
+    if kind == SUBSCRIPTIONS:
+        evidence.extend(_one_customer_id_two_customers(shaped, f) for f in customer_fields)
+    if frame.select(pl.any_horizontal(*evidence)).item():
+        return frame
+    return frame.with_columns(pl.lit(False).alias(ROUNDED + f) for f in id_fields)
+
+
+def _most_long_ids(shaped: pl.Expr, raw_field: str) -> pl.Expr:
+    """Whether two or more distinct rounded-looking IDs are most of the distinct IDs of
+    the column longer than 15 digits (distinct: one customer's many rows are one ID)."""
+    value = pl.col(RAW + raw_field)
+    rounded = value.filter(shaped).n_unique()
+    long = value.filter(parsing.long_numeric_id_expr(RAW + raw_field).fill_null(False)).n_unique()
+    return (rounded >= 2) & (rounded * 2 > long)
+
+
+def _one_customer_id_two_customers(shaped: dict[str, pl.Expr], raw_field: str) -> pl.Expr:
+    """Whether a rounded-looking customer ID is shared by rows naming two customers (two
+    names, or two emails; an empty one names none)."""
+    rows = shaped[raw_field] & (pl.col("customer_id") == pl.col(RAW + raw_field))
+
+    def two_of(value: pl.Expr) -> pl.Expr:
+        named = rows & value.is_not_null()
+        by_id = pl.col("customer_id").filter(named)
+        return pl.struct(by_id, value.filter(named)).n_unique() > by_id.n_unique()
+
+    email = pl.col("customer_email").cast(pl.String).str.to_lowercase()
+    return two_of(pl.col("customer_name").cast(pl.String)) | two_of(email)
 
 
 def _status_columns(

@@ -21,7 +21,11 @@ from reconcile.codes import DATE_FORMAT_ADVICE, RowError
 from reconcile.reading import RawTable
 from reconcile.reading.frame import EXTRA_FIELDS
 from reconcile.sources import ID_FIELDS, Fallback, TableSpec
-from reconcile.validation.checked import normalized_statuses
+from reconcile.validation.checked import (
+    amount_fields_with_currency,
+    normalized_statuses,
+    other_currency_expr,
+)
 from reconcile.validation.columns import (
     AMOUNT,
     BOOLEAN,
@@ -29,9 +33,12 @@ from reconcile.validation.columns import (
     FIRST_OF_ID,
     INTERVAL_COUNT,
     INTERVAL_UNIT,
+    OWN_CURRENCY,
     QUANTITY,
     RAW,
+    ROUNDED,
     SCIENTIFIC,
+    TWO_WAYS,
     TYPED,
     canonical_fields,
     id_key,
@@ -67,7 +74,12 @@ def checks_for(raw: RawTable, table: TableSpec, plan: TypingPlan) -> list[Check]
         elif kind == AMOUNT:
             # No figure uses amounts: an unreadable one is a warning, the row still counts.
             # (A yes/no value decides a row's end, so an unreadable one rejects the row.)
-            checks.append(_parse_check(raw, raw_field, RowError.INVALID_AMOUNT, "is not an amount"))
+            amount = _parse_check(raw, raw_field, RowError.INVALID_AMOUNT, "is not an amount")
+            if raw_field in plan.amounts_read_two_ways:
+                # Read, twice: its own warning says so, not "is not an amount".
+                amount = replace(amount, passes=amount.passes | pl.col(TWO_WAYS + raw_field))
+                checks.append(_two_ways_check(raw, raw_field))
+            checks.append(amount)
         elif kind in _REVENUE_VALUES:
             checks.append(_revenue_check(raw, table, plan, raw_field, kind))
         elif kind == BOOLEAN:
@@ -77,6 +89,7 @@ def checks_for(raw: RawTable, table: TableSpec, plan: TypingPlan) -> list[Check]
                 )
             )
     if raw.kind == SUBSCRIPTIONS:
+        checks.extend(_amount_use_checks(raw, table, plan))
         checks.extend(_other_column_checks(raw, table, plan))
         checks.extend(_status_checks(raw, table, plan))
         checks.extend(_start_checks(raw, table, plan))
@@ -150,6 +163,21 @@ def _id_checks(raw: RawTable, table: TableSpec, plan: TypingPlan, canonical: str
                 ),
             )
         )
+        checks.append(
+            Check(
+                name=f"{RowError.ROUNDED_ID}:{raw_field}",
+                code=RowError.ROUNDED_ID,
+                column=RAW + raw_field,
+                header=raw.headers[raw_field],
+                passes=~pl.col(ROUNDED + raw_field).fill_null(False),
+                message=pl.format(
+                    "'{}' is an ID a spreadsheet rounded to 15 significant digits (other IDs "
+                    "of the file show it): different IDs may have become one; export the file "
+                    "again, or open the CSV with its ID columns as text",
+                    pl.col("value"),
+                ),
+            )
+        )
     return checks
 
 
@@ -169,6 +197,78 @@ def _parse_check(raw: RawTable, raw_field: str, code: RowError, what: str) -> Ch
         passes=pl.col(column).is_null() | pl.col(typed).is_not_null(),
         message=pl.format("'{}' " + what, pl.col("value")),
         rejects=code.rejects,
+    )
+
+
+def _amount_use_checks(raw: RawTable, table: TableSpec, plan: TypingPlan) -> list[Check]:
+    """Amounts read, but not summed into MRR (revenue.py): a negative one (a credit is no
+    recurring amount), and one that writes another currency than the row's (DOMAIN.md:
+    amounts are never mixed across currencies). Warnings: the row counts, without MRR."""
+    checks = []
+    for raw_field in table.raw_fields_of("amount") + table.raw_fields_of("monthly_amount"):
+        if plan.types.get(raw_field) != AMOUNT:
+            continue
+        value, typed = pl.col("value"), pl.col(TYPED + raw_field)
+        checks.append(
+            Check(
+                name=f"{RowError.NEGATIVE_AMOUNT}:{raw_field}",
+                code=RowError.NEGATIVE_AMOUNT,
+                column=RAW + raw_field,
+                header=raw.headers[raw_field],
+                passes=~(typed < 0).fill_null(False),
+                message=pl.format(
+                    "'{}' is negative (a credit?): a recurring amount cannot be, so the "
+                    "subscription has no MRR",
+                    value,
+                ),
+                rejects=False,
+            )
+        )
+        if raw_field in amount_fields_with_currency(table, plan):
+            currency = pl.col("currency").cast(pl.String).str.strip_chars().str.to_uppercase()
+            checks.append(
+                Check(
+                    name=f"{RowError.AMOUNT_CURRENCY_DIFFERS}:{raw_field}",
+                    code=RowError.AMOUNT_CURRENCY_DIFFERS,
+                    column=RAW + raw_field,
+                    header=raw.headers[raw_field],
+                    passes=~other_currency_expr(raw_field),
+                    message=pl.format(
+                        "'{}' is in {}: amounts are never added across currencies, so the "
+                        "subscription has no MRR",
+                        value,
+                        pl.col("context"),
+                    ),
+                    rejects=False,
+                    context=pl.format(
+                        "{}, but the row's currency is {}",
+                        pl.col(OWN_CURRENCY + raw_field),
+                        currency,
+                    ),
+                )
+            )
+    return checks
+
+
+def _two_ways_check(raw: RawTable, raw_field: str) -> Check:
+    """An amount like "1.190" in a file that says nowhere which its dots are: a warning
+    that names both readings; the subscription has no MRR."""
+    value = pl.col("value")
+    return Check(
+        name=f"{RowError.AMOUNT_READ_TWO_WAYS}:{raw_field}",
+        code=RowError.AMOUNT_READ_TWO_WAYS,
+        column=RAW + raw_field,
+        header=raw.headers[raw_field],
+        passes=~pl.col(TWO_WAYS + raw_field),
+        message=pl.format(
+            "'{}' reads as {} with its dot grouping thousands, or as {} with a decimal point, "
+            "and nothing else in the file says which: the subscription has no MRR; export "
+            "the amounts with their decimals ('1.190,00' or '1190.00')",
+            value,
+            value.str.extract(r"(\d+\.\d+)").str.replace(".", "", literal=True),
+            value.str.extract(r"(\d+\.\d+)").cast(pl.Float64).round(3).cast(pl.String),
+        ),
+        rejects=False,
     )
 
 

@@ -19,6 +19,9 @@ from reconcile.sources import ID_FIELDS, Fallback, TableSpec
 RAW = "raw:"  # the raw text of a raw field
 TYPED = "typed:"  # the parsed value of a raw field (date, amount, boolean)
 SCIENTIFIC = "scientific:"  # whether the raw text of an ID field is in scientific notation
+TWO_WAYS = "two_ways:"  # whether an amount reads as a thousand or more, or as a decimal
+OWN_CURRENCY = "own_currency:"  # the currency an amount writes itself ("49.00 USD")
+ROUNDED = "rounded:"  # whether an ID field's value is one a spreadsheet rounded (checked.py)
 # True on the first row of each ID (and where there is none): later ones conflict.
 FIRST_OF_ID = "row:first_of_id"
 

@@ -22,6 +22,8 @@ _ADVICE: dict[str, str] = {
     RowError.UNKNOWN_STATUS: "If the file comes from another billing system, name it with "
     "--source; or list its statuses in a mapping file (--mapping-file, [statuses]).",
     RowError.DAMAGED_ID: "Export the file again and do not open and save it in a spreadsheet.",
+    RowError.ROUNDED_ID: "Export the file again and do not open and save it in a spreadsheet "
+    "(or import the CSV with its ID columns as text).",
 }
 _DEFAULT_ADVICE = "Check which column holds which field, and map it with --map FIELD='HEADER'."
 
@@ -90,6 +92,13 @@ def _advice(raw: RawTable, plan: TypingPlan, code: str, column: str, value: str 
     if best is not None and best != plan.date_formats.get(raw_field or ""):
         return (
             f"Read the dates with --date-format '{best.name}' ({rows} values of the column fit it)."
+        )
+    if value is not None and value.replace(".", "", 1).isdigit():
+        # A number is no pattern's business: a date pattern reads text, not a count of days.
+        return (
+            "The dates are numbers of no length reconcile reads as dates: Excel serial "
+            "numbers (5 digits), Unix seconds (9 or 10) or Unix milliseconds (12 or 13). "
+            "Export the dates as dates (yyyy-MM-dd)."
         )
     return (
         "Give the dates' format as a Unicode date pattern, e.g. --date-format 'M/d/yy H:mm' "

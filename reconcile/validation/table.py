@@ -100,6 +100,9 @@ def validate(raw: RawTable, *, date_format: str | None = None) -> LoadedTable:
         warnings=errors.filter(~of_rejected_row),
         blank_lines_skipped=raw.blank_rows_skipped,
         repeated_header_lines=raw.repeated_header_lines,
+        pasted_title_lines=raw.pasted_title_lines,
+        later_sheet=raw.later_sheet,
+        unwrapped=raw.unwrapped,
         billing_system=raw.source.billing_system(),
         guest_lines=guest_lines,
     )

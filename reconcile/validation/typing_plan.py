@@ -48,6 +48,12 @@ class TypingPlan:
     date_fit: dict[str, tuple[int, int]] = field(default_factory=dict)
     # date raw field -> its distinct_non_empty_counts (to suggest a format when few fit)
     date_counts: dict[str, pl.DataFrame] = field(default_factory=dict)
+    # Amount raw fields whose "1.190"-like values nothing in the file reads one way: such
+    # a value is left out (no MRR) with a warning that names both readings.
+    amounts_read_two_ways: frozenset[str] = frozenset()
+    # Amount raw fields of which some value writes a currency (`49.00 USD`, `€ 120`): only
+    # they are compared with the row's currency column (checked.py).
+    amounts_with_currency: frozenset[str] = frozenset()
 
     def most_fit(self, raw_field: str) -> bool:
         """Whether most values of a date column fit the format it is read with."""
@@ -78,11 +84,53 @@ class TypingPlan:
         )
         formats, fit = _date_formats(raw, counts, date_fields, preferred)
         decimals = {f: parsing.decimal_separator_of_counts(counts[f]) for f in amount_fields}
+        two_ways = _settle_thousands_dots(raw, counts, decimals, formats)
         status_fields = [f for f in raw.table().raw_fields_of("status") if f in raw.headers]
         # A status column without a single value says nothing: treated as no status column.
         has_status = any(rows.get_column(RAW + f).null_count() < rows.height for f in status_fields)
         date_counts = {f: counts[f] for f in date_fields}
-        return cls(types, formats, decimals, has_status, fit, date_counts)
+        with_currency = frozenset(
+            f
+            for f in amount_fields
+            if parsing.amount_currencies(counts[f].get_column("text")).is_not_null().any()
+        )
+        return cls(types, formats, decimals, has_status, fit, date_counts, two_ways, with_currency)
+
+
+def _settle_thousands_dots(
+    raw: RawTable,
+    counts: dict[str, pl.DataFrame],
+    decimals: dict[str, str | None],
+    formats: dict[str, parsing.DateFormat],
+) -> frozenset[str]:
+    """Decides, in `decimals`, the amount columns whose values do not say it themselves and
+    whose every dot may group thousands ("1.190", "59"); returns those nothing decides.
+
+    The file's evidence, in order: another amount column that shows its decimal separator;
+    then a German-style file, separated by ";" or with day-first dotted dates
+    ("01.03.2025"), whose dots group thousands. Without either, "1.190" is 1190 or 1.19:
+    not guessed (docs/decisions.md)."""
+    undecided = [
+        f
+        for f, decimal in decimals.items()
+        if decimal is None and parsing.dots_only_group_thousands(counts[f])
+    ]
+    if not undecided:
+        return frozenset()
+    shown = {d for d in decimals.values() if d is not None}
+    german = raw.separator == ";" or any(
+        fmt.order == parsing.DAY_FIRST and "." in fmt.name for fmt in formats.values()
+    )
+    if len(shown) == 1:
+        settled: str | None = shown.pop()
+    elif not shown and german:
+        settled = ","
+    else:
+        settled = None
+    if settled is None:
+        return frozenset(undecided)
+    decimals.update(dict.fromkeys(undecided, settled))
+    return frozenset()
 
 
 def raw_field_types(table: TableSpec, present: dict[str, str]) -> dict[str, str]:
