@@ -170,13 +170,12 @@ def _scientific_expr(raw_field: str) -> pl.Expr:
     return flags.alias(SCIENTIFIC + raw_field)
 
 
-def amount_fields(plan: TypingPlan) -> list[str]:
-    return sorted(f for f, kind in plan.types.items() if kind == AMOUNT)
-
-
-def has_currency(table: TableSpec, plan: TypingPlan) -> bool:
-    """Whether the file has a currency column (only a subscriptions export can)."""
-    return table.kind == SUBSCRIPTIONS and bool(id_raw_fields(table, plan, "currency"))
+def amount_fields_with_currency(table: TableSpec, plan: TypingPlan) -> list[str]:
+    """The amount columns to compare with the currency column: those of which some value
+    writes a currency, in a file with a currency column (only a subscriptions export)."""
+    if table.kind != SUBSCRIPTIONS or not id_raw_fields(table, plan, "currency"):
+        return []
+    return sorted(plan.amounts_with_currency)
 
 
 def other_currency_expr(raw_field: str) -> pl.Expr:
@@ -193,7 +192,7 @@ def _without_other_currencies(
     """The canonical amounts without those written in another currency than the row's
     (`49.00 USD` on a EUR row): amounts are never mixed across currencies (DOMAIN.md), so
     the subscription is counted without amount; checks.py warns."""
-    fields = amount_fields(plan) if has_currency(table, plan) else []
+    fields = amount_fields_with_currency(table, plan)
     if not fields:
         return frame
     frame = frame.with_columns(

@@ -21,7 +21,11 @@ from reconcile.codes import DATE_FORMAT_ADVICE, RowError
 from reconcile.reading import RawTable
 from reconcile.reading.frame import EXTRA_FIELDS
 from reconcile.sources import ID_FIELDS, Fallback, TableSpec
-from reconcile.validation.checked import has_currency, normalized_statuses, other_currency_expr
+from reconcile.validation.checked import (
+    amount_fields_with_currency,
+    normalized_statuses,
+    other_currency_expr,
+)
 from reconcile.validation.columns import (
     AMOUNT,
     BOOLEAN,
@@ -220,7 +224,7 @@ def _amount_use_checks(raw: RawTable, table: TableSpec, plan: TypingPlan) -> lis
                 rejects=False,
             )
         )
-        if has_currency(table, plan):
+        if raw_field in amount_fields_with_currency(table, plan):
             currency = pl.col("currency").cast(pl.String).str.strip_chars().str.to_uppercase()
             checks.append(
                 Check(

@@ -51,6 +51,9 @@ class TypingPlan:
     # Amount raw fields whose "1.190"-like values nothing in the file reads one way: such
     # a value is left out (no MRR) with a warning that names both readings.
     amounts_read_two_ways: frozenset[str] = frozenset()
+    # Amount raw fields of which some value writes a currency (`49.00 USD`, `€ 120`): only
+    # they are compared with the row's currency column (checked.py).
+    amounts_with_currency: frozenset[str] = frozenset()
 
     def most_fit(self, raw_field: str) -> bool:
         """Whether most values of a date column fit the format it is read with."""
@@ -86,7 +89,12 @@ class TypingPlan:
         # A status column without a single value says nothing: treated as no status column.
         has_status = any(rows.get_column(RAW + f).null_count() < rows.height for f in status_fields)
         date_counts = {f: counts[f] for f in date_fields}
-        return cls(types, formats, decimals, has_status, fit, date_counts, two_ways)
+        with_currency = frozenset(
+            f
+            for f in amount_fields
+            if parsing.amount_currencies(counts[f].get_column("text")).is_not_null().any()
+        )
+        return cls(types, formats, decimals, has_status, fit, date_counts, two_ways, with_currency)
 
 
 def _settle_thousands_dots(
