@@ -382,12 +382,34 @@ def format_summary(summary: dict[str, Any]) -> str:
     if summary.get("blank_lines_skipped"):
         blank = summary["blank_lines_skipped"]
         lines.append(f"  blank lines skipped    {blank:>12,}  (no value at all: not rows)")
+    lines += _how_read_lines(summary)
     lines += row_error_lines("row errors", summary["errors"], summary["errors_total"])
     # Values no figure uses that could not be read: the rows are kept and counted.
     lines += row_error_lines(
         "values not read, rows kept", summary.get("warnings", []), summary.get("warnings_total", 0)
     )
     return "\n".join(lines)
+
+
+def _how_read_lines(summary: dict[str, Any]) -> list[str]:
+    """What was read otherwise than written: a later sheet, pasted parts, lines in one
+    cell (the report says the same in its findings)."""
+    lines = []
+    if summary.get("sheet_read"):
+        lines.append(
+            f"  read from sheet '{summary['sheet_read']}': the first sheet, "
+            f"'{summary['first_sheet_without_export']}', holds no export"
+        )
+    if summary.get("repeated_header_lines"):
+        repeats = summary["repeated_header_lines"]
+        where = ", ".join(str(n) for n in repeats)
+        lines.append(
+            f"  header repeated on line{'s' if len(repeats) > 1 else ''} {where}: "
+            "exports pasted together, each part read with its own header"
+        )
+    if summary.get("lines_in_one_cell"):
+        lines.append("  each line was one quoted cell: read as the CSV line it holds")
+    return lines
 
 
 def _guest_line(guests: int) -> list[str]:

@@ -251,6 +251,16 @@ def test_the_export_is_read_from_a_later_sheet_when_the_first_holds_none(tmp_pat
     )
 
 
+def test_validate_names_the_sheet_read(tmp_path):
+    path = notes_then_export(tmp_path / "zoho.xlsx")
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 0
+    assert (
+        "  read from sheet 'Subscriptions': the first sheet, 'Notes', holds no export\n"
+        in result.output
+    )
+
+
 def test_the_sheet_read_is_said_in_german_too(tmp_path):
     path = notes_then_export(tmp_path / "zoho.xlsx")
     out = tmp_path / "r.md"

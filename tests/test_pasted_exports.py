@@ -247,3 +247,20 @@ def test_the_title_line_of_a_pasted_export_is_not_a_row(tmp_path):
         "read part by part, each with its own header. The title line above a part (line 6) "
         "is not a row."
     )
+
+
+def test_validate_says_how_each_file_was_read(tmp_path):
+    runner = CliRunner()
+    pasted = runner.invoke(main, ["validate", str(PASTED / "stripe_metadata_column.csv")])
+    assert pasted.exit_code == 0
+    assert (
+        "  duplicate rows removed            0\n"
+        "  header repeated on line 5: exports pasted together, each part read with its own "
+        "header\n"
+    ) in pasted.output
+    one_cell = runner.invoke(main, ["validate", str(ONE_CELL), "--json"])
+    [summary] = json.loads(one_cell.stdout)["files"]
+    assert (summary["lines_in_one_cell"], summary["repeated_header_lines"]) == (True, [])
+    assert (summary["sheet_read"], summary["first_sheet_without_export"]) == (None, None)
+    text = runner.invoke(main, ["validate", str(ONE_CELL)]).output
+    assert "  each line was one quoted cell: read as the CSV line it holds\n" in text

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
 
 import polars as pl
 
@@ -24,7 +23,8 @@ from reconcile.sources import normalize_header
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u2061\u2062\u2063\u2064\u180e"
 _INVISIBLE_CLASS = "[" + INVISIBLE + "]"
 _NON_ASCII = r"[^\x00-\x7f]"
-_Text = TypeVar("_Text", pl.Expr, pl.Series)
+# What may stand around a header name in a repeated header line's first field.
+_EDGE = " \t\r\n\u00a0\"'" + INVISIBLE
 
 
 def blank_records(frame: pl.DataFrame, mapped: Sequence[str], unmapped: Sequence[str]) -> pl.Series:
@@ -96,11 +96,18 @@ def split_parts(
         return Parts(frame)
     columns = [*headers, *wide]
     keys = frozenset(normalize_header(h) for h in headers) - {""}
-    # The first value compared as a header key, so that a repeated header line that
-    # starts with a byte-order mark (Zoho writes one at the start of every file, and
-    # `cat` keeps it), an invisible character, other quoting or blanks is still found.
-    names = header_keys(pl.Series(headers, dtype=pl.String)).unique().implode()
-    first = header_keys(pl.col(headers[0]))
+    # The first value without what a repeated header line may carry around it: a
+    # byte-order mark (Zoho writes one at the start of every file, and `cat` keeps it),
+    # invisible characters, quotes written inside the field, blanks; in the case the
+    # header is written in, or all lower or upper case. A cheap test on every record (an
+    # exact match of the stripped text, as fast as the plain trim it replaced), whose few
+    # hits is_header_record confirms with header matching's rule.
+    stripped = [h.strip(_EDGE) for h in headers]
+    names = pl.Series(
+        [*stripped, *(h.lower() for h in stripped), *(h.upper() for h in stripped)],
+        dtype=pl.String,
+    ).implode()
+    first = pl.col(headers[0]).str.strip_chars(_EDGE)
     candidates = frame.with_row_index("row:index").filter(first.is_in(names))
     repeats = [
         (row[0], ["" if value is None else value for value in row[1:]])
@@ -205,13 +212,6 @@ def _part(
         else pl.lit(None, pl.String)
     )
     return piece.select(*kept, *(value(name) for name in added), fields.alias(extra))
-
-
-def header_keys(values: _Text) -> _Text:
-    """Values as header keys, the way `normalize_header` makes them (case, blanks,
-    punctuation and invisible characters aside), vectorised: a cheap first test whose
-    hits `normalize_header` confirms."""
-    return values.str.to_lowercase().str.replace_all(r"[\W_]+", "")
 
 
 def normalised_ids(frame: pl.DataFrame, columns: Sequence[str]) -> tuple[pl.DataFrame, list[str]]:

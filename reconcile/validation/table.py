@@ -172,6 +172,13 @@ def validation_summary(table: LoadedTable, *, max_errors: int = 20) -> dict:
         "duplicate_rows_removed": table.duplicate_rows_removed,
         "guest_customers": len(table.guest_lines),
         "blank_lines_skipped": table.blank_lines_skipped,
+        # How the file was read, where it was not as written: the lines of its header
+        # repeated inside it, the sheet of a workbook whose first held no export, and
+        # whether each line was one quoted cell.
+        "repeated_header_lines": list(table.repeated_header_lines),
+        "sheet_read": table.later_sheet[1] if table.later_sheet else None,
+        "first_sheet_without_export": table.later_sheet[0] if table.later_sheet else None,
+        "lines_in_one_cell": table.unwrapped,
         "errors": _first_row_errors(errors, max_errors),
         "errors_total": errors.height,
         "warnings": _first_row_errors(warnings, max_errors),
