@@ -148,36 +148,34 @@ def _id_checks(raw: RawTable, table: TableSpec, plan: TypingPlan, canonical: str
     )
     # A guest customer (Stripe) has no ID: its row is accepted, neither error nor warning.
     checks = [] if _empty_is_guest(table, canonical) else [missing_id]
-    for raw_field in present:
-        checks.append(
-            Check(
-                name=f"{RowError.DAMAGED_ID}:{raw_field}",
-                code=RowError.DAMAGED_ID,
-                column=RAW + raw_field,
-                header=raw.headers[raw_field],
-                passes=~pl.col(SCIENTIFIC + raw_field).fill_null(False),
-                message=pl.format(
-                    "'{}' is an ID in scientific notation: a spreadsheet damaged it; export the "
-                    "file again and do not open and save it in a spreadsheet",
-                    pl.col("value"),
-                ),
-            )
+    # Damage a spreadsheet did to an ID, each flagged per raw ID column by checked.py.
+    damages = (
+        (
+            RowError.DAMAGED_ID,
+            SCIENTIFIC,
+            "'{}' is an ID in scientific notation: a spreadsheet damaged it; export the "
+            "file again and do not open and save it in a spreadsheet",
+        ),
+        (
+            RowError.ROUNDED_ID,
+            ROUNDED,
+            "'{}' is an ID a spreadsheet rounded to 15 significant digits (other IDs "
+            "of the file show it): different IDs may have become one; export the file "
+            "again, or open the CSV with its ID columns as text",
+        ),
+    )
+    checks += [
+        Check(
+            name=f"{code}:{raw_field}",
+            code=code,
+            column=RAW + raw_field,
+            header=raw.headers[raw_field],
+            passes=~pl.col(flag + raw_field).fill_null(False),
+            message=pl.format(text, pl.col("value")),
         )
-        checks.append(
-            Check(
-                name=f"{RowError.ROUNDED_ID}:{raw_field}",
-                code=RowError.ROUNDED_ID,
-                column=RAW + raw_field,
-                header=raw.headers[raw_field],
-                passes=~pl.col(ROUNDED + raw_field).fill_null(False),
-                message=pl.format(
-                    "'{}' is an ID a spreadsheet rounded to 15 significant digits (other IDs "
-                    "of the file show it): different IDs may have become one; export the file "
-                    "again, or open the CSV with its ID columns as text",
-                    pl.col("value"),
-                ),
-            )
-        )
+        for raw_field in present
+        for code, flag, text in damages
+    ]
     return checks
 
 
