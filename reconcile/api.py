@@ -153,8 +153,9 @@ def load(
         )
         subscription_table = _loaded_subscriptions(subscriptions, customers, options, progress)  # type: ignore[arg-type]
         customer_table = customer_load.result()
-    for event in told_later:
-        _report(progress, event[0], event[1], **event[2])
+    if progress is not None:
+        for event in told_later:
+            progress(*event)
     return subscription_table, customer_table
 
 
