@@ -630,7 +630,7 @@ def report(
     defaults to the last report month's end. The format of each -o file follows its
     extension.
     """
-    from reconcile import api
+    from reconcile import api, prefetch
     from reconcile.problems import ReconcileError
 
     console = Console(quiet=quiet)
@@ -672,6 +672,7 @@ def report(
         if not taken:
             report = api.read_billing_report(billing_report, mapping_file=mapping_file)
             figures += report[0]
+    prefetch.start([OUTPUT_FORMATS[path.suffix.lower()] for path in outputs], lang)
     tables = api.load(
         list(subscriptions),
         customers,
