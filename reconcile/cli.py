@@ -77,9 +77,12 @@ _as_program = False
 
 def run() -> None:
     """The `reconcile` program (its console script and `python -m reconcile`): `main`, in
-    a process of its own."""
+    a process of its own, which runs without the cyclic collector from here on: the
+    imports of polars, pandera and jinja2 would otherwise set off collections that walk
+    their objects again and again."""
     global _as_program
     _as_program = True
+    gc.disable()
     main()
 
 
