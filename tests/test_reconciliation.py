@@ -10,14 +10,14 @@ import datetime
 
 import polars as pl
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from factories import (
     AS_OF_GERMAN_VENDOR,
     customers_table,
     german_vendor_tables,
     subscriptions_table,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reconcile import reconciliation, snapshot
 from reconcile.reconciliation import reconcile_tables
