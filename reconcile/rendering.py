@@ -148,8 +148,28 @@ def report_text(
     """The report as text in any text format: the JSON of `result.to_dict()`, or `render`'s
     HTML or Markdown."""
     if fmt == "json":
-        return json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n"
+        return json_text(result.to_dict()) + "\n"
     return render(result, fmt, lang=lang, files=files)
+
+
+# The C encoder: json.dumps with `indent` encodes in pure Python, a tenth of a second
+# for the report of a million rows.
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def json_text(value: Any, indent: str = "") -> str:
+    """`value` as JSON that a reader can scan: each field of an object on its own line,
+    indented by its depth, and each element of a list of objects (a row, a month) on its
+    own line; a list of plain values stays on one line."""
+    inner = indent + "  "
+    if isinstance(value, dict) and value:
+        fields = (
+            f"{inner}{_ENCODE(str(key))}: {json_text(item, inner)}" for key, item in value.items()
+        )
+        return "{\n" + ",\n".join(fields) + "\n" + indent + "}"
+    if isinstance(value, list) and any(isinstance(item, dict | list) for item in value):
+        return "[\n" + ",\n".join(inner + _ENCODE(item) for item in value) + "\n" + indent + "]"
+    return _ENCODE(value)
 
 
 def figure_naming(result: Result, lang: str) -> dict[str, str]:
@@ -314,6 +334,16 @@ def _largest_active(months: tuple[Month, ...]) -> int:
     return max(
         (max(month.subscriptions_active, month.customers_active) for month in months), default=0
     )
+
+
+def prepare(fmt: str, lang: str) -> None:
+    """Load and compile the report template of `fmt` in `lang`, and the number formats
+    of `lang`, before the report is rendered (reconcile.prefetch); nothing for a format
+    without a template."""
+    if fmt in REPORT_TEMPLATES:
+        _report_environment(fmt, check_language(lang)).get_template(REPORT_TEMPLATES[fmt])
+        format_money(1.5, "EUR", lang)
+        format_date(date(2000, 1, 31), lang)
 
 
 @lru_cache(maxsize=len(FORMATS) * len(LANGUAGES))

@@ -168,3 +168,24 @@ def test_freed_memory_is_kept_for_reuse_unless_the_user_configured_the_allocator
     assert _jemalloc_conf_after_startup({}).endswith("," + JEMALLOC_CONF[1])
     chosen = _jemalloc_conf_after_startup({"_RJEM_MALLOC_CONF": "narenas:2"})
     assert chosen.endswith(",narenas:2") and JEMALLOC_CONF[1] not in chosen
+
+
+@pytest.mark.parametrize("entry", ["run", "main"])
+def test_as_the_program_what_a_command_made_is_frozen_before_the_collector_returns(entry):
+    """`run` (the console script) ends the process with the command: the collector must
+    not walk the run's objects on its way out. `main` in a caller's process (a test's
+    CliRunner) freezes nothing: the caller's collector keeps working on them."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import atexit, gc, sys\n"
+        "from reconcile import cli\n"
+        "atexit.register(lambda: print(gc.get_freeze_count() > 0, gc.isenabled()))\n"
+        f"sys.argv = ['reconcile', 'validate', {str(SAMPLES)!r}, '--quiet']\n"
+        f"cli.{entry}()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    # The program runs without the collector throughout; a caller's is given back.
+    assert done.stdout.splitlines()[-1].split() == [str(entry == "run"), str(entry == "main")]

@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import reconcile
-from reconcile import i18n
+from reconcile import i18n, rendering
 from reconcile.codes import Detail
 from reconcile.findings import FINDINGS, finding
 from reconcile.problems import ReconcileError
@@ -964,3 +964,32 @@ def test_redaction_covers_cells_that_could_not_be_read():
     values = [warning.value for warning in redacted.warnings]
     assert known_name not in values and "Olaf Ödland" not in values
     assert all(value.startswith("Customer ") for value in values)
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(JSON_VALUES)
+@settings(max_examples=300)
+def test_report_json_text_reads_back_as_the_value(value):
+    assert json.loads(rendering.json_text(value)) == value
+
+
+def test_report_json_puts_each_field_and_each_row_on_its_own_line():
+    value = {"inputs": {"rows_read": 3, "lines": [4, 9]}, "rows": [{"id": "ä"}, {"id": "b"}]}
+    assert rendering.json_text(value) == (
+        "{\n"
+        '  "inputs": {\n'
+        '    "rows_read": 3,\n'
+        '    "lines": [4, 9]\n'
+        "  },\n"
+        '  "rows": [\n'
+        '    {"id": "ä"},\n'
+        '    {"id": "b"}\n'
+        "  ]\n"
+        "}"
+    )

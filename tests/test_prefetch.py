@@ -1,0 +1,32 @@
+"""reconcile.prefetch: the later stages' modules and templates made ready in the
+background, and an error there left to the stage that needs the module."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+
+from reconcile import prefetch
+
+
+def test_prefetch_imports_the_later_stages_in_a_fresh_interpreter():
+    code = (
+        "import sys; from reconcile import prefetch; "
+        "prefetch.start(['html', 'md', 'json'], 'de').join(60); "
+        "print(all(m in sys.modules for m in prefetch.MODULES))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "True"
+    assert done.stderr == ""
+
+
+def test_a_module_that_fails_to_import_is_no_error_of_the_prefetch(monkeypatch):
+    raised: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: raised.append(args.exc_value))
+    monkeypatch.setattr(prefetch, "MODULES", ("reconcile.no_such_module",))
+    thread = prefetch.start(["html"], "en")
+    thread.join(60)
+    assert not thread.is_alive()
+    assert raised == []
+    assert "reconcile.no_such_module" not in sys.modules
