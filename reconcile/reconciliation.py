@@ -307,8 +307,13 @@ def reconcile_tables(
     # Collected once each: most queries read the active subscriptions, and several the
     # active customers; grouping them once here spares every query its own pass.
     active = _active_subscriptions(subs)
-    active_customers = snapshot.active_customers(active.lazy()).collect()
-    frames = _collect(_queries(subs, export, active.lazy(), active_customers, as_of, replaced))
+    # The products as bits (None with too many): the customers' masks of the products
+    # they hold are grouped with them, and the product overlap counts the masks.
+    bits = snapshot.product_bits(active.lazy())
+    active_customers = snapshot.active_customers(active.lazy(), bits).collect()
+    frames = _collect(
+        _queries(subs, export, active.lazy(), active_customers, bits, as_of, replaced)
+    )
 
     states = _state_evidence(frames.states, active.height)
     guests = 0 if customers is None else len(customers.guest_lines)
@@ -564,6 +569,7 @@ def _queries(
     export: pl.DataFrame | None,
     active: pl.LazyFrame,
     active_customers: pl.DataFrame,
+    bits: pl.DataFrame | None,
     as_of: datetime.date,
     replaced: pl.DataFrame,
 ) -> Frames[pl.LazyFrame]:
@@ -590,7 +596,7 @@ def _queries(
         by_product=snapshot.active_counts(active, ["product"]),
         by_plan=snapshot.active_counts(active, ["product", "plan"]),
         holdings=snapshot.holdings(active_customers),
-        overlap=snapshot.product_overlap(active),
+        overlap=snapshot.overlap_from(active, active_customers, bits),
         extra=_evidence_query(
             snapshot.extra_subscriptions(active, active_customers), "subscription_id"
         ),
