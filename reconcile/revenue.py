@@ -152,7 +152,7 @@ def _currencies(values: pl.Series) -> tuple[pl.Series, pl.Series]:
     normal = [value.strip().upper() or None for value in distinct]
     codes = {c: i for i, c in enumerate(sorted({c for c in normal if c}))}
     missing = len(codes)
-    if missing >= _CURRENCIES:  # movements() packs the code into _CURRENCIES values
+    if missing >= _CURRENCIES:  # by_currency packs the code into _CURRENCIES values
         raise ReconcileError(
             f"the currency column holds {missing:,} different values: it cannot be the "
             "currency. Map the right column with --map currency=HEADER."
