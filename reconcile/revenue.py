@@ -321,8 +321,9 @@ def movements(ranges: pl.DataFrame, last_month: int) -> pl.LazyFrame:
     MRR(M) - MRR(M-1) = new + reactivation + expansion - contraction - churn exactly.
 
     Each event is one Int64 key (_EventKey): customer, currency and month, and below
-    them the event's row number, so that one single-column sort orders them (as in
-    history.py). A subscription still active in the last month would stop in the month
+    them, where the bits allow, the event's row number, so that one single-column sort
+    orders them (as in history.py); otherwise the rows are sorted by the key. A
+    subscription still active in the last month would stop in the month
     after it, an event that only brings the customer's MRR back to zero: those are left
     out (in a typical export most of the stops), and each customer's MRR is counted from
     the running sum before their first change.
@@ -350,8 +351,9 @@ def movements(ranges: pl.DataFrame, last_month: int) -> pl.LazyFrame:
         # A customer's first change in a currency is their first MRR in it.
         .with_columns(first_change=(group_of != group_of.shift(1)).fill_null(True))
         # The customers before carry their MRR at the last month into the running sum:
-        # its value before a customer's first change is their zero. (Months without a
-        # change leave it where it was, so the first change's `before` is that value.)
+        # its value before a customer's first change is their zero. (A month whose
+        # events cancel out is no change and leaves the sum where it was, so the first
+        # change's `before` is still that value.)
         .with_columns(zero=pl.when("first_change").then("before").forward_fill())
     )
     zero = pl.col("zero")
