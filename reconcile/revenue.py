@@ -35,7 +35,7 @@ CURRENCY_CODE = "revenue_currency_code"
 # Renewals a year (12 / the interval in months), for renewals.py: null where the interval
 # cannot be read. Computed here, where the interval is read once per distinct value.
 RENEWALS_PER_YEAR = "renewals_per_year"
-# At most this many currencies (their codes share an Int64 key with customer and month).
+# At most this many currencies (by_currency packs a code below a customer in one Int64).
 _CURRENCIES = 1 << 11
 # Stands for a value that is there but cannot be read (a count or quantity is never < 0).
 _UNREADABLE = -1.0
