@@ -112,14 +112,10 @@ def _coded(values: pl.Series) -> tuple[pl.Series, list[str]]:
     """(per row the number of its value, null where missing; the distinct values by
     number). The text columns read here repeat a handful of values: each is read once,
     and the rows pick their result by number, which costs a third of looking each row's
-    text up in a table (replace_strict)."""
-    categorical = values.cast(pl.Categorical(pl.Categories.random()))
-    distinct = categorical.unique().drop_nulls()
-    by_code = dict(
-        zip(distinct.to_physical().to_list(), distinct.cast(pl.String).to_list(), strict=True)
-    )
-    # The numbers run 0, 1, ... in a fresh category table.
-    return categorical.to_physical(), [by_code[code] for code in range(len(by_code))]
+    text up in a table (replace_strict). Numbered as parsing.numbered numbers them: a
+    fresh category table lists the distinct values, with no unique of the rows."""
+    codes, distinct = parsing.numbered(values)
+    return codes, distinct.to_list()
 
 
 def _gathered(codes: pl.Series, results: list, if_null: float | int) -> pl.Series:
