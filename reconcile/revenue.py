@@ -103,9 +103,10 @@ def _unit_months(units: pl.Series) -> tuple[pl.Series, pl.Series]:
     empty, null where it is no unit of parsing.MONTHS_PER_UNIT."""
     codes, distinct = _coded(units)
     factors = [parsing.interval_unit_months(value) for value in distinct]
-    numerators = [f[0] if f else None for f in factors]
-    denominators = [f[1] if f else None for f in factors]
-    return _gathered(codes, numerators, 1), _gathered(codes, denominators, 1)
+    # As Float64, the type every use computes in (whole numbers, so exactly): no cast per use.
+    numerators = [float(f[0]) if f else None for f in factors]
+    denominators = [float(f[1]) if f else None for f in factors]
+    return _gathered(codes, numerators, 1.0), _gathered(codes, denominators, 1.0)
 
 
 def _coded(values: pl.Series) -> tuple[pl.Series, list[str]]:
