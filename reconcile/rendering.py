@@ -152,9 +152,24 @@ def report_text(
     return render(result, fmt, lang=lang, files=files)
 
 
+def _not_serializable(value: Any) -> Any:
+    raise TypeError(f"Object of type {value.__class__.__name__} is not JSON serializable")
+
+
 # The C encoder: json.dumps with `indent` encodes in pure Python, a tenth of a second
-# for the report of a million rows.
-_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+# for the report of a million rows. Made once and called directly: JSONEncoder.encode
+# makes a new one on every call, which cost as much as the encoding for the tens of
+# thousands of rows a report lists (bench/RESULTS.md, "Micro-benchmarks").
+_C_ENCODER = json.encoder.c_make_encoder and json.encoder.c_make_encoder(  # type: ignore[attr-defined]
+    None, _not_serializable, json.encoder.encode_basestring, None, ": ", ", ", False, False, True
+)
+
+
+def _encode(value: Any) -> str:
+    """`JSONEncoder(ensure_ascii=False).encode(value)`: a line of JSON."""
+    if _C_ENCODER is None:  # a Python without the json module's C part
+        return json.JSONEncoder(ensure_ascii=False).encode(value)
+    return "".join(_C_ENCODER(value, 0))
 
 
 def json_text(value: Any, indent: str = "") -> str:
@@ -164,12 +179,12 @@ def json_text(value: Any, indent: str = "") -> str:
     inner = indent + "  "
     if isinstance(value, dict) and value:
         fields = (
-            f"{inner}{_ENCODE(str(key))}: {json_text(item, inner)}" for key, item in value.items()
+            f"{inner}{_encode(str(key))}: {json_text(item, inner)}" for key, item in value.items()
         )
         return "{\n" + ",\n".join(fields) + "\n" + indent + "}"
     if isinstance(value, list) and any(isinstance(item, dict | list) for item in value):
-        return "[\n" + ",\n".join(inner + _ENCODE(item) for item in value) + "\n" + indent + "]"
-    return _ENCODE(value)
+        return "[\n" + ",\n".join(inner + _encode(item) for item in value) + "\n" + indent + "]"
+    return _encode(value)
 
 
 def figure_naming(result: Result, lang: str) -> dict[str, str]:
