@@ -18,8 +18,9 @@ import json
 import os
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import fields, is_dataclass
 from datetime import date
-from functools import lru_cache, partial
+from functools import cache, lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -148,7 +149,9 @@ def report_text(
     """The report as text in any text format: the JSON of `result.to_dict()`, or `render`'s
     HTML or Markdown."""
     if fmt == "json":
-        return json_text(result.to_dict()) + "\n"
+        if _C_PLAIN_ENCODER is None:  # a Python without the json module's C part
+            return json_text(result.to_dict()) + "\n"
+        return _result_json(result) + "\n"
     return render(result, fmt, lang=lang, files=files)
 
 
@@ -185,6 +188,78 @@ def json_text(value: Any, indent: str = "") -> str:
     if isinstance(value, list) and any(isinstance(item, dict | list) for item in value):
         return "[\n" + ",\n".join(inner + _encode(item) for item in value) + "\n" + indent + "]"
     return _encode(value)
+
+
+def _result_json(value: Any, indent: str = "") -> str:
+    """`json_text(value.to_dict())` for the Result or any part of it, byte for byte,
+    without that copy: a dataclass is written as its fields by name, a tuple as a list
+    and a date as its ISO text, as to_dict makes them (result._plain); the lines of a
+    list are encoded from the dataclasses themselves, each met by the encoder's hook
+    (bench/RESULTS.md, "Micro-benchmarks")."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return _encode(value)
+    names = None if kind is tuple or kind is list else _field_names(value.__class__)
+    if names is not None:
+        if not names:
+            return "{}"
+        inner = indent + "  "
+        fields = (
+            f"{inner}{_encode(name)}: {_result_json(getattr(value, name), inner)}" for name in names
+        )
+        return "{\n" + ",\n".join(fields) + "\n" + indent + "}"
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        inner = indent + "  "
+        fields = (
+            f"{inner}{_encode(str(key))}: {_result_json(item, inner)}"
+            for key, item in value.items()
+        )
+        return "{\n" + ",\n".join(fields) + "\n" + indent + "}"
+    if isinstance(value, list | tuple):
+        if not any(map(_is_nested, value)):
+            return _encode_plain(value)
+        inner = indent + "  "
+        return (
+            "[\n" + ",\n".join(inner + _encode_plain(item) for item in value) + "\n" + indent + "]"
+        )
+    return _encode_plain(value)
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+@cache
+def _field_names(kind: type) -> tuple[str, ...] | None:
+    """A dataclass's field names in declaration order (to_dict's key order); None for
+    any other type."""
+    return tuple(field.name for field in fields(kind)) if is_dataclass(kind) else None
+
+
+def _is_nested(value: Any) -> bool:
+    """Whether `value` is a dict or a list in to_dict()'s copy."""
+    return isinstance(value, dict | list | tuple) or _field_names(value.__class__) is not None
+
+
+def _as_plain(value: Any) -> Any:
+    """The encoder's hook: a dataclass as the dict of its fields, a date as ISO text."""
+    names = _field_names(value.__class__)
+    if names is not None:
+        return {name: getattr(value, name) for name in names}
+    if isinstance(value, date):
+        return value.isoformat()
+    return _not_serializable(value)
+
+
+_C_PLAIN_ENCODER = json.encoder.c_make_encoder and json.encoder.c_make_encoder(  # type: ignore[attr-defined]
+    None, _as_plain, json.encoder.encode_basestring, None, ": ", ", ", False, False, True
+)
+
+
+def _encode_plain(value: Any) -> str:
+    """`_encode(value)` of the value to_dict() makes of `value`: a line of JSON."""
+    return "".join(_C_PLAIN_ENCODER(value, 0))
 
 
 def figure_naming(result: Result, lang: str) -> dict[str, str]:
