@@ -246,6 +246,11 @@ def _as_plain(value: Any) -> Any:
     """The encoder's hook: a dataclass as the dict of its fields, a date as ISO text."""
     names = _field_names(value.__class__)
     if names is not None:
+        # The instance's own attributes when they are the fields in their order (as its
+        # __init__ sets them): the encoder reads them without a copy.
+        own = getattr(value, "__dict__", None)
+        if own is not None and len(own) == len(names) and tuple(own) == names:
+            return own
         return {name: getattr(value, name) for name in names}
     if isinstance(value, date):
         return value.isoformat()
