@@ -130,7 +130,7 @@ def classify(
         return _classify_snapshot(frame)
     by_dates = pl.when(pl.col("end") <= as_of).then(pl.lit(ENDED)).otherwise(pl.lit(PAYING))
     in_history = (
-        ~pl.col("class").is_in([NOT_YET_PAYING])
+        (pl.col("class") != NOT_YET_PAYING)
         & ~pl.col("never_active")
         & ~pl.col("without_end_date")
         & pl.col("start").is_not_null()
@@ -158,7 +158,7 @@ def classify(
                 (pl.col("trial_end") >= pl.col("end")).fill_null(False)
                 | pl.col("never_paid").fill_null(False)
             ),
-            ended_or_paused=pl.col("class").is_in([ENDED, PAUSED]),
+            ended_or_paused=_class_in(ENDED, PAUSED),
         )
         .with_columns(
             # A row that never paid needs no dates to be placed: it is never active.
@@ -179,7 +179,7 @@ def classify(
             .then(pl.lit(ACTIVE))
             .when(in_trial)
             .then(pl.lit(NOT_YET_PAYING))
-            .when(pl.col("class").is_in([NOT_YET_PAYING, PAUSED, UNPAID]))
+            .when(_class_in(NOT_YET_PAYING, PAUSED, UNPAID))
             .then("class")
             .otherwise(pl.lit(ENDED)),
             first=pl.when("in_history").then(history.first_active_month(as_of)),
@@ -187,6 +187,12 @@ def classify(
         )
         .collect()
     )
+
+
+def _class_in(*classes: str) -> pl.Expr:
+    """Whether `class` (never null) is one of `classes`: comparisons with each, a fifth
+    of the CPU of `is_in` over a string column (bench/RESULTS.md, "Micro-benchmarks")."""
+    return pl.any_horizontal(pl.col("class") == value for value in classes)
 
 
 def _classify_snapshot(frame: pl.DataFrame) -> pl.DataFrame:
@@ -218,7 +224,7 @@ def with_customer_numbers(
     """
     ids = subscriptions["customer_id"]
     if customers is not None:
-        ids = pl.concat([ids, customers["customer_id"]])
+        ids = pl.concat([ids, customers["customer_id"]], rechunk=True)
     # Numbered together, so that both exports share one numbering.
     numbers = customer_numbers(ids)
     rows = subscriptions.height
@@ -231,25 +237,32 @@ def with_customer_numbers(
 def customer_numbers(ids: pl.Series) -> pl.Series:
     """A dense UInt32 per distinct ID: equal numbers exactly for equal IDs.
 
-    Ranking a 64-bit hash of the IDs costs a third of building a table of the strings (a
-    categorical; bench/RESULTS.md, "Micro-benchmarks"). Two different IDs could share a hash;
-    then they would share a number, and the categorical numbers them instead.
+    A 64-bit hash of the IDs is numbered through one hash table of its distinct values,
+    which costs half of sorting the hashes (rank "dense") and a tenth of building a table
+    of the strings (a categorical; bench/RESULTS.md, "Micro-benchmarks"). Two different
+    IDs could share a hash; then they would share a number, and the categorical numbers
+    them instead.
     """
-    numbers = id_hash(ids).rank("dense").cast(pl.UInt32)  # 1, 2, ... per distinct hash
-    if ids.is_empty() or _numbers_separate(ids, numbers):
-        return numbers
-    return ids.cast(pl.Categorical(pl.Categories.random())).to_physical()
-
-
-def _numbers_separate(ids: pl.Series, numbers: pl.Series) -> bool:
-    """Whether every ID equals the first ID with its number: then no two different IDs
-    share one. Comparing each ID with one other costs half of counting the distinct IDs,
-    which hashes every string again (bench/RESULTS.md, "Micro-benchmarks")."""
-    firsts = numbers.arg_unique()  # the first row of each number, in file order
-    # The first ID of number n at position n - 1 (numbers run 1, 2, ... without a gap).
-    first_ids = ids.gather(firsts).gather(numbers.gather(firsts).arg_sort())
+    hashes = id_hash(ids)
+    firsts = hashes.arg_unique()  # the first row of each distinct hash
+    table = pl.DataFrame(
+        {"hash": hashes.gather(firsts), "number": pl.int_range(firsts.len(), eager=True)},
+        schema={"hash": pl.UInt64, "number": pl.UInt32},
+    )
+    numbers = (
+        hashes.to_frame("hash")
+        .join(table, on="hash", how="left", maintain_order="left")
+        .get_column("number")
+        .alias(ids.name)
+    )
+    # Every ID equals the first ID with its number: then no two different IDs share one.
     # eq_missing: a missing ID equals only another missing one.
-    return bool(first_ids.gather(numbers - 1).eq_missing(ids).all())
+    if ids.gather(firsts.gather(numbers)).eq_missing(ids).all():
+        return numbers
+    numbers = ids.cast(pl.Categorical(pl.Categories.random())).to_physical()
+    # The categorical leaves a missing ID null: number it after the others, as the hash
+    # numbers it (a null would match nothing in a join).
+    return numbers.fill_null(ids.drop_nulls().n_unique())
 
 
 def id_hash(ids: pl.Series) -> pl.Series:

@@ -16,6 +16,8 @@ from factories import (
     german_vendor_tables,
     subscriptions_table,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reconcile import reconciliation, snapshot
 from reconcile.reconciliation import reconcile_tables
@@ -471,6 +473,32 @@ def test_customer_numbers_separate_ids_that_share_a_hash_with_some_others(monkey
     # Without a shared hash the hash numbers are kept: missing IDs are one customer.
     unique = pl.Series(["7", "007", "7", None, None])
     assert _groups(reconciliation.customer_numbers(unique)) == [[0, 2], [1], [3, 4]]
+
+
+def _plain_groups(ids: list[str | None]) -> list[list[int]]:
+    """The positions of each distinct ID, by first position: the oracle, no polars."""
+    positions: dict[str | None, list[int]] = {}
+    for position, value in enumerate(ids):
+        positions.setdefault(value, []).append(position)
+    return list(positions.values())
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    ids=st.lists(st.one_of(st.none(), st.sampled_from(["7", "007", "K", "K17", "", "k"]))),
+    hash_of=st.sampled_from([None, _hash_by_length, _one_hash_for_all]),
+)
+def test_customer_numbers_group_exactly_the_equal_ids(ids, hash_of):
+    # Whatever the hash (the real one, one shared by some IDs, one shared by all), the
+    # numbers are dense and equal exactly where the IDs are.
+    series = pl.Series(ids, dtype=pl.String)
+    with pytest.MonkeyPatch.context() as patch:
+        if hash_of is not None:
+            patch.setattr(reconciliation, "id_hash", hash_of)
+        numbers = reconciliation.customer_numbers(series)
+    assert numbers.dtype == pl.UInt32
+    assert _groups(numbers) == _plain_groups(ids)
+    assert sorted(set(numbers.to_list())) == list(range(len(_plain_groups(ids))))
 
 
 def test_ids_that_share_a_hash_change_no_figure(monkeypatch, german):
