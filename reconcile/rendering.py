@@ -436,9 +436,23 @@ def prepare(fmt: str, lang: str) -> None:
     of `lang`, before the report is rendered (reconcile.prefetch); nothing for a format
     without a template."""
     if fmt in REPORT_TEMPLATES:
-        _report_environment(fmt, check_language(lang)).get_template(REPORT_TEMPLATES[fmt])
+        environment = _report_environment(fmt, check_language(lang))
+        environment.get_template(REPORT_TEMPLATES[fmt])
+        # The partials it imports are loaded when it renders, unless loaded here.
+        for name in environment.list_templates(filter_func=partial(_partial_of, fmt)):
+            environment.get_template(name)
         format_money(1.5, "EUR", lang)
         format_date(date(2000, 1, 31), lang)
+
+
+def _partial_of(fmt: str, name: str) -> bool:
+    """Whether `name` is a partial that `fmt`'s report may import: partials/x.<fmt>.j2,
+    partials/<fmt>.j2, or partials/x.j2 shared by every format."""
+    folder, _, file = name.rpartition("/")
+    if folder != "partials" or not file.endswith(".j2"):
+        return False
+    kind = file.removesuffix(".j2").rpartition(".")[2]
+    return kind == fmt or kind not in FORMATS
 
 
 @lru_cache(maxsize=len(FORMATS) * len(LANGUAGES))
