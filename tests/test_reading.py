@@ -186,6 +186,50 @@ def test_unicode_blanks_around_values_are_trimmed(tmp_path):
     assert (column(raw, "subscription_id"), column(raw, "customer_id")) == (["S1"], ["C1"])
 
 
+# Every character polars' strip_chars() trims: Unicode white space.
+WHITE_SPACE = [
+    chr(c) for c in range(0x3001) if chr(c).isspace() and chr(c) not in "\x1c\x1d\x1e\x1f"
+]
+
+
+def test_every_white_space_character_is_trimmed_where_it_stands(tmp_path):
+    # Reading trims only the columns where some value may need it (a test of each value's
+    # first and last bytes): each kind of blank, at either edge or alone, in a column of
+    # its own, beside columns that need nothing.
+    assert pl.Series(WHITE_SPACE).str.strip_chars().to_list() == [""] * len(WHITE_SPACE)
+    before = [f'S{i},"{blank}C{i}",2024-01-01,active' for i, blank in enumerate(WHITE_SPACE)]
+    after = [f'S{i},C{i},"2024-01-01{blank}",active' for i, blank in enumerate(WHITE_SPACE)]
+    plain = [f"S{i},C{i},2024-01-01,active" for i in range(len(WHITE_SPACE))]
+    content = "\n".join([GENERIC_HEADER, *before, *after, *plain]) + "\n"
+    raw = read_raw(write(tmp_path, content), None)
+    assert column(raw, "customer_id") == [f"C{i}" for i in range(len(WHITE_SPACE))] * 3
+    assert column(raw, "start_date") == ["2024-01-01"] * 3 * len(WHITE_SPACE)
+    for index, blank in enumerate(WHITE_SPACE):  # a value of one blank alone is none
+        content = f'{GENERIC_HEADER}\nS1,"{blank}",2024-01-01,active\nS2,C2,2024-01-01,active\n'
+        raw = read_raw(write(tmp_path, content, f"blank{index}.csv"), None)
+        assert column(raw, "customer_id") == [None, "C2"], repr(blank)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(
+        st.one_of(
+            st.none(),
+            st.text(alphabet=st.sampled_from(["a", "é", "€", "!", "~", "\x7f", *WHITE_SPACE])),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_values_read_are_trimmed_as_strip_chars_trims_them(values):
+    # (Not an ID column: IDs are also put in Unicode NFC.)
+    frame = pl.DataFrame({"status": values}, schema={"status": pl.String})
+    frame = frame.with_columns(subscription_id=pl.lit("S1"), customer_id=pl.lit("C1"))
+    trimmed = pl.Series(values, dtype=pl.String).str.strip_chars()
+    raw = read_raw(frame.with_columns(start_date=pl.lit("2024-01-01")), SUBSCRIPTIONS)
+    assert column(raw, "status") == [value or None for value in trimmed.to_list()]
+
+
 def test_a_file_name_is_not_a_pattern(tmp_path):
     raw = read_raw(
         write(tmp_path, f"{GENERIC_HEADER}\nS1,C1,2024-01-01,active\n", "a[1]*.csv"), None

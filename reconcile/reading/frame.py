@@ -11,7 +11,7 @@ title lines above the header, blank lines, and newlines inside quoted fields.
 
 Speed: a UTF-8 file is read in place (only its head is read into Python to find the
 encoding, separator and header), by one lazy polars query that also numbers the records
-and trims the mapped values.
+and then trims the mapped values that need it.
 """
 
 from __future__ import annotations
@@ -227,32 +227,27 @@ def _raw_table(scan: _Scan, spec: SourceSpec, kind: str, label: str) -> RawTable
             headers[raw_field] = scan.headers[index]
     mapped = list(dict.fromkeys(headers.values()))
     unmapped = [h for h in scan.headers if h not in headers.values()]
-    # Surrounding blanks trimmed from every mapped value (IDs included: DOMAIN.md). Blanks
-    # are Unicode white space, as the value parsers trim it (" ", tab, no-break and thin
-    # spaces, line breaks), which polars trims faster than a list of characters.
-    query = _numbered(scan).with_columns(
-        pl.col(LINE).cast(pl.Int64), *(pl.col(c).str.strip_chars() for c in mapped)
-    )
+    # Surrounding blanks trimmed from every mapped value (IDs included: DOMAIN.md), after
+    # the query (_trimmed: only the columns that hold some).
+    query = _numbered(scan).with_columns(pl.col(LINE).cast(pl.Int64))
     try:
-        frame = _null_blank_only(scan.collect(query, label, allow_ragged=True), mapped)
+        frame = _trimmed(scan.collect(query, label, allow_ragged=True), mapped)
         extra: _RaggedRecords | None = None
     except _WiderParts as wider:
         # A part pasted below has a column more: every record read as wide as the widest,
         # each part's values then put under its own header (cleaning.split_parts).
         scan = wider.scan
-        query = _numbered(scan).with_columns(
-            pl.col(LINE).cast(pl.Int64), *(pl.col(c).str.strip_chars() for c in mapped)
-        )
-        frame = _null_blank_only(scan.collect(query, label), mapped)
+        query = _numbered(scan).with_columns(pl.col(LINE).cast(pl.Int64))
+        frame = _trimmed(scan.collect(query, label), mapped)
         extra = None
     except _RaggedRecords as ragged:
         # A record with more fields than the header is a row error (extra_fields), not
         # the end of the run: read every record cut to the header's width, then mark them.
         assert scan.ragged is not None
         query = _numbered(replace(scan, frame=scan.ragged)).with_columns(
-            pl.col(LINE).cast(pl.Int64), *(pl.col(c).str.strip_chars() for c in mapped)
+            pl.col(LINE).cast(pl.Int64)
         )
-        frame = _null_blank_only(scan.collect(query, label), mapped)
+        frame = _trimmed(scan.collect(query, label), mapped)
         # Both readers must see the same records, or the rows could not be told apart.
         if frame.height != ragged.records:
             raise ragged.unusable from None
@@ -272,8 +267,7 @@ def _raw_table(scan: _Scan, spec: SourceSpec, kind: str, label: str) -> RawTable
         mapped = list(dict.fromkeys(headers.values()))
         unmapped = [h for h in file_headers if h not in headers.values()]
     if parts.header_lines:  # values moved between columns: trimmed again where mapped
-        frame = parts.frame.with_columns(pl.col(c).str.strip_chars() for c in mapped)
-        frame = _null_blank_only(frame, mapped)
+        frame = _trimmed(parts.frame, mapped)
     # A record of separators and blanks only (an empty line, ",,,", " ; ") is no row.
     blank = cleaning.blank_records(frame, mapped, unmapped)
     if blank.any():
@@ -379,6 +373,35 @@ def _numbered(scan: _Scan) -> pl.LazyFrame:
         )
     # A row index, which the reader numbers as it reads: cheaper than an int_range.
     return scan.frame.with_row_index(LINE, offset=scan.first_line)
+
+
+def _trimmed(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """`frame` with surrounding blanks trimmed from the values of `columns`, and the values
+    that were blanks only (or empty) as null. Blanks are Unicode white space, as the value
+    parsers trim it (" ", tab, no-break and thin spaces, line breaks), which polars trims
+    faster than a list of characters.
+
+    Trimming builds a new column; most columns have no value to trim, and a test that
+    reads two bytes of each value finds them: every white space character is ASCII below
+    "!" or not ASCII, so a value whose first and last bytes are printable ASCII is
+    trimmed already. Only the columns with some other value (or an empty one) are
+    trimmed (bench/RESULTS.md, "Micro-benchmarks")."""
+    if not columns or frame.height == 0:
+        return frame
+
+    def printable_edges(column: str) -> pl.Expr:
+        # Null for a null or an empty value: an empty one is not counted either.
+        data = pl.col(column).cast(pl.Binary).bin
+        first, last = data.get(0, null_on_oob=True), data.get(-1, null_on_oob=True)
+        printable = first.is_between(0x21, 0x7E) & last.is_between(0x21, 0x7E)
+        return (printable.sum() == pl.col(column).count()).alias(column)
+
+    clean = frame.select(printable_edges(c) for c in columns).row(0)
+    untrimmed = [c for c, done in zip(columns, clean, strict=True) if not done]
+    if not untrimmed:
+        return frame
+    trimmed = frame.with_columns(pl.col(c).str.strip_chars() for c in untrimmed)
+    return _null_blank_only(trimmed, untrimmed)
 
 
 def _null_blank_only(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
