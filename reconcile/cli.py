@@ -509,9 +509,11 @@ def output_paths(_ctx: click.Context, _param: click.Parameter, values: tuple[Pat
 
 def email_addresses(_ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     """Each value exactly one address, with no line break that could add a header."""
+    values = value if isinstance(value, tuple) else (value,) if value else ()
+    if not values:  # click asks on every run; the checks are imported for an address
+        return value
     from reconcile.addresses import AddressError, one_address
 
-    values = value if isinstance(value, tuple) else (value,) if value else ()
     try:
         checked = tuple(one_address(item) for item in values)
     except AddressError as error:
