@@ -112,12 +112,9 @@ def _ranked_pairs(pairs: pl.LazyFrame) -> pl.LazyFrame:
 def extra_subscriptions(active: pl.LazyFrame, customers: pl.DataFrame) -> pl.LazyFrame:
     """IDs of the active subscriptions beyond each customer's first (earliest start, then
     first in the file): what makes the subscription count exceed the customer count."""
-    firsts = customers.lazy().select(order="first")
-    return (
-        active.select("subscription_id", order=counting_order())
-        .join(firsts, on="order", how="anti")
-        .select("subscription_id")
-    )
+    firsts = customers.get_column("first").implode()
+    # An integer is_in costs two thirds of an anti join.
+    return active.filter(~counting_order().is_in(firsts)).select("subscription_id")
 
 
 def holdings(customers: pl.DataFrame) -> pl.LazyFrame:

@@ -19,7 +19,7 @@ from factories import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconcile import reconciliation, snapshot
+from reconcile import quality, reconciliation, snapshot
 from reconcile.reconciliation import reconcile_tables
 from reconcile.result import (
     BridgeStep,
@@ -329,6 +329,20 @@ def test_inactive_duplicate_members_do_not_change_the_merged_count():
     assert result.probable_duplicate_groups == (DuplicateGroup("same@x.de", ("A", "B"), ("A",)),)
     assert result.bridge[-1].total == 1
     assert [f.code for f in result.findings].count("probable_duplicate_customers") == 1
+
+
+def test_email_keys_that_share_a_hash_are_still_told_apart(monkeypatch, german):
+    # Every key hashes alike: all rows with an email become candidates, and only keys
+    # that are really shared form a group (einkauf@mueller.de, as without the seam).
+    monkeypatch.setattr(quality, "key_hash", lambda key: pl.lit(0, pl.UInt64))
+    result = reconcile_tables(*german_vendor_tables(), AS_OF_GERMAN_VENDOR)
+    assert result.probable_duplicate_groups == german.probable_duplicate_groups
+    rows = [
+        _one(subscription_id="S1", customer_id="A", status="live", customer_email="a@x.de"),
+        _one(subscription_id="S2", customer_id="B", status="live", customer_email="b@x.de"),
+    ]
+    alone = reconcile_tables(subscriptions_table(rows), None, AS_OF)
+    assert alone.probable_duplicate_groups == ()
 
 
 def test_null_product_is_its_own_group_sorted_last_among_equals():
