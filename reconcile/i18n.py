@@ -19,8 +19,6 @@ from typing import Any
 
 from babel import Locale
 from babel.dates import format_date as babel_format_date
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import NumberPattern, format_currency, format_decimal, parse_pattern
 
 from reconcile.codes import N_
@@ -58,6 +56,10 @@ def translations(lang: str) -> gettext.NullTranslations:
     check_language(lang)
     if lang == SOURCE_LANGUAGE:
         return gettext.NullTranslations()
+    # Imported here: an English report reads no catalog.
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
     with catalog_path(lang).open("rb") as po_file:
         catalog = read_po(po_file, locale=lang)
     compiled = BytesIO()
