@@ -147,10 +147,15 @@ def _customer_changes(ranges: pl.LazyFrame, last_month: int) -> pl.LazyFrame:
     Every run gives two events: +1 in its first month, -1 in the month after its last.
     Sorted by customer and month, a running sum of the events is each customer's number
     of active subscriptions; its value before and after each month's events tells every
-    transition.
+    transition. Events after the last month change no month shown and are left out:
+    every run still active in the last month stops after it (in a typical export most
+    of the stops).
     """
     events = pl.concat(
-        [ranges.select(_event(pl.col("first"), 1)), ranges.select(_event(pl.col("last") + 1, 0))]
+        [
+            ranges.filter(pl.col("first") <= last_month).select(_event(pl.col("first"), 1)),
+            ranges.filter(pl.col("last") < last_month).select(_event(pl.col("last") + 1, 0)),
+        ]
     ).sort("event")
     key = pl.col("event") // 2  # customer and month
     customer = pl.col("key") // _MONTHS_PER_CUSTOMER
@@ -159,19 +164,21 @@ def _customer_changes(ranges: pl.LazyFrame, last_month: int) -> pl.LazyFrame:
         events.select(key=key, after=(pl.col("event") % 2 * 2 - 1).cum_sum())
         # The count after a month's events is the running sum at its last event.
         .filter((pl.col("key") != pl.col("key").shift(-1)).fill_null(True))
-        # Every run has its start and its stop (even past the as-of month), so each
-        # customer's events sum to zero: the running sum over all customers is each
-        # customer's own, and before a customer's first month it is zero.
         .with_columns(before=pl.col("after").shift(1, fill_value=0))
         .filter(pl.col("after") != pl.col("before"))
         .with_columns(
             first_change=(customer != customer.shift(1)).fill_null(True),
             month=(pl.col("key") % _MONTHS_PER_CUSTOMER).cast(pl.Int32),
         )
-        .filter(pl.col("month") <= last_month)
+        # The customers before carry the runs active in the last month into the running
+        # sum: its value before a customer's first change is their zero. (A month whose
+        # events cancel out leaves the sum where it was, so the first change's `before`
+        # is that value.)
+        .with_columns(zero=pl.when("first_change").then("before").forward_fill())
     )
-    became_active = (pl.col("before") == 0) & (pl.col("after") > 0)
-    stays_active = (pl.col("before") > 0) & (pl.col("after") > 0)
+    zero = pl.col("zero")
+    became_active = (pl.col("before") == zero) & (pl.col("after") > zero)
+    stays_active = (pl.col("before") > zero) & (pl.col("after") > zero)
     # Each change is of one kind: counted per month and kind, then spread into the five
     # columns over those few rows (five filtered counts over every change cost more).
     kind = (

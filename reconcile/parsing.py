@@ -597,11 +597,30 @@ def _map_distinct(
         )
     if _mostly_distinct(text):
         return parse(text).cast(dtype).alias(values.name)
-    distinct = text.unique()
-    parsed = parse(distinct).cast(dtype)
-    return text.replace_strict(distinct, parsed, default=None, return_dtype=dtype).alias(
-        values.name
+    numbers, distinct = numbered(text)
+    if text.null_count():  # a null is parsed too, as the last value: a parser may read it
+        numbers = numbers.fill_null(distinct.len())
+        distinct = distinct.extend_constant(None, 1)
+    return parse(distinct).cast(dtype).gather(numbers).alias(values.name)
+
+
+def numbered(values: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """(per row the number of its value, null where null; the distinct values present,
+    by number from 0) of a String Series. Numbered through a fresh categorical, which
+    hashes every row once: a unique and a lookup of each row's text (replace_strict, a
+    join) hash it twice."""
+    categorical = values.cast(pl.Categorical(pl.Categories.random()))
+    present = categorical.unique().drop_nulls()
+    codes = present.to_physical()
+    if codes.is_empty():
+        return pl.repeat(None, values.len(), dtype=pl.UInt32, eager=True), present.cast(pl.String)
+    # The codes of a fresh category table run from 0, in the rows' order: each code's
+    # position in `present` is looked up in a table as long as the codes.
+    size = cast(int, codes.max()) + 1
+    position = pl.repeat(None, size, dtype=pl.UInt32, eager=True).scatter(
+        codes, pl.int_range(0, codes.len(), dtype=pl.UInt32, eager=True)
     )
+    return position.gather(categorical.to_physical()), present.cast(pl.String)
 
 
 def _parse_date_values(text: pl.Series, fmt: DateFormat, *, to_utc: bool = True) -> pl.Series:

@@ -576,7 +576,8 @@ def _queries(
     timeline_runs = (
         subs.lazy().filter(pl.col("first") <= pl.col("last")).select("customer_no", "first", "last")
     )
-    customer_ranges = _customer_ranges(subs, replaced, as_of)
+    # Collected once here: the history and the MRR movements both read them.
+    customer_ranges = _customer_ranges(subs, replaced, as_of).collect()
     inactive_in_export = only_in_subscriptions = None
     if export is not None:
         inactive_in_export = _evidence_query(
@@ -605,16 +606,13 @@ def _queries(
             timeline_runs,
             _first_month(subs),
             as_of,
-            customer_ranges=customer_ranges.select("customer_no", "first", "last"),
+            customer_ranges=customer_ranges.lazy().select("customer_no", "first", "last"),
         ),
         plan_changes=plan_changes.per_month(subs.lazy(), replaced),
         revenue=revenue.by_currency(active),
         product_revenue=revenue.by_group(active, ["product"]),
         plan_revenue=revenue.by_group(active, ["product", "plan"]),
-        revenue_moves=revenue.movements(
-            customer_ranges.filter(pl.col(revenue.MRR_CENTS).is_not_null()),
-            history.month_number(as_of),
-        ),
+        revenue_moves=revenue.movements(customer_ranges, history.month_number(as_of)),
         currency_codes=revenue.currency_codes(subs.lazy()),
         without_subscriptions=quality.customers_without_subscriptions(subs, customer_rows),
         inactive_in_export=inactive_in_export,

@@ -17,11 +17,12 @@ replaced within the plan-change window lasts until its successor starts.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import polars as pl
 
 from reconcile import parsing
-from reconcile.problems import ReconcileError
+from reconcile.problems import InternalError, ReconcileError
 from reconcile.result import CurrencyMrr, MonthRevenue, Revenue
 
 # The subscription's MRR in cents (Int64); null when it has none that can be known.
@@ -233,61 +234,113 @@ def _ratio(cents: int | None, count: int) -> float | None:
 
 # --------------------------------------------------------------------------- movements
 
-# Customer, currency and month share one Int64 key, as in history.py.
-_MONTHS_PER_KEY = 1 << 20
 MOVEMENTS = ("new", "reactivation", "expansion", "contraction", "churn")
+# Room for the row number below an event's customer, currency and month: an Int64
+# holds 63 bits that are not the sign.
+_KEY_BITS = 63
 
 
-def movements(ranges: pl.LazyFrame, last_month: int) -> pl.LazyFrame:
+@dataclass(frozen=True)
+class _EventKey:
+    """How `movements` packs an event into one Int64, lowest bits first: the event's row
+    number (`row_bits`; None when the rest leaves no room for it), its month counted
+    from `first_month` (`month_bits`), the currency code (`currency_bits`), and the
+    customer number above them. Each part has as many bits as the ranges need."""
+
+    first_month: int
+    month_bits: int
+    currency_bits: int
+    row_bits: int | None
+
+    @classmethod
+    def of(cls, ranges: pl.DataFrame, last_month: int) -> _EventKey:
+        customer, currency, first = ranges.select(
+            pl.col("customer_no").max(), pl.col(CURRENCY_CODE).max(), pl.col("first").min()
+        ).row(0)
+        first_month = last_month if first is None else min(first, last_month)
+        month_bits = (last_month - first_month).bit_length()
+        currency_bits = (currency or 0).bit_length()
+        used = (customer or 0).bit_length() + currency_bits + month_bits
+        if used > _KEY_BITS:  # customer numbers < 2^32, < 2^11 currencies, years 1900..2286
+            raise InternalError(f"an MRR event needs {used} bits, more than an Int64 holds")
+        # Two events per range at most: numbered 0 .. 2 x rows - 1.
+        row_bits = max(2 * ranges.height - 1, 0).bit_length()
+        fits = used + row_bits <= _KEY_BITS
+        return cls(first_month, month_bits, currency_bits, row_bits if fits else None)
+
+    def key(self, month: pl.Expr) -> pl.Expr:
+        """Customer, currency and month, without the row number."""
+        customer = pl.col("customer_no").cast(pl.Int64) * (1 << self.currency_bits)
+        group = customer + pl.col(CURRENCY_CODE)
+        return group * (1 << self.month_bits) + (month - self.first_month)
+
+    def sorted(self, events: pl.LazyFrame) -> pl.LazyFrame:
+        """`events` (key, delta) ordered by key. With the row number packed below the key,
+        one Int64 column is sorted alone and each delta fetched by its row number; that
+        costs half of sorting the rows by key with the delta carried along (bench/
+        RESULTS.md, "Micro-benchmarks"), which is what is left where the bits do not fit."""
+        if self.row_bits is None:
+            return events.sort("key")
+        rows = 1 << self.row_bits
+        packed = pl.col("key") * rows + pl.int_range(pl.len(), dtype=pl.Int64)
+        # Two selects: computing the sorted column in the same select as its two uses
+        # costs twice as much.
+        return events.select(packed=packed.sort(), delta="delta").select(
+            key=pl.col("packed") // rows, delta=pl.col("delta").gather(pl.col("packed") % rows)
+        )
+
+
+def movements(ranges: pl.DataFrame, last_month: int) -> pl.LazyFrame:
     """Per month and currency: the MRR movements between E(M-1) and E(M), in cents.
 
-    `ranges`: one row per subscription with MRR that is active on at least one month end
-    at customer level: customer_no, CURRENCY_CODE, MRR_CENTS, `first`, `last` (month
-    numbers).
+    `ranges`: one row per subscription that is active on at least one month end at
+    customer level: customer_no, CURRENCY_CODE, MRR_CENTS (null without MRR: such a
+    subscription moves nothing), `first`, `last` (month numbers, first <= last <=
+    `last_month`).
     A customer's MRR in a currency changes only in months where one of their
     subscriptions starts or stops counting; before and after each such month tell the
     movement: from zero up is new (the first time) or reactivation, down to zero churn,
     otherwise expansion or contraction. Each movement is the change itself, so
     MRR(M) - MRR(M-1) = new + reactivation + expansion - contraction - churn exactly.
 
-    Each event is one Int64 key, customer and currency in the high bits and the month in
-    the low ones, so that one single-column sort orders them (as in history.py).
+    Each event is one Int64 key (_EventKey): customer, currency and month, and below
+    them the event's row number, so that one single-column sort orders them (as in
+    history.py). A subscription still active in the last month would stop in the month
+    after it, an event that only brings the customer's MRR back to zero: those are left
+    out (in a typical export most of the stops), and each customer's MRR is counted from
+    the running sum before their first change.
     """
-    # Customer numbers are dense (< 2^32) and currencies few: the group fits the bits
-    # above the month for up to 2^11 currencies.
-    group = pl.col("customer_no").cast(pl.Int64) * _CURRENCIES + pl.col(CURRENCY_CODE)
-    key = group * _MONTHS_PER_KEY
-    events = (
-        pl.concat(
-            [
-                ranges.select(key=key + pl.col("first"), delta=pl.col(MRR_CENTS)),
-                ranges.select(key=key + pl.col("last") + 1, delta=-pl.col(MRR_CENTS)),
-            ]
-        )
-        .filter(pl.col("delta") != 0)
-        .sort("key")
+    layout = _EventKey.of(ranges, last_month)
+    counted = ranges.lazy().filter(pl.col(MRR_CENTS) != 0)  # nor does an MRR of 0
+    events = pl.concat(
+        [
+            counted.filter(pl.col("first") <= last_month).select(
+                key=layout.key(pl.col("first")), delta=pl.col(MRR_CENTS)
+            ),
+            counted.filter(pl.col("last") < last_month).select(
+                key=layout.key(pl.col("last") + 1), delta=-pl.col(MRR_CENTS)
+            ),
+        ]
     )
-    group_of = pl.col("key") // _MONTHS_PER_KEY
+    group_of = pl.col("key") // (1 << layout.month_bits)
     changes = (
-        # Every range starts and stops, so the running sum returns to zero after each
-        # customer: taken over all of them, it is each customer's own MRR. Its value at
-        # the last event of a month is the customer's MRR after that month.
-        events.with_columns(after=pl.col("delta").cum_sum())
+        layout.sorted(events)
+        # The running sum over all customers at the last event of a month.
+        .with_columns(after=pl.col("delta").cum_sum())
         .filter((pl.col("key") != pl.col("key").shift(-1)).fill_null(True))
         .with_columns(before=pl.col("after").shift(1, fill_value=0))
         .filter(pl.col("after") != pl.col("before"))
-        .with_columns(
-            delta=pl.col("after") - pl.col("before"),
-            # A customer's first change in a currency is their first MRR in it: MRR
-            # starts at zero and never goes below it, so that change is up from zero.
-            first_change=(group_of != group_of.shift(1)).fill_null(True),
-            month=(pl.col("key") % _MONTHS_PER_KEY).cast(pl.Int32),
-            **{CURRENCY_CODE: group_of % _CURRENCIES},
-        )
-        .filter(pl.col("month") <= last_month)
+        # A customer's first change in a currency is their first MRR in it.
+        .with_columns(first_change=(group_of != group_of.shift(1)).fill_null(True))
+        # The customers before carry their MRR at the last month into the running sum:
+        # its value before a customer's first change is their zero. (Months without a
+        # change leave it where it was, so the first change's `before` is that value.)
+        .with_columns(zero=pl.when("first_change").then("before").forward_fill())
     )
-    up_from_zero = (pl.col("before") == 0) & (pl.col("after") > 0)
-    both = (pl.col("before") > 0) & (pl.col("after") > 0)
+    zero = pl.col("zero")
+    up_from_zero = (pl.col("before") == zero) & (pl.col("after") > zero)
+    both = (pl.col("before") > zero) & (pl.col("after") > zero)
+    delta = pl.col("after") - pl.col("before")
     # Each change is of one kind (its index in MOVEMENTS) and counts its size, the
     # change's absolute value: summed per month, currency and kind in one integer sum,
     # then spread into the five columns over those few rows (five filtered sums over
@@ -297,17 +350,31 @@ def movements(ranges: pl.LazyFrame, last_month: int) -> pl.LazyFrame:
         .then(0)
         .when(up_from_zero)
         .then(1)
-        .when(both & (pl.col("delta") > 0))
+        .when(both & (delta > 0))
         .then(2)
         .when(both)
         .then(3)
         .otherwise(4)
-        .alias("kind")
     )
-    sums = changes.group_by("month", CURRENCY_CODE, kind).agg(cents=pl.col("delta").abs().sum())
-    return sums.group_by("month", CURRENCY_CODE).agg(
-        _cents(pl.col("kind") == index, pl.col("cents")).alias(name)
-        for index, name in enumerate(MOVEMENTS)
+    # Currency and month are the key's low bits above the row number: with the kind,
+    # one integer to group by, which costs less than the three columns.
+    month_and_currency = pl.col("key") % (1 << (layout.month_bits + layout.currency_bits))
+    sums = changes.group_by(slot=month_and_currency * len(MOVEMENTS) + kind).agg(
+        cents=delta.abs().sum()
+    )
+    slot = pl.col("slot") // len(MOVEMENTS)
+    return (
+        sums.select(
+            "cents",
+            kind=pl.col("slot") % len(MOVEMENTS),
+            month=(slot % (1 << layout.month_bits) + layout.first_month).cast(pl.Int32),
+            **{CURRENCY_CODE: slot // (1 << layout.month_bits)},
+        )
+        .group_by("month", CURRENCY_CODE)
+        .agg(
+            _cents(pl.col("kind") == index, pl.col("cents")).alias(name)
+            for index, name in enumerate(MOVEMENTS)
+        )
     )
 
 

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reconcile import parsing
 from reconcile.parsing import (
     DATE_FORMATS,
     AmbiguousDateOrder,
@@ -662,3 +663,48 @@ def test_distinct_values_of_several_columns_are_counted_trimmed_without_blanks()
     assert rows_per_text(counts["dates"]) == {"2024-01-01": 6, "2024-02-01": 1}
     assert rows_per_text(counts["stamps"]) == {"10:01": 1, "10:02": 1, "10:03": 1}
     assert counts["empty"].height == 0
+
+
+# --- parsed once per distinct value ---------------------------------------------------
+
+ONCE_PER_VALUE = [
+    (parsing.parse_dates, {"fmt": date_format_by_name("yyyy-MM-dd")}),
+    (parsing.parse_amounts, {"decimal": None}),
+    (parsing.amounts_read_two_ways, {}),  # reads a null as False
+    (parsing.amount_currencies, {}),
+    (parsing.parse_interval_units, {}),
+    (parsing.parse_whole_numbers, {"minimum": 1}),
+]
+ONCE_PER_VALUE_TEXT = st.sampled_from(
+    ["2024-01-31", " 1.190 ", "1.190", "49.00 USD", "€ 12,50", "month", "Years", "2", "", " "]
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(ONCE_PER_VALUE_TEXT, min_size=1, max_size=40), nulls=st.integers(0, 40))
+def test_a_value_parsed_once_reads_as_it_does_alone(values, nulls):
+    # Columns that repeat a few values are parsed once per distinct value: every value
+    # reads as the parser reads it alone, and every null of the column alike (as the
+    # parser reads a null among values: amounts_read_two_ways says False).
+    column = [*values, *values, *[None] * min(nulls, len(values))]
+    series = pl.Series("column", column, dtype=pl.String)
+    for parse, options in ONCE_PER_VALUE:
+        alone = [parse(pl.Series([value], dtype=pl.String), **options)[0] for value in values]
+        parsed = parse(series, **options).to_list()
+        assert parsed[: 2 * len(values)] == alone * 2, parse.__name__
+        among = parse(pl.Series([None, values[0], values[0]], dtype=pl.String), **options)[0]
+        assert parsed[2 * len(values) :] == [among] * min(nulls, len(values)), parse.__name__
+    assert parsing.amounts_read_two_ways(pl.Series(["1.190", None, "1.190"])).to_list() == [
+        True,
+        False,
+        True,
+    ]
+
+
+def test_values_are_numbered_by_their_distinct_values():
+    values = pl.Series(["b", None, "a", "b", None, "c"], dtype=pl.String)
+    numbers, distinct = parsing.numbered(values)
+    assert distinct.gather(numbers).to_list() == values.to_list()
+    assert sorted(distinct.to_list()) == ["a", "b", "c"]
+    numbers, distinct = parsing.numbered(pl.Series([None, None], dtype=pl.String))
+    assert (numbers.to_list(), distinct.to_list()) == ([None, None], [])

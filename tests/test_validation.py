@@ -647,3 +647,19 @@ def test_validate_shows_warnings_apart_from_row_errors(tmp_path):
         "    line 2, column 'amount': 'n/a' is not an amount [invalid_amount]",
         "    … 1 more: write them all with --errors-csv PATH",
     ]
+
+
+def test_braces_in_a_header_are_text_in_the_messages(tmp_path):
+    # Messages are pl.format templates: a header such as "{start_date" is put in as text.
+    content = (
+        "subscription_id,customer_id,status,{start_date},{customer}\n"
+        "S1,C1,active,2024-01-01,x\n"
+        "S2,C2,active,01/02/2024 junk,\n"
+        "S3,C3,active,99.99.2024 x,\n"
+        ",C4,active,2024-01-01,y\n"
+    )
+    table = load(write(tmp_path, content), "subscriptions", mapping={"start": "{start_date}"})
+    messages = table.rejections.get_column("message").to_list()
+    assert any("'{start_date}'" in message for message in messages), messages
+    header_only = write(tmp_path, "id,customer,status,{start_date,ended_at,plan.amount", "b.csv")
+    assert load(header_only).rows_read == 0

@@ -78,16 +78,12 @@ def _on_distinct(values: pl.Series, *exprs: pl.Expr) -> pl.DataFrame:
     export columns repeat a few values many times, and the parsers are regular
     expressions. The first expression reads the column "value", each later one may read
     the columns before it."""
-    key = "row:distinct"
-    parsed = values.unique().to_frame("value").with_columns(pl.col("value").alias(key))
+    numbers, distinct = parsing.numbered(values.cast(pl.String))
+    parsed = distinct.to_frame("value")
     for expr in exprs:
         parsed = parsed.with_columns(expr)
-    outputs = [expr.meta.output_name() for expr in exprs]
-    return (
-        values.to_frame(key)
-        .join(parsed.select(key, *outputs), on=key, how="left", maintain_order="left")
-        .drop(key)
-    )
+    # A null value has null results (as a value no expression was evaluated on).
+    return parsed.select(pl.col(expr.meta.output_name()).gather(numbers) for expr in exprs)
 
 
 def checked_frame(

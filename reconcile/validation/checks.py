@@ -98,6 +98,12 @@ def checks_for(raw: RawTable, table: TableSpec, plan: TypingPlan) -> list[Check]
     return checks
 
 
+def _literal(text: str) -> str:
+    """Text of the file or the source (a header, a status) put into a pl.format template,
+    its braces doubled: `{start_date` is a header, not a placeholder."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
 def _extra_fields_checks(raw: RawTable) -> list[Check]:
     """A record with more fields than the header: its values may have shifted (a
     separator inside an unquoted value), so none of them can be trusted."""
@@ -132,8 +138,8 @@ def _id_checks(raw: RawTable, table: TableSpec, plan: TypingPlan, canonical: str
         context = pl.coalesce(pl.col(RAW + f) for f in others)
         header = next(iter(raw.headers[f] for f in others))
         named = pl.format(
-            f"the {label} is missing ({header} '{{}}'): the row cannot be counted, since "
-            f"'{raw.headers[present[0]]}' is this file's {label} column",
+            f"the {label} is missing ({_literal(header)} '{{}}'): the row cannot be counted, "
+            f"since '{_literal(raw.headers[present[0]])}' is this file's {label} column",
             pl.col("context"),
         )
         missing = pl.when(pl.col("context").is_not_null()).then(named).otherwise(missing)
@@ -193,7 +199,7 @@ def _parse_check(raw: RawTable, raw_field: str, code: RowError, what: str) -> Ch
         column=column,
         header=raw.headers[raw_field],
         passes=pl.col(column).is_null() | pl.col(typed).is_not_null(),
-        message=pl.format("'{}' " + what, pl.col("value")),
+        message=pl.format("'{}' " + _literal(what), pl.col("value")),
         rejects=code.rejects,
     )
 
@@ -462,9 +468,10 @@ def _other_column_checks(raw: RawTable, table: TableSpec, plan: TypingPlan) -> l
                     | pl.col(canonical).is_null()
                     | (pl.col(canonical) != pl.col(RAW + field)).fill_null(True),
                     message=pl.format(
-                        f"the {canonical} is '{{}}' from column '{raw.headers[field]}', since "
-                        f"'{raw.headers[first]}' is empty in this row: it may name the same "
-                        f"{canonical} as another row differently",
+                        f"the {canonical} is '{{}}' from column "
+                        f"'{_literal(raw.headers[field])}', since "
+                        f"'{_literal(raw.headers[first])}' is empty in this row: it may name "
+                        f"the same {canonical} as another row differently",
                         pl.col("value"),
                     ),
                     rejects=False,
@@ -479,7 +486,9 @@ def _status_checks(raw: RawTable, table: TableSpec, plan: TypingPlan) -> list[Ch
     raw_field = next(f for f in table.raw_fields_of("status") if f in plan.types)
     known = ", ".join(raw.source.status_values())
     empty = "the status is empty"
-    unknown = f"'{{}}' is not a {raw.source.title} status; known statuses: {known}"
+    unknown = (
+        f"'{{}}' is not a {_literal(raw.source.title)} status; known statuses: {_literal(known)}"
+    )
     return [
         Check(
             name=f"{RowError.UNKNOWN_STATUS}:{raw_field}",
