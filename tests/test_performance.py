@@ -176,24 +176,59 @@ def test_freed_memory_is_kept_for_reuse_unless_the_user_configured_the_allocator
 
 
 @pytest.mark.parametrize("entry", ["run", "main"])
-def test_as_the_program_what_a_command_made_is_frozen_before_the_collector_returns(entry):
+def test_as_the_program_what_a_command_made_is_frozen_and_the_process_ends_at_once(entry):
     """`run` (the console script) ends the process with the command: the collector must
-    not walk the run's objects on its way out. `main` in a caller's process (a test's
-    CliRunner) freezes nothing: the caller's collector keeps working on them."""
+    not walk the run's objects on its way out, and the process ends without tearing the
+    interpreter down (os._exit, after flushing). `main` in a caller's process (a test's
+    CliRunner) freezes nothing and ends nothing: the caller's collector is given back."""
     import subprocess
     import sys
 
     probe = (
-        "import atexit, gc, sys\n"
+        "import atexit, gc, os, sys\n"
         "from reconcile import cli\n"
-        "atexit.register(lambda: print(gc.get_freeze_count() > 0, gc.isenabled()))\n"
+        "end = os._exit\n"
+        "def ending(code):\n"
+        "    print(gc.get_freeze_count() > 0, gc.isenabled(), 'os._exit', code, flush=True)\n"
+        "    end(code)\n"
+        "os._exit = ending\n"
+        "atexit.register(lambda: print(gc.get_freeze_count() > 0, gc.isenabled(), 'atexit'))\n"
         f"sys.argv = ['reconcile', 'validate', {str(SAMPLES)!r}, '--quiet']\n"
         f"cli.{entry}()\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     # The program runs without the collector throughout; a caller's is given back.
-    assert done.stdout.splitlines()[-1].split() == [str(entry == "run"), str(entry == "main")]
+    expected = "True False os._exit 0" if entry == "run" else "False True atexit"
+    assert done.stdout.splitlines()[-1] == expected
+    assert "rows read" in done.stdout  # what the command printed came out first
+
+
+@pytest.mark.parametrize(
+    ("arguments", "code", "on_stderr"),
+    [
+        (["validate", str(SAMPLES), "--quiet"], 0, ""),
+        (["validate", "/no/such/file.csv"], 2, "does not exist"),
+        (["report", str(SAMPLES), "--as-of", "2026-11-15", "--fail-on", "warning"], 1, "Wrote"),
+    ],
+)
+def test_the_program_ends_with_its_exit_code_and_everything_it_wrote(
+    tmp_path, arguments, code, on_stderr
+):
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "reconcile", *arguments],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert done.returncode == code, done.stderr
+    assert on_stderr in done.stderr
+    if arguments[0] == "validate" and code == 0:  # the whole summary, flushed
+        assert "rows read" in done.stdout
+        assert done.stdout.endswith("\n")
 
 
 @dataclass(frozen=True)
