@@ -302,15 +302,20 @@ def reconcile_tables(
     replaced = plan_changes.successors(subs.lazy(), plan_change_window, as_of).collect()
     # Validation rejects a repeated customer ID as a conflicting duplicate; the customers
     # walk counts export rows as customers and relies on it.
-    if export is not None and export["customer_no"].n_unique() != export.height:
+    if export is not None and _distinct_numbers(export) != export.height:
         raise InternalError("repeated customer IDs among the accepted customer rows")
     # Collected once each: most queries read the active subscriptions, and several the
     # active customers; grouping them once here spares every query its own pass.
     active = _active_subscriptions(subs)
-    active_customers = snapshot.active_customers(active.lazy()).collect()
-    frames = _collect(_queries(subs, export, active.lazy(), active_customers, as_of, replaced))
+    # The products as bits (None with too many): the customers' masks of the products
+    # they hold are grouped with them, and the product overlap counts the masks.
+    bits = snapshot.product_bits(active.lazy())
+    active_customers = snapshot.active_customers(active.lazy(), bits).collect()
+    frames = _collect(
+        _queries(subs, export, active.lazy(), active_customers, bits, as_of, replaced)
+    )
 
-    states = _state_evidence(frames.states)
+    states = _state_evidence(frames.states, active.height)
     guests = 0 if customers is None else len(customers.guest_lines)
     # Known customers: those with a subscription row, and those of the export without.
     customers_known = _distinct_numbers(subs) + frames.without_subscriptions.height
@@ -564,6 +569,7 @@ def _queries(
     export: pl.DataFrame | None,
     active: pl.LazyFrame,
     active_customers: pl.DataFrame,
+    bits: pl.DataFrame | None,
     as_of: datetime.date,
     replaced: pl.DataFrame,
 ) -> Frames[pl.LazyFrame]:
@@ -591,7 +597,7 @@ def _queries(
         by_product=snapshot.active_counts(active, ["product"]),
         by_plan=snapshot.active_counts(active, ["product", "plan"]),
         holdings=snapshot.holdings(active_customers),
-        overlap=snapshot.product_overlap(active),
+        overlap=snapshot.overlap_from(active, active_customers, bits),
         extra=_evidence_query(
             snapshot.extra_subscriptions(active, active_customers), "subscription_id"
         ),
@@ -634,27 +640,29 @@ def _customer_ranges(
     return ranges.filter(pl.col("first") <= pl.col("last")).select(columns)
 
 
-def _distinct_numbers(subs: pl.DataFrame) -> int:
-    """How many different customer numbers `subs` holds. They are dense (customer_numbers),
+def _distinct_numbers(rows: pl.DataFrame) -> int:
+    """How many different customer numbers `rows` holds. They are dense (customer_numbers),
     so each is marked in a table as long as the rows at most: a tenth of the CPU of
     n_unique, which hashes every row."""
-    size = subs.select(pl.col("customer_no").max().cast(pl.Int64) + 1).item()
+    size = rows.select(pl.col("customer_no").max().cast(pl.Int64) + 1).item()
     if size is None:  # no rows
         return 0
-    marked = pl.zeros(size, pl.Boolean, eager=True).scatter(subs.get_column("customer_no"), True)
+    marked = pl.zeros(size, pl.Boolean, eager=True).scatter(rows.get_column("customer_no"), True)
     return int(marked.sum())
 
 
 def _states(subs: pl.DataFrame) -> pl.LazyFrame:
-    """Per state: its size and first subscription IDs. One filter per state, because the
-    smallest IDs of a group_by's groups cost a third more (bench/RESULTS.md,
-    "Micro-benchmarks")."""
+    """Per state but ACTIVE: its size and first subscription IDs. One filter per state,
+    because the smallest IDs of a group_by's groups cost a third more (bench/RESULTS.md,
+    "Micro-benchmarks"). The active subscriptions need no query: they are collected
+    already, and no step lists them."""
     return pl.concat(
         [
             _evidence_query(subs.lazy().filter(pl.col("state") == state), "subscription_id").select(
                 pl.lit(state).alias("state"), "size", "examples"
             )
             for state in STATES
+            if state != ACTIVE
         ]
     )
 
@@ -677,8 +685,10 @@ def _first_sorted(column: str) -> pl.Expr:
     return pl.col(column).drop_nulls().bottom_k(EXAMPLES_SHOWN).sort().implode()
 
 
-def _state_evidence(states: pl.DataFrame) -> dict[str, Evidence]:
+def _state_evidence(states: pl.DataFrame, active: int) -> dict[str, Evidence]:
+    """The collected `_states` as evidence per state; `active` active subscriptions."""
     evidence = {state: Evidence(0) for state in STATES}
+    evidence[ACTIVE] = Evidence(active)
     for state, size, examples in states.iter_rows():
         evidence[state] = Evidence(size, tuple(examples))
     return evidence

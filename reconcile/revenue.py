@@ -35,7 +35,7 @@ CURRENCY_CODE = "revenue_currency_code"
 # Renewals a year (12 / the interval in months), for renewals.py: null where the interval
 # cannot be read. Computed here, where the interval is read once per distinct value.
 RENEWALS_PER_YEAR = "renewals_per_year"
-# At most this many currencies (their codes share an Int64 key with customer and month).
+# At most this many currencies (by_currency packs a code below a customer in one Int64).
 _CURRENCIES = 1 << 11
 # Stands for a value that is there but cannot be read (a count or quantity is never < 0).
 _UNREADABLE = -1.0
@@ -152,7 +152,7 @@ def _currencies(values: pl.Series) -> tuple[pl.Series, pl.Series]:
     normal = [value.strip().upper() or None for value in distinct]
     codes = {c: i for i, c in enumerate(sorted({c for c in normal if c}))}
     missing = len(codes)
-    if missing >= _CURRENCIES:  # movements() packs the code into _CURRENCIES values
+    if missing >= _CURRENCIES:  # by_currency packs the code into _CURRENCIES values
         raise ReconcileError(
             f"the currency column holds {missing:,} different values: it cannot be the "
             "currency. Map the right column with --map currency=HEADER."
@@ -173,14 +173,31 @@ def by_currency(active: pl.LazyFrame) -> pl.LazyFrame:
     """Per currency of the active subscriptions: mrr (cents), customers and subscriptions
     with MRR, and the subscriptions without (missing or unreadable amount)."""
     has_mrr = pl.col(MRR_CENTS).is_not_null()
+    counts = active.group_by(CURRENCY_CODE).agg(
+        pl.col(CURRENCY).first(),
+        mrr=pl.col(MRR_CENTS).sum().cast(pl.Int64),
+        subscriptions=has_mrr.sum().cast(pl.Int64),
+        subscriptions_without_amount=(~has_mrr).sum().cast(pl.Int64),
+    )
+    # The customers with MRR in a currency are their distinct (customer, currency) pairs,
+    # each one integer: counted per currency, a third of the CPU of n_unique per group.
+    pair = pl.col("customer_no").cast(pl.Int64) * _CURRENCIES + pl.col(CURRENCY_CODE)
+    customers = (
+        active.filter(has_mrr)
+        .select(pair=pair)
+        .unique()
+        .group_by((pl.col("pair") % _CURRENCIES).alias(CURRENCY_CODE))
+        .agg(customers=pl.len().cast(pl.Int64))
+    )
     return (
-        active.group_by(CURRENCY_CODE)
-        .agg(
-            pl.col(CURRENCY).first(),
-            mrr=pl.col(MRR_CENTS).sum().cast(pl.Int64),
-            customers=pl.col("customer_no").filter(has_mrr).n_unique().cast(pl.Int64),
-            subscriptions=has_mrr.sum().cast(pl.Int64),
-            subscriptions_without_amount=(~has_mrr).sum().cast(pl.Int64),
+        counts.join(customers, on=CURRENCY_CODE, how="left")
+        .select(
+            CURRENCY_CODE,
+            CURRENCY,
+            "mrr",
+            pl.col("customers").fill_null(0),
+            "subscriptions",
+            "subscriptions_without_amount",
         )
         .sort(CURRENCY_CODE)
     )
@@ -304,8 +321,9 @@ def movements(ranges: pl.DataFrame, last_month: int) -> pl.LazyFrame:
     MRR(M) - MRR(M-1) = new + reactivation + expansion - contraction - churn exactly.
 
     Each event is one Int64 key (_EventKey): customer, currency and month, and below
-    them the event's row number, so that one single-column sort orders them (as in
-    history.py). A subscription still active in the last month would stop in the month
+    them, where the bits allow, the event's row number, so that one single-column sort
+    orders them (as in history.py); otherwise the rows are sorted by the key. A
+    subscription still active in the last month would stop in the month
     after it, an event that only brings the customer's MRR back to zero: those are left
     out (in a typical export most of the stops), and each customer's MRR is counted from
     the running sum before their first change.
@@ -333,8 +351,9 @@ def movements(ranges: pl.DataFrame, last_month: int) -> pl.LazyFrame:
         # A customer's first change in a currency is their first MRR in it.
         .with_columns(first_change=(group_of != group_of.shift(1)).fill_null(True))
         # The customers before carry their MRR at the last month into the running sum:
-        # its value before a customer's first change is their zero. (Months without a
-        # change leave it where it was, so the first change's `before` is that value.)
+        # its value before a customer's first change is their zero. (A month whose
+        # events cancel out is no change and leaves the sum where it was, so the first
+        # change's `before` is still that value.)
         .with_columns(zero=pl.when("first_change").then("before").forward_fill())
     )
     zero = pl.col("zero")

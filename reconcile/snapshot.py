@@ -27,13 +27,25 @@ def counting_order() -> pl.Expr:
     return pl.col("start").cast(pl.Int64).fill_null(0) * _LINES + pl.col("line")
 
 
-def active_customers(active: pl.LazyFrame) -> pl.LazyFrame:
+def active_customers(active: pl.LazyFrame, bits: pl.DataFrame | None = None) -> pl.LazyFrame:
     """One row per active customer: customer_no, how many active subscriptions they hold,
     and `first`, the counting_order of the one that counts. (Without customer_id: picking
-    a string per group costs more than all the rest.)"""
-    return active.group_by("customer_no").agg(
-        subscriptions=pl.len().cast(pl.Int64),
-        first=counting_order().min(),
+    a string per group costs more than all the rest.) With `bits` (product_bits), also
+    `mask`, the bits of their products, for overlap_from: in the same grouping, a fifth
+    of the CPU of grouping the customers again."""
+    if bits is None:
+        return active.group_by("customer_no").agg(
+            subscriptions=pl.len().cast(pl.Int64),
+            first=counting_order().min(),
+        )
+    return (
+        _with_bits(active, bits)
+        .group_by("customer_no")
+        .agg(
+            subscriptions=pl.len().cast(pl.Int64),
+            first=counting_order().min(),
+            mask=pl.col("bit").bitwise_or(),
+        )
     )
 
 
@@ -64,28 +76,46 @@ def product_overlap(active: pl.LazyFrame, masked_products: int | None = None) ->
     not from a join of every customer's products with each other, which costs more than
     twice as much (bench/RESULTS.md, "Micro-benchmarks"). With more products, the join.
     """
+    bits = product_bits(active, masked_products)
+    if bits is None:
+        return _overlap_by_join(active)
+    masks = _with_bits(active, bits).group_by("customer_no").agg(mask=pl.col("bit").bitwise_or())
+    return _overlap_of_masks(masks, bits)
+
+
+def overlap_from(
+    active: pl.LazyFrame, customers: pl.DataFrame, bits: pl.DataFrame | None
+) -> pl.LazyFrame:
+    """product_overlap from the active customers grouped already with their masks
+    (active_customers with the same `bits`); by the join where there are none."""
+    if bits is None:
+        return _overlap_by_join(active)
+    return _overlap_of_masks(customers.lazy(), bits)
+
+
+def product_bits(active: pl.LazyFrame, masked_products: int | None = None) -> pl.DataFrame | None:
+    """Each product of the active subscriptions, sorted so that codes follow names, with
+    its `code` and `bit`; None with more than `masked_products` products (default
+    MASKED_PRODUCTS), too many for a UInt64 mask. Collected here: its size chooses the
+    plan."""
     limit = MASKED_PRODUCTS if masked_products is None else masked_products
-    # Collected here: its size chooses the plan; sorted, so that codes follow names.
     products = active.select(pl.col("product").drop_nulls().unique().sort()).collect()
     if products.height > limit:
-        return _overlap_by_join(active)
-    return _overlap_by_masks(active, products)
+        return None
+    return products.with_row_index("code").with_columns(
+        bit=pl.lit(2, pl.UInt64).pow(pl.col("code"))
+    )
 
 
-def _overlap_by_masks(active: pl.LazyFrame, products: pl.DataFrame) -> pl.LazyFrame:
-    bits = (
-        products.lazy()
-        .with_row_index("code")
-        .with_columns(bit=pl.lit(2, pl.UInt64).pow(pl.col("code")))
-    )
-    masks = (
-        active.join(bits, on="product")
-        .group_by("customer_no")
-        .agg(mask=pl.col("bit").bitwise_or())
-        .group_by("mask")
-        .agg(customers=pl.len().cast(pl.Int64))
-    )
-    held = masks.join(bits, how="cross").filter(pl.col("mask") & pl.col("bit") != 0)
+def _with_bits(active: pl.LazyFrame, bits: pl.DataFrame) -> pl.LazyFrame:
+    """`active` with `bit`, its product's bit (null without a product)."""
+    return active.join(bits.lazy().select("product", "bit"), on="product", how="left")
+
+
+def _overlap_of_masks(customers: pl.LazyFrame, bits: pl.DataFrame) -> pl.LazyFrame:
+    """product_overlap from one row per customer with the `mask` of their products."""
+    masks = customers.group_by("mask").agg(customers=pl.len().cast(pl.Int64))
+    held = masks.join(bits.lazy(), how="cross").filter(pl.col("mask") & pl.col("bit") != 0)
     return _ranked_pairs(
         held.join(held.select("mask", code_b="code", product_b="product"), on="mask")
         # Codes follow the sorted names, so a < b by code is a < b by name.
