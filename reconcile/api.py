@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -54,8 +54,10 @@ def load_table(
     options: ReadOptions = ReadOptions(),
     *,
     progress: Progress | None = None,
+    when_read: Callable[[], None] | None = None,
 ) -> LoadedTable:
-    """Read and validate one export. `kind` None recognises it from its header."""
+    """Read and validate one export. `kind` None recognises it from its header;
+    `when_read` is called once it is read, before it is validated."""
     from reconcile.reading import read_raw
     from reconcile.validation import validate
 
@@ -69,6 +71,8 @@ def load_table(
     )
     read_at = time.perf_counter()
     _report(progress, f"read {raw.kind}", read_at - started, rows=raw.frame.height)
+    if when_read is not None:
+        when_read()
     table = validate(raw, date_format=options.date_format)
     _report(
         progress,
@@ -139,20 +143,32 @@ def load(
     if customers is None:
         return _loaded_subscriptions(subscriptions, None, options, progress), None  # type: ignore[arg-type]
     # The customers export is read and validated in a second thread while the
-    # subscriptions are: reading leaves a core idle part of the time. Its progress is
-    # told afterwards, so that the stages keep their order; an error of the
-    # subscriptions export still comes first.
+    # subscriptions are validated: reading the subscriptions keeps both cores busy,
+    # validating them does not. Its progress is told afterwards, so that the stages keep
+    # their order; an error of the subscriptions export still comes first.
     told_later: list[tuple[str, float, Mapping[str, Any]]] = []
     with ThreadPoolExecutor(max_workers=1) as pool:
-        customer_load = pool.submit(
-            load_table,
+        customer_load: list[Future[LoadedTable]] = []
+
+        def load_customers() -> None:
+            customer_load.append(
+                pool.submit(
+                    load_table,
+                    customers,
+                    CUSTOMERS,
+                    options,
+                    progress=None if progress is None else lambda *event: told_later.append(event),
+                )
+            )
+
+        subscription_table = _loaded_subscriptions(
+            subscriptions,  # type: ignore[arg-type]
             customers,
-            CUSTOMERS,
             options,
-            progress=None if progress is None else lambda *event: told_later.append(event),
+            progress,
+            when_read=load_customers,
         )
-        subscription_table = _loaded_subscriptions(subscriptions, customers, options, progress)  # type: ignore[arg-type]
-        customer_table = customer_load.result()
+        customer_table = customer_load[0].result()
     if progress is not None:
         for event in told_later:
             progress(*event)
@@ -160,10 +176,17 @@ def load(
 
 
 def _loaded_subscriptions(
-    subscriptions: Export, customers: Export | None, options: ReadOptions, progress: Progress | None
+    subscriptions: Export,
+    customers: Export | None,
+    options: ReadOptions,
+    progress: Progress | None,
+    *,
+    when_read: Callable[[], None] | None = None,
 ) -> LoadedTable:
     try:
-        return load_table(subscriptions, SUBSCRIPTIONS, options, progress=progress)
+        return load_table(
+            subscriptions, SUBSCRIPTIONS, options, progress=progress, when_read=when_read
+        )
     except UnusableFileError as error:
         raise _with_pairing_advice(error, customers) from None
 

@@ -605,22 +605,31 @@ def _map_distinct(
 
 
 def numbered(values: pl.Series) -> tuple[pl.Series, pl.Series]:
-    """(per row the number of its value, null where null; the distinct values present,
-    by number from 0) of a String Series. Numbered through a fresh categorical, which
-    hashes every row once: a unique and a lookup of each row's text (replace_strict, a
-    join) hash it twice."""
-    categorical = values.cast(pl.Categorical(pl.Categories.random()))
+    """(per row the number of its value, null where null; the values by number from 0,
+    each distinct value once) of a String Series. A number no row has may stand for a
+    null. Numbered through a fresh categorical, which hashes every row once: a unique
+    and a lookup of each row's text (replace_strict, a join) hash it twice."""
+    categories = pl.Categories.random()
+    categorical = values.cast(pl.Categorical(categories))
+    codes = categorical.to_physical()
+    largest = codes.max()
+    if largest is None:  # not one value
+        return codes, pl.Series(values.name, [], dtype=pl.String)
+    if cast(int, largest) < _LISTED_CATEGORIES:
+        # A fresh category table numbers the values from 0: the rows' codes are their
+        # numbers, and the table lists its values by code (read in Python, one by one).
+        return codes, categories.to_series().alias(values.name)
     present = categorical.unique().drop_nulls()
-    codes = present.to_physical()
-    if codes.is_empty():
-        return pl.repeat(None, values.len(), dtype=pl.UInt32, eager=True), present.cast(pl.String)
-    # The codes of a fresh category table run from 0, in the rows' order: each code's
-    # position in `present` is looked up in a table as long as the codes.
-    size = cast(int, codes.max()) + 1
-    position = pl.repeat(None, size, dtype=pl.UInt32, eager=True).scatter(
-        codes, pl.int_range(0, codes.len(), dtype=pl.UInt32, eager=True)
+    # Each code's position in `present` is looked up in a table as long as the codes.
+    position = pl.repeat(None, cast(int, largest) + 1, dtype=pl.UInt32, eager=True).scatter(
+        present.to_physical(), pl.int_range(0, present.len(), dtype=pl.UInt32, eager=True)
     )
-    return position.gather(categorical.to_physical()), present.cast(pl.String)
+    return position.gather(codes), present.cast(pl.String)
+
+
+# Up to this many distinct values, a category table's values are read from the table
+# itself (a few microseconds per thousand); beyond, with a unique of the rows' codes.
+_LISTED_CATEGORIES = 4096
 
 
 def _parse_date_values(text: pl.Series, fmt: DateFormat, *, to_utc: bool = True) -> pl.Series:

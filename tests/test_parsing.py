@@ -708,3 +708,7 @@ def test_values_are_numbered_by_their_distinct_values():
     assert sorted(distinct.to_list()) == ["a", "b", "c"]
     numbers, distinct = parsing.numbered(pl.Series([None, None], dtype=pl.String))
     assert (numbers.to_list(), distinct.to_list()) == ([None, None], [])
+    many = pl.Series([f"v{i % 5000}" if i % 7 else None for i in range(12_000)])
+    numbers, distinct = parsing.numbered(many)  # more than are read from the table
+    assert distinct.gather(numbers).to_list() == many.to_list()
+    assert distinct.drop_nulls().sort().to_list() == many.drop_nulls().unique().sort().to_list()

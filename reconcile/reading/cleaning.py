@@ -98,16 +98,17 @@ def split_parts(
     # The first value without what a repeated header line may carry around it: a
     # byte-order mark (Zoho writes one at the start of every file, and `cat` keeps it),
     # invisible characters, quotes written inside the field, blanks; in the case the
-    # header is written in, or all lower or upper case. A cheap test on every record (an
-    # exact match of the stripped text, as fast as the plain trim it replaced), whose few
-    # hits is_header_record confirms with header matching's rule.
+    # header is written in, or all lower or upper case. A cheap test on every record (a
+    # search for the names, then an exact match of the stripped text of the records that
+    # hold one), whose few hits is_header_record confirms with header matching's rule.
     stripped = [h.strip(_EDGE) for h in headers]
-    names = pl.Series(
-        [*stripped, *(h.lower() for h in stripped), *(h.upper() for h in stripped)],
-        dtype=pl.String,
-    ).implode()
+    written = [*stripped, *(h.lower() for h in stripped), *(h.upper() for h in stripped)]
+    names = pl.Series(written, dtype=pl.String).implode()
     first = pl.col(headers[0]).str.strip_chars(_EDGE)
-    candidates = frame.with_row_index("row:index").filter(first.is_in(names))
+    rows = frame.with_row_index("row:index")
+    if "" not in stripped:  # a value that strips to a name holds it: looked for first
+        rows = rows.filter(pl.col(headers[0]).str.contains_any(written))
+    candidates = rows.filter(first.is_in(names))
     repeats = [
         (row[0], ["" if value is None else value for value in row[1:]])
         for row in candidates.select("row:index", *columns).iter_rows()
