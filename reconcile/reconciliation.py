@@ -594,7 +594,7 @@ def _queries(
         )
     return Frames(
         states=_states(subs),
-        by_product=snapshot.active_counts(active, ["product"]),
+        by_product=snapshot.product_counts(active, active_customers, bits),
         by_plan=snapshot.active_counts(active, ["product", "plan"]),
         holdings=snapshot.holdings(active_customers),
         overlap=snapshot.overlap_from(active, active_customers, bits),

@@ -112,10 +112,48 @@ def _with_bits(active: pl.LazyFrame, bits: pl.DataFrame) -> pl.LazyFrame:
     return active.join(bits.lazy().select("product", "bit"), on="product", how="left")
 
 
+def _held(customers: pl.LazyFrame, bits: pl.DataFrame) -> pl.LazyFrame:
+    """Per mask of products and product in it (mask, code, product, bit): how many
+    `customers` (one row per customer with the `mask` of their products) hold that
+    mask. Customers are counted per mask, a few hundred at most in practice."""
+    masks = customers.group_by("mask").agg(customers=pl.len().cast(pl.Int64))
+    return masks.join(bits.lazy(), how="cross").filter(pl.col("mask") & pl.col("bit") != 0)
+
+
+def product_counts(
+    active: pl.LazyFrame, customers: pl.DataFrame, bits: pl.DataFrame | None
+) -> pl.LazyFrame:
+    """active_counts per product, its customers counted from the masks of active_customers
+    with the same `bits` (a customer holds a product when its bit is in their mask), not
+    by n_unique per product, which costs three times the whole query. The missing product
+    counts its customers itself; without bits (too many products), active_counts."""
+    if bits is None:
+        return active_counts(active, ["product"])
+    subscriptions = active.group_by("product").agg(subscriptions_active=pl.len().cast(pl.Int64))
+    named = (
+        _held(customers.lazy(), bits)
+        .group_by("product")
+        .agg(customers_active=pl.col("customers").sum())
+    )
+    unnamed = active.filter(pl.col("product").is_null()).select(
+        unnamed=pl.col("customer_no").n_unique().cast(pl.Int64)
+    )
+    return (
+        subscriptions.join(named, on="product", how="left")
+        .join(unnamed, how="cross")
+        .with_columns(
+            customers_active=pl.when(pl.col("product").is_null())
+            .then("unnamed")
+            .otherwise("customers_active")
+        )
+        .sort(["subscriptions_active", "product"], descending=[True, False], nulls_last=True)
+        .select("product", "subscriptions_active", "customers_active")
+    )
+
+
 def _overlap_of_masks(customers: pl.LazyFrame, bits: pl.DataFrame) -> pl.LazyFrame:
     """product_overlap from one row per customer with the `mask` of their products."""
-    masks = customers.group_by("mask").agg(customers=pl.len().cast(pl.Int64))
-    held = masks.join(bits.lazy(), how="cross").filter(pl.col("mask") & pl.col("bit") != 0)
+    held = _held(customers, bits)
     return _ranked_pairs(
         held.join(held.select("mask", code_b="code", product_b="product"), on="mask")
         # Codes follow the sorted names, so a < b by code is a < b by name.

@@ -576,6 +576,42 @@ def test_an_unreadable_amount_on_a_rejected_row_is_listed_but_is_not_its_reason(
     assert "unreadable_values" not in {f.code for f in result.findings}
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    holdings=st.lists(
+        st.tuples(st.integers(0, 5), st.one_of(st.none(), st.sampled_from(["B", "A", "C"]))),
+        max_size=25,
+    ),
+    masked_products=st.sampled_from([64, 1]),
+)
+def test_product_counts_from_masks_equal_the_definition(holdings, masked_products):
+    # Per product (the missing one its own group, last among equals): its active
+    # subscriptions and the distinct customers holding it, most subscriptions first.
+    # Counted by a plain-Python oracle; by masks with up to 64 products, else directly.
+    active = pl.LazyFrame(
+        {
+            "customer_no": [customer for customer, _ in holdings],
+            "product": [product for _, product in holdings],
+            "start": [D(2024, 1, 1)] * len(holdings),
+            "line": list(range(2, len(holdings) + 2)),
+        },
+        schema={"customer_no": pl.UInt32, "product": pl.String, "start": pl.Date, "line": pl.Int64},
+    )
+    bits = snapshot.product_bits(active, masked_products)
+    customers = snapshot.active_customers(active, bits).collect()
+    counts = snapshot.product_counts(active, customers, bits).collect().rows()
+    subscriptions: dict[str | None, int] = {}
+    holders: dict[str | None, set[int]] = {}
+    for customer, product in holdings:
+        subscriptions[product] = subscriptions.get(product, 0) + 1
+        holders.setdefault(product, set()).add(customer)
+    expected = sorted(
+        ((product, n, len(holders[product])) for product, n in subscriptions.items()),
+        key=lambda row: (-row[1], row[0] is None, row[0] or ""),
+    )
+    assert counts == expected
+
+
 @pytest.mark.parametrize("masked_products", [64, 63])
 def test_product_overlap_of_64_products_by_masks_and_by_join(masked_products):
     # Customer 1 holds all 64 products (the last one takes the mask's top bit), customer 2
