@@ -398,19 +398,26 @@ def _order_of_pattern(pattern: str) -> str | None:
     return DAY_FIRST if positions["d"] < positions["M"] else MONTH_FIRST
 
 
-def parse_dates(values: pl.Series, fmt: DateFormat) -> pl.Series:
-    """`values` (text) as pl.Date in `fmt`; null where empty or not a real date in `fmt`."""
-    return _map_distinct(values, partial(_parse_date_values, fmt=fmt), pl.Date())
+def parse_dates(
+    values: pl.Series, fmt: DateFormat, *, mostly_distinct: bool | None = None
+) -> pl.Series:
+    """`values` (text) as pl.Date in `fmt`; null where empty or not a real date in `fmt`.
+    `mostly_distinct`: see _map_distinct."""
+    return _map_distinct(
+        values, partial(_parse_date_values, fmt=fmt), pl.Date(), mostly_distinct=mostly_distinct
+    )
 
 
-def date_expr(column: str, fmt: DateFormat) -> pl.Expr:
+def date_expr(column: str, fmt: DateFormat, *, mostly_distinct: bool | None = None) -> pl.Expr:
     """`column` (text) as pl.Date in `fmt`; null where empty or not a real date in `fmt`.
 
     The parse runs in stages on materialised columns, which an expression tree cannot do
     (each use of a sub-expression would run its regex again), hence map_batches.
     """
     return pl.col(column).map_batches(
-        partial(parse_dates, fmt=fmt), return_dtype=pl.Date(), is_elementwise=True
+        partial(parse_dates, fmt=fmt, mostly_distinct=mostly_distinct),
+        return_dtype=pl.Date(),
+        is_elementwise=True,
     )
 
 
@@ -581,21 +588,29 @@ def _mostly_distinct_expr(column: str) -> pl.Expr:
 
 
 def _map_distinct(
-    values: pl.Series, parse: Callable[[pl.Series], pl.Series], dtype: pl.DataType
+    values: pl.Series,
+    parse: Callable[[pl.Series], pl.Series],
+    dtype: pl.DataType,
+    *,
+    mostly_distinct: bool | None = None,
 ) -> pl.Series:
     """`parse(values)`, computed once per distinct value: billing columns repeat a few dates
     and prices over many rows. Mostly distinct columns (timestamps) are parsed directly,
-    and a mostly empty column (an end or pause date) only where it holds a value."""
+    and a mostly empty column (an end or pause date) only where it holds a value.
+
+    `mostly_distinct` says which its values present are, when the caller knows (from
+    their distinct_non_empty_counts); None estimates it. Either way every value reads
+    the same (a null as `parse` reads it): only the cost differs."""
     text = values.cast(pl.String)
     if text.null_count() * 2 > text.len():
         where = text.is_not_null().arg_true()
-        parsed = _map_distinct(text.gather(where), parse, dtype)
+        parsed = _map_distinct(text.gather(where), parse, dtype, mostly_distinct=mostly_distinct)
         return (
             pl.repeat(None, text.len(), dtype=dtype, eager=True)
             .scatter(where, parsed)
             .alias(values.name)
         )
-    if _mostly_distinct(text):
+    if _mostly_distinct(text) if mostly_distinct is None else mostly_distinct:
         return parse(text).cast(dtype).alias(values.name)
     numbers, distinct = numbered(text)
     if text.null_count():  # a null is parsed too, as the last value: a parser may read it
@@ -769,22 +784,34 @@ _GROUPED_INTEGER = (
 DECIMAL_SEPARATORS = (".", ",")
 
 
-def amount_expr(column: str, decimal: str | None = None) -> pl.Expr:
+def amount_expr(
+    column: str, decimal: str | None = None, *, mostly_distinct: bool | None = None
+) -> pl.Expr:
     """`column` (text) as pl.Float64; null where empty or not an amount.
 
     `decimal` is the column's decimal separator ("." or ","), e.g. from
     `detect_decimal_separator`; None decides per value (see the module docstring).
+    `mostly_distinct`: see _map_distinct.
     """
     _check_decimal(decimal)
     return pl.col(column).map_batches(
-        partial(parse_amounts, decimal=decimal), return_dtype=pl.Float64(), is_elementwise=True
+        partial(parse_amounts, decimal=decimal, mostly_distinct=mostly_distinct),
+        return_dtype=pl.Float64(),
+        is_elementwise=True,
     )
 
 
-def parse_amounts(values: pl.Series, decimal: str | None = None) -> pl.Series:
+def parse_amounts(
+    values: pl.Series, decimal: str | None = None, *, mostly_distinct: bool | None = None
+) -> pl.Series:
     """`values` (text) as pl.Float64, as `amount_expr` does."""
     _check_decimal(decimal)
-    return _map_distinct(values, partial(_parse_amount_values, decimal=decimal), pl.Float64())
+    return _map_distinct(
+        values,
+        partial(_parse_amount_values, decimal=decimal),
+        pl.Float64(),
+        mostly_distinct=mostly_distinct,
+    )
 
 
 def detect_decimal_separator(values: pl.Series) -> str | None:

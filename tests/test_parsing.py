@@ -712,3 +712,16 @@ def test_values_are_numbered_by_their_distinct_values():
     numbers, distinct = parsing.numbered(many)  # more than are read from the table
     assert distinct.gather(numbers).to_list() == many.to_list()
     assert distinct.drop_nulls().sort().to_list() == many.drop_nulls().unique().sort().to_list()
+
+
+@settings(max_examples=40, deadline=None)
+@given(values=st.lists(st.one_of(st.none(), ONCE_PER_VALUE_TEXT), max_size=40))
+def test_whether_values_are_mostly_distinct_changes_no_value(values):
+    # Validation tells the parsers whether most values occur once (from its counts): a
+    # wrong hint costs time, never a value.
+    series = pl.Series("column", values, dtype=pl.String)
+    fmt = date_format_by_name("yyyy-MM-dd")
+    dates = [parse_dates(series, fmt, mostly_distinct=hint) for hint in (None, True, False)]
+    amounts = [parse_amounts(series, mostly_distinct=hint) for hint in (None, True, False)]
+    assert dates[0].equals(dates[1]) and dates[0].equals(dates[2])
+    assert amounts[0].equals(amounts[1]) and amounts[0].equals(amounts[2])

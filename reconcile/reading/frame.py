@@ -174,7 +174,7 @@ _HINT_SAMPLE = 200  # values a hint checks before it names a column
 class _Scan:
     """An export ready to be read: a lazy query of every column as text, and what was
     learnt from its head. The text is read once, by one query that also numbers the
-    records and trims the mapped values."""
+    records (the mapped values are trimmed after it, where some need it)."""
 
     frame: pl.LazyFrame  # every column of the file as text
     headers: tuple[str, ...]  # as polars names the columns

@@ -46,10 +46,16 @@ def _typed_expr(raw_field: str, plan: TypingPlan) -> pl.Expr:
     Each parser works on the whole column (once per distinct value) inside map_batches,
     so that the typed columns, given to one `with_columns`, are parsed in parallel."""
     kind = plan.types[raw_field]
+    # Whether most values occur once, as the typing plan counted them (an estimate less).
+    distinct = raw_field in plan.mostly_distinct
     if kind == DATE:
-        parsed = parsing.date_expr(RAW + raw_field, plan.date_formats[raw_field])
+        parsed = parsing.date_expr(
+            RAW + raw_field, plan.date_formats[raw_field], mostly_distinct=distinct
+        )
     elif kind == AMOUNT:
-        parsed = parsing.amount_expr(RAW + raw_field, plan.decimals[raw_field])
+        parsed = parsing.amount_expr(
+            RAW + raw_field, plan.decimals[raw_field], mostly_distinct=distinct
+        )
     elif kind == INTERVAL_UNIT:
         parsed = pl.col(RAW + raw_field).map_batches(
             parsing.parse_interval_units, return_dtype=pl.Float64(), is_elementwise=True

@@ -54,6 +54,9 @@ class TypingPlan:
     # Amount raw fields of which some value writes a currency (`49.00 USD`, `€ 120`): only
     # they are compared with the row's currency column (checked.py).
     amounts_with_currency: frozenset[str] = frozenset()
+    # Date and amount raw fields most of whose values present occur once (timestamps), by
+    # their distinct_non_empty_counts: parsed row by row, not once per distinct value.
+    mostly_distinct: frozenset[str] = frozenset()
 
     def most_fit(self, raw_field: str) -> bool:
         """Whether most values of a date column fit the format it is read with."""
@@ -94,7 +97,20 @@ class TypingPlan:
             for f in amount_fields
             if parsing.amount_currencies(counts[f].get_column("text")).is_not_null().any()
         )
-        return cls(types, formats, decimals, has_status, fit, date_counts, two_ways, with_currency)
+        mostly_distinct = frozenset(
+            f for f, c in counts.items() if c.height * 2 > int(c.get_column("count").sum())
+        )
+        return cls(
+            types,
+            formats,
+            decimals,
+            has_status,
+            fit,
+            date_counts,
+            two_ways,
+            with_currency,
+            mostly_distinct,
+        )
 
 
 def _settle_thousands_dots(
