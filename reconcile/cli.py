@@ -87,7 +87,7 @@ def run() -> None:
         main()
     except SystemExit as done:
         # Ended at once, without tearing the interpreter down: the reports are written and
-        # closed, and freeing a run's frames one by one (a twentieth of a second after a
+        # closed, and freeing a run's frames one by one (a few hundredths of a second after a
         # 1M-row report) only gives the operating system memory it takes back anyway. A
         # message to print, or a stream that cannot be written, ends the usual way.
         if isinstance(done.code, int | None) and streams_flushed():
