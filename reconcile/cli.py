@@ -87,7 +87,7 @@ def run() -> None:
         main()
     except SystemExit as done:
         # Ended at once, without tearing the interpreter down: the reports are written and
-        # closed, and freeing a run's frames one by one (a twentieth of a second after a
+        # closed, and freeing a run's frames one by one (a few hundredths of a second after a
         # 1M-row report) only gives the operating system memory it takes back anyway. A
         # message to print, or a stream that cannot be written, ends the usual way.
         if isinstance(done.code, int | None) and streams_flushed():
@@ -528,9 +528,11 @@ def output_paths(_ctx: click.Context, _param: click.Parameter, values: tuple[Pat
 
 def email_addresses(_ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     """Each value exactly one address, with no line break that could add a header."""
+    values = value if isinstance(value, tuple) else (value,) if value else ()
+    if not values:  # click asks on every run; the checks are imported for an address
+        return value
     from reconcile.addresses import AddressError, one_address
 
-    values = value if isinstance(value, tuple) else (value,) if value else ()
     try:
         checked = tuple(one_address(item) for item in values)
     except AddressError as error:

@@ -19,9 +19,7 @@ from typing import Any
 
 from babel import Locale
 from babel.dates import format_date as babel_format_date
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import NumberPattern, format_currency, format_decimal, parse_pattern
 
 from reconcile.codes import N_
 from reconcile.problems import ReconcileError
@@ -58,6 +56,10 @@ def translations(lang: str) -> gettext.NullTranslations:
     check_language(lang)
     if lang == SOURCE_LANGUAGE:
         return gettext.NullTranslations()
+    # Imported here: an English report reads no catalog.
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
     with catalog_path(lang).open("rb") as po_file:
         catalog = read_po(po_file, locale=lang)
     compiled = BytesIO()
@@ -68,38 +70,61 @@ def translations(lang: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(compiled)
 
 
+# A report formats about a thousand figures, many of them twice (HTML and Markdown). Each
+# is formatted once per process: the functions below give the same text for the same
+# arguments (typed: 1 and 1.0 are kept apart), and babel is told the parsed locale and
+# pattern, which it would otherwise parse anew on every call (bench/RESULTS.md,
+# "Micro-benchmarks").
+_FORMATTED = 4096
+
+
+@lru_cache(maxsize=16)
+def _locale(lang: str) -> Locale:
+    return Locale.parse(lang)
+
+
+@lru_cache(maxsize=64)
+def _pattern(pattern: str) -> NumberPattern:
+    return parse_pattern(pattern)
+
+
+@lru_cache(maxsize=_FORMATTED, typed=True)
 def format_number(value: int | float, lang: str, *, digits: int = 0) -> str:
     """`1,016` / `1.016`; with `digits`, that many decimals (`2.61` / `2,61`)."""
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(value, format=pattern, locale=lang)
+    return format_decimal(value, format=_pattern(pattern), locale=_locale(lang))
 
 
+@lru_cache(maxsize=_FORMATTED, typed=True)
 def format_money(value: float, currency: str | None, lang: str) -> str:
     """An amount in the locale's currency format: `€1,234.50` / `1.234,50 €`; without a
     currency (the export names none) the number with two decimals."""
     if currency is None:
         return format_number(value, lang, digits=2)
-    return format_currency(value, currency, locale=lang)
+    return format_currency(value, currency, locale=_locale(lang))
 
 
+@lru_cache(maxsize=_FORMATTED, typed=True)
 def format_signed(value: int, lang: str) -> str:
     """A change with its sign: `+12`, `-3`, and `0` without one."""
     if value == 0:
         return format_number(0, lang)
-    return format_decimal(value, format="+#,##0;-#,##0", locale=lang)
+    return format_decimal(value, format=_pattern("+#,##0;-#,##0"), locale=_locale(lang))
 
 
+@lru_cache(maxsize=_FORMATTED, typed=True)
 def format_percent(share: float, lang: str, *, digits: int = 0) -> str:
     """`0.123` as `12%` / `12 %` (the locale's own pattern, spacing included)."""
-    pattern = Locale.parse(lang).percent_formats[None].pattern
+    locale = _locale(lang)
+    pattern = locale.percent_formats[None].pattern
     if digits:
         pattern = pattern.replace("#,##0", "#,##0." + "0" * digits, 1)
-    return format_decimal(share, format=pattern, locale=lang)
+    return format_decimal(share, format=_pattern(pattern), locale=locale)
 
 
 def format_date(value: date, lang: str, *, style: str = "short") -> str:
     pattern = translations(lang).gettext(_DATE_PATTERNS[style])
-    return babel_format_date(value, pattern, locale=lang)
+    return babel_format_date(value, pattern, locale=_locale(lang))
 
 
 def format_month(period: str | date, lang: str) -> str:
@@ -107,7 +132,9 @@ def format_month(period: str | date, lang: str) -> str:
     if isinstance(period, str):
         year, month = period.split("-")
         period = date(int(year), int(month), 1)
-    return babel_format_date(period, translations(lang).gettext(_MONTH_PATTERN), locale=lang)
+    return babel_format_date(
+        period, translations(lang).gettext(_MONTH_PATTERN), locale=_locale(lang)
+    )
 
 
 # The dicts of reconcile/findings.py whose English strings are msgids (the texts of

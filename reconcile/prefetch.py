@@ -19,6 +19,11 @@ MODULES = (
     "reconcile.validation",
     "pandera.polars",
     "pandera.errors",
+    # What pandera imports when it first validates (register_polars_backends).
+    "pandera.backends.polars.builtin_checks",
+    "pandera.backends.polars.checks",
+    "pandera.backends.polars.components",
+    "pandera.backends.polars.container",
     "reconcile.reconciliation",
     "reconcile.standout",
     "reconcile.rendering",

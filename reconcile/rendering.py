@@ -18,8 +18,9 @@ import json
 import os
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import fields, is_dataclass
 from datetime import date
-from functools import lru_cache, partial
+from functools import cache, lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -148,13 +149,30 @@ def report_text(
     """The report as text in any text format: the JSON of `result.to_dict()`, or `render`'s
     HTML or Markdown."""
     if fmt == "json":
-        return json_text(result.to_dict()) + "\n"
+        if _C_PLAIN_ENCODER is None:  # a Python without the json module's C part
+            return json_text(result.to_dict()) + "\n"
+        return _result_json(result) + "\n"
     return render(result, fmt, lang=lang, files=files)
 
 
+def _not_serializable(value: Any) -> Any:
+    raise TypeError(f"Object of type {value.__class__.__name__} is not JSON serializable")
+
+
 # The C encoder: json.dumps with `indent` encodes in pure Python, a tenth of a second
-# for the report of a million rows.
-_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+# for the report of a million rows. Made once and called directly: JSONEncoder.encode
+# makes a new one on every call, which cost as much as the encoding for the tens of
+# thousands of rows a report lists (bench/RESULTS.md, "Micro-benchmarks").
+_C_ENCODER = json.encoder.c_make_encoder and json.encoder.c_make_encoder(  # type: ignore[attr-defined]
+    None, _not_serializable, json.encoder.encode_basestring, None, ": ", ", ", False, False, True
+)
+
+
+def _encode(value: Any) -> str:
+    """`JSONEncoder(ensure_ascii=False).encode(value)`: a line of JSON."""
+    if _C_ENCODER is None:  # a Python without the json module's C part
+        return json.JSONEncoder(ensure_ascii=False).encode(value)
+    return "".join(_C_ENCODER(value, 0))
 
 
 def json_text(value: Any, indent: str = "") -> str:
@@ -164,12 +182,89 @@ def json_text(value: Any, indent: str = "") -> str:
     inner = indent + "  "
     if isinstance(value, dict) and value:
         fields = (
-            f"{inner}{_ENCODE(str(key))}: {json_text(item, inner)}" for key, item in value.items()
+            f"{inner}{_encode(str(key))}: {json_text(item, inner)}" for key, item in value.items()
         )
         return "{\n" + ",\n".join(fields) + "\n" + indent + "}"
     if isinstance(value, list) and any(isinstance(item, dict | list) for item in value):
-        return "[\n" + ",\n".join(inner + _ENCODE(item) for item in value) + "\n" + indent + "]"
-    return _ENCODE(value)
+        return "[\n" + ",\n".join(inner + _encode(item) for item in value) + "\n" + indent + "]"
+    return _encode(value)
+
+
+def _result_json(value: Any, indent: str = "") -> str:
+    """`json_text(value.to_dict())` for the Result or any part of it, byte for byte,
+    without that copy: a dataclass is written as its fields by name, a tuple as a list
+    and a date as its ISO text, as to_dict makes them (result._plain); the lines of a
+    list are encoded from the dataclasses themselves, each met by the encoder's hook
+    (bench/RESULTS.md, "Micro-benchmarks")."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return _encode(value)
+    names = None if kind is tuple or kind is list else _field_names(value.__class__)
+    if names is not None:
+        if not names:
+            return "{}"
+        inner = indent + "  "
+        fields = (
+            f"{inner}{_encode(name)}: {_result_json(getattr(value, name), inner)}" for name in names
+        )
+        return "{\n" + ",\n".join(fields) + "\n" + indent + "}"
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        inner = indent + "  "
+        fields = (
+            f"{inner}{_encode(str(key))}: {_result_json(item, inner)}"
+            for key, item in value.items()
+        )
+        return "{\n" + ",\n".join(fields) + "\n" + indent + "}"
+    if isinstance(value, list | tuple):
+        if not any(map(_is_nested, value)):
+            return _encode_plain(value)
+        inner = indent + "  "
+        return (
+            "[\n" + ",\n".join(inner + _encode_plain(item) for item in value) + "\n" + indent + "]"
+        )
+    return _encode_plain(value)
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+@cache
+def _field_names(kind: type) -> tuple[str, ...] | None:
+    """A dataclass's field names in declaration order (to_dict's key order); None for
+    any other type."""
+    return tuple(field.name for field in fields(kind)) if is_dataclass(kind) else None
+
+
+def _is_nested(value: Any) -> bool:
+    """Whether `value` is a dict or a list in to_dict()'s copy."""
+    return isinstance(value, dict | list | tuple) or _field_names(value.__class__) is not None
+
+
+def _as_plain(value: Any) -> Any:
+    """The encoder's hook: a dataclass as the dict of its fields, a date as ISO text."""
+    names = _field_names(value.__class__)
+    if names is not None:
+        # The instance's own attributes when they are the fields in their order (as its
+        # __init__ sets them): the encoder reads them without a copy.
+        own = getattr(value, "__dict__", None)
+        if own is not None and len(own) == len(names) and tuple(own) == names:
+            return own
+        return {name: getattr(value, name) for name in names}
+    if isinstance(value, date):
+        return value.isoformat()
+    return _not_serializable(value)
+
+
+_C_PLAIN_ENCODER = json.encoder.c_make_encoder and json.encoder.c_make_encoder(  # type: ignore[attr-defined]
+    None, _as_plain, json.encoder.encode_basestring, None, ": ", ", ", False, False, True
+)
+
+
+def _encode_plain(value: Any) -> str:
+    """`_encode(value)` of the value to_dict() makes of `value`: a line of JSON."""
+    return "".join(_C_PLAIN_ENCODER(value, 0))
 
 
 def figure_naming(result: Result, lang: str) -> dict[str, str]:
@@ -341,9 +436,23 @@ def prepare(fmt: str, lang: str) -> None:
     of `lang`, before the report is rendered (reconcile.prefetch); nothing for a format
     without a template."""
     if fmt in REPORT_TEMPLATES:
-        _report_environment(fmt, check_language(lang)).get_template(REPORT_TEMPLATES[fmt])
+        environment = _report_environment(fmt, check_language(lang))
+        environment.get_template(REPORT_TEMPLATES[fmt])
+        # The partials it imports are loaded when it renders, unless loaded here.
+        for name in environment.list_templates(filter_func=partial(_partial_of, fmt)):
+            environment.get_template(name)
         format_money(1.5, "EUR", lang)
         format_date(date(2000, 1, 31), lang)
+
+
+def _partial_of(fmt: str, name: str) -> bool:
+    """Whether `name` is a partial that `fmt`'s report may import: partials/x.<fmt>.j2,
+    partials/<fmt>.j2, or partials/x.j2 shared by every format."""
+    folder, _, file = name.rpartition("/")
+    if folder != "partials" or not file.endswith(".j2"):
+        return False
+    kind = file.removesuffix(".j2").rpartition(".")[2]
+    return kind == fmt or kind not in FORMATS
 
 
 @lru_cache(maxsize=len(FORMATS) * len(LANGUAGES))

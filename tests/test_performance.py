@@ -6,7 +6,10 @@ command runs (reconcile/cli.py), and given back afterwards."""
 from __future__ import annotations
 
 import gc
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import pytest
@@ -14,7 +17,9 @@ from click.testing import CliRunner
 
 from reconcile import api, rendering
 from reconcile.cli import main
+from reconcile.codes import Severity
 from reconcile.rendering import LANGUAGES, render
+from reconcile.result import _plain as result_plain
 from tests.result_examples import large_result, small_result
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_exports" / "zoho"
@@ -224,3 +229,41 @@ def test_the_program_ends_with_its_exit_code_and_everything_it_wrote(
     if arguments[0] == "validate" and code == 0:  # the whole summary, flushed
         assert "rows read" in done.stdout
         assert done.stdout.endswith("\n")
+
+
+@dataclass(frozen=True)
+class _Empty:
+    pass
+
+
+@dataclass(frozen=True)
+class _Part:
+    day: date
+    severity: Severity
+    amounts: tuple[float, ...]
+    nested: Any = None
+
+
+def test_the_json_report_is_json_text_of_to_dict_without_the_copy():
+    """report_text writes the JSON from the Result's dataclasses directly: the bytes
+    json_text writes of to_dict(), for any part of a Result (dates, enums, tuples of
+    tuples, dicts with keys of other types, empty dataclasses and containers, dataclasses
+    inside the lines of a list)."""
+    for result in (small_result(), large_result()):
+        expected = rendering.json_text(result.to_dict()) + "\n"
+        assert rendering.report_text(result, "json") == expected
+    part = _Part(date(2026, 1, 31), Severity.ERROR, (1.5, float("nan")), {1: "one", "two": ()})
+    parts = (
+        part,
+        _Empty(),
+        (),
+        {},
+        ((part, _Empty()), (date(2026, 2, 1), None)),
+        {"rows": (part, _Part(date(2026, 2, 28), Severity.INFO, (), nested=(part,)))},
+        [1, "é\n", True, None, Severity.WARNING, date(2026, 3, 1)],
+        [[], {}, _Empty()],
+        {True: {3: (1, 2)}},
+    )
+    for value in parts:
+        expected = rendering.json_text(result_plain(value))
+        assert rendering._result_json(value) == expected, value

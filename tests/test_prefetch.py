@@ -30,3 +30,26 @@ def test_a_module_that_fails_to_import_is_no_error_of_the_prefetch(monkeypatch):
     assert not thread.is_alive()
     assert raised == []
     assert "reconcile.no_such_module" not in sys.modules
+
+
+def test_prepared_reports_render_without_loading_a_template(monkeypatch):
+    """rendering.prepare loads the report and every partial it imports: rendering then
+    reads no template source (each is checked, by its time stamp, as without prefetch)."""
+    import jinja2
+
+    from reconcile import rendering
+    from tests.result_examples import large_result
+
+    rendering._report_environment.cache_clear()
+    try:
+        for fmt in rendering.FORMATS:
+            rendering.prepare(fmt, "en")
+
+        def no_loading(*args, **kwargs):
+            raise AssertionError("a template was loaded although prepare loaded them all")
+
+        monkeypatch.setattr(jinja2.FileSystemLoader, "get_source", no_loading)
+        for fmt in rendering.FORMATS:
+            assert rendering.render(large_result(), fmt, files={"json": "r.json"})
+    finally:
+        rendering._report_environment.cache_clear()
