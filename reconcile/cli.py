@@ -303,11 +303,16 @@ def main() -> None:
 # operating system within a second ("dirty_decay_ms:500,muzzy_decay_ms:1000", in
 # polars/__init__.py, pola-rs/polars#18088), then adds what _RJEM_MALLOC_CONF says. A
 # report frees and allocates frames of a million rows dozens of times, and every page
-# given back is faulted in again: a third of a second of system time per 1M-row run.
-# Kept for ten seconds, they are reused; the peak memory grows by about a third
-# (bench/RESULTS.md, "Micro-benchmarks"). The variable is read when polars is imported
-# (the commands import it), so it is set before; a value the user set is kept.
-JEMALLOC_CONF = ("_RJEM_MALLOC_CONF", "muzzy_decay_ms:10000")
+# given back is faulted in again. The program ends with its command, so the pages it
+# frees are never given back but reused, from one arena per core (jemalloc's default of
+# four per core spreads them, and the peak memory with them): 0.12 s of a 1M-row run,
+# a fifth of a 10M-row one, for at most a tenth more peak memory at 10M and less at
+# 1M (bench/RESULTS.md, "Micro-benchmarks"). The variable is read when polars is
+# imported (the commands import it), so it is set before; a value the user set is kept.
+JEMALLOC_CONF = (
+    "_RJEM_MALLOC_CONF",
+    f"dirty_decay_ms:-1,muzzy_decay_ms:-1,narenas:{os.cpu_count() or 1}",
+)
 
 
 def keep_freed_memory() -> None:
