@@ -215,14 +215,18 @@ def test_as_the_program_what_a_command_made_is_frozen_and_the_process_ends_at_on
 def test_the_program_ends_with_its_exit_code_and_everything_it_wrote(
     tmp_path, arguments, code, on_stderr
 ):
+    import os
     import subprocess
     import sys
 
+    # This checkout's reconcile, wherever the test runs from (as tests/test_rendering.py).
+    root = str(Path(__file__).resolve().parent.parent)
     done = subprocess.run(
         [sys.executable, "-m", "reconcile", *arguments],
         capture_output=True,
         text=True,
         cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])},
     )
     assert done.returncode == code, done.stderr
     assert on_stderr in done.stderr
