@@ -159,44 +159,60 @@ def _customer_changes(ranges: pl.LazyFrame, last_month: int) -> pl.LazyFrame:
     ).sort("event")
     key = pl.col("event") // 2  # customer and month
     customer = pl.col("key") // _MONTHS_PER_CUSTOMER
-    changes = (
-        # The direction bit as +1 (start) or -1 (stop), summed up along the sorted events.
-        events.select(key=key, after=(pl.col("event") % 2 * 2 - 1).cum_sum())
-        # The count after a month's events is the running sum at its last event.
-        .filter((pl.col("key") != pl.col("key").shift(-1)).fill_null(True))
-        .with_columns(before=pl.col("after").shift(1, fill_value=0))
-        .filter(pl.col("after") != pl.col("before"))
-        .with_columns(
-            first_change=(customer != customer.shift(1)).fill_null(True),
-            month=(pl.col("key") % _MONTHS_PER_CUSTOMER).cast(pl.Int32),
-        )
-        # The customers before carry the runs active in the last month into the running
-        # sum: its value before a customer's first change is their zero. (A month whose
-        # events cancel out leaves the sum where it was, so the first change's `before`
-        # is that value.)
-        .with_columns(zero=pl.when("first_change").then("before").forward_fill())
+    # The direction bit as +1 (start) or -1 (stop), summed up along the sorted events.
+    running = events.select(key=key, after=(pl.col("event") % 2 * 2 - 1).cum_sum())
+    changes = month_end_changes(running, customer).with_columns(
+        month=(pl.col("key") % _MONTHS_PER_CUSTOMER).cast(pl.Int32)
     )
-    zero = pl.col("zero")
-    became_active = (pl.col("before") == zero) & (pl.col("after") > zero)
-    stays_active = (pl.col("before") > zero) & (pl.col("after") > zero)
     # Each change is of one kind: counted per month and kind, then spread into the five
     # columns over those few rows (five filtered counts over every change cost more).
-    kind = (
-        pl.when(became_active & pl.col("first_change"))
-        .then(0)
-        .when(became_active)
-        .then(1)
-        .when(stays_active & (pl.col("after") > pl.col("before")))
-        .then(2)
-        .when(stays_active)
-        .then(3)
-        .otherwise(4)  # down to no active subscription
-        .alias("kind")
-    )
+    kind = change_kind().alias("kind")
     counts = changes.group_by("month", kind).agg(changes=pl.len())
     return counts.group_by("month").agg(
         pl.col("changes").filter(pl.col("kind") == index).sum().cast(pl.Int64).alias(name)
         for index, name in enumerate(_CUSTOMER_CHANGES)
+    )
+
+
+def month_end_changes(running: pl.LazyFrame, group: pl.Expr) -> pl.LazyFrame:
+    """The changes of a group's value from one month end to the next, from its events.
+
+    `running`: the events sorted by `key` (the group in its high bits, the month below)
+    with `after`, the running sum of their changes over all groups. The running sum at a
+    month's last event is the value after that month. Returned: one row per group and
+    month whose value changed, with `before` and `after` it, `first_change` (the group's
+    first) and `zero`, the running sum before the group's first change: the groups
+    before it carry into the running sum what they still hold after the last month (their
+    events after it are left out), so each group's own value is the sum minus its zero.
+    (A month whose events cancel out is no change and leaves the sum where it was, so
+    the first change's `before` is that zero.)
+    """
+    return (
+        running.filter((pl.col("key") != pl.col("key").shift(-1)).fill_null(True))
+        .with_columns(before=pl.col("after").shift(1, fill_value=0))
+        .filter(pl.col("after") != pl.col("before"))
+        .with_columns(first_change=(group != group.shift(1)).fill_null(True))
+        .with_columns(zero=pl.when("first_change").then("before").forward_fill())
+    )
+
+
+def change_kind() -> pl.Expr:
+    """The kind of each of `month_end_changes`: 0 up from nothing for the first time
+    (new), 1 up from nothing again (reactivated), 2 up, 3 down (expanded, contracted),
+    4 down to nothing (churned)."""
+    zero = pl.col("zero")
+    from_nothing = (pl.col("before") == zero) & (pl.col("after") > zero)
+    both_held = (pl.col("before") > zero) & (pl.col("after") > zero)
+    return (
+        pl.when(from_nothing & pl.col("first_change"))
+        .then(0)
+        .when(from_nothing)
+        .then(1)
+        .when(both_held & (pl.col("after") > pl.col("before")))
+        .then(2)
+        .when(both_held)
+        .then(3)
+        .otherwise(4)
     )
 
 

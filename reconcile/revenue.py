@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from reconcile import parsing
+from reconcile import history, parsing
 from reconcile.problems import InternalError, ReconcileError
 from reconcile.result import CurrencyMrr, MonthRevenue, Revenue
 
@@ -338,40 +338,16 @@ def movements(ranges: pl.DataFrame, last_month: int) -> pl.LazyFrame:
         ]
     )
     group_of = pl.col("key") // (1 << layout.month_bits)
-    changes = (
-        layout.sorted(events)
-        # The running sum over all customers at the last event of a month.
-        .with_columns(after=pl.col("delta").cum_sum())
-        .filter((pl.col("key") != pl.col("key").shift(-1)).fill_null(True))
-        .with_columns(before=pl.col("after").shift(1, fill_value=0))
-        .filter(pl.col("after") != pl.col("before"))
-        # A customer's first change in a currency is their first MRR in it.
-        .with_columns(first_change=(group_of != group_of.shift(1)).fill_null(True))
-        # The customers before carry their MRR at the last month into the running sum:
-        # its value before a customer's first change is their zero. (A month whose
-        # events cancel out is no change and leaves the sum where it was, so the first
-        # change's `before` is still that value.)
-        .with_columns(zero=pl.when("first_change").then("before").forward_fill())
-    )
-    zero = pl.col("zero")
-    up_from_zero = (pl.col("before") == zero) & (pl.col("after") > zero)
-    both = (pl.col("before") > zero) & (pl.col("after") > zero)
+    # The running sum over all customers; a customer's first change in a currency is
+    # their first MRR in it.
+    running = layout.sorted(events).with_columns(after=pl.col("delta").cum_sum())
+    changes = history.month_end_changes(running, group_of)
     delta = pl.col("after") - pl.col("before")
-    # Each change is of one kind (its index in MOVEMENTS) and counts its size, the
-    # change's absolute value: summed per month, currency and kind in one integer sum,
-    # then spread into the five columns over those few rows (five filtered sums over
-    # every change cost three times as much).
-    kind = (
-        pl.when(up_from_zero & pl.col("first_change"))
-        .then(0)
-        .when(up_from_zero)
-        .then(1)
-        .when(both & (delta > 0))
-        .then(2)
-        .when(both)
-        .then(3)
-        .otherwise(4)
-    )
+    # Each change is of one kind (its index in MOVEMENTS, history.change_kind) and counts
+    # its size, the change's absolute value: summed per month, currency and kind in one
+    # integer sum, then spread into the five columns over those few rows (five filtered
+    # sums over every change cost three times as much).
+    kind = history.change_kind()
     # Currency and month are the key's low bits above the row number: with the kind,
     # one integer to group by, which costs less than the three columns.
     month_and_currency = pl.col("key") % (1 << (layout.month_bits + layout.currency_bits))
