@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import fields, is_dataclass
 from datetime import date
 from functools import cache, lru_cache, partial
@@ -179,15 +179,27 @@ def json_text(value: Any, indent: str = "") -> str:
     """`value` as JSON that a reader can scan: each field of an object on its own line,
     indented by its depth, and each element of a list of objects (a row, a month) on its
     own line; a list of plain values stays on one line."""
-    inner = indent + "  "
     if isinstance(value, dict) and value:
-        fields = (
-            f"{inner}{_encode(str(key))}: {json_text(item, inner)}" for key, item in value.items()
-        )
-        return "{\n" + ",\n".join(fields) + "\n" + indent + "}"
+        return _json_object(value.items(), indent, json_text)
     if isinstance(value, list) and any(isinstance(item, dict | list) for item in value):
-        return "[\n" + ",\n".join(inner + _encode(item) for item in value) + "\n" + indent + "]"
+        return _json_rows(map(_encode, value), indent)
     return _encode(value)
+
+
+def _json_object(
+    fields: Iterable[tuple[Any, Any]], indent: str, encode: Callable[[Any, str], str]
+) -> str:
+    """An object of `json_text`'s layout: each field on its own line, its value written
+    by `encode(value, indent)`."""
+    inner = indent + "  "
+    lines = (f"{inner}{_encode(str(key))}: {encode(item, inner)}" for key, item in fields)
+    return "{\n" + ",\n".join(lines) + "\n" + indent + "}"
+
+
+def _json_rows(rows: Iterable[str], indent: str) -> str:
+    """A list of `json_text`'s layout: each encoded row on its own line."""
+    inner = indent + "  "
+    return "[\n" + ",\n".join(inner + row for row in rows) + "\n" + indent + "]"
 
 
 def _result_json(value: Any, indent: str = "") -> str:
@@ -203,27 +215,11 @@ def _result_json(value: Any, indent: str = "") -> str:
     if names is not None:
         if not names:
             return "{}"
-        inner = indent + "  "
-        fields = (
-            f"{inner}{_encode(name)}: {_result_json(getattr(value, name), inner)}" for name in names
-        )
-        return "{\n" + ",\n".join(fields) + "\n" + indent + "}"
+        return _json_object(((name, getattr(value, name)) for name in names), indent, _result_json)
     if isinstance(value, dict):
-        if not value:
-            return "{}"
-        inner = indent + "  "
-        fields = (
-            f"{inner}{_encode(str(key))}: {_result_json(item, inner)}"
-            for key, item in value.items()
-        )
-        return "{\n" + ",\n".join(fields) + "\n" + indent + "}"
-    if isinstance(value, list | tuple):
-        if not any(map(_is_nested, value)):
-            return _encode_plain(value)
-        inner = indent + "  "
-        return (
-            "[\n" + ",\n".join(inner + _encode_plain(item) for item in value) + "\n" + indent + "]"
-        )
+        return _json_object(value.items(), indent, _result_json) if value else "{}"
+    if isinstance(value, list | tuple) and any(map(_is_nested, value)):
+        return _json_rows(map(_encode_plain, value), indent)
     return _encode_plain(value)
 
 
