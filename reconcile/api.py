@@ -59,7 +59,6 @@ def load_table(
     """Read and validate one export. `kind` None recognises it from its header;
     `when_read` is called once it is read, before it is validated."""
     from reconcile.reading import read_raw
-    from reconcile.validation import validate
 
     started = time.perf_counter()
     raw = read_raw(
@@ -73,6 +72,9 @@ def load_table(
     _report(progress, f"read {raw.kind}", read_at - started, rows=raw.frame.height)
     if when_read is not None:
         when_read()
+    # Imported once read: meanwhile reconcile.prefetch imports it beside polars.
+    from reconcile.validation import validate
+
     table = validate(raw, date_format=options.date_format)
     _report(
         progress,
@@ -320,6 +322,9 @@ def figure_inputs(
 ) -> tuple[FigureInput, ...]:
     """Figures typed in as `NAME=VALUE` or `NAME@YYYY-MM=VALUE`; ReconcileError naming
     the known figures for a name reconcile does not know."""
+    if not texts and mapping_file is None:
+        # Nothing to parse or check: the catalogue's modules are left to load later.
+        return ()
     from reconcile import billing_figures
 
     known = billing_figures.catalogue_for(mapping_file)

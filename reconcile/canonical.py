@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from reconcile.billing_system import BillingSystem
 from reconcile.problems import ROW_ERROR_SCHEMA
-from reconcile.result import BillingSystem
 
 SUBSCRIPTIONS = "subscriptions"
 CUSTOMERS = "customers"

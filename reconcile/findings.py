@@ -25,14 +25,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reconcile.codes import RowError, Severity
-from reconcile.result import (
+from reconcile.billing_system import (
     COUNTING_UNKNOWN,
     COUNTS_CUSTOMERS,
     COUNTS_SUBSCRIPTIONS,
     BillingSystem,
-    Finding,
 )
+from reconcile.codes import RowError, Severity
+from reconcile.result import Finding
 
 ERROR = Severity.ERROR
 WARNING = Severity.WARNING

@@ -28,6 +28,7 @@ from reconcile import (
     revenue,
     snapshot,
 )
+from reconcile.billing_system import BillingSystem
 from reconcile.bridge import (
     EXAMPLES_SHOWN,
     CustomerWalk,
@@ -49,7 +50,6 @@ from reconcile.codes import Detail
 from reconcile.findings import Facts, findings_from
 from reconcile.problems import InternalError
 from reconcile.result import (
-    BillingSystem,
     BridgeStep,
     HoldingCount,
     Inputs,

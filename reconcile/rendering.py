@@ -29,6 +29,7 @@ import markupsafe
 
 import reconcile
 from reconcile import findings as words
+from reconcile.billing_system import COUNTING_UNKNOWN, COUNTS_CUSTOMERS, COUNTS_SUBSCRIPTIONS
 from reconcile.codes import (
     ACTIVE_SUBSCRIPTIONS_NAMED,
     ACTIVE_SUBSCRIPTIONS_PLAIN,
@@ -52,9 +53,6 @@ from reconcile.i18n import (
 from reconcile.redaction import file_name, redact
 from reconcile.registry import SOURCE_LANGUAGE
 from reconcile.result import (
-    COUNTING_UNKNOWN,
-    COUNTS_CUSTOMERS,
-    COUNTS_SUBSCRIPTIONS,
     BridgeStep,
     Finding,
     Month,

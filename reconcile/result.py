@@ -12,35 +12,10 @@ from datetime import date
 from functools import cache
 from typing import Any
 
+from reconcile.billing_system import BillingSystem
 from reconcile.codes import Severity, Step
 
 SCHEMA_VERSION = 2
-
-
-# Whether a billing system's own reports count subscriptions as customers (DOMAIN.md,
-# "What the billing system's own report calls it"): only then is it named as doing so.
-COUNTS_SUBSCRIPTIONS = "yes"
-COUNTS_CUSTOMERS = "no"
-COUNTING_UNKNOWN = "unknown"  # a generic export: neutral words, no system named
-
-
-@dataclass(frozen=True)
-class BillingSystem:
-    """The billing system of the subscriptions export and what its reports call the
-    figures that count subscriptions. `counts_subscriptions_as_customers` is "yes" (its
-    "Active Customers" counts subscriptions: the report names it, in `figure_names` of
-    the report's language), "no" (it counts customers: the report blames nobody) or
-    "unknown" (a generic export: "a report that counts subscriptions").
-    `figure_names`: language -> {"active": ..., "net": ..., "arpu": ...}."""
-
-    source: str
-    title: str
-    counts_subscriptions_as_customers: str = COUNTING_UNKNOWN
-    figure_names: dict[str, dict[str, str]] = field(default_factory=dict)
-
-    def names_in(self, lang: str) -> dict[str, str]:
-        """The figure names in `lang`, else in English (empty when it names none)."""
-        return self.figure_names.get(lang) or self.figure_names.get("en", {})
 
 
 @dataclass(frozen=True)

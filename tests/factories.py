@@ -17,6 +17,7 @@ from typing import Any
 
 import polars as pl
 
+from reconcile.billing_system import BillingSystem
 from reconcile.canonical import (
     CUSTOMER_COLUMNS,
     CUSTOMERS,
@@ -30,7 +31,6 @@ from reconcile.canonical import (
     LoadedTable,
 )
 from reconcile.problems import ROW_ERROR_SCHEMA, ReconcileError
-from reconcile.result import BillingSystem
 from reconcile.sources import load_source
 
 # DOMAIN.md, "The life of a subscription": every status of every billing system.

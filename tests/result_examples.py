@@ -32,9 +32,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from reconcile.billing_system import BillingSystem
 from reconcile.findings import finding
 from reconcile.result import (
-    BillingSystem,
     BridgeStep,
     CurrencyMrr,
     CustomerRef,

@@ -45,6 +45,12 @@ from pathlib import Path
 from types import MappingProxyType
 
 from reconcile import registry
+from reconcile.billing_system import (
+    COUNTING_UNKNOWN,
+    COUNTS_CUSTOMERS,
+    COUNTS_SUBSCRIPTIONS,
+    BillingSystem,
+)
 from reconcile.canonical import (
     COMPUTED_SUBSCRIPTION_COLUMNS,
     CUSTOMER_COLUMNS,
@@ -57,12 +63,6 @@ from reconcile.canonical import (
     SUBSCRIPTIONS,
 )
 from reconcile.problems import ReconcileError
-from reconcile.result import (
-    COUNTING_UNKNOWN,
-    COUNTS_CUSTOMERS,
-    COUNTS_SUBSCRIPTIONS,
-    BillingSystem,
-)
 
 GENERIC = "generic"
 KINDS = (SUBSCRIPTIONS, CUSTOMERS)
