@@ -17,7 +17,8 @@ and then trims the mapped values that need it.
 from __future__ import annotations
 
 import csv
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -230,6 +231,7 @@ def _raw_table(scan: _Scan, spec: SourceSpec, kind: str, label: str) -> RawTable
     # Surrounding blanks trimmed from every mapped value (IDs included: DOMAIN.md), after
     # the query (_trimmed: only the columns that hold some).
     query = _numbered(scan).with_columns(pl.col(LINE).cast(pl.Int64))
+    quoted = _quote_search(scan)
     try:
         frame = _trimmed(scan.collect(query, label, allow_ragged=True), mapped)
         extra: _RaggedRecords | None = None
@@ -254,7 +256,7 @@ def _raw_table(scan: _Scan, spec: SourceSpec, kind: str, label: str) -> RawTable
         extra = ragged
     # Physical lines are counted on the records as read (cut to the header's width).
     as_read = scan if extra is None or scan.ragged is None else replace(scan, frame=scan.ragged)
-    frame = _with_physical_lines(frame, as_read, label)
+    frame = _with_physical_lines(frame, as_read, label, quoted())
     if extra is not None:
         frame = frame.with_columns(extra.column(frame.height))
     _refuse_unread_records(frame, scan, label)
@@ -280,11 +282,14 @@ def _raw_table(scan: _Scan, spec: SourceSpec, kind: str, label: str) -> RawTable
         kind=kind,
         file=label,
         source=spec,
+        # One contiguous chunk per column, as validation needs them (the reader returns
+        # a chunk per batch): made here, the chunked copy is let go at once, and its
+        # memory serves validation instead of both living side by side.
         frame=frame.select(
             pl.col(LINE).alias("line"),
             *(pl.col(header).alias(raw_field) for raw_field, header in headers.items()),
             *([pl.col(EXTRA_FIELDS)] if EXTRA_FIELDS in frame.columns else []),
-        ),
+        ).rechunk(),
         headers=headers,
         unmapped=frame.select(unmapped),
         file_headers=file_headers,
@@ -415,17 +420,34 @@ def _null_blank_only(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     return frame.with_columns(pl.when(pl.col(c) != "").then(pl.col(c)).alias(c) for c in blank_only)
 
 
-def _with_physical_lines(frame: pl.DataFrame, scan: _Scan, label: str) -> pl.DataFrame:
+def _quote_search(scan: _Scan) -> Callable[[], bool]:
+    """Whether a quote character occurs below the header of the scan's file, searched
+    from now on in a thread: the search reads the whole file, and the reading query that
+    follows leaves Python's lock free for it. Returns the function that waits for the
+    answer (and raises the search's error, if any)."""
+    body = scan.body
+    if body is None:
+        return lambda: False
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reconcile-quote")
+    search = pool.submit(body.has_quote, scan.header_offset)
+    pool.shutdown(wait=False)  # the thread ends with its one search
+    return search.result
+
+
+def _with_physical_lines(
+    frame: pl.DataFrame, scan: _Scan, label: str, has_quote: bool
+) -> pl.DataFrame:
     """`frame`, whose LINE counts one line per record, with LINE corrected where quoted
     fields hold newlines: a record starts one line below the previous one, plus one
     line per newline inside the previous one's fields. polars keeps empty lines as
     all-null records, so they are counted too.
 
-    Without a quote character no field can hold a newline, and when the body has exactly
-    one line per record none does: only then is the file not read a second time.
+    Without a quote character (`has_quote`: one below the header, _quote_search) no field
+    can hold a newline, and when the body has exactly one line per record none does: only
+    then is the file not read a second time.
     """
     body = scan.body
-    if body is None or not body.has_quote(scan.header_offset):
+    if body is None or not has_quote:
         return frame
     header_newlines = scan.first_line - scan.header_line - 1
     if body.lines(scan.header_offset) == 1 + header_newlines + frame.height:

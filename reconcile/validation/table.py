@@ -59,6 +59,7 @@ def validate(raw: RawTable, *, date_format: str | None = None) -> LoadedTable:
     types = raw_field_types(table, raw.headers)
     # One contiguous chunk per column, as the Series computed below have: a frame whose
     # columns are chunked differently is realigned (copied) by every later select.
+    # (Reading makes them so already; a RawTable built otherwise may not be.)
     rows = raw.frame.rechunk().rename({f: RAW + f for f in raw.frame.columns if f != "line"})
     rows = _without_no_date_values(rows, types, (*parsing.NO_DATE_VALUES, *raw.source.no_date))
     repeats = Repeats.of(raw, rows, table, types)
@@ -77,7 +78,11 @@ def validate(raw: RawTable, *, date_format: str | None = None) -> LoadedTable:
     of_rejected_row = pl.col("line").is_in(rejected_lines.implode())
     canonical = SUBSCRIPTION_COLUMNS if raw.kind == SUBSCRIPTIONS else CUSTOMER_COLUMNS
     accepted = checked.select(pl.col(name).cast(dtype) for name, dtype in canonical.items())
-    accepted = accepted.filter(passes & ~repeats.repeated)
+    kept = passes & ~repeats.repeated
+    # The typed values and flags of every row are let go before the accepted rows are
+    # copied out: the copy then reuses their memory instead of growing the process's.
+    del checked, flagged, rows
+    accepted = accepted.filter(kept)
     rejections = errors.filter(of_rejected_row)
     refuse_if_every_row_rejected(raw, plan, rejections, accepted.height)
     accepted, guest_lines = _guests_apart(accepted, table)
