@@ -298,19 +298,24 @@ def reconcile_tables(
             )
         )
         numbered, export = numbering.result()
-    subs = classified.with_columns(numbered.get_column("customer_no"))
-    replaced = plan_changes.successors(subs.lazy(), plan_change_window, as_of).collect()
-    # Validation rejects a repeated customer ID as a conflicting duplicate; the customers
-    # walk counts export rows as customers and relies on it.
-    if export is not None and _distinct_numbers(export) != export.height:
-        raise InternalError("repeated customer IDs among the accepted customer rows")
-    # Collected once each: most queries read the active subscriptions, and several the
-    # active customers; grouping them once here spares every query its own pass.
-    active = _active_subscriptions(subs)
-    # The products as bits (None with too many): the customers' masks of the products
-    # they hold are grouped with them, and the product overlap counts the masks.
-    bits = snapshot.product_bits(active.lazy())
-    active_customers = snapshot.active_customers(active.lazy(), bits).collect()
+        subs = classified.with_columns(numbered.get_column("customer_no"))
+        # The plan changes' sorts run on one core: the active subscriptions and customers
+        # are grouped meanwhile.
+        replacing = pool.submit(
+            lambda: plan_changes.successors(subs.lazy(), plan_change_window, as_of).collect()
+        )
+        # Validation rejects a repeated customer ID as a conflicting duplicate; the
+        # customers walk counts export rows as customers and relies on it.
+        if export is not None and _distinct_numbers(export) != export.height:
+            raise InternalError("repeated customer IDs among the accepted customer rows")
+        # Collected once each: most queries read the active subscriptions, and several the
+        # active customers; grouping them once here spares every query its own pass.
+        active = _active_subscriptions(subs)
+        # The products as bits (None with too many): the customers' masks of the products
+        # they hold are grouped with them, and the product overlap counts the masks.
+        bits = snapshot.product_bits(active.lazy())
+        active_customers = snapshot.active_customers(active.lazy(), bits).collect()
+        replaced = replacing.result()
     frames = _collect(
         _queries(subs, export, active.lazy(), active_customers, bits, as_of, replaced)
     )
