@@ -1,10 +1,9 @@
 """The billing system an export comes from, as the report names it.
 
 A module of its own, apart from reconcile.result, because reading needs it before the
-first row is read (a source's TOML names its system and its figures): reconcile.result
-defines the whole tree of the report's dataclasses, a fiftieth of a second of start-up
-that is better spent while polars reads the export (reconcile.prefetch imports it then).
-reconcile.result exports these names too.
+first row is read (a source's TOML names its system and its figures), and reading has
+no use for the rest of reconcile.result: the whole tree of the report's dataclasses, a
+fiftieth of a second to import (reconcile.prefetch imports it while polars reads).
 """
 
 from __future__ import annotations
