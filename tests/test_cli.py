@@ -3,14 +3,13 @@ its own modules; here only what the thin layer adds)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from reconcile.cli import main
+from tests.processes import fresh_python
 
 
 def test_help_lists_the_commands_and_exit_codes(runner):
@@ -34,7 +33,7 @@ def test_help_does_not_import_the_heavy_libraries():
         "CliRunner().invoke(main, ['report', '--help']);"
         "print(sorted(m for m in ('polars', 'pandera', 'jinja2') if m in sys.modules))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = fresh_python(["-c", code], check=True)
     assert out.stdout.strip() == "[]"
 
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +18,7 @@ from click.testing import CliRunner
 
 from reconcile.cli import main
 from reconcile.reading import encoding, read_raw
+from tests.processes import fresh_python
 
 HEADER = "subscription_id,customer_id,customer_name,start_date,status"
 ROWS = [
@@ -191,14 +190,7 @@ def test_an_input_from_a_pipe_is_refused_at_once(tmp_path):
         "import sys; from reconcile.cli import main; "
         f"sys.argv=['reconcile','validate','/dev/fd/{read}']; main()"
     )
-    process = subprocess.run(
-        [sys.executable, "-c", code],
-        pass_fds=(read,),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
-    )
+    process = fresh_python(["-c", code], pass_fds=(read,), timeout=60)
     os.close(read)
     os.close(write_end)
     assert process.returncode == 2, process.stderr
@@ -286,20 +278,8 @@ def test_a_fifo_in_an_exports_folder_is_skipped_with_one_note(tmp_path):
         (folder / name).write_bytes((zoho / name).read_bytes())
     os.mkfifo(folder / "pipe.csv")
     out = tmp_path / "r.json"
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "reconcile",
-            "report",
-            str(folder),
-            "--as-of",
-            "2026-11-15",
-            "-o",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
+    completed = fresh_python(
+        ["-m", "reconcile", "report", str(folder), "--as-of", "2026-11-15", "-o", str(out)],
         timeout=120,
     )
     assert completed.returncode == 0, completed.stderr

@@ -20,6 +20,7 @@ from reconcile.cli import main
 from reconcile.codes import Severity
 from reconcile.rendering import LANGUAGES, render
 from reconcile.result import _plain as result_plain
+from tests.processes import checkout_environment, fresh_python
 from tests.result_examples import large_result, small_result
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_exports" / "zoho"
@@ -147,9 +148,6 @@ def test_a_command_runs_without_the_collector_and_gives_it_back(monkeypatch, tmp
 
 def _jemalloc_conf_after_startup(environment: dict[str, str]) -> str:
     """The allocator setting a `reconcile` process has once polars is loaded."""
-    import os
-    import subprocess
-    import sys
 
     probe = (
         "import os, sys\n"
@@ -158,10 +156,8 @@ def _jemalloc_conf_after_startup(environment: dict[str, str]) -> str:
         "import polars\n"
         "print(os.environ.get('_RJEM_MALLOC_CONF', ''))\n"
     )
-    env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
-    done = subprocess.run(
-        [sys.executable, "-c", probe], env={**env, **environment}, capture_output=True, text=True
-    )
+    env = {k: v for k, v in checkout_environment().items() if k != "_RJEM_MALLOC_CONF"}
+    done = fresh_python(["-c", probe], environment={**env, **environment})
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
 
@@ -181,9 +177,6 @@ def test_as_the_program_what_a_command_made_is_frozen_and_the_process_ends_at_on
     not walk the run's objects on its way out, and the process ends without tearing the
     interpreter down (os._exit, after flushing). `main` in a caller's process (a test's
     CliRunner) freezes nothing and ends nothing: the caller's collector is given back."""
-    import subprocess
-    import sys
-
     probe = (
         "import atexit, gc, os, sys\n"
         "from reconcile import cli\n"
@@ -196,7 +189,7 @@ def test_as_the_program_what_a_command_made_is_frozen_and_the_process_ends_at_on
         f"sys.argv = ['reconcile', 'validate', {str(SAMPLES)!r}, '--quiet']\n"
         f"cli.{entry}()\n"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    done = fresh_python(["-c", probe])
     assert done.returncode == 0, done.stderr
     # The program runs without the collector throughout; a caller's is given back.
     expected = "True False os._exit 0" if entry == "run" else "False True atexit"
@@ -215,19 +208,7 @@ def test_as_the_program_what_a_command_made_is_frozen_and_the_process_ends_at_on
 def test_the_program_ends_with_its_exit_code_and_everything_it_wrote(
     tmp_path, arguments, code, on_stderr
 ):
-    import os
-    import subprocess
-    import sys
-
-    # This checkout's reconcile, wherever the test runs from (as tests/test_rendering.py).
-    root = str(Path(__file__).resolve().parent.parent)
-    done = subprocess.run(
-        [sys.executable, "-m", "reconcile", *arguments],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])},
-    )
+    done = fresh_python(["-m", "reconcile", *arguments], cwd=tmp_path)
     assert done.returncode == code, done.stderr
     assert on_stderr in done.stderr
     if arguments[0] == "validate" and code == 0:  # the whole summary, flushed

@@ -3,11 +3,11 @@ background, and an error there left to the stage that needs the module."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import threading
 
 from reconcile import prefetch
+from tests.processes import fresh_python
 
 
 def test_prefetch_imports_the_later_stages_in_a_fresh_interpreter():
@@ -16,7 +16,7 @@ def test_prefetch_imports_the_later_stages_in_a_fresh_interpreter():
         "prefetch.start(['html', 'md', 'json'], 'de').join(60); "
         "print(all(m in sys.modules for m in prefetch.MODULES))"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    done = fresh_python(["-c", code], check=True)
     assert done.stdout.strip() == "True"
     assert done.stderr == ""
 

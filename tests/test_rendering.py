@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 import time
 from dataclasses import replace
 from datetime import date
@@ -40,6 +38,7 @@ from reconcile.result import (
     Rejection,
     SubscriptionRef,
 )
+from tests.processes import ROOT, checkout_environment, fresh_python
 from tests.result_examples import (
     large_result,
     small_result,
@@ -84,18 +83,10 @@ def rendered_in_a_fresh_process(hash_seed: str) -> dict[str, str]:
     """Every report rendered by another Python process: nothing cached in this one (the
     templates, the catalogs) can hide a difference, and each process orders sets and
     dicts of strings by its own hash seed."""
-    root = Path(__file__).resolve().parent.parent
-    environment = {
-        **os.environ,
-        "PYTHONHASHSEED": hash_seed,
-        "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]),
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", RENDER_ALL],
-        cwd=root,
-        env=environment,
-        capture_output=True,
-        text=True,
+    done = fresh_python(
+        ["-c", RENDER_ALL],
+        environment=checkout_environment({"PYTHONHASHSEED": hash_seed}),
+        cwd=ROOT,
         check=True,
     )
     return json.loads(done.stdout)
