@@ -144,6 +144,10 @@ class LoadedTable:
     repeated_header_lines: tuple[int, ...] = ()
     # Title lines above those repeated headers (a pasted export's own title): not rows.
     pasted_title_lines: tuple[int, ...] = ()
+    # Parts of such a file whose header lacks a column reconcile reads (another part's
+    # header names it): (the line of the part's header, those headers). Their rows are
+    # read without those columns.
+    parts_lacking: tuple[tuple[int, tuple[str, ...]], ...] = ()
     # An .xlsx workbook whose first sheet holds no export: (that sheet, the sheet read).
     later_sheet: tuple[str, str] | None = None
     # Every record was one quoted field holding a CSV line: the lines it holds were read.

@@ -451,6 +451,12 @@ def _how_read_lines(summary: dict[str, Any]) -> list[str]:
             f"  header repeated on line{'s' if len(repeats) > 1 else ''} {where}: "
             "exports pasted together, each part read with its own header"
         )
+    for part in summary.get("parts_lacking_columns", ()):
+        names = ", ".join(f"'{c}'" for c in part["columns"])
+        lines.append(
+            f"  the part whose header is on line {part['header_line']} has no column {names}: "
+            "its rows are read without it"
+        )
     if summary.get("lines_in_one_cell"):
         lines.append("  each line was one quoted cell: read as the CSV line it holds")
     return lines

@@ -448,6 +448,16 @@ FINDINGS: dict[str, FindingTemplate] = {
                 counted="titles",
                 when=lambda params: bool(params.get("titles")),
             ),
+            Sentence(
+                "The part whose header is on line {lacking_line} has no column "
+                "{lacking_columns}, which another part's header names: its rows are read "
+                "without it.",
+                "{lacking} parts lack a column that another part's header names (the first, "
+                "whose header is on line {lacking_line}, has no column {lacking_columns}): "
+                "their rows are read without it.",
+                counted="lacking",
+                when=lambda params: bool(params.get("lacking")),
+            ),
         ),
     ),
     "export_on_later_sheet": FindingTemplate(
@@ -741,8 +751,13 @@ class Facts:
     customers_without_subscriptions: int
     # (product, subscriptions_active, customers_active) for named products.
     products: tuple[tuple[str, int, int], ...]
-    # (file, lines of its header repeated inside it, title lines above them) per export.
-    repeated_headers: tuple[tuple[str, tuple[int, ...], tuple[int, ...]], ...] = ()
+    # (file, lines of its header repeated inside it, title lines above them, the parts
+    # whose header lacks a column that is read: (their header's line, those headers)) per
+    # export.
+    repeated_headers: tuple[
+        tuple[str, tuple[int, ...], tuple[int, ...], tuple[tuple[int, tuple[str, ...]], ...]],
+        ...,
+    ] = ()
     # (file, its first sheet, the sheet read) per .xlsx export read from a later sheet.
     later_sheets: tuple[tuple[str, str, str], ...] = ()
     # Files whose every line was one quoted cell holding a CSV line (read unwrapped).
@@ -1112,8 +1127,12 @@ def _repeated_headers(facts: Facts) -> list[Finding]:
             titles=len(titles),
             title_line=titles[0] if titles else None,
             title_lines=list(titles),
+            lacking=len(lacking),
+            lacking_line=lacking[0][0] if lacking else None,
+            lacking_columns=", ".join(f"'{c}'" for c in lacking[0][1]) if lacking else None,
+            parts_lacking=[{"header_line": line, "columns": list(c)} for line, c in lacking],
         )
-        for file, lines, titles in facts.repeated_headers
+        for file, lines, titles, lacking in facts.repeated_headers
         if lines
     ]
 

@@ -532,7 +532,8 @@ def _facts(
         ),
         duplicate_rows=tuple((table.file, table.duplicate_rows_removed) for table in tables),
         repeated_headers=tuple(
-            (table.file, table.repeated_header_lines, table.pasted_title_lines) for table in tables
+            (table.file, table.repeated_header_lines, table.pasted_title_lines, table.parts_lacking)
+            for table in tables
         ),
         later_sheets=tuple(
             (table.file, *table.later_sheet) for table in tables if table.later_sheet

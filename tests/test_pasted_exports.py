@@ -33,8 +33,12 @@ def report(path: Path, tmp_path: Path, as_of: str = "2025-06-30") -> dict:
 
 
 def repeated_header_lines(result: dict) -> list[int]:
+    return repeated_header_params(result)["lines"]
+
+
+def repeated_header_params(result: dict) -> dict:
     [finding] = [f for f in result["findings"] if f["code"] == "repeated_header"]
-    return finding["params"]["lines"]
+    return finding["params"]
 
 
 # --- a repeated header with a byte-order mark ------------------------------------------
@@ -51,6 +55,7 @@ def test_a_repeated_header_with_a_byte_order_mark_starts_a_part_in_its_own_order
     assert (totals["subscriptions_active"], totals["customers_active"]) == (5, 3)
     assert totals["customers_known"] == 3
     assert repeated_header_lines(result) == [4]
+    assert repeated_header_params(result)["parts_lacking"] == []  # same columns, reordered
     assert not result["caveats"]
     assert not [f for f in result["findings"] if f["code"] == "rows_rejected"]
 
@@ -139,6 +144,10 @@ def test_a_column_only_a_later_part_has_is_read_where_it_has_it(tmp_path):
     totals = result["totals"]
     assert (totals["subscriptions_active"], totals["customers_active"]) == (3, 3)
     assert (totals["subscriptions_ended"], totals["ended_without_end_date"]) == (1, 0)
+    # The first part (its header on line 1) is the one without the column.
+    assert repeated_header_params(result)["parts_lacking"] == [
+        {"header_line": 1, "columns": ["Ended At (UTC)"]}
+    ]
 
 
 def test_a_part_with_columns_fewer_is_read_with_nulls_where_it_has_none(tmp_path):
@@ -160,6 +169,66 @@ def test_a_part_with_columns_fewer_is_read_with_nulls_where_it_has_none(tmp_path
     assert (totals["subscriptions_active"], totals["customers_active"]) == (2, 2)
     assert (totals["subscriptions_ended"], totals["ended_without_end_date"]) == (2, 1)
     assert repeated_header_lines(result) == [4]
+    # The report names the column the second part lacks; Reference Number, which no
+    # figure reads, is not named.
+    assert summary["parts_lacking_columns"] == [{"header_line": 4, "columns": ["Cancelled On"]}]
+    [finding] = [f for f in result["findings"] if f["code"] == "repeated_header"]
+    assert finding["message"].endswith(
+        "The part whose header is on line 4 has no column 'Cancelled On', which another "
+        "part's header names: its rows are read without it."
+    )
+
+
+def test_several_parts_lacking_columns_are_counted_and_the_first_named(tmp_path):
+    # Three Stripe exports pasted together: the second (header on line 4) lacks Ended At
+    # (UTC), the third (line 6) lacks it and Status. s1 is active and s2 ended; s4 is
+    # canceled with no end in its part (ended without an end date); s5 has no status and
+    # is rejected (line 7).
+    lines = [
+        "id,Customer ID,Status,Start Date (UTC),Ended At (UTC)",
+        "s1,c1,active,2025-03-01 10:00,",
+        "s2,c2,canceled,2025-03-01 10:00,2025-05-10 10:00",
+        "id,Customer ID,Status,Start Date (UTC)",  # line 4
+        "s4,c4,canceled,2025-03-01 10:00",
+        "id,Customer ID,Start Date (UTC)",  # line 6
+        "s5,c5,2025-03-01 10:00",
+    ]
+    path = write(tmp_path, lines)
+    result = report(path, tmp_path)
+    totals = result["totals"]
+    assert (totals["subscriptions_active"], totals["subscriptions_ended"]) == (1, 2)
+    assert totals["ended_without_end_date"] == 1
+    assert [(r["line"], r["code"]) for r in result["rejections"]] == [(7, "unknown_status")]
+    params = repeated_header_params(result)
+    assert (params["lacking"], params["lacking_line"]) == (2, 4)
+    assert params["parts_lacking"] == [
+        {"header_line": 4, "columns": ["Ended At (UTC)"]},
+        {"header_line": 6, "columns": ["Status", "Ended At (UTC)"]},
+    ]
+    out = tmp_path / "report.md"
+    for lang, sentence in (
+        (
+            "en",
+            "2 parts lack a column that another part's header names (the first, whose "
+            "header is on line 4, has no column 'Ended At (UTC)'): their rows are read "
+            "without it.",
+        ),
+        (
+            "de",
+            "2 Teilen fehlt eine Spalte, die die Kopfzeile eines anderen Teils nennt (dem "
+            "ersten, mit der Kopfzeile in Zeile 4, fehlt die Spalte 'Ended At (UTC)'): "
+            "Ihre Zeilen werden ohne sie gelesen.",
+        ),
+    ):
+        args = ["report", str(path), "--as-of", "2025-06-30", "--lang", lang, "-o", str(out)]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        assert sentence in out.read_text()
+    text = CliRunner().invoke(main, ["validate", str(path)]).output
+    assert (
+        "  the part whose header is on line 6 has no column 'Status', 'Ended At (UTC)': "
+        "its rows are read without it\n"
+    ) in text
 
 
 def test_a_later_header_naming_another_column_for_a_field_is_refused(tmp_path):

@@ -60,6 +60,9 @@ class Parts:
     # Title lines of pasted parts: a record of one value directly above a repeated header
     # (blank records between aside), as the export's own title stood above its header.
     title_lines: tuple[int, ...] = ()
+    # Per part whose header lacks a column of the frame: (the part's number, 0 for the
+    # first, which lacks every added column; the columns it lacks, as the frame names them).
+    lacking: tuple[tuple[int, tuple[str, ...]], ...] = ()
 
 
 def is_header_record(values: Sequence[str | None], keys: frozenset[str]) -> bool:
@@ -150,12 +153,18 @@ def split_parts(
     joined = pl.concat(pieces, how="vertical")
     if title_lines:
         joined = joined.filter(~pl.col(line).is_in(title_lines))
+    every = [*headers, *added.values()]
+    lacking = [
+        (number, tuple(c for c in every if c not in layout))
+        for number, layout in enumerate(layouts)
+    ]
     return Parts(
         joined,
         header_lines=tuple(lines),
         added=tuple(added.values()),
         added_lines=tuple(lines[number] for number in added_at),
         title_lines=tuple(title_lines),
+        lacking=tuple((number, columns) for number, columns in lacking if columns),
     )
 
 

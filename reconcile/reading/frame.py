@@ -24,7 +24,12 @@ from pathlib import Path
 
 import polars as pl
 
-from reconcile.canonical import CUSTOMERS, SUBSCRIPTIONS
+from reconcile.canonical import (
+    CUSTOMER_COLUMNS,
+    CUSTOMERS,
+    SUBSCRIPTION_COLUMNS,
+    SUBSCRIPTIONS,
+)
 from reconcile.filesystem import check_input_file
 from reconcile.problems import ROW_ERROR_SCHEMA, ReconcileError, UnusableFileError
 from reconcile.reading import cleaning, excel
@@ -85,6 +90,10 @@ class RawTable:
     repeated_header_lines: tuple[int, ...] = ()
     # Lines of the title lines above those repeated headers (not rows either).
     pasted_title_lines: tuple[int, ...] = ()
+    # Per part of a file pasted together whose header lacks a column reconcile reads
+    # (that another part's header names): (the line of the part's header, those columns'
+    # headers). Its rows are read without them.
+    parts_lacking: tuple[tuple[int, tuple[str, ...]], ...] = ()
     # The sheet an .xlsx workbook was read from, when it is not the first: (the first
     # sheet, which holds no export; the sheet read).
     later_sheet: tuple[str, str] | None = None
@@ -300,10 +309,37 @@ def _raw_table(scan: _Scan, spec: SourceSpec, kind: str, label: str) -> RawTable
         warnings=warnings,
         repeated_header_lines=parts.header_lines,
         pasted_title_lines=parts.title_lines,
+        parts_lacking=_parts_lacking(parts, scan.header_line, table, headers),
         later_sheet=scan.later_sheet,
         unwrapped=scan.unwrapped,
         last_header=scan.headers[-1] if scan.headers else "",
     )
+
+
+def _parts_lacking(
+    parts: cleaning.Parts, header_line: int, table: TableSpec, headers: dict[str, str]
+) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    """RawTable.parts_lacking: of the columns each part lacks, those a figure reads
+    (`_read_headers`), with the line of each part's header (the first part's is the
+    file's header line)."""
+    if not parts.lacking:
+        return ()
+    read = _read_headers(table, headers)
+    header_lines = (header_line, *parts.header_lines)
+    lacking = (
+        (header_lines[number], tuple(c for c in columns if c in read))
+        for number, columns in parts.lacking
+    )
+    return tuple((line, columns) for line, columns in lacking if columns)
+
+
+def _read_headers(table: TableSpec, headers: dict[str, str]) -> set[str]:
+    """The headers of the columns some canonical field is read from (not those only
+    recognised, such as Zoho's Reference Number)."""
+    canonical = SUBSCRIPTION_COLUMNS if table.kind == SUBSCRIPTIONS else CUSTOMER_COLUMNS
+    read = {f for field in canonical for f in table.raw_fields_of(field)}
+    read |= {f.when for field in canonical for f in table.all_fallbacks(field) if f.when}
+    return {header for raw_field, header in headers.items() if raw_field in read}
 
 
 def _mapped_with_parts(

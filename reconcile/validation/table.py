@@ -105,6 +105,7 @@ def validate(raw: RawTable, *, date_format: str | None = None) -> LoadedTable:
         warnings=errors.filter(~of_rejected_row),
         blank_lines_skipped=raw.blank_rows_skipped,
         repeated_header_lines=raw.repeated_header_lines,
+        parts_lacking=raw.parts_lacking,
         pasted_title_lines=raw.pasted_title_lines,
         later_sheet=raw.later_sheet,
         unwrapped=raw.unwrapped,
@@ -181,6 +182,10 @@ def validation_summary(table: LoadedTable, *, max_errors: int = 20) -> dict:
         # repeated inside it, the sheet of a workbook whose first held no export, and
         # whether each line was one quoted cell.
         "repeated_header_lines": list(table.repeated_header_lines),
+        # Parts whose header lacks a column that is read: their header's line and those.
+        "parts_lacking_columns": [
+            {"header_line": line, "columns": list(columns)} for line, columns in table.parts_lacking
+        ],
         "sheet_read": table.later_sheet[1] if table.later_sheet else None,
         "first_sheet_without_export": table.later_sheet[0] if table.later_sheet else None,
         "lines_in_one_cell": table.unwrapped,
