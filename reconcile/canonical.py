@@ -148,6 +148,9 @@ class LoadedTable:
     # header names it): (the line of the part's header, those headers). Their rows are
     # read without those columns.
     parts_lacking: tuple[tuple[int, tuple[str, ...]], ...] = ()
+    # Dates a later date undid on accepted rows (Zoho's Cancelled On before a Reactivation
+    # Date): (the undone column's header, the undoing column's header, the rows' lines).
+    undone_dates: tuple[tuple[str, str, tuple[int, ...]], ...] = ()
     # An .xlsx workbook whose first sheet holds no export: (that sheet, the sheet read).
     later_sheet: tuple[str, str] | None = None
     # Every record was one quoted field holding a CSV line: the lines it holds were read.

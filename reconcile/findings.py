@@ -460,6 +460,19 @@ FINDINGS: dict[str, FindingTemplate] = {
             ),
         ),
     ),
+    "end_undone": FindingTemplate(
+        INFO,
+        (
+            Sentence(
+                "{count} subscription of {file} has a '{undone_by}' on or after its "
+                "'{column}': that date is not its end, so it counts on from its start, the "
+                "time between included (line {line}).",
+                "{count} subscriptions of {file} have a '{undone_by}' on or after their "
+                "'{column}': that date is not their end, so they count on from their start, "
+                "the time between included (first on line {line}).",
+            ),
+        ),
+    ),
     "export_on_later_sheet": FindingTemplate(
         INFO,
         (
@@ -760,6 +773,9 @@ class Facts:
     ] = ()
     # (file, its first sheet, the sheet read) per .xlsx export read from a later sheet.
     later_sheets: tuple[tuple[str, str, str], ...] = ()
+    # (file, a date column's header, the header of the later date that undid it, the
+    # lines of the rows where it did): Zoho's Cancelled On before a Reactivation Date.
+    undone_dates: tuple[tuple[str, str, str, tuple[int, ...]], ...] = ()
     # Files whose every line was one quoted cell holding a CSV line (read unwrapped).
     unwrapped_files: tuple[str, ...] = ()
     # Active subscriptions with MRR whose interval counts as one unit: the export gives
@@ -1107,6 +1123,22 @@ def _later_sheets(facts: Facts) -> list[Finding]:
     return [
         finding("export_on_later_sheet", 1, file=file, first_sheet=first, sheet=sheet)
         for file, first, sheet in facts.later_sheets
+    ]
+
+
+@rule("end_undone")
+def _end_undone(facts: Facts) -> list[Finding]:
+    return [
+        finding(
+            "end_undone",
+            len(lines),
+            file=file,
+            column=column,
+            undone_by=undone_by,
+            line=lines[0],
+            lines=list(lines),
+        )
+        for file, column, undone_by, lines in facts.undone_dates
     ]
 
 

@@ -535,6 +535,11 @@ def _facts(
             (table.file, table.repeated_header_lines, table.pasted_title_lines, table.parts_lacking)
             for table in tables
         ),
+        undone_dates=tuple(
+            (table.file, field, undoing, lines)
+            for table in tables
+            for field, undoing, lines in table.undone_dates
+        ),
         later_sheets=tuple(
             (table.file, *table.later_sheet) for table in tables if table.later_sheet
         ),

@@ -720,6 +720,11 @@ def test_no_finding_says_a_plural_for_one(lang):
         "explained_by": "credit_rows",
         "cancelled": 1,
         "customers_left": 1,
+        # A pasted part that lacks a column; a date a later one undid.
+        "lacking": 1,
+        "lacking_line": 4,
+        "lacking_columns": "'Status'",
+        "undone_by": "Reactivation Date",
     }
     for code in FINDINGS:
         text = finding_text(finding(code, 1, **params), lang)

@@ -6,7 +6,9 @@ fields as ordered fallbacks (`[subscriptions.derive]`); `[statuses]` lists the s
 values of each class of DOMAIN.md. A canonical field without a `derive` entry comes from
 the raw field of the same name. A fallback is a raw field name, an inline table
 `{ field = "...", when = "<boolean raw field>" }` (used only where that field is true),
-or `{ join = ["first_name", "last_name"] }` (the non-empty parts joined by a blank).
+`{ field = "...", undone_by = "<date raw field>" }` (not used where that later date is
+on or after it: Zoho's Reactivation Date undoes a Cancelled On before it), or
+`{ join = ["first_name", "last_name"] }` (the non-empty parts joined by a blank).
 `[subscriptions.derive_by_status.<status>]` gives, for the rows of one status, other
 fallbacks of a canonical field (Zoho's non_renewing subscription ends at its scheduled
 cancellation date, else at the end of its term, else at its expiry date).
@@ -99,11 +101,13 @@ def normalize_header(header: str) -> str:
 
 @dataclass(frozen=True)
 class Fallback:
-    """One step of a derivation: a raw field (taken only where `when` is true), or
-    several raw fields joined by a blank (`join`)."""
+    """One step of a derivation: a raw field (taken only where `when` is true, and not
+    where the date raw field `undone_by` is on or after it), or several raw fields joined
+    by a blank (`join`). A file without the `undone_by` column takes the field as it is."""
 
     fields: tuple[str, ...]
     when: str | None = None
+    undone_by: str | None = None
 
     @property
     def is_join(self) -> bool:
@@ -551,8 +555,8 @@ def _by_status_from_document(
 def _fallback(step: object, origin: str, kind: str) -> Fallback:
     if isinstance(step, str):
         return Fallback((step,))
-    if isinstance(step, dict) and set(step) <= {"field", "when"} and "field" in step:
-        return Fallback((str(step["field"]),), step.get("when"))
+    if isinstance(step, dict) and set(step) <= {"field", "when", "undone_by"} and "field" in step:
+        return Fallback((str(step["field"]),), step.get("when"), step.get("undone_by"))
     joined = step.get("join") if isinstance(step, dict) else None
     if isinstance(step, dict) and set(step) == {"join"} and isinstance(joined, list):
         if len(joined) < 2 or not _texts(joined):
@@ -560,13 +564,15 @@ def _fallback(step: object, origin: str, kind: str) -> Fallback:
         return Fallback(tuple(str(f) for f in step["join"]))
     raise ReconcileError(
         f"{origin}: [{kind}.derive] step {step!r} must be a raw field name, "
-        '{ field = "...", when = "..." } or { join = ["...", "..."] }'
+        '{ field = "...", when = "...", undone_by = "..." } or { join = ["...", "..."] }'
     )
 
 
 def _check_derivations(table: TableSpec, origin: str) -> None:
     for canonical in CANONICAL_FIELDS[table.kind]:
-        unknown = [f for f in table.raw_fields_of(canonical) if f not in table.columns]
+        undoing = [f.undone_by for f in table.all_fallbacks(canonical) if f.undone_by]
+        named = [*table.raw_fields_of(canonical), *undoing]
+        unknown = [f for f in dict.fromkeys(named) if f not in table.columns]
         if unknown:
             raise ReconcileError(
                 f"{origin}: [{table.kind}.derive] {canonical} uses {', '.join(unknown)}, "

@@ -43,6 +43,7 @@ from reconcile.validation.columns import (
     canonical_fields,
     id_key,
     present_fallbacks,
+    undone_expr,
 )
 from reconcile.validation.typing_plan import TypingPlan, id_raw_fields
 
@@ -412,7 +413,7 @@ def _date_uses(
                 conditions.append(pl.col(TYPED + fallback.when).fill_null(False))
             uses.append(conditions)
         if present:
-            earlier_empty.append(_fallback_empty(fallback))
+            earlier_empty.append(_fallback_empty(fallback, plan))
     return uses
 
 
@@ -437,12 +438,14 @@ def _class_needs(canonical: str) -> list[pl.Expr]:
     return []
 
 
-def _fallback_empty(fallback: Fallback) -> pl.Expr:
-    """Where a fallback gives no value: a raw field empty, or its `when` not true."""
+def _fallback_empty(fallback: Fallback, plan: TypingPlan) -> pl.Expr:
+    """Where a fallback gives no value: a raw field empty, its `when` not true, or its
+    date undone by a later one."""
     empty = pl.any_horizontal(pl.col(RAW + f).is_null() for f in fallback.fields)
     if fallback.when:
         empty = empty | ~pl.col(TYPED + fallback.when).fill_null(False)
-    return empty
+    undone = undone_expr(fallback, plan.types, lambda f: pl.col(TYPED + f))
+    return empty if undone is None else empty | undone
 
 
 def _other_column_checks(raw: RawTable, table: TableSpec, plan: TypingPlan) -> list[Check]:

@@ -53,9 +53,24 @@ def _value_of(
         )
         return pl.when(joined != "").then(joined)
     value = value_of(fallback.fields[0])
+    undone = undone_expr(fallback, types, value_of)
+    if undone is not None:
+        value = pl.when(~undone).then(value)
     if fallback.when:
         return pl.when(value_of(fallback.when).fill_null(False)).then(value)
     return value
+
+
+def undone_expr(
+    fallback: Fallback, types: dict[str, str], value_of: Callable[[str], pl.Expr]
+) -> pl.Expr | None:
+    """Where a fallback's date is undone by its `undone_by` date on or after it (False
+    where either is empty); None when the fallback has none or the file lacks either."""
+    if fallback.undone_by is None or any(
+        f not in types for f in (fallback.fields[0], fallback.undone_by)
+    ):
+        return None
+    return (value_of(fallback.undone_by) >= value_of(fallback.fields[0])).fill_null(False)
 
 
 def canonical_expr(

@@ -26,6 +26,8 @@ parallel pass, and pandera validates only the rows and checks that failed it.
 
 from __future__ import annotations
 
+from typing import cast
+
 import polars as pl
 
 from reconcile import parsing
@@ -37,9 +39,9 @@ from reconcile.canonical import (
 )
 from reconcile.reading import RawTable
 from reconcile.sources import TableSpec
-from reconcile.validation.checked import checked_frame
+from reconcile.validation.checked import checked_frame, normalized_statuses
 from reconcile.validation.checks import Check, checks_for
-from reconcile.validation.columns import DATE, RAW
+from reconcile.validation.columns import DATE, RAW, TYPED, canonical_fields, undone_expr
 from reconcile.validation.refusal import refuse_if_every_row_rejected
 from reconcile.validation.repeats import Repeats
 from reconcile.validation.schema import row_errors
@@ -79,6 +81,7 @@ def validate(raw: RawTable, *, date_format: str | None = None) -> LoadedTable:
     canonical = SUBSCRIPTION_COLUMNS if raw.kind == SUBSCRIPTIONS else CUSTOMER_COLUMNS
     accepted = checked.select(pl.col(name).cast(dtype) for name, dtype in canonical.items())
     kept = passes & ~repeats.repeated
+    undone = _undone_dates(checked, raw, table, plan, kept)
     # The typed values and flags of every row are let go before the accepted rows are
     # copied out: the copy then reuses their memory instead of growing the process's.
     del checked, flagged, rows
@@ -106,12 +109,36 @@ def validate(raw: RawTable, *, date_format: str | None = None) -> LoadedTable:
         blank_lines_skipped=raw.blank_rows_skipped,
         repeated_header_lines=raw.repeated_header_lines,
         parts_lacking=raw.parts_lacking,
+        undone_dates=undone,
         pasted_title_lines=raw.pasted_title_lines,
         later_sheet=raw.later_sheet,
         unwrapped=raw.unwrapped,
         billing_system=raw.source.billing_system(),
         guest_lines=guest_lines,
     )
+
+
+def _undone_dates(
+    checked: pl.DataFrame, raw: RawTable, table: TableSpec, plan: TypingPlan, kept: pl.Series
+) -> tuple[tuple[str, str, tuple[int, ...]], ...]:
+    """LoadedTable.undone_dates: per derivation step whose date a later date undoes
+    (sources: `undone_by`), the lines of the kept rows where it did, leaving aside the
+    rows of a status that derives the field its own way."""
+    found = []
+    for canonical in canonical_fields(raw.kind):
+        own_way = normalized_statuses(tuple(table.status_fallbacks(canonical)))
+        for fallback in table.fallbacks(canonical):
+            undone = undone_expr(fallback, plan.types, lambda f: pl.col(TYPED + f))
+            if undone is None:
+                continue
+            where = undone & ~pl.col("status").is_in(own_way).fill_null(False) & pl.lit(kept)
+            lines = checked.filter(where).get_column("line")
+            if lines.len():
+                undoing = cast(str, fallback.undone_by)
+                found.append(
+                    (raw.headers[fallback.fields[0]], raw.headers[undoing], tuple(lines.to_list()))
+                )
+    return tuple(found)
 
 
 def _guests_apart(accepted: pl.DataFrame, table: TableSpec) -> tuple[pl.DataFrame, tuple[int, ...]]:

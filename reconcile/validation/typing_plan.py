@@ -159,6 +159,8 @@ def raw_field_types(table: TableSpec, present: dict[str, str]) -> dict[str, str]
                 types.setdefault(raw_field, kind)
             if fallback.when:
                 types.setdefault(fallback.when, BOOLEAN)
+            if fallback.undone_by:
+                types.setdefault(fallback.undone_by, DATE)
     return {f: t for f, t in types.items() if f in present}
 
 
