@@ -84,7 +84,24 @@ def load_table(
         rejected=table.rows_rejected,
         duplicates=table.duplicate_rows_removed,
     )
+    _refuse_if_empty(table)
     return table
+
+
+def _refuse_if_empty(table: LoadedTable) -> None:
+    """UnusableFileError for an export with a header and no row (DOMAIN.md, "Bad rows": an
+    empty file stops the run): a report on it would say "0 active customers" as if it
+    knew, when the export was most likely made from an empty view or filter."""
+    if table.rows_read:
+        return
+    what = "subscription" if table.kind == SUBSCRIPTIONS else "customer"
+    advice = (
+        f"Export it again from a view or filter that holds the {what}s to count"
+        + ("." if table.kind == SUBSCRIPTIONS else ", or leave the customers export out.")
+    )
+    raise UnusableFileError(
+        table.file, "holds a header but no row below it, so no report can be made", advice
+    )
 
 
 def load_downloads(

@@ -103,8 +103,33 @@ def test_ambiguous_dates_ask_for_date_format(tmp_path):
     assert settled.exit_code == 0, settled.output
 
 
-def test_header_only_file_is_a_report_of_zero(tmp_path):
+@pytest.mark.parametrize(
+    "content",
+    ["subscription_id,customer_id,start_date\n", "subscription_id,customer_id,start_date\n,,\n \n"],
+    ids=["header only", "header and blank records"],
+)
+def test_an_export_without_a_row_is_unusable(tmp_path, content):
+    # DOMAIN.md: an empty file stops the run. A report on it would say "0 active
+    # customers" as if it knew; the export was most likely made from an empty view.
     path = tmp_path / "subscriptions.csv"
-    path.write_text("subscription_id,customer_id,start_date\n")
-    code, output = run_report(str(path), "--as-of", "2026-01-01", out=tmp_path / "r.json")
-    assert code == 0, output
+    path.write_text(content)
+    out = tmp_path / "r.json"
+    code, output = run_report(str(path), "--as-of", "2026-01-01", out=out)
+    assert code == 2
+    assert output == (
+        f"Error: {path}: holds a header but no row below it, so no report can be made\n"
+        "Export it again from a view or filter that holds the subscriptions to count.\n"
+    )
+    assert not out.exists()
+
+
+def test_a_customers_export_without_a_row_is_unusable(tmp_path):
+    subscriptions = tmp_path / "subscriptions.csv"
+    subscriptions.write_text("subscription_id,customer_id,start_date\nS1,C1,2025-01-01\n")
+    customers = tmp_path / "customers.csv"
+    customers.write_text("customer_id,name,email\n")
+    args = [str(subscriptions), "--customers", str(customers), "--as-of", "2026-01-01"]
+    code, output = run_report(*args, out=tmp_path / "r.json")
+    assert code == 2
+    assert output.startswith(f"Error: {customers}: holds a header but no row below it")
+    assert "or leave the customers export out." in output
