@@ -95,9 +95,8 @@ def _refuse_if_empty(table: LoadedTable) -> None:
     if table.rows_read:
         return
     what = "subscription" if table.kind == SUBSCRIPTIONS else "customer"
-    advice = (
-        f"Export it again from a view or filter that holds the {what}s to count"
-        + ("." if table.kind == SUBSCRIPTIONS else ", or leave the customers export out.")
+    advice = f"Export it again from a view or filter that holds the {what}s to count" + (
+        "." if table.kind == SUBSCRIPTIONS else ", or leave the customers export out."
     )
     raise UnusableFileError(
         table.file, "holds a header but no row below it, so no report can be made", advice

@@ -456,9 +456,16 @@ def date_format_fit_of_counts(
         _rows_parsed(counts, fmt, every=fmt.two_digit_year and fmt != preferred) for fmt in formats
     ]
     # A two-digit year does not name its century: such a format is taken on its own only
-    # when it reads the whole column (a user's pattern always competes).
+    # when it reads every date of the column (a user's pattern always competes). A value
+    # that no format reads (an impossible 2025-02-30, a word) is no date: it is a row
+    # error, and says nothing about the century.
     parsed_rows = [
-        n if n == total or not fmt.two_digit_year or fmt == preferred else 0
+        n
+        if n == total
+        or not fmt.two_digit_year
+        or fmt == preferred
+        or (n and _reads_every_date(counts, fmt, formats))
+        else 0
         for fmt, n in zip(formats, parsed_rows, strict=True)
     ]
     best = max(parsed_rows)
@@ -506,24 +513,40 @@ def mostly_not_dates(counts: pl.DataFrame, fmt: DateFormat) -> bool:
     return wordy * 2 > rows
 
 
+def _reads_every_date(
+    counts: pl.DataFrame, fmt: DateFormat, formats: tuple[DateFormat, ...]
+) -> bool:
+    """Whether every value of a column that `fmt` does not read is one that no other of
+    `formats` reads either: no date at all. (Only those few values are parsed again.)"""
+    unread = counts.get_column("text").filter(
+        _parse_date_values(counts.get_column("text"), fmt, to_utc=False).is_null()
+    )
+    return not any(
+        _parse_date_values(unread, other, to_utc=False).is_not_null().any()
+        for other in formats
+        if other != fmt
+    )
+
+
 def _candidate_formats(preferred: DateFormat | None) -> tuple[DateFormat, ...]:
     if preferred is None or preferred in DATE_FORMATS:
         return DATE_FORMATS
     return (*DATE_FORMATS, preferred)
 
 
-# How many values are tried before a format that must read every value is parsed in full:
-# a column of ISO timestamps is never scanned for two-digit years.
+# How many values are tried before a format that must read every date is parsed in full:
+# a column of ISO timestamps, none of whose first values it matches, is never scanned for
+# two-digit years.
 _EVERY_VALUE_PROBE = 64
 
 
 def _rows_parsed(counts: pl.DataFrame, fmt: DateFormat, *, every: bool = False) -> int:
     """How many rows `fmt` parses, from distinct values "text" and their row "count".
-    `every`: only whether it parses all of them matters, so a first value that does not
-    even match ends the count at 0."""
+    `every`: a format that must read every date of the column: when not one of the first
+    values even matches it, the count is 0 without a full scan."""
     if (
         every
-        and not counts.head(_EVERY_VALUE_PROBE).get_column("text").str.contains(fmt.pattern).all()
+        and not counts.head(_EVERY_VALUE_PROBE).get_column("text").str.contains(fmt.pattern).any()
     ):
         return 0
     # A cheap regex match first (most formats match no value at all); the full parse, which

@@ -268,12 +268,16 @@ def test_cldr_patterns_know_their_day_month_order(pattern, order, two_digit_year
         (["12/25/25 20:18", "1/2/26 0:05", None], "MM/dd/yy"),  # day 25 settles the order
         (["25/12/25", "01/02/26"], "dd/MM/yy"),
         (["25.12.25", "01.01.26 10:00"], "dd.MM.yy"),  # dots are always day first
-        # one value that does not fit: a two-digit year is not taken on its own
-        (["25.12.25", "01.01.26", "soon"], "yyyy-MM-dd"),
+        # one value that another format reads: a two-digit year is not taken on its own
         (["25.12.25", "01.01.26", "2025-12-25"], "yyyy-MM-dd"),
+        (["12/25/25 20:18", "1/2/26 0:05", "12/25/2025 20:18"], "MM/dd/yyyy"),
+        # a value that no format reads is no date (a row error): it does not stop it. An
+        # impossible date Excel could not convert stays as it was exported.
+        (["25.12.25", "01.01.26", "soon"], "dd.MM.yy"),
+        (["12/25/25 20:18", "1/2/26 0:05", "2025-02-30 09:15"], "MM/dd/yy"),
     ],
 )
-def test_detect_two_digit_years_only_when_every_value_fits(values, expected):
+def test_detect_two_digit_years_only_when_every_date_fits(values, expected):
     assert detect_date_format(pl.Series(values, dtype=pl.String)).name == expected
 
 
@@ -337,7 +341,7 @@ def test_detect_date_format_without_any_value_is_none():
 
 
 def test_detect_date_format_when_nothing_fits_falls_back_so_every_value_is_reported():
-    values = pl.Series(["soon", "01.03.24"])
+    values = pl.Series(["soon", "31.02.24"])  # a word, and a day no month has
     assert detect_date_format(values) == DATE_FORMATS[0]
     preferred = date_format_by_name("dd.MM.yyyy")
     assert detect_date_format(values, preferred=preferred) == preferred

@@ -123,6 +123,32 @@ def test_stripe_export_resaved_by_a_spreadsheet_reads_with_no_option():
     assert months["2026-06"] == 4  # H7 ends on 2026-06-30, the observed day: not active
 
 
+def test_an_impossible_date_excel_left_as_text_is_one_row_error(tmp_path):
+    # Excel converts every date it can read and leaves the others as exported: a Start
+    # of 2025-02-30 stays "2025-02-30 09:15" among the M/d/yy values. No format reads it,
+    # so it says nothing about their century: the column is read as MM/dd/yy, that row
+    # alone is rejected, and the figures are the fixture's (4 active, 4 customers).
+    text = (FIXTURES / "stripe_resaved" / "subscriptions.csv").read_text(encoding="utf-8")
+    impossible = (
+        "sub_1QaB2cD3eF4gJ1,cus_QaB2006,Kiln & Co,kiln@example.org,price_1Pro,prod_Pro,1,"
+        "month,49,active,2025-02-30 09:15,2025-02-30 09:15,11/1/26 9:00,12/1/26 9:00,,,,"
+        "FALSE,\r\n"
+    )
+    path = tmp_path / "subscriptions.csv"
+    path.write_text(text + impossible, encoding="utf-8", newline="")
+    d = run(path)
+    assert accounting(d) == (7, 6, 1, 0)
+    # Its Created (UTC) is listed too: a value no figure needs, on the rejected row.
+    assert {(r["line"], r["code"], r["column"]) for r in d["rejections"]} == {
+        (8, "invalid_date", "Start (UTC)"),
+        (8, "invalid_date", "Created (UTC)"),
+    }
+    [start] = [r for r in d["rejections"] if r["column"] == "Start (UTC)"]
+    assert start["message"] == "'2025-02-30 09:15' is not a date (column format MM/dd/yy)"
+    assert states(d) == (4, 1, 0, 1)
+    assert d["totals"]["customers_active"] == 4
+
+
 @pytest.mark.parametrize("date_format", [None, "unix"])
 def test_stripe_dates_as_unix_milliseconds_read_with_no_option(date_format):
     # tests/fixtures/README.md, stripe_epoch_ms/: every date a 13-digit Unix time in
@@ -264,21 +290,23 @@ RESAVED_BADLY = (
     "id,Customer ID,Status,Start Date (UTC)\n"
     "sub_1,cus_1,active,25.12.25 20:18\n"
     "sub_2,cus_2,active,26.12.25 08:00\n"
-    "sub_3,cus_3,past_due,tbd\n"
+    "sub_3,cus_3,suspended,27.12.2025 09:00\n"
 )
 
 
 def test_a_file_of_which_every_row_is_rejected_is_unusable(tmp_path):
-    # dd.MM.yy reads two of the three values, not all: the column is not read that way,
-    # every row is rejected, and the message says what would read it.
+    # dd.MM.yy reads two of the three values, and dd.MM.yyyy the third: the column is not
+    # read with two-digit years (one of its dates names its century otherwise), the third
+    # row has an unknown status, so every row is rejected, and the message says what
+    # would read the dates.
     path = tmp_path / "subscriptions.csv"
     path.write_text(RESAVED_BADLY, encoding="utf-8")
     with pytest.raises(UnusableFileError) as error:
         reconcile.load(path)
     assert str(error.value) == (
         f"{path}: every one of its 3 rows was rejected, so no report can be made; the most "
-        "common reason: a date is invalid, column 'Start Date (UTC)', e.g. '25.12.25 20:18' "
-        "on line 2\n"
+        "common reason (2 of them): a date is invalid, column 'Start Date (UTC)', e.g. "
+        "'25.12.25 20:18' on line 2\n"
         "Read the dates with --date-format 'dd.MM.yy' (2 values of the column fit it)."
     )
 
