@@ -37,8 +37,9 @@ ROWS = [
     "9103,C3,Gamma KG,Basic,cancelled,2024-01-15,2024-06-20,,,2024-03-01",
     # line 5: a reactivation date without a cancellation: nothing to undo; open, active.
     "9104,C4,Delta OHG,Basic,live,2024-01-15,,,2026-07-15,2024-02-01",
-    # line 6: cancelled by status, its 30 Apr cancellation undone by a 1 Jun
-    # reactivation: it ends at its expiry date, 30 Sep 2024; ended.
+    # line 6: cancelled by status, with a 1 Jun reactivation after its 30 Apr
+    # cancellation: the status says it ended, so its Cancelled On stays its end (the
+    # later date contradicts it rather than undoes it); ended 30 Apr 2024.
     "9105,C5,Epsilon SE,Basic,cancelled,2024-01-15,2024-04-30,2024-09-30,,2024-06-01",
     # line 7: non-renewing ends its own way (Next Billing On, 15 Jul 2026), whatever its
     # Cancelled On and Reactivation Date say: active, and not an undone cancellation.
@@ -58,31 +59,31 @@ def _months(result: reconcile.Result) -> dict[str, int]:
 
 def test_a_reactivation_on_or_after_the_cancellation_undoes_it(tmp_path: Path):
     result = reconcile.reconcile(_write(tmp_path), as_of=AS_OF)
-    # Active: 9101, 9102, 9104, 9106. Ended: 9103 (20 Jun 2024), 9105 (30 Sep 2024).
+    # Active: 9101, 9102, 9104, 9106. Ended: 9103 (20 Jun 2024), 9105 (30 Apr 2024).
     assert (result.totals.subscriptions_active, result.totals.customers_active) == (4, 4)
     assert result.totals.subscriptions_ended == 2
     # A live row whose cancellation was undone contradicts nothing.
     assert result.quality.contradictions == ()
     months = _months(result)
-    # 31 May 2024: all six (9101 and 9102 count through their cancellation; 9103 ends
-    # 20 Jun; 9105's end is its expiry, 30 Sep). 30 Jun 2024: five (9103 ended).
-    # 31 Oct 2024: four (9105 ended 30 Sep). As of 30 Jun 2026: four.
-    assert (months["2024-01"], months["2024-05"], months["2024-06"]) == (6, 6, 5)
-    assert (months["2024-10"], months["2026-06"]) == (4, 4)
+    # 31 Jan 2024: all six. 30 Apr: five (9105 ends that day). 31 May: five (9101 and
+    # 9102 count through their cancellation; 9103 ends 20 Jun). 30 Jun 2024: four.
+    # As of 30 Jun 2026: four.
+    assert (months["2024-01"], months["2024-04"], months["2024-05"]) == (6, 5, 5)
+    assert (months["2024-06"], months["2026-06"]) == (4, 4)
 
 
 def test_the_report_says_which_cancellations_a_reactivation_undid(tmp_path: Path):
     result = reconcile.reconcile(_write(tmp_path), as_of=AS_OF)
     [finding] = [f for f in result.findings if f.code == "end_undone"]
-    # Lines 2, 3 and 6: 9104 has no cancellation, 9103's came after its reactivation,
-    # 9106 is non-renewing.
-    assert finding.count == 3
-    assert finding.params["lines"] == [2, 3, 6]
+    # Lines 2 and 3: 9104 has no cancellation, 9103's came after its reactivation,
+    # 9105 is cancelled, 9106 non-renewing.
+    assert finding.count == 2
+    assert finding.params["lines"] == [2, 3]
     assert (finding.params["column"], finding.params["undone_by"]) == (
         "Cancelled On",
         "Reactivation Date",
     )
-    assert finding.message.startswith("3 subscriptions of ")
+    assert finding.message.startswith("2 subscriptions of ")
     assert finding.message.endswith(
         "subscriptions.csv have a 'Reactivation Date' on or after "
         "their 'Cancelled On': that date is not their end, so they count on from their "
@@ -130,6 +131,13 @@ def test_a_mapping_file_may_undo_a_date_by_another(tmp_path: Path):
     )
     with pytest.raises(ReconcileError, match="end uses nowhere"):
         load_mapping_file(mapping)
+    mapping.write_text(
+        'extends = "zoho"\n[customers.derive]\n'
+        'created = [{ field = "created", undone_by = "created" }]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ReconcileError, match="undone_by is for subscriptions"):
+        load_mapping_file(mapping)
 
 
 # --- property: the rule against its definition, on generated rows ------------------------
@@ -155,11 +163,13 @@ _rows = st.lists(
 def _oracle_end(row: tuple, with_reactivation: bool) -> datetime.date | None:
     """The end by docs/decisions.md, written out: a non-renewing row ends at its Next
     Billing On, else its Expires At; any other at its Cancelled On unless a Reactivation
-    Date on or after it undid it, else at its Expires At."""
+    Date on or after it undid it (not on a cancelled row: its status says it ended), else
+    at its Expires At."""
     status, _, cancelled, expires, next_billing, reactivated = row
     if status == "non_renewing":
         return next_billing or expires
-    undone = with_reactivation and cancelled and reactivated and reactivated >= cancelled
+    later = cancelled and reactivated and reactivated >= cancelled
+    undone = with_reactivation and status != "cancelled" and later
     return (None if undone else cancelled) or expires
 
 
@@ -202,12 +212,10 @@ def test_the_rule_against_its_definition(tmp_path: Path, rows: list[tuple]):
     )
     assert result.totals.subscriptions_active == _oracle_active(rows, True)
     assert before.totals.subscriptions_active == _oracle_active(rows, False)
-    # Undoing an end can only keep a subscription longer.
-    assert result.totals.subscriptions_active >= before.totals.subscriptions_active
     undone = [
         number + 2  # the header is line 1
         for number, (status, _, cancelled, _, _, reactivated) in enumerate(rows)
-        if status != "non_renewing" and cancelled and reactivated and reactivated >= cancelled
+        if status == "live" and cancelled and reactivated and reactivated >= cancelled
     ]
     findings = [f for f in result.findings if f.code == "end_undone"]
     assert [line for f in findings for line in f.params["lines"]] == undone

@@ -556,6 +556,9 @@ def _fallback(step: object, origin: str, kind: str) -> Fallback:
     if isinstance(step, str):
         return Fallback((step,))
     if isinstance(step, dict) and set(step) <= {"field", "when", "undone_by"} and "field" in step:
+        if "undone_by" in step and kind != SUBSCRIPTIONS:
+            # It depends on the row's status class, which only subscriptions have.
+            raise ReconcileError(f"{origin}: [{kind}.derive] undone_by is for subscriptions")
         return Fallback((str(step["field"]),), step.get("when"), step.get("undone_by"))
     joined = step.get("join") if isinstance(step, dict) else None
     if isinstance(step, dict) and set(step) == {"join"} and isinstance(joined, list):

@@ -35,6 +35,7 @@ from reconcile.validation.columns import (
     canonical_expr,
     canonical_fields,
     id_key,
+    undoes,
 )
 from reconcile.validation.repeats import Repeats
 from reconcile.validation.typing_plan import TypingPlan, id_raw_fields
@@ -125,6 +126,13 @@ def checked_frame(
     if raw.kind != SUBSCRIPTIONS:
         return frame.with_columns(_status_columns(frame, raw, plan, with_class=False))
     frame = frame.with_columns(_status_columns(frame, raw, plan, with_class=True))
+    # A date a later one undid (Zoho's Cancelled On before a Reactivation Date) needs the
+    # status class: derived again, now that the row has one.
+    undone = undoes(table, plan.types)
+    if undone:
+        frame = frame.with_columns(
+            canonical_expr(c, table, plan.types, value_of, undone=True) for c in undone
+        )
     by_status = {
         c: _by_status_expr(c, table, plan, value_of)
         for c in canonical_fields(raw.kind)

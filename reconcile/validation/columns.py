@@ -10,6 +10,7 @@ import polars as pl
 from reconcile.canonical import (
     COMPUTED_SUBSCRIPTION_COLUMNS,
     CUSTOMER_COLUMNS,
+    ENDED,
     SUBSCRIPTION_COLUMNS,
     SUBSCRIPTIONS,
 )
@@ -42,7 +43,10 @@ CANONICAL_TYPES = {
 
 
 def _value_of(
-    fallback: Fallback, types: dict[str, str], value_of: Callable[[str], pl.Expr]
+    fallback: Fallback,
+    types: dict[str, str],
+    value_of: Callable[[str], pl.Expr],
+    undone: bool = False,
 ) -> pl.Expr | None:
     """One fallback's value, or None when the file lacks one of its raw fields."""
     if any(f not in types for f in fallback.raw_fields):
@@ -53,9 +57,9 @@ def _value_of(
         )
         return pl.when(joined != "").then(joined)
     value = value_of(fallback.fields[0])
-    undone = undone_expr(fallback, types, value_of)
-    if undone is not None:
-        value = pl.when(~undone).then(value)
+    undoing = undone_expr(fallback, types, value_of) if undone else None
+    if undoing is not None:
+        value = pl.when(~undoing).then(value)
     if fallback.when:
         return pl.when(value_of(fallback.when).fill_null(False)).then(value)
     return value
@@ -65,23 +69,42 @@ def undone_expr(
     fallback: Fallback, types: dict[str, str], value_of: Callable[[str], pl.Expr]
 ) -> pl.Expr | None:
     """Where a fallback's date is undone by its `undone_by` date on or after it (False
-    where either is empty); None when the fallback has none or the file lacks either."""
+    where either is empty); None when the fallback has none or the file lacks either.
+    Over a frame with `status_class`: a row of the ended class keeps its date, because its
+    status says that it ended, and a later date contradicts that rather than undoes it."""
     if fallback.undone_by is None or any(
         f not in types for f in (fallback.fields[0], fallback.undone_by)
     ):
         return None
-    return (value_of(fallback.undone_by) >= value_of(fallback.fields[0])).fill_null(False)
+    later = (value_of(fallback.undone_by) >= value_of(fallback.fields[0])).fill_null(False)
+    return later & (pl.col("status_class") != ENDED).fill_null(True)
+
+
+def undoes(table: TableSpec, types: dict[str, str]) -> list[str]:
+    """The canonical fields of which some fallback's date a later one of the file can undo."""
+    return [
+        canonical
+        for canonical in canonical_fields(table.kind)
+        if any(undone_expr(f, types, pl.col) is not None for f in table.fallbacks(canonical))
+    ]
 
 
 def canonical_expr(
-    canonical: str, table: TableSpec, types: dict[str, str], value_of: Callable[[str], pl.Expr]
+    canonical: str,
+    table: TableSpec,
+    types: dict[str, str],
+    value_of: Callable[[str], pl.Expr],
+    *,
+    undone: bool = False,
 ) -> pl.Expr:
     """A canonical field from its fallbacks; `value_of` gives a raw field's value.
+    `undone`: a date a later one undid is no value (undone_expr; over a frame with
+    `status_class`).
 
     An ID comes from one column per file, the first of its fallbacks the file has, never
     from another column for some rows (DOMAIN.md, "Bad rows"): Zoho's Subscription Number
     names the same subscription in another namespace, and mixing them counts it twice."""
-    fallbacks = (_value_of(f, types, value_of) for f in table.fallbacks(canonical))
+    fallbacks = (_value_of(f, types, value_of, undone) for f in table.fallbacks(canonical))
     values = [v for v in fallbacks if v is not None]
     if canonical in ID_FIELDS:
         values = values[:1]
