@@ -304,6 +304,23 @@ FINDINGS: dict[str, FindingTemplate] = {
             ),
         ),
     ),
+    "leading_zeros_lost": FindingTemplate(
+        WARNING,
+        (
+            Sentence(
+                "{count} customer ID of {subscriptions_file} is one of {customers_file} but "
+                "for its leading zeros ('{id}' and '{export_id}'): a spreadsheet probably "
+                "dropped them when it saved one of the files.",
+                "{count} customer IDs of {subscriptions_file} are ones of {customers_file} but "
+                "for their leading zeros (the first: '{id}' and '{export_id}'): a spreadsheet "
+                "probably dropped them when it saved one of the files.",
+            ),
+            Sentence(
+                "They are not matched: export both files again without opening them in a "
+                "spreadsheet.",
+            ),
+        ),
+    ),
     # A subscription can be of both kinds, so `count` can be less than their sum: with
     # one kind only, one sentence says it all; with both, the total and then each kind.
     "contradictions": FindingTemplate(
@@ -771,6 +788,9 @@ class Facts:
         tuple[str, tuple[int, ...], tuple[int, ...], tuple[tuple[int, tuple[str, ...]], ...]],
         ...,
     ] = ()
+    # (an orphan subscription's customer ID, a customer ID of the customers export with no
+    # subscription) equal but for leading zeros: quality.leading_zero_pairs.
+    leading_zero_pairs: tuple[tuple[str, str], ...] = ()
     # (file, its first sheet, the sheet read) per .xlsx export read from a later sheet.
     later_sheets: tuple[tuple[str, str, str], ...] = ()
     # (file, a date column's header, the header of the later date that undid it, the
@@ -1020,6 +1040,24 @@ def _reason(code: str) -> str:
 def _rejects(code: str) -> bool:
     known = RowError.of(code)
     return known is None or known.rejects
+
+
+@rule("leading_zeros_lost")
+def _leading_zeros_lost(facts: Facts) -> list[Finding]:
+    if not facts.leading_zero_pairs:
+        return []
+    (first, export_first) = facts.leading_zero_pairs[0]
+    return [
+        finding(
+            "leading_zeros_lost",
+            len(facts.leading_zero_pairs),
+            subscriptions_file=facts.subscriptions_file,
+            customers_file=facts.customers_file,
+            id=first,
+            export_id=export_first,
+            pairs=[list(pair) for pair in facts.leading_zero_pairs],
+        )
+    ]
 
 
 @rule("orphan_subscriptions")

@@ -96,6 +96,27 @@ def orphans(subs: pl.DataFrame, export: pl.DataFrame | None) -> pl.LazyFrame:
     return rows.filter(~held_by(export))
 
 
+def leading_zero_pairs(
+    orphans: pl.DataFrame, without_subscriptions: pl.DataFrame
+) -> tuple[tuple[str, str], ...]:
+    """(an orphan subscription's customer ID, a customer ID of the export without any
+    subscription) that are equal once leading zeros are ignored, both all digits: `123`
+    and `00123`, as a spreadsheet leaves a number it read from one file. Looked for only
+    among those two lists (few rows), never matched: the finding says so."""
+    if orphans.is_empty() or without_subscriptions.is_empty():
+        return ()
+
+    def keyed(frame: pl.DataFrame) -> pl.DataFrame:
+        ids = frame.select(pl.col("customer_id").unique())
+        return ids.filter(pl.col("customer_id").str.contains(r"^[0-9]+$")).with_columns(
+            key=pl.col("customer_id").str.strip_chars_start("0")
+        )
+
+    export_ids = keyed(without_subscriptions).rename({"customer_id": "export_id"})
+    pairs = keyed(orphans).join(export_ids, on="key").sort("customer_id", "export_id")
+    return tuple(pairs.select("customer_id", "export_id").iter_rows())
+
+
 def customers_without_subscriptions(subs: pl.DataFrame, export: pl.DataFrame) -> pl.LazyFrame:
     return export.lazy().filter(~held_by(subs)).sort("line")
 

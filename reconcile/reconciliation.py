@@ -545,6 +545,7 @@ def _facts(
         ),
         unwrapped_files=tuple(table.file for table in tables if table.unwrapped),
         orphan_subscriptions=totals.orphan_subscriptions,
+        leading_zero_pairs=quality.leading_zero_pairs(frames.orphans, frames.without_subscriptions),
         live_after_end=_count_detail(contradictions, Detail.LIVE_AFTER_END),
         end_before_start=_count_detail(contradictions, Detail.END_BEFORE_START),
         contradicting_subscriptions=contradictions["line"].n_unique(),

@@ -618,6 +618,7 @@ _SPECIAL_PARAMS: dict[str, Callable[[Mapping[str, Any], str], str]] = {
     "reasons": _reason_list,
     "file": _file_param("file"),
     "customers_file": _file_param("customers_file"),
+    "subscriptions_file": _file_param("subscriptions_file"),
     "used": _file_param("used"),
     "files": lambda params, _lang: ", ".join(
         file_name(path.strip()) for path in str(params["files"]).split(",")

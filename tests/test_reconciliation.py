@@ -430,7 +430,8 @@ def test_every_message_template_and_label_is_used(german):
     # a repeated header (a finding of reading a file) in tests/test_hostile_inputs.py, an
     # .xlsx export read from a later sheet in tests/test_excel.py, a file of lines in one
     # cell in tests/test_pasted_exports.py; a Zoho cancellation a reactivation undid in
-    # tests/test_zoho_reactivation.py; an export without an interval count (Stripe's)
+    # tests/test_zoho_reactivation.py; customer IDs that lost their leading zeros in
+    # tests/test_leading_zeros.py; an export without an interval count (Stripe's)
     # in tests/test_revenue_values.py; amounts that read two ways (a file whose decimal
     # separator nothing decides) in tests/test_thousands_dots.py.
     assert {finding.code for finding in german.findings} == (
@@ -442,6 +443,7 @@ def test_every_message_template_and_label_is_used(german):
             "export_on_later_sheet",
             "lines_in_one_cell",
             "end_undone",
+            "leading_zeros_lost",
             "interval_count_assumed",
             "amounts_read_two_ways",
         }

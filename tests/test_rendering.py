@@ -725,6 +725,10 @@ def test_no_finding_says_a_plural_for_one(lang):
         "lacking_line": 4,
         "lacking_columns": "'Status'",
         "undone_by": "Reactivation Date",
+        # Customer IDs equal but for leading zeros.
+        "subscriptions_file": "s.csv",
+        "id": "123",
+        "export_id": "00123",
     }
     for code in FINDINGS:
         text = finding_text(finding(code, 1, **params), lang)
