@@ -603,6 +603,19 @@ def _file_param(name: str) -> Callable[[Mapping[str, Any], str], str]:
     return lambda params, _lang: file_name(str(params[name]))
 
 
+def _lacking_columns(params: Mapping[str, Any], lang: str) -> str:
+    """The columns the first pasted part lacks, each quoted as the language quotes."""
+    parts = params.get("parts_lacking")
+    if not parts:
+        return str(params["lacking_columns"])
+    opening, closing = _QUOTES.get(lang, ("'", "'"))
+    return ", ".join(f"{opening}{column}{closing}" for column in parts[0]["columns"])
+
+
+# How a language quotes a name inside a sentence (English: the engine's own 'Status').
+_QUOTES = {"de": ("„", "“")}
+
+
 def _month(params: Mapping[str, Any], lang: str) -> str:
     return format_month(params["month"], lang)
 
@@ -625,6 +638,7 @@ _SPECIAL_PARAMS: dict[str, Callable[[Mapping[str, Any], str], str]] = {
     ),
     "month": _month,
     "months": _month_list,
+    "lacking_columns": _lacking_columns,
     "figure": _figure,
 }
 

@@ -216,7 +216,7 @@ def test_several_parts_lacking_columns_are_counted_and_the_first_named(tmp_path)
         (
             "de",
             "2 Teilen fehlt eine Spalte, die die Kopfzeile eines anderen Teils nennt (dem "
-            "ersten, mit der Kopfzeile in Zeile 4, fehlt die Spalte 'Ended At (UTC)'): "
+            "ersten, mit der Kopfzeile in Zeile 4, fehlt die Spalte „Ended At (UTC)“): "
             "Ihre Zeilen werden ohne sie gelesen.",
         ),
     ):
