@@ -55,9 +55,11 @@ def load_table(
     *,
     progress: Progress | None = None,
     when_read: Callable[[], None] | None = None,
+    name: str | None = None,
 ) -> LoadedTable:
     """Read and validate one export. `kind` None recognises it from its header;
-    `when_read` is called once it is read, before it is validated."""
+    `when_read` is called once it is read, before it is validated; `name` labels the
+    file in messages and the report (default: its path)."""
     from reconcile.reading import read_raw
 
     started = time.perf_counter()
@@ -67,6 +69,7 @@ def load_table(
         source=options.source,
         mapping=options.mapping,
         mapping_file=options.mapping_file,
+        name=name,
     )
     read_at = time.perf_counter()
     _report(progress, f"read {raw.kind}", read_at - started, rows=raw.frame.height)
@@ -154,12 +157,47 @@ def load(
         )
     if paths is not None:
         subscriptions = paths[0]
-    if customers is None and isinstance(subscriptions, str | Path) and Path(subscriptions).is_dir():
-        from reconcile.reading import find_exports
+    if customers is None and isinstance(subscriptions, str | Path):
+        from reconcile.reading import archives, find_exports
 
-        subscriptions, customers = find_exports(Path(subscriptions))
+        given = Path(subscriptions)
+        if given.is_dir():
+            subscriptions, customers = find_exports(given)
+        elif archives.is_archive_of_exports(given):
+            # A zip of exports is a folder of them, unpacked while they are read.
+            with archives.unpacked(given) as (folder, labels):
+                found, customers = _exports_in_archive(folder, given)
+                return _load_exports(found, customers, options, progress, labels)
+    return _load_exports(subscriptions, customers, options, progress, {})  # type: ignore[arg-type]
+
+
+def _exports_in_archive(folder: Path, archive: Path) -> tuple[Path, Path | None]:
+    """find_exports in an unpacked archive, its errors naming the archive."""
+    from reconcile.reading import find_exports
+
+    try:
+        return find_exports(folder)
+    except UnusableFileError as error:
+        problem = error.problem.replace(str(folder), str(archive))
+        raise UnusableFileError(str(archive), problem, error.advice) from None
+
+
+def _load_exports(
+    subscriptions: Export,
+    customers: Export | None,
+    options: ReadOptions,
+    progress: Progress | None,
+    names: Mapping[Path, str],
+) -> tuple[LoadedTable, LoadedTable | None]:
+    """The two exports loaded (`names`: the label of a path, where it is not the path)."""
+
+    def name_of(export: Export | None) -> str | None:
+        return names.get(export) if isinstance(export, Path) else None
+
     if customers is None:
-        return _loaded_subscriptions(subscriptions, None, options, progress), None  # type: ignore[arg-type]
+        return _loaded_subscriptions(
+            subscriptions, None, options, progress, name=name_of(subscriptions)
+        ), None
     # The customers export is read and validated in a second thread while the
     # subscriptions are validated: reading the subscriptions keeps both cores busy,
     # validating them does not. Its progress is told afterwards, so that the stages keep
@@ -176,15 +214,17 @@ def load(
                     CUSTOMERS,
                     options,
                     progress=None if progress is None else lambda *event: told_later.append(event),
+                    name=name_of(customers),
                 )
             )
 
         subscription_table = _loaded_subscriptions(
-            subscriptions,  # type: ignore[arg-type]
+            subscriptions,
             customers,
             options,
             progress,
             when_read=load_customers,
+            name=name_of(subscriptions),
         )
         customer_table = customer_load[0].result()
     if progress is not None:
@@ -200,10 +240,11 @@ def _loaded_subscriptions(
     progress: Progress | None,
     *,
     when_read: Callable[[], None] | None = None,
+    name: str | None = None,
 ) -> LoadedTable:
     try:
         return load_table(
-            subscriptions, SUBSCRIPTIONS, options, progress=progress, when_read=when_read
+            subscriptions, SUBSCRIPTIONS, options, progress=progress, when_read=when_read, name=name
         )
     except UnusableFileError as error:
         raise _with_pairing_advice(error, customers) from None

@@ -8,7 +8,8 @@ One module per job:
 - matching: which source and export kind the headers fit, and which header each raw
   field maps to;
 - frame: the RawTable, read by one lazy polars query (`read_raw`);
-- folders: the two exports in a folder (`find_exports`).
+- folders: the two exports in a folder (`find_exports`);
+- archives: a zip download of exports, read as a folder of them.
 """
 
 from reconcile.reading.folders import EXPORT_SUFFIXES, FileHead, file_head, find_exports
