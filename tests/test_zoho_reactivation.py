@@ -124,19 +124,28 @@ def test_a_mapping_file_may_undo_a_date_by_another(tmp_path: Path):
     )
     [first, _] = load_mapping_file(mapping).subscriptions.fallbacks("end")
     assert (first.fields, first.undone_by) == (("cancelled_on",), "resume_date")
-    mapping.write_text(
-        'extends = "zoho"\n[subscriptions.derive]\n'
-        'end = [{ field = "cancelled_on", undone_by = "nowhere" }]\n',
-        encoding="utf-8",
-    )
-    with pytest.raises(ReconcileError, match="end uses nowhere"):
-        load_mapping_file(mapping)
-    mapping.write_text(
-        'extends = "zoho"\n[customers.derive]\n'
-        'created = [{ field = "created", undone_by = "created" }]\n',
-        encoding="utf-8",
-    )
-    with pytest.raises(ReconcileError, match="undone_by is for subscriptions"):
+
+
+@pytest.mark.parametrize(
+    ("derive", "problem"),
+    [
+        (
+            '[subscriptions.derive]\nend = [{ field = "cancelled_on", undone_by = "nowhere" }]',
+            "end uses nowhere",
+        ),
+        (
+            '[customers.derive]\ncreated = [{ field = "created", undone_by = "created" }]',
+            "undone_by is for subscriptions",
+        ),
+    ],
+    ids=["unknown field", "customers table"],
+)
+def test_a_mapping_file_with_a_wrong_undone_by_is_refused(
+    tmp_path: Path, derive: str, problem: str
+):
+    mapping = tmp_path / "mine.toml"
+    mapping.write_text(f'extends = "zoho"\n{derive}\n', encoding="utf-8")
+    with pytest.raises(ReconcileError, match=problem):
         load_mapping_file(mapping)
 
 

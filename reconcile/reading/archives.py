@@ -49,23 +49,30 @@ def unpacked(path: Path) -> Iterator[tuple[Path, dict[Path, str]]]:
     label = str(path)
     folder = Path(tempfile.mkdtemp(prefix="reconcile-archive-"))
     try:
+        yield folder, _unpack(path, folder, label)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _unpack(path: Path, folder: Path, label: str) -> dict[Path, str]:
+    """The archive's export files copied into `folder`: their labels by path. (A damaged
+    zip is reported here, never an error of reading the exports afterwards.)"""
+    try:
         with zipfile.ZipFile(path) as archive:
             labels = _copy_exports(archive, folder, label)
-        if not labels:
-            raise UnusableFileError(
-                label,
-                "is a zip archive without a CSV file or Excel workbook in it",
-                "Unpack it and give the export inside.",
-            )
-        yield folder, labels
     except zipfile.BadZipFile:
         raise UnusableFileError(
             label,
             "is a damaged zip archive (perhaps a download cut short)",
             "Download it again.",
         ) from None
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    if not labels:
+        raise UnusableFileError(
+            label,
+            "is a zip archive without a CSV file or Excel workbook in it",
+            "Unpack it and give the export inside.",
+        )
+    return labels
 
 
 def _copy_exports(archive: zipfile.ZipFile, folder: Path, label: str) -> dict[Path, str]:
