@@ -13,7 +13,7 @@ import datetime
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 import polars as pl
 
@@ -236,31 +236,27 @@ def with_customer_numbers(
 def customer_numbers(ids: pl.Series) -> pl.Series:
     """A dense UInt32 per distinct ID: equal numbers exactly for equal IDs.
 
-    A 64-bit hash of the IDs is numbered through one hash table of its distinct values,
-    which costs half of sorting the hashes (rank "dense") and a tenth of building a table
-    of the strings (a categorical; bench/RESULTS.md, "Micro-benchmarks"). Two different
-    IDs could share a hash; then they would share a number, and the categorical numbers
-    them instead.
+    A 64-bit hash of the IDs is numbered by its dense rank, a sort of the hashes, which
+    costs two thirds of looking each up in a table of the distinct ones (a join) and a
+    third of building a table of the strings (a categorical; bench/RESULTS.md,
+    "Micro-benchmarks"). Two different IDs could share a hash; then they would share a
+    number, and the categorical numbers them instead.
     """
     hashes = id_hash(ids)
-    firsts = hashes.arg_unique()  # the first row of each distinct hash
-    table = pl.DataFrame(
-        {"hash": hashes.gather(firsts), "number": pl.int_range(firsts.len(), eager=True)},
-        schema={"hash": pl.UInt64, "number": pl.UInt32},
+    numbers = (hashes.rank("dense") - 1).cast(pl.UInt32).alias(ids.name)
+    if numbers.is_empty():
+        return numbers
+    # One row of each number, to compare every ID with (any one of them will do).
+    one_row = pl.zeros(cast(int, numbers.max()) + 1, pl.UInt32, eager=True).scatter(
+        numbers, pl.int_range(numbers.len(), dtype=pl.UInt32, eager=True)
     )
-    numbers = (
-        hashes.to_frame("hash")
-        .join(table, on="hash", how="left", maintain_order="left")
-        .get_column("number")
-        .alias(ids.name)
-    )
-    # Every ID equals the first ID with its number: then no two different IDs share one.
+    # Every ID equals that row's ID: then no two different IDs share a number.
     # eq_missing: a missing ID equals only another missing one.
-    if ids.gather(firsts.gather(numbers)).eq_missing(ids).all():
+    if ids.gather(one_row.gather(numbers)).eq_missing(ids).all():
         return numbers
     numbers = ids.cast(pl.Categorical(pl.Categories.random())).to_physical()
     # The categorical leaves a missing ID null: number it after the others, as the hash
-    # numbers it (a null would match nothing in a join).
+    # gives it a number too (a null would match nothing in a join).
     return numbers.fill_null(ids.drop_nulls().n_unique())
 
 
@@ -680,9 +676,16 @@ def _states(subs: pl.DataFrame) -> pl.LazyFrame:
 
 
 def _collect(queries: Frames[pl.LazyFrame]) -> Frames[pl.DataFrame]:
-    """Every query collected in one `collect_all`, so polars runs them in parallel."""
+    """Every query collected in one `collect_all`, so polars runs them in parallel.
+
+    Without common-subplan elimination: the queries share little but scans of frames
+    already in memory, which cost nothing to read twice, and caching what they share
+    cost ~0.1 s of wall and CPU time at 1M rows (bench/RESULTS.md, "Micro-benchmarks")."""
     names = [f.name for f in fields(queries) if getattr(queries, f.name) is not None]
-    collected = pl.collect_all([getattr(queries, name) for name in names])
+    collected = pl.collect_all(
+        [getattr(queries, name) for name in names],
+        optimizations=pl.QueryOptFlags(comm_subplan_elim=False),
+    )
     return Frames[pl.DataFrame](**dict(zip(names, collected, strict=True)))
 
 
