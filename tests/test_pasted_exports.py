@@ -333,3 +333,35 @@ def test_validate_says_how_each_file_was_read(tmp_path):
     assert (summary["sheet_read"], summary["first_sheet_without_export"]) == (None, None)
     text = runner.invoke(main, ["validate", str(ONE_CELL)]).output
     assert "  each line was one quoted cell: read as the CSV line it holds\n" in text
+
+
+# --- the first column's values: numbers are skipped, unless a header name is one -----
+
+
+def _repeated_header_lines(headers: list[str], records: list[list[str]]) -> tuple[int, ...]:
+    import polars as pl
+
+    from reconcile.reading.cleaning import split_parts
+
+    frame = (
+        pl.DataFrame(
+            {h: [r[i] for r in records] for i, h in enumerate(headers)},
+            schema=dict.fromkeys(headers, pl.String),
+        )
+        .with_row_index("line", offset=2)
+        .with_columns(pl.col("line").cast(pl.Int64))
+    )
+    return split_parts(frame, headers, "line").header_lines
+
+
+def test_a_header_repeated_below_numeric_ids_is_found():
+    headers = ["Subscription ID", "Customer ID", "Status"]
+    records = [["101", "7", "live"], headers, ["102", "8", "live"]]
+    assert _repeated_header_lines(headers, records) == (3,)
+
+
+def test_a_header_whose_first_name_is_a_number_is_found_among_numbers():
+    # Whole numbers are passed over as holding no header name, except where one is a name.
+    headers = ["2024", "Customer ID", "Status"]
+    records = [["101", "7", "live"], ["2024", "Customer ID", "Status"], ["102", "8", "live"]]
+    assert _repeated_header_lines(headers, records) == (3,)
