@@ -110,9 +110,11 @@ def split_parts(
     first = pl.col(headers[0]).str.strip_chars(_EDGE)
     rows = frame.with_row_index("row:index")
     if "" not in stripped:  # a value that strips to a name holds it: looked for first
-        if not any(name.isdigit() for name in stripped):
-            # A whole number holds no name: most first columns are numeric IDs, and
-            # reading them as numbers costs less than half of the search for the names.
+        whole_number = pl.col("value").cast(pl.UInt64, strict=False).is_not_null()
+        if not pl.DataFrame({"value": written}).select(whole_number.any()).item():
+            # A whole number is a header name only where a name is one: most first
+            # columns are numeric IDs, and reading them as numbers costs less than half
+            # of the search for the names.
             rows = rows.filter(pl.col(headers[0]).cast(pl.UInt64, strict=False).is_null())
         rows = rows.filter(pl.col(headers[0]).str.contains_any(written))
     candidates = rows.filter(first.is_in(names))
