@@ -35,7 +35,7 @@ map_batches. Repetitive columns are parsed once per distinct value and mapped ba
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import cast
@@ -452,9 +452,9 @@ def date_format_fit_of_counts(
         return None, 0
     formats = _candidate_formats(preferred)
     total = int(counts.get_column("count").sum())
-    parsed_rows = [
-        _rows_parsed(counts, fmt, every=fmt.two_digit_year and fmt != preferred) for fmt in formats
-    ]
+    parsed_rows = _rows_parsed_each(
+        counts, formats, every=[fmt.two_digit_year and fmt != preferred for fmt in formats]
+    )
     # A two-digit year does not name its century: such a format is taken on its own only
     # when it reads every date of the column (a user's pattern always competes). A value
     # that no format reads (an impossible 2025-02-30, a word) is no date: it is a row
@@ -543,20 +543,31 @@ _EVERY_VALUE_PROBE = 64
 def _rows_parsed(counts: pl.DataFrame, fmt: DateFormat, *, every: bool = False) -> int:
     """How many rows `fmt` parses, from distinct values "text" and their row "count".
     `every`: a format that must read every date of the column: when not one of the first
-    values even matches it, the count is 0 without a full scan."""
-    if (
-        every
-        and not counts.head(_EVERY_VALUE_PROBE).get_column("text").str.contains(fmt.pattern).any()
-    ):
-        return 0
-    # A cheap regex match first (most formats match no value at all); the full parse, which
-    # costs more regex passes, then runs only on the values that match.
-    matching = counts.filter(pl.col("text").str.contains(fmt.pattern))
-    if matching.is_empty():
-        return 0
-    # Whether a value parses does not depend on its UTC offset, so the shift is skipped.
-    parsed = _parse_date_values(matching.get_column("text"), fmt, to_utc=False).is_not_null()
-    return int(matching.get_column("count").filter(parsed).sum())
+    values even matches it, the count is 0 without a full parse."""
+    return _rows_parsed_each(counts, (fmt,), every=[every])[0]
+
+
+def _rows_parsed_each(
+    counts: pl.DataFrame, formats: Sequence[DateFormat], *, every: Sequence[bool]
+) -> list[int]:
+    """`_rows_parsed` of each of `formats` (`every[i]` the `every` of the i-th). A cheap
+    regex match first, of all formats in one parallel pass over the values (one query per
+    format cost more than the matching); the full parse, which costs more regex passes,
+    then runs only on the values a format matches (most formats match none)."""
+    matches = counts.select(
+        pl.col("text").str.contains(fmt.pattern).alias(str(i)) for i, fmt in enumerate(formats)
+    )
+    probe = matches.head(_EVERY_VALUE_PROBE)
+    rows = []
+    for i, fmt in enumerate(formats):
+        matching = counts.filter(matches.get_column(str(i)))
+        if matching.is_empty() or (every[i] and not probe.get_column(str(i)).any()):
+            rows.append(0)
+            continue
+        # Whether a value parses does not depend on its UTC offset: the shift is skipped.
+        parsed = _parse_date_values(matching.get_column("text"), fmt, to_utc=False).is_not_null()
+        rows.append(int(matching.get_column("count").filter(parsed).sum()))
+    return rows
 
 
 def _examples_fitting(counts: pl.DataFrame, fmt: DateFormat, how_many: int = 3) -> tuple[str, ...]:
