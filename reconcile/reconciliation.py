@@ -295,11 +295,10 @@ def reconcile_tables(
         )
         numbered, export = numbering.result()
         subs = classified.with_columns(numbered.get_column("customer_no"))
-        # The plan changes' sorts run on one core: the active subscriptions and customers
-        # are grouped meanwhile.
-        replacing = pool.submit(
-            lambda: plan_changes.successors(subs.lazy(), plan_change_window, as_of).collect()
-        )
+        # The plan changes' sorts run on one core, and the customer-level ranges they give
+        # are collected after them: the active subscriptions and customers are grouped
+        # meanwhile.
+        replacing = pool.submit(_replaced_and_ranges, subs, plan_change_window, as_of)
         # Validation rejects a repeated customer ID as a conflicting duplicate; the
         # customers walk counts export rows as customers and relies on it.
         if export is not None and _distinct_numbers(export) != export.height:
@@ -311,9 +310,11 @@ def reconcile_tables(
         # they hold are grouped with them, and the product overlap counts the masks.
         bits = snapshot.product_bits(active.lazy())
         active_customers = snapshot.active_customers(active.lazy(), bits).collect()
-        replaced = replacing.result()
+        replaced, customer_ranges = replacing.result()
     frames = _collect(
-        _queries(subs, export, active.lazy(), active_customers, bits, as_of, replaced)
+        _queries(
+            subs, export, active.lazy(), active_customers, bits, as_of, replaced, customer_ranges
+        )
     )
 
     states = _state_evidence(frames.states, active.height)
@@ -580,8 +581,9 @@ def _queries(
     bits: pl.DataFrame | None,
     as_of: datetime.date,
     replaced: pl.DataFrame,
+    customer_ranges: pl.DataFrame,
 ) -> Frames[pl.LazyFrame]:
-    """Every derived frame, still lazy. `replaced`: plan_changes.successors."""
+    """Every derived frame, still lazy. `replaced`, `customer_ranges`: _replaced_and_ranges."""
     customer_rows = (
         pl.DataFrame(schema={**CUSTOMER_COLUMNS, "customer_no": pl.UInt32()})
         if export is None
@@ -590,8 +592,6 @@ def _queries(
     timeline_runs = (
         subs.lazy().filter(pl.col("first") <= pl.col("last")).select("customer_no", "first", "last")
     )
-    # Collected once here: the history and the MRR movements both read them.
-    customer_ranges = _customer_ranges(subs, replaced, as_of).collect()
     inactive_in_export = only_in_subscriptions = None
     if export is not None:
         inactive_in_export = _evidence_query(
@@ -632,6 +632,15 @@ def _queries(
         inactive_in_export=inactive_in_export,
         only_in_subscriptions=only_in_subscriptions,
     )
+
+
+def _replaced_and_ranges(
+    subs: pl.DataFrame, plan_change_window: int, as_of: datetime.date
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """plan_changes.successors, and the _customer_ranges they give, collected once: the
+    history and the MRR movements both read the ranges."""
+    replaced = plan_changes.successors(subs.lazy(), plan_change_window, as_of).collect()
+    return replaced, _customer_ranges(subs, replaced, as_of).collect()
 
 
 def _customer_ranges(
