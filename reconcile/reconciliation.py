@@ -685,17 +685,19 @@ def _states(subs: pl.DataFrame) -> pl.LazyFrame:
 
 
 def _collect(queries: Frames[pl.LazyFrame]) -> Frames[pl.DataFrame]:
-    """Every query collected in one `collect_all`, so polars runs them in parallel.
-
-    Without common-subplan elimination: the queries share little but scans of frames
-    already in memory, which cost nothing to read twice, and caching what they share
-    cost ~0.1 s of wall and CPU time at 1M rows (bench/RESULTS.md, "Micro-benchmarks")."""
+    """Every query collected, several at a time in threads (polars lets go of Python's
+    lock while it collects): a query that runs on one core for a while leaves the other
+    idle, and the next query fills it. `collect_all` ran them one after another, and
+    cached the scans of frames in memory they share, which cost more than reading them
+    twice (bench/RESULTS.md, "Micro-benchmarks")."""
     names = [f.name for f in fields(queries) if getattr(queries, f.name) is not None]
-    collected = pl.collect_all(
-        [getattr(queries, name) for name in names],
-        optimizations=pl.QueryOptFlags(comm_subplan_elim=False),
-    )
+    with ThreadPoolExecutor(max_workers=_QUERIES_AT_ONCE) as pool:
+        collected = list(pool.map(lambda name: getattr(queries, name).collect(), names))
     return Frames[pl.DataFrame](**dict(zip(names, collected, strict=True)))
+
+
+# Measured on two cores: four at a time beat two, and both beat one after another.
+_QUERIES_AT_ONCE = 4
 
 
 def _first_month(subs: pl.DataFrame) -> int | None:
